@@ -1,0 +1,67 @@
+import { Command, CommanderError } from "commander";
+import { exitCodeOf, UsageError } from "../errors.js";
+import { registerConfig } from "./config.js";
+import { registerRun } from "./run.js";
+import { registerSimulate } from "./simulate.js";
+import { registerUsage } from "./usage.js";
+import { VERSION } from "./version.js";
+
+/** Options every command accepts (SPEC §3). Read them with `command.optsWithGlobals()`. */
+export interface GlobalOptions {
+  config?: string;
+  claude?: string;
+}
+
+/**
+ * Everything after the first `--` belongs to `claude` and is never parsed as ours (SPEC §3), so
+ * `claude-fallback -- -p "fix the tests"` cannot be mistaken for our own options or commands.
+ */
+export function splitClaudeArgs(argv: string[]): { ours: string[]; claudeArgs: string[] } {
+  const separator = argv.indexOf("--");
+  return separator === -1
+    ? { ours: argv, claudeArgs: [] }
+    : { ours: argv.slice(0, separator), claudeArgs: argv.slice(separator + 1) };
+}
+
+export function buildProgram(claudeArgs: string[] = []): Command {
+  const program = new Command("claude-fallback")
+    .description(
+      "Run Claude Code on your subscription; at the usage limit, continue the same conversation on your own API key within your budget.",
+    )
+    .version(VERSION, "-V, --version")
+    .option("--config <path>", "config file to use (default: $CLAUDE_FALLBACK_CONFIG, then the XDG location)")
+    .option("--claude <path>", "the Claude Code executable to run")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .exitOverride();
+  registerRun(program, claudeArgs);
+  registerConfig(program);
+  registerUsage(program);
+  registerSimulate(program);
+  return program;
+}
+
+/** Parses argv, runs the command, and returns the process exit code. Never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const { ours, claudeArgs } = splitClaudeArgs(argv);
+  const program = buildProgram(claudeArgs);
+  try {
+    await program.parseAsync(ours, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through exitOverride with exit code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`claude-fallback: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`claude-fallback: ${message}\n`);
+    if (process.env.CLAUDE_FALLBACK_DEBUG && error instanceof Error && error.stack) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    return exitCodeOf(error);
+  }
+}

@@ -1,0 +1,76 @@
+import { Argument, type Command } from "commander";
+import { UsageError } from "../errors.js";
+import { resolvePaths } from "../state/paths.js";
+import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
+import { resolveZone } from "../usage/periods.js";
+import {
+  buildUsageReport,
+  REPORT_KINDS,
+  type ReportKind,
+  renderReportCsv,
+  renderReportJson,
+  renderReportTable,
+} from "../usage/report.js";
+
+/** The flags of `claude-fallback usage` (SPEC §3, §7). */
+export interface UsageFlags {
+  since?: string | undefined;
+  until?: string | undefined;
+  tz?: string | undefined;
+  json?: boolean | undefined;
+  csv?: boolean | undefined;
+}
+
+export interface UsageCommandIo {
+  /** The ledger file, `<dataDir>/usage.db`; it need not exist. */
+  dbPath: string;
+  /** Zone used without `--tz`; default `TZ` / the system zone. */
+  zone?: string | undefined;
+  write: (text: string) => void;
+}
+
+function isReportKind(value: string): value is ReportKind {
+  return (REPORT_KINDS as readonly string[]).includes(value);
+}
+
+/**
+ * `claude-fallback usage [daily|monthly|session|run]`: prints the report. Throws UsageError
+ * (exit 2) for a bad report name, date or zone, FallbackError (exit 1) for an unreadable ledger.
+ * A missing ledger is an empty report, not an error.
+ */
+export function runUsageCommand(report: string | undefined, flags: UsageFlags, io: UsageCommandIo): void {
+  const kind = report ?? "daily";
+  if (!isReportKind(kind)) {
+    throw new UsageError(`unknown report "${kind}" (expected one of: ${REPORT_KINDS.join(", ")})`);
+  }
+  if (flags.json && flags.csv) throw new UsageError("--json and --csv cannot be used together");
+  const zone = resolveZone(flags.tz ?? io.zone, flags.tz === undefined ? "TZ" : "--tz");
+  const ledger = openExistingLedger(io.dbPath);
+  try {
+    const result = buildUsageReport(ledger, { kind, zone, since: flags.since, until: flags.until });
+    io.write(
+      flags.json ? renderReportJson(result) : flags.csv ? renderReportCsv(result) : renderReportTable(result),
+    );
+  } finally {
+    ledger?.close();
+  }
+}
+
+export function registerUsage(program: Command): void {
+  program
+    .command("usage")
+    .description(
+      "API spend from the usage ledger, by day, month, Claude session or wrapper run, and by model",
+    )
+    .addArgument(new Argument("[report]", "how to group the spend").choices(REPORT_KINDS).default("daily"))
+    .option("--since <date>", "first day to include, YYYY-MM-DD (local time)")
+    .option("--until <date>", "last day to include, YYYY-MM-DD (local time)")
+    .option("--tz <zone>", "IANA time zone for day and month boundaries (default: TZ / the system zone)")
+    .option("--json", "machine-readable JSON (stable; see docs)")
+    .option("--csv", "CSV with a header row, one line per group and model")
+    .action((report: string, flags: UsageFlags) => {
+      // The ledger's place depends only on the environment (CLAUDE_FALLBACK_HOME / XDG), not on the config.
+      const dbPath = ledgerPath(resolvePaths(process.env).dataDir);
+      runUsageCommand(report, flags, { dbPath, write: (text) => process.stdout.write(text) });
+    });
+}

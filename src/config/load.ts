@@ -1,0 +1,358 @@
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { z } from "zod";
+import { UsageError } from "../errors.js";
+import { resolvePaths } from "../state/paths.js";
+import { parseJson } from "./json.js";
+import { type Config, ConfigSchema, type FieldInfo, fieldInfo } from "./schema.js";
+import { maskKey, redactSecrets } from "./secret.js";
+
+/**
+ * Finding, reading and validating the config file (SPEC §10). Every failure is a one-line
+ * UsageError (exit 2) naming the file, the key, the value and what is allowed; no message ever
+ * contains the API key.
+ */
+
+export type ConfigSource = "flag" | "env" | "default";
+
+export interface ConfigLocation {
+  /** Absolute path. */
+  path: string;
+  source: ConfigSource;
+}
+
+export interface LoadedConfig extends ConfigLocation {
+  config: Config;
+  /** False when the default file is absent and the defaults apply. */
+  exists: boolean;
+  /** One-line notices for stderr (file permissions); never fatal. */
+  warnings: string[];
+}
+
+export interface LocateOptions {
+  /** The global `--config PATH` option. */
+  configFlag?: string | undefined;
+  env?: Record<string, string | undefined>;
+  /** What a relative `--config` or `$CLAUDE_FALLBACK_CONFIG` is relative to. */
+  cwd?: string;
+}
+
+export const CONFIG_ENV = "CLAUDE_FALLBACK_CONFIG";
+
+/** A file bigger than this is not a config file someone wrote. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const SOURCE_LABEL: Record<ConfigSource, string> = {
+  flag: "--config",
+  env: `$${CONFIG_ENV}`,
+  default: "the default location",
+};
+
+/**
+ * Which file would be used, without touching the file system: `--config`, then
+ * `$CLAUDE_FALLBACK_CONFIG`, then the XDG (or `$CLAUDE_FALLBACK_HOME`) default. Only explicit
+ * relative paths are resolved against the working directory; nothing is looked up in it.
+ */
+export function locateConfig(options: LocateOptions = {}): ConfigLocation {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  if (options.configFlag !== undefined) {
+    if (options.configFlag === "") throw new UsageError("--config needs a file path");
+    return { path: resolve(cwd, options.configFlag), source: "flag" };
+  }
+  const fromEnv = env[CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv !== "") return { path: resolve(cwd, fromEnv), source: "env" };
+  return { path: resolve(cwd, resolvePaths(env).defaultConfigFile), source: "default" };
+}
+
+/** Locates, reads and validates the config. A missing default file means all defaults. */
+export function loadConfig(options: LocateOptions = {}): LoadedConfig {
+  const location = locateConfig(options);
+  const { path, source } = location;
+  const file = readConfigFile(location);
+  if (file === null) return { ...location, config: defaults(), exists: false, warnings: [] };
+  const config = parseConfigText(file.text, path);
+  return { path, source, config, exists: true, warnings: permissionWarnings(path, file.mode, config) };
+}
+
+function defaults(): Config {
+  return ConfigSchema.parse({});
+}
+
+function readConfigFile(location: ConfigLocation): { text: string; mode: number } | null {
+  const { path, source } = location;
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && source === "default") return null;
+    if (code === "ENOENT")
+      throw new UsageError(`config file not found: ${path} (from ${SOURCE_LABEL[source]})`);
+    if (code === "EACCES") throw new UsageError(`config file ${path}: permission denied`);
+    throw new UsageError(`config file ${path}: cannot be opened (${code ?? "unknown error"})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new UsageError(`config file ${path} is a directory, not a file`);
+    if (stat.size > MAX_CONFIG_BYTES) {
+      throw new UsageError(`config file ${path} is ${stat.size} bytes; a config file is at most 1 MiB`);
+    }
+    return { text: readFileSync(fd, "utf8"), mode: stat.mode & 0o777 };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`config file ${path}: cannot be read (${code ?? "unknown error"})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parses and validates the text of a config file; `path` is only for messages. */
+export function parseConfigText(text: string, path: string): Config {
+  // Editors on Windows sometimes save a byte-order mark, which JSON does not allow.
+  const parsed = parseJson(text.startsWith("\uFEFF") ? text.slice(1) : text);
+  if (!parsed.ok) {
+    throw new UsageError(
+      `config file ${path}: invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.problem}`,
+    );
+  }
+  return validateConfig(parsed.value, path);
+}
+
+/** Validates an already-parsed config value; `path` is only for messages. */
+export function validateConfig(data: unknown, path: string): Config {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new UsageError(
+      `config file ${path}: the top level must be a JSON object ({ "key": value, … }), found ${jsonKind(data)}`,
+    );
+  }
+  const result = ConfigSchema.safeParse(data);
+  if (result.success) return result.data;
+  const issues = [...result.error.issues].sort(
+    (a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"),
+  );
+  const [first] = issues;
+  const more =
+    issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+  const rawKey = (data as Record<string, unknown>).api_key;
+  const message = `config file ${path}: ${describeIssue(first!, data)}${more}`;
+  throw new UsageError(redactSecrets(message, [typeof rawKey === "string" ? rawKey : null]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Permission warnings.
+
+/** Quotes a path for a copy-pasteable shell command. */
+export function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./~@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * A file holding the key must be private (SPEC §10). Independently of the key, a file anyone
+ * can write lets them choose `api_key_command`, that is, run commands as this user. Group-writable
+ * alone is not flagged: with per-user groups (umask 002) that is the norm and harmless.
+ */
+export function permissionWarnings(path: string, mode: number, config: Pick<Config, "api_key">): string[] {
+  if (process.platform === "win32") return [];
+  const octal = (mode & 0o777).toString(8).padStart(4, "0");
+  const fix = `fix: chmod 600 ${shellQuote(path)}`;
+  const problems: string[] = [];
+  if (config.api_key !== null && (mode & 0o044) !== 0)
+    problems.push("holds an API key and is readable by others");
+  if ((mode & 0o002) !== 0) problems.push("is writable by anyone (who could then set api_key_command)");
+  if (problems.length === 0) return [];
+  return [`warning: config file ${path} ${problems.join(" and ")} (mode ${octal}); ${fix}`];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Turning schema issues into messages.
+
+type Schema = z.core.$ZodType;
+type Issue = z.core.$ZodIssue;
+
+/** The dotted path users know, e.g. `notifications.webhook_url`, `pricing["claude-x.y"].input`. */
+export function formatKeyPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const segment of path) {
+    const name = String(segment);
+    if (typeof segment === "number") text += `[${name}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) text += text === "" ? name : `.${name}`;
+    else text += `[${JSON.stringify(name)}]`;
+  }
+  return text === "" ? "(top level)" : text;
+}
+
+function unwrapOnce(schema: Schema): Schema | null {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case "default":
+    case "prefault":
+    case "optional":
+    case "nullable":
+      return def.innerType as Schema;
+    case "pipe":
+      // z.preprocess / .transform: the output side holds the real schema.
+      return (def.in as Schema)._zod.def.type === "transform" ? (def.out as Schema) : (def.in as Schema);
+    default:
+      return null;
+  }
+}
+
+/** Every wrapper layer of `schema`, outermost first. */
+function layers(schema: Schema): Schema[] {
+  const result = [schema];
+  for (let inner = unwrapOnce(schema); inner; inner = unwrapOnce(inner)) result.push(inner);
+  return result;
+}
+
+/** The schema at a key path, with the nearest field info on the way. */
+function schemaAt(path: readonly PropertyKey[]): { schema: Schema | null; info: FieldInfo | undefined } {
+  let schema: Schema | null = ConfigSchema;
+  let info: FieldInfo | undefined;
+  for (const segment of path) {
+    if (!schema) break;
+    const core = layers(schema).at(-1)!;
+    const def = core._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (def.type === "object") schema = (def.shape as Record<string, Schema>)[String(segment)] ?? null;
+    else if (def.type === "record") schema = def.valueType as Schema;
+    else schema = null;
+    if (schema)
+      info =
+        layers(schema)
+          .map((layer) => fieldInfo.get(layer))
+          .find(Boolean) ?? info;
+  }
+  return { schema, info };
+}
+
+function objectKeysAt(path: readonly PropertyKey[]): string[] {
+  const { schema } = schemaAt(path);
+  if (!schema) return [];
+  const def = layers(schema).at(-1)!._zod.def as unknown as { type: string; shape?: Record<string, unknown> };
+  return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const segment of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "string":
+      return "a string";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "a boolean";
+    case "object":
+      return "an object";
+    default:
+      return typeof value;
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The value as it may appear in a message: secrets masked, webhook paths hidden, long values cut. */
+function showValue(value: unknown, info: FieldInfo | undefined): string {
+  if (typeof value === "string" && info?.secret) return JSON.stringify(maskKey(value));
+  if (typeof value === "string" && info?.credentialUrl) return JSON.stringify(maskUrl(value));
+  if (value !== null && typeof value === "object") return jsonKind(value);
+  // JSON has no Infinity, but 1e400 parses to it, and JSON.stringify would call it null.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  // Redact before cutting, so a key pasted into the wrong field still shows as its usual mask.
+  return truncate(redactSecrets(JSON.stringify(value) ?? String(value)), 60);
+}
+
+/**
+ * A webhook URL's path is often the credential (Slack, Discord), so only the origin is shown.
+ */
+export function maskUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    const hidden = url.pathname !== "/" || url.search !== "" || url.hash !== "";
+    return `${url.protocol}//${url.host}${hidden ? "/…" : ""}`;
+  } catch {
+    return truncate(value, 12);
+  }
+}
+
+function problemOf(issue: Issue, value: unknown): string {
+  switch (issue.code) {
+    case "invalid_type":
+      if (typeof value === "number" && !Number.isFinite(value)) return "too large";
+      if (issue.expected === "int" && typeof value === "number") return "not a whole number";
+      return `wrong type (${jsonKind(value)})`;
+    case "too_small":
+    case "too_big":
+      if (issue.origin === "string") return "empty";
+      return "out of range";
+    case "invalid_key":
+      return "not a valid key (must not be empty)";
+    case "custom":
+      return issue.message;
+    default:
+      return "not allowed";
+  }
+}
+
+function describeIssue(issue: Issue, data: unknown): string {
+  if (issue.code === "unrecognized_keys") {
+    const [unknown] = issue.keys;
+    const known = objectKeysAt(issue.path);
+    const where = issue.path.length > 0 ? ` in ${formatKeyPath(issue.path)}` : "";
+    const others = issue.keys.length > 1 ? ` (and ${issue.keys.length - 1} more unknown)` : "";
+    const suggestion = nearestKey(unknown!, known);
+    const hint = suggestion ? `did you mean "${suggestion}"?` : `known keys: ${known.join(", ")}`;
+    return `unknown key ${JSON.stringify(truncate(unknown!, 60))}${where}${others}; ${hint}`;
+  }
+  const value = valueAt(data, issue.path);
+  const { info } = schemaAt(issue.path);
+  const key = formatKeyPath(issue.path);
+  const allowed = info ? `; allowed: ${info.allowed}` : "";
+  return `${key} is ${showValue(value, info)}: ${problemOf(issue, value)}${allowed}`;
+}
+
+/** Edit distance between two strings (insertions, deletions, substitutions). */
+export function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The known key the user most likely meant, or null if none is close. Case, `-` and `_` are
+ * ignored (`autoSwitch`, `auto-switch` find `auto_switch`); a truncated name finds the key it
+ * starts (`claude` → `claude_path`); otherwise the smallest edit distance relative to length wins.
+ */
+export function nearestKey(unknown: string, known: readonly string[]): string | null {
+  const normalise = (key: string) => key.toLowerCase().replace(/[-_\s]/g, "");
+  const wanted = normalise(unknown);
+  let best: { key: string; score: number } | null = null;
+  for (const key of known) {
+    const candidate = normalise(key);
+    const distance = levenshtein(wanted, candidate);
+    const isTruncation = wanted.length >= 4 && candidate.startsWith(wanted);
+    const score = isTruncation ? 0 : distance / Math.max(wanted.length, candidate.length, 1);
+    const close = isTruncation || distance <= 2 || score <= 0.5;
+    if (close && (!best || score < best.score)) best = { key, score };
+  }
+  return best?.key ?? null;
+}

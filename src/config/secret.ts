@@ -1,0 +1,215 @@
+import { spawn } from "node:child_process";
+import { UsageError } from "../errors.js";
+import { apiKeyProblem, type Config } from "./schema.js";
+
+/**
+ * Where the fallback API key comes from (SPEC §10): `CLAUDE_FALLBACK_API_KEY`, then
+ * `api_key_command`, then `api_key`. The key is never printed, logged or put in an error
+ * message; `maskKey` is how it is referred to.
+ */
+
+export type KeySource = "env" | "command" | "config";
+
+export interface ResolvedKey {
+  key: string;
+  source: KeySource;
+}
+
+type Env = Record<string, string | undefined>;
+
+export const API_KEY_ENV = "CLAUDE_FALLBACK_API_KEY";
+
+/** How long `api_key_command` may take: long enough for a password manager, short enough to notice. */
+export const DEFAULT_KEY_COMMAND_TIMEOUT_MS = 10_000;
+
+/** More than any key; a command printing this much is printing something else. */
+const MAX_COMMAND_OUTPUT_BYTES = 64 * 1024;
+
+const KEY_PREFIX = "sk-ant-";
+
+/**
+ * `sk-ant-…last4`: enough to tell two keys apart, too little to use. Short values show no
+ * characters at all, since their last four would be a large part of them.
+ */
+export function maskKey(key: string): string {
+  const prefix = key.startsWith(KEY_PREFIX) ? KEY_PREFIX : "";
+  const rest = key.slice(prefix.length);
+  return rest.length >= 12 ? `${prefix}…${rest.slice(-4)}` : `${prefix}…`;
+}
+
+/** Anything shaped like an Anthropic credential, known to us or not. */
+const KEY_LIKE = /sk-ant-[A-Za-z0-9_-]+/g;
+
+/**
+ * Replaces every occurrence of the given keys, and of anything shaped like an Anthropic key,
+ * with its mask. For text that may have passed near a key: error messages, command stderr.
+ */
+export function redactSecrets(text: string, knownKeys: readonly (string | null | undefined)[] = []): string {
+  let result = text;
+  for (const key of knownKeys) {
+    if (key && key.length >= 8) result = result.split(key).join(maskKey(key));
+  }
+  return result.replace(KEY_LIKE, (match) => (match.length > KEY_PREFIX.length + 4 ? maskKey(match) : match));
+}
+
+function envKey(env: Env): string | undefined {
+  const value = env[API_KEY_ENV];
+  return value !== undefined && value !== "" ? value : undefined;
+}
+
+/**
+ * Which source `resolveApiKey` would use, without running `api_key_command`: for `status` and
+ * `doctor`, which report the source but must not prompt a password manager.
+ */
+export function apiKeySource(
+  config: Pick<Config, "api_key" | "api_key_command">,
+  env: Env,
+): KeySource | null {
+  if (envKey(env) !== undefined) return "env";
+  if (config.api_key_command !== null) return "command";
+  if (config.api_key !== null) return "config";
+  return null;
+}
+
+export interface ResolveOptions {
+  /** Kill `api_key_command` after this long. */
+  timeoutMs?: number;
+}
+
+/**
+ * The API key and where it came from, or null if none is configured. Runs `api_key_command`
+ * when that is the source, so call it only when a key is needed. Throws UsageError (exit 2)
+ * for an unusable key; the message names the source and never contains the key.
+ */
+export async function resolveApiKey(
+  config: Pick<Config, "api_key" | "api_key_command">,
+  env: Env = process.env,
+  options: ResolveOptions = {},
+): Promise<ResolvedKey | null> {
+  const source = apiKeySource(config, env);
+  if (source === "env") {
+    const key = envKey(env)!;
+    const problem = apiKeyProblem(key);
+    if (problem) throw new UsageError(`${API_KEY_ENV} is ${maskKey(key)}: ${problem}`);
+    return { key, source };
+  }
+  if (source === "command") {
+    const key = await runKeyCommand(config.api_key_command!, env, options.timeoutMs);
+    return { key, source };
+  }
+  if (source === "config") return { key: config.api_key!, source };
+  return null;
+}
+
+/** Resolves the key at most once per run, on first use, and remembers the outcome. */
+export interface KeyProvider {
+  /** Known without running anything. */
+  readonly source: KeySource | null;
+  get(): Promise<ResolvedKey | null>;
+}
+
+export function createKeyProvider(
+  config: Pick<Config, "api_key" | "api_key_command">,
+  env: Env = process.env,
+  options: ResolveOptions = {},
+): KeyProvider {
+  let pending: Promise<ResolvedKey | null> | undefined;
+  return {
+    source: apiKeySource(config, env),
+    get: () => {
+      pending ??= resolveApiKey(config, env, options);
+      return pending;
+    },
+  };
+}
+
+/** The last non-empty line of the command's stderr, redacted and shortened: a hint, not a transcript. */
+function stderrHint(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const last = lines.at(-1);
+  if (!last) return "";
+  const redacted = redactSecrets(last);
+  return `: ${redacted.length > 160 ? `${redacted.slice(0, 159)}…` : redacted}`;
+}
+
+/**
+ * Runs `command` with `/bin/sh -c` and returns its trimmed stdout, which must be an API key.
+ * stdin is the null device (a password manager that needs to ask uses its own dialog or the
+ * terminal directly); stdout is never echoed in any message.
+ */
+export function runKeyCommand(
+  command: string,
+  env: Env = process.env,
+  timeoutMs: number = DEFAULT_KEY_COMMAND_TIMEOUT_MS,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const fail = (detail: string) => reject(new UsageError(`api_key_command ${detail}`));
+    const child = spawn("/bin/sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderrBytes = 0;
+    let settled = false;
+    const finish = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      action();
+    };
+    // On timeout give up at once: a grandchild of the shell may keep the pipes open, so waiting
+    // for them to close could wait for as long as it lives.
+    const timer = setTimeout(() => {
+      finish(() => {
+        child.kill("SIGKILL");
+        child.stdout.destroy();
+        child.stderr.destroy();
+        fail(`timed out after ${formatSeconds(timeoutMs)} and was killed (no exit status)`);
+      });
+    }, timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > MAX_COMMAND_OUTPUT_BYTES) {
+        finish(() => {
+          child.kill("SIGKILL");
+          child.stdout.destroy();
+          child.stderr.destroy();
+          fail(`printed more than ${MAX_COMMAND_OUTPUT_BYTES} bytes, which is not an API key`);
+        });
+        return;
+      }
+      stdout.push(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      if (stderrBytes < MAX_COMMAND_OUTPUT_BYTES) stderr.push(chunk);
+      stderrBytes += chunk.length;
+    });
+    child.on("error", (error) => finish(() => fail(`could not be started (${error.message})`)));
+    child.on("close", (code, signal) => {
+      finish(() => {
+        const status = code !== null ? `exit status ${code}` : `killed by ${signal}`;
+        if (code !== 0) {
+          fail(`failed (${status})${stderrHint(Buffer.concat(stderr).toString("utf8"))}`);
+          return;
+        }
+        const key = Buffer.concat(stdout).toString("utf8").trim();
+        if (key === "") {
+          fail(`printed nothing (${status})`);
+          return;
+        }
+        const problem = apiKeyProblem(key);
+        if (problem) {
+          fail(`printed a value that is unusable as the API key: ${problem} (${status})`);
+          return;
+        }
+        resolve(key);
+      });
+    });
+  });
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,92 @@
+import { formatUsd, nanoToUsd, usdToNano } from "../usage/pricing.js";
+
+/** The three caps of SPEC §6, in the units of the config file (USD; null = no cap). */
+export interface CapConfig {
+  cost_limit_per_session: number | null;
+  cost_limit_per_day: number | null;
+  cost_limit_per_month: number | null;
+}
+
+export type CapName = "session" | "day" | "month";
+
+export interface CapSpend {
+  session: number;
+  day: number;
+  month: number;
+}
+
+const CONFIG_KEY: Record<CapName, keyof CapConfig> = {
+  session: "cost_limit_per_session",
+  day: "cost_limit_per_day",
+  month: "cost_limit_per_month",
+};
+
+export const capNames: readonly CapName[] = ["session", "day", "month"];
+
+/** The config key that sets a cap. */
+export function capConfigKey(cap: CapName): keyof CapConfig {
+  return CONFIG_KEY[cap];
+}
+
+const LABEL: Record<CapName, string> = {
+  session: "per-session",
+  day: "daily",
+  month: "monthly",
+};
+
+const SPENT_WHEN: Record<CapName, string> = {
+  session: "this run",
+  day: "today",
+  month: "this month",
+};
+
+export const CAP_WARNING_FRACTION = 0.8;
+
+export interface CapStatus {
+  cap: CapName;
+  configKey: keyof CapConfig;
+  limitNanoUsd: number;
+  spentNanoUsd: number;
+}
+
+function statuses(caps: CapConfig, spent: CapSpend): CapStatus[] {
+  return capNames.flatMap((cap) => {
+    const limit = caps[CONFIG_KEY[cap]];
+    return limit === null
+      ? []
+      : [{ cap, configKey: CONFIG_KEY[cap], limitNanoUsd: usdToNano(limit), spentNanoUsd: spent[cap] }];
+  });
+}
+
+/** The first cap whose spend has reached its limit: the next request must not go upstream. */
+export function reachedCap(caps: CapConfig, spent: CapSpend): CapStatus | null {
+  return statuses(caps, spent).find((status) => status.spentNanoUsd >= status.limitNanoUsd) ?? null;
+}
+
+/** Caps at or above 80 % of their limit (a cap of $0 counts as reached, not warned). */
+export function capsAtWarning(caps: CapConfig, spent: CapSpend): CapStatus[] {
+  return statuses(caps, spent).filter(
+    (status) => status.limitNanoUsd > 0 && status.spentNanoUsd >= status.limitNanoUsd * CAP_WARNING_FRACTION,
+  );
+}
+
+/**
+ * The refusal Claude Code shows verbatim: which cap, the spend, and the ways out. Claude Code
+ * prints a 402 `billing_error` as `API Error: 402 <message>` and does not retry it.
+ */
+export function capRefusalMessage(status: CapStatus): string {
+  const limit = formatUsd(nanoToUsd(status.limitNanoUsd));
+  const spent = formatUsd(nanoToUsd(status.spentNanoUsd));
+  return (
+    `claude-fallback: the ${LABEL[status.cap]} API spending cap of ${limit} is reached ` +
+    `(${spent} spent ${SPENT_WHEN[status.cap]}); nothing was sent to Anthropic. ` +
+    `To go on, raise ${status.configKey} in your claude-fallback config, ` +
+    "or wait for your subscription to reset and run `claude-fallback use subscription`."
+  );
+}
+
+export function capWarningMessage(status: CapStatus): string {
+  const limit = formatUsd(nanoToUsd(status.limitNanoUsd));
+  const spent = formatUsd(nanoToUsd(status.spentNanoUsd));
+  return `API spend ${SPENT_WHEN[status.cap]} is ${spent} of the ${LABEL[status.cap]} cap of ${limit} (${status.configKey}).`;
+}

@@ -1,0 +1,470 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Pool } from "undici";
+import { FallbackError } from "../errors.js";
+import type { RequestOutcome, SpendTracker } from "../usage/ledger.js";
+import { type Pricing, tokenUsageFromApi } from "../usage/pricing.js";
+import { bearerMatches, isLoopbackHost, newGatewaySecret } from "./auth.js";
+import {
+  type CapConfig,
+  type CapStatus,
+  capConfigKey,
+  capNames,
+  capRefusalMessage,
+  capsAtWarning,
+  capWarningMessage,
+  reachedCap,
+} from "./caps.js";
+import { sendApiError } from "./errors.js";
+import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
+import { meterFor } from "./meter.js";
+import { checkRequestTarget, upstreamUrl } from "./request-target.js";
+import { isThinkingSignatureRejection, withoutEarlierThinking } from "./thinking.js";
+
+/** Things the gateway tells the wrapper about; each kind at most once per cap or model per run. */
+export type GatewayEvent =
+  | { kind: "cap_warning"; cap: CapStatus; message: string }
+  | { kind: "cap_reached"; cap: CapStatus; message: string }
+  | { kind: "unknown_model"; model: string; message: string }
+  | { kind: "upstream_error"; message: string }
+  /** The ledger could not be read or written (full disk, damaged file): spend may be unrecorded. */
+  | { kind: "ledger_error"; message: string };
+
+export interface GatewayOptions {
+  /** Where requests go: `upstream_url`, else the user's ANTHROPIC_BASE_URL, else the real API. */
+  upstream: URL;
+  /** The user's API key; it leaves this process only as `x-api-key` to the upstream. */
+  apiKey: string;
+  /** The per-run secret Claude Code must present; made fresh when omitted. */
+  secret?: string;
+  /** `api_model`: replaces `model` in every Messages request. */
+  apiModel?: string | null;
+  pricing: Pricing;
+  spend: SpendTracker;
+  caps: CapConfig;
+  onEvent?: (event: GatewayEvent) => void;
+  now?: () => number;
+  /** Largest request body accepted (the API's own limit is 32 MB). */
+  maxRequestBytes?: number;
+  /** Upstream timeouts; the defaults suit long generations. */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Port to listen on; 0 (default) takes a free one. */
+  port?: number;
+}
+
+export interface Gateway {
+  /** `http://127.0.0.1:PORT`: Claude Code's ANTHROPIC_BASE_URL in api mode. */
+  url: string;
+  port: number;
+  /** Claude Code's ANTHROPIC_AUTH_TOKEN in api mode. */
+  secret: string;
+  /** Raises a cap for the rest of this run (the overlay's "raise the cap" answer). */
+  setCaps(caps: CapConfig): void;
+  close(): Promise<void>;
+}
+
+const MESSAGES_PATH = "/v1/messages";
+const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+class RequestTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) throw new RequestTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new RequestTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Claude Code names its session in `metadata.user_id` (a JSON string) and in a header. */
+function claudeSessionId(req: IncomingMessage, body: Record<string, unknown> | null): string | null {
+  const metadata = body?.metadata;
+  if (typeof metadata === "object" && metadata !== null) {
+    const userId = (metadata as Record<string, unknown>).user_id;
+    if (typeof userId === "string") {
+      try {
+        const parsed: unknown = JSON.parse(userId);
+        if (typeof parsed === "object" && parsed !== null) {
+          const sessionId = (parsed as Record<string, unknown>).session_id;
+          if (typeof sessionId === "string") return sessionId;
+        }
+      } catch {
+        const match = /session_([0-9a-f-]{36})/.exec(userId);
+        if (match?.[1]) return match[1];
+      }
+    }
+  }
+  const header = req.headers["x-claude-code-session-id"];
+  return typeof header === "string" ? header : null;
+}
+
+/**
+ * Resolves when `res` can take more data or is gone. Listeners are removed either way: a long
+ * stream to a slow client waits here thousands of times.
+ */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      res.off("error", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+    res.on("error", done);
+  });
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    const name = typeof code === "string" ? code : typeof cause?.code === "string" ? cause.code : error.name;
+    return name;
+  }
+  return String(error);
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const secret = options.secret ?? newGatewaySecret();
+  const now = options.now ?? Date.now;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  let caps = options.caps;
+  const announced = new Set<string>();
+  const announce = (key: string, event: GatewayEvent) => {
+    if (announced.has(key)) return;
+    announced.add(key);
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // Whoever listens (a notification, a ledger event row) must not break the request in flight.
+    }
+  };
+  const pool = new Pool(options.upstream.origin, {
+    connections: 32,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.headersTimeoutMs ?? 10 * 60_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 5 * 60_000,
+    connectTimeout: 10_000,
+  });
+  let port = 0;
+
+  const capSpend = () => {
+    const snapshot = options.spend.snapshot(now());
+    return { session: snapshot.run.nanoUsd, day: snapshot.day.nanoUsd, month: snapshot.month.nanoUsd };
+  };
+
+  const announceWarnings = () => {
+    for (const status of capsAtWarning(caps, capSpend())) {
+      const reached = status.spentNanoUsd >= status.limitNanoUsd;
+      if (reached) {
+        announce(`reached:${status.cap}`, {
+          kind: "cap_reached",
+          cap: status,
+          message: capRefusalMessage(status),
+        });
+      } else {
+        announce(`warning:${status.cap}`, {
+          kind: "cap_warning",
+          cap: status,
+          message: capWarningMessage(status),
+        });
+      }
+    }
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = now();
+    // Refused before the body is read: the connection is closed after the answer, so an unread
+    // (possibly huge) body is not drained and nothing of it is taken for a next request.
+    const refuse = (status: number, type: string, message: string) => {
+      res.setHeader("connection", "close");
+      sendApiError(res, status, type, `claude-fallback gateway: ${message}`);
+    };
+    if (!isLoopbackHost(req.headers.host, port)) {
+      refuse(403, "permission_error", "requests must be addressed to 127.0.0.1");
+      return;
+    }
+    if (!bearerMatches(req.headers.authorization, secret)) {
+      refuse(401, "authentication_error", "missing or wrong gateway token");
+      return;
+    }
+    const target = checkRequestTarget(req.url);
+    if (!target.ok) {
+      refuse(400, "invalid_request_error", target.reason);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxRequestBytes);
+    } catch (error) {
+      if (error instanceof RequestTooLarge) {
+        refuse(413, "request_too_large", `request larger than ${maxRequestBytes} bytes`);
+      } else {
+        res.destroy();
+      }
+      return;
+    }
+
+    const path = target.pathAndQuery.split("?")[0];
+    const isMessages = req.method === "POST" && path === MESSAGES_PATH;
+    let json = isMessages ? parseJsonObject(body) : null;
+    const sessionId = claudeSessionId(req, json);
+    if (json && options.apiModel) {
+      json = { ...json, model: options.apiModel };
+      body = Buffer.from(JSON.stringify(json));
+    }
+    const requestedModel = typeof json?.model === "string" ? json.model : null;
+    const base = { at: startedAt, claudeSessionId: sessionId, requestedModel };
+
+    if (isMessages) {
+      const reached = reachedCap(caps, capSpend());
+      if (reached) {
+        const message = capRefusalMessage(reached);
+        sendApiError(res, 402, "billing_error", message);
+        announce(`reached:${reached.cap}`, { kind: "cap_reached", cap: reached, message });
+        options.spend.record({
+          ...base,
+          httpStatus: 402,
+          outcome: "refused_cap",
+          errorType: "billing_error",
+          durationMs: now() - startedAt,
+          costNanoUsd: 0,
+        });
+        return;
+      }
+    }
+
+    const abort = new AbortController();
+    let clientGone = false;
+    res.on("close", () => {
+      if (!res.writableFinished) {
+        clientGone = true;
+        abort.abort();
+      }
+    });
+    const headers = upstreamRequestHeaders(req.headers, options.apiKey);
+    const url = upstreamUrl(options.upstream, target.pathAndQuery);
+    const send = (payload: Buffer) =>
+      pool.request({
+        path: `${url.pathname}${url.search}`,
+        method: (req.method ?? "GET") as "GET",
+        headers,
+        body: payload.length > 0 || req.method === "POST" ? payload : null,
+        signal: abort.signal,
+      });
+
+    let upstream: Awaited<ReturnType<typeof send>>;
+    try {
+      upstream = await send(body);
+      if (isMessages && json && upstream.statusCode === 400) {
+        const errorBody = Buffer.from(await upstream.body.arrayBuffer());
+        const stripped = isThinkingSignatureRejection(400, parseJsonObject(errorBody))
+          ? withoutEarlierThinking(json)
+          : null;
+        if (stripped) {
+          upstream = await send(Buffer.from(JSON.stringify(stripped)));
+        } else {
+          res.writeHead(400, downstreamResponseHeaders(upstream.headers));
+          res.end(errorBody);
+          options.spend.record({
+            ...base,
+            httpStatus: 400,
+            outcome: "error",
+            errorType: parseErrorType(errorBody),
+            requestId: headerValue(upstream.headers["request-id"]),
+            durationMs: now() - startedAt,
+            costNanoUsd: 0,
+          });
+          return;
+        }
+      }
+    } catch (error) {
+      if (clientGone) {
+        if (isMessages) {
+          options.spend.record({
+            ...base,
+            outcome: "aborted",
+            durationMs: now() - startedAt,
+            costNanoUsd: 0,
+          });
+        }
+        return;
+      }
+      const reason = describeNetworkError(error);
+      const message = `claude-fallback gateway: the API at ${options.upstream.origin} did not answer (${reason})`;
+      announce(`upstream:${reason}`, { kind: "upstream_error", message });
+      const timedOut = /Timeout/i.test(reason);
+      // The API's own types: 504 is `timeout_error`, a failed upstream `api_error`.
+      sendApiError(res, timedOut ? 504 : 502, timedOut ? "timeout_error" : "api_error", message);
+      if (isMessages) {
+        options.spend.record({
+          ...base,
+          httpStatus: timedOut ? 504 : 502,
+          outcome: "upstream_error",
+          errorType: timedOut ? "timeout_error" : "api_error",
+          durationMs: now() - startedAt,
+          costNanoUsd: 0,
+        });
+      }
+      return;
+    }
+
+    const contentType = headerValue(upstream.headers["content-type"]) ?? undefined;
+    // Only Messages responses are billed; anything else passes through without being buffered.
+    const meter = isMessages ? meterFor(contentType) : null;
+    let streamFailed = false;
+    res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
+    // An event stream's head goes out now, not with its first event.
+    if (contentType?.includes("text/event-stream")) res.flushHeaders();
+    try {
+      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+        meter?.push(chunk);
+        if (!res.write(chunk)) {
+          await drainedOrClosed(res);
+          if (clientGone || res.destroyed) break;
+        }
+      }
+    } catch {
+      streamFailed = !clientGone;
+    }
+    if (clientGone || streamFailed) {
+      upstream.body.destroy();
+      res.destroy();
+    } else {
+      res.end();
+    }
+    if (!meter) return;
+
+    const reading = meter.finish();
+    const model = reading.model ?? requestedModel;
+    const usage = reading.usage ? tokenUsageFromApi(reading.usage) : null;
+    let costNanoUsd: number | null = 0;
+    let longContext = false;
+    if (usage && !model) {
+      // Tokens were used but nothing names the model: the cost is unknown, never $0.
+      costNanoUsd = null;
+    } else if (usage && model) {
+      const cost = options.pricing.cost(model, usage);
+      if (cost.known) {
+        costNanoUsd = cost.nanoUsd;
+        longContext = cost.longContext;
+      } else {
+        costNanoUsd = null;
+        announce(`model:${model}`, {
+          kind: "unknown_model",
+          model,
+          message: `no price known for model ${model}: its API cost is reported as unknown (add it under "pricing" in the config)`,
+        });
+      }
+    }
+    const ok = upstream.statusCode >= 200 && upstream.statusCode < 300;
+    const outcome: RequestOutcome = clientGone
+      ? "aborted"
+      : streamFailed
+        ? "upstream_error"
+        : !ok || reading.errorType
+          ? "error"
+          : // A 2xx that ended cleanly but without its last event (message_stop) was cut short.
+            reading.complete
+            ? "ok"
+            : "upstream_error";
+    options.spend.record({
+      ...base,
+      model: reading.model,
+      httpStatus: upstream.statusCode,
+      outcome,
+      errorType: reading.errorType,
+      requestId: headerValue(upstream.headers["request-id"]),
+      durationMs: now() - startedAt,
+      inputTokens: usage?.input_tokens ?? 0,
+      outputTokens: usage?.output_tokens ?? 0,
+      cacheWrite5mTokens: usage?.cache_creation_5m_input_tokens ?? 0,
+      cacheWrite1hTokens: usage?.cache_creation_1h_input_tokens ?? 0,
+      cacheReadTokens: usage?.cache_read_input_tokens ?? 0,
+      webSearchRequests: usage?.server_tool_use?.web_search_requests ?? 0,
+      webFetchRequests: usage?.server_tool_use?.web_fetch_requests ?? 0,
+      costNanoUsd,
+      longContext,
+    });
+    announceWarnings();
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // A ledger that cannot be read or written must not take the gateway down; a failed write's
+      // cost is already counted in memory. Our own errors are one user-facing line, no secret.
+      const reason = error instanceof FallbackError ? error.message : "internal error";
+      if (error instanceof FallbackError) {
+        announce(`ledger:${reason}`, { kind: "ledger_error", message: reason });
+      }
+      if (!res.headersSent) sendApiError(res, 500, "api_error", `claude-fallback gateway: ${reason}`);
+      // A response cut short must look cut short: ending it cleanly would pass it off as complete.
+      else if (!res.writableEnded) res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  try {
+    server.listen(options.port ?? 0, "127.0.0.1");
+    await once(server, "listening");
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    secret,
+    setCaps(next) {
+      // A cap given a new limit warns and reports being reached again, against that limit.
+      for (const cap of capNames) {
+        if (next[capConfigKey(cap)] !== caps[capConfigKey(cap)]) {
+          announced.delete(`warning:${cap}`);
+          announced.delete(`reached:${cap}`);
+        }
+      }
+      caps = next;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.close();
+    },
+  };
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function parseErrorType(body: Buffer): string | null {
+  const parsed = parseJsonObject(body);
+  const error = parsed?.error;
+  return typeof error === "object" && error !== null && typeof (error as { type?: unknown }).type === "string"
+    ? (error as { type: string }).type
+    : null;
+}

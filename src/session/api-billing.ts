@@ -1,0 +1,103 @@
+import type { Config } from "../config/schema.js";
+import type { ResolvedKey } from "../config/secret.js";
+import { FallbackError, UsageError } from "../errors.js";
+import { type Gateway, type GatewayEvent, startGateway } from "../gateway/server.js";
+import type { EventKind, Ledger } from "../usage/ledger.js";
+import { SpendTracker } from "../usage/ledger.js";
+import { createPricing } from "../usage/pricing.js";
+
+export const DEFAULT_UPSTREAM = "https://api.anthropic.com";
+
+/**
+ * The gateway's upstream (SPEC §6): `upstream_url`, else the user's ANTHROPIC_BASE_URL, else the
+ * real API. Plain http is refused unless the host is loopback: the key must not cross a network
+ * in clear text.
+ */
+export function resolveUpstream(config: Pick<Config, "upstream_url">, env: NodeJS.ProcessEnv): URL {
+  const [value, source] = config.upstream_url
+    ? [config.upstream_url, "upstream_url"]
+    : env.ANTHROPIC_BASE_URL
+      ? [env.ANTHROPIC_BASE_URL, "ANTHROPIC_BASE_URL"]
+      : [DEFAULT_UPSTREAM, "default"];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // A URL with a password in it must not be echoed, even a broken one.
+    const shown = value.includes("@") ? "" : ` ${JSON.stringify(value)}`;
+    throw new UsageError(`${source}${shown} is not a URL`);
+  }
+  if (url.username || url.password) {
+    // The gateway sends only the API key upstream; credentials in the URL would be dropped silently.
+    throw new UsageError(`${source} ${url.origin}: credentials in the URL are not allowed`);
+  }
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw new UsageError(`${source} ${url.origin} must use https:// (plain http only for a loopback host)`);
+  }
+  return url;
+}
+
+/** The ledger row of a gateway event: its kind, and details for reports (never a secret). */
+export function eventRecord(event: GatewayEvent): { kind: EventKind; detail: Record<string, unknown> } {
+  switch (event.kind) {
+    case "cap_warning":
+    case "cap_reached":
+      return {
+        kind: event.kind,
+        detail: {
+          message: event.message,
+          cap: event.cap.cap,
+          configKey: event.cap.configKey,
+          limitNanoUsd: event.cap.limitNanoUsd,
+          spentNanoUsd: event.cap.spentNanoUsd,
+        },
+      };
+    case "unknown_model":
+      return { kind: "unknown_model", detail: { message: event.message, model: event.model } };
+    case "upstream_error":
+    case "ledger_error":
+      return { kind: "error", detail: { message: event.message, source: event.kind } };
+  }
+}
+
+export interface ApiBillingOptions {
+  config: Config;
+  key: ResolvedKey;
+  env: NodeJS.ProcessEnv;
+  ledger: Ledger;
+  runId: string;
+  onEvent: (event: GatewayEvent) => void;
+}
+
+/**
+ * API billing for one wrapper run: the metering gateway in front of the upstream, with this
+ * run's spend tracked against the caps. Claude Code reaches it through `gateway.url` and
+ * `gateway.secret`; the key stays here.
+ */
+export async function startApiBilling(options: ApiBillingOptions): Promise<Gateway> {
+  const upstream = resolveUpstream(options.config, options.env);
+  const pricing = createPricing(options.config.pricing);
+  const spend = new SpendTracker(options.ledger, options.runId);
+  try {
+    return await startGateway({
+      upstream,
+      apiKey: options.key.key,
+      apiModel: options.config.api_model,
+      pricing,
+      spend,
+      caps: options.config,
+      onEvent: (event) => {
+        try {
+          options.ledger.recordEvent({ runId: options.runId, at: Date.now(), ...eventRecord(event) });
+        } finally {
+          options.onEvent(event);
+        }
+      },
+    });
+  } catch (error) {
+    throw new FallbackError(
+      `could not start the API gateway: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+}

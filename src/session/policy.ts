@@ -1,0 +1,31 @@
+import type { Config } from "../config/schema.js";
+
+/** What to do when the subscription limit is hit (SPEC §4.4). */
+export type LimitDecision = "auto" | "ask" | "notify";
+
+export interface PolicyInput {
+  config: Pick<Config, "auto_switch" | "prompt_before_switch">;
+  /** An API key is configured (the command is not run to find out). */
+  hasKey: boolean;
+  /** No terminal to ask on (`claude -p`). */
+  headless: boolean;
+  /** The user already agreed in this run ("yes for this run", or a yes before a revert). */
+  approvedThisRun: boolean;
+}
+
+export interface PolicyOutcome {
+  decision: LimitDecision;
+  /** Why, in words a notification can use. */
+  reason: string;
+}
+
+export function decideOnLimit(input: PolicyInput): PolicyOutcome {
+  if (!input.hasKey) return { decision: "notify", reason: "no API key is configured" };
+  if (input.config.auto_switch) return { decision: "auto", reason: "auto_switch is on" };
+  if (input.approvedThisRun)
+    return { decision: "auto", reason: "you agreed to API billing earlier in this run" };
+  if (input.headless)
+    return { decision: "notify", reason: "a headless run cannot ask, and auto_switch is off" };
+  if (input.config.prompt_before_switch) return { decision: "ask", reason: "prompt_before_switch is on" };
+  return { decision: "notify", reason: "auto_switch and prompt_before_switch are off" };
+}

@@ -1,0 +1,457 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import * as apiErrors from "./api-errors.js";
+import { type ApiError, errorBody } from "./api-errors.js";
+import { apiKeyRateLimitHeaders } from "./api-key-limits.js";
+import { type Credential, detectCredential, maskCredential } from "./billing.js";
+import { CONTROL_PREFIX, handleControl } from "./control.js";
+import {
+  type Answer,
+  answerStatus,
+  BodyTooLarge,
+  type Misbehaviour,
+  readBody,
+  sendAnswer,
+} from "./http-io.js";
+import { newRequestId } from "./ids.js";
+import { findModel, modelList } from "./models.js";
+import { buildReply, type MessagesRequestBody, replyBody } from "./reply.js";
+import { RequestLog } from "./request-log.js";
+import { parseScript, parseSettingsPatch } from "./schema.js";
+import { ScriptQueue } from "./script-queue.js";
+import { replyEvents } from "./sse.js";
+import { type LimitSnapshot, SubscriptionLimit } from "./subscription-limit.js";
+import { findForeignThinkingBlock, firstThinkingBlock } from "./thinking-signature.js";
+import type {
+  BillingKind,
+  LimitClaim,
+  RecordedRequest,
+  RequestLogEntry,
+  ResponseScript,
+  SimulatorOptions,
+  SimulatorSettings,
+} from "./types.js";
+
+/** A running simulator. */
+export interface Simulator {
+  /** Base URL, `http://127.0.0.1:PORT`: what `ANTHROPIC_BASE_URL` should be. */
+  readonly url: string;
+  readonly port: number;
+  /** Recent requests, oldest first (at most `maxRecordedRequests`), with full headers and parsed bodies. */
+  readonly requests: ReadonlyArray<RecordedRequest>;
+  /** Changes settings from the next request on. Throws on an invalid value. */
+  configure(patch: Partial<SimulatorSettings>): void;
+  /** Queues scripts for the next message requests (FIFO; see {@link ResponseScript}). Throws on an invalid one. */
+  enqueue(...scripts: ResponseScript[]): void;
+  /** Ends the limit now: a fresh subscription window, nothing used. */
+  liftLimit(): void;
+  /** Hits the limit now (default claim: the `limitClaim` setting); it resets like a limit reached by use. */
+  triggerLimit(claim?: LimitClaim): void;
+  state(): SimulatorState;
+  /** Stops listening, cuts open connections, closes the log. */
+  close(): Promise<void>;
+}
+
+export interface SimulatorState {
+  url: string;
+  /** All requests so far, of any path. */
+  requestCount: number;
+  /** `POST /v1/messages` requests so far; the number shown in reply texts. */
+  messageRequestCount: number;
+  queuedScripts: number;
+  settings: SimulatorSettings;
+  limit: LimitSnapshot;
+}
+
+export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = {
+  limitAfterRequests: null,
+  limitAfterTokens: null,
+  limitClaim: "five_hour",
+  resetInSeconds: 5 * 3600,
+  resetAt: null,
+  warnAtUtilization: 0.8,
+  responseModel: null,
+  usage: {},
+  replyBytes: null,
+  requireApiKey: null,
+  rejectForeignThinkingSignatures: false,
+};
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const DEFAULT_DROP_AFTER_EVENTS = 3;
+const DEFAULT_MAX_RECORDED_REQUESTS = 1000;
+const SESSION_HEADER = "x-claude-code-session-id";
+
+/** What a handler learned about a request, for the record and the log. */
+type Facts = Omit<RequestLogEntry, "time" | "method" | "path" | "status" | "sessionId">;
+
+interface Outcome {
+  answer: Answer;
+  facts: Facts;
+  misbehaviour?: Misbehaviour;
+}
+
+const NO_FACTS: Facts = {
+  billing: null,
+  credential: null,
+  model: null,
+  responseModel: null,
+  stream: false,
+  usage: null,
+  fault: null,
+  messageCount: null,
+};
+
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | null {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+function isMessagesBody(body: unknown): body is MessagesRequestBody {
+  return (
+    typeof body === "object" && body !== null && Array.isArray((body as { messages?: unknown }).messages)
+  );
+}
+
+class SimulatorServer implements Simulator {
+  url = "";
+  port = 0;
+  private settings: SimulatorSettings;
+  private readonly now: () => number;
+  private readonly limit: SubscriptionLimit;
+  private readonly scripts = new ScriptQueue();
+  private readonly recorded: RecordedRequest[] = [];
+  private readonly maxRecorded: number;
+  private readonly log: RequestLog | null;
+  private readonly onRequest: SimulatorOptions["onRequest"];
+  private readonly server: Server;
+  private requestCount = 0;
+  private messageRequestCount = 0;
+  private closed: Promise<void> | null = null;
+
+  constructor(options: SimulatorOptions) {
+    const { port: _port, now, logFile, maxRecordedRequests, onRequest, ...settings } = options;
+    this.settings = { ...DEFAULT_SETTINGS, ...parseSettingsPatch(settings) };
+    this.now = now ?? Date.now;
+    this.limit = new SubscriptionLimit(this.now, () => this.settings);
+    this.maxRecorded = maxRecordedRequests ?? DEFAULT_MAX_RECORDED_REQUESTS;
+    this.log = logFile ? new RequestLog(logFile) : null;
+    this.onRequest = onRequest;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}`;
+  }
+
+  get requests(): ReadonlyArray<RecordedRequest> {
+    return this.recorded;
+  }
+
+  configure(patch: Partial<SimulatorSettings>): void {
+    this.settings = { ...this.settings, ...parseSettingsPatch(patch) };
+  }
+
+  enqueue(...scripts: ResponseScript[]): void {
+    this.scripts.enqueue(...scripts.map(parseScript));
+  }
+
+  liftLimit(): void {
+    this.limit.lift();
+  }
+
+  triggerLimit(claim?: LimitClaim): void {
+    this.limit.trigger(claim);
+  }
+
+  state(): SimulatorState {
+    return {
+      url: this.url,
+      requestCount: this.requestCount,
+      messageRequestCount: this.messageRequestCount,
+      queuedScripts: this.scripts.length,
+      settings: { ...this.settings },
+      limit: this.limit.snapshot(),
+    };
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    }).finally(() => this.log?.close());
+    return this.closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const exchange = new AbortController();
+    res.once("close", () => exchange.abort());
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const method = req.method ?? "GET";
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      const tooLarge: ApiError = { status: 413, type: "request_too_large", message: error.message };
+      res.writeHead(413, { "content-type": "application/json", connection: "close" });
+      res.end(errorBody(tooLarge, newRequestId()));
+      return;
+    }
+    if (url.pathname.startsWith(CONTROL_PREFIX)) {
+      const { status, body } = handleControl(this, method, url.pathname, raw);
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    const body = parseJson(raw);
+    const requestId = newRequestId();
+    const outcome = this.route(method, url.pathname, req.headers, raw, body, requestId);
+    outcome.answer.headers["request-id"] = requestId;
+    const entry: RequestLogEntry = {
+      time: new Date(this.now()).toISOString(),
+      method,
+      path: url.pathname,
+      ...outcome.facts,
+      status: answerStatus(outcome.answer),
+      sessionId: headerValue(req.headers, SESSION_HEADER),
+    };
+    this.record(entry, { seq: this.requestCount, ...entry, url: req.url ?? "/", headers: req.headers, body });
+    await sendAnswer(res, outcome.answer, outcome.misbehaviour ?? {}, exchange.signal);
+  }
+
+  /** Before the response goes out, so whoever has the response also finds the record and the log line. */
+  private record(entry: RequestLogEntry, request: RecordedRequest): void {
+    this.recorded.push(request);
+    if (this.recorded.length > this.maxRecorded)
+      this.recorded.splice(0, this.recorded.length - this.maxRecorded);
+    this.log?.append(entry);
+    this.onRequest?.(entry);
+  }
+
+  private route(
+    method: string,
+    path: string,
+    headers: IncomingHttpHeaders,
+    raw: Buffer,
+    body: unknown,
+    requestId: string,
+  ): Outcome {
+    this.requestCount += 1;
+    const modelId = method === "GET" ? /^\/v1\/models\/([^/]+)$/.exec(path)?.[1] : undefined;
+    if (method === "POST" && path === "/v1/messages") return this.messages(headers, raw, body, requestId);
+    if (method === "POST" && path === "/v1/messages/count_tokens") {
+      return this.authenticated(headers, requestId, (credential) => {
+        if (!isMessagesBody(body)) {
+          const facts = this.credentialFacts(credential);
+          return this.failure(apiErrors.invalidRequest("messages: Field required"), requestId, facts);
+        }
+        const model = typeof body.model === "string" ? body.model : null;
+        const answer = this.json(200, { input_tokens: Math.ceil(raw.length / 4) }, credential, model);
+        return {
+          answer,
+          facts: { ...this.credentialFacts(credential), model, messageCount: body.messages.length },
+        };
+      });
+    }
+    if (method === "GET" && path === "/v1/models") {
+      return this.authenticated(headers, requestId, (credential) => ({
+        answer: this.json(200, modelList(), credential, null),
+        facts: this.credentialFacts(credential),
+      }));
+    }
+    if (modelId !== undefined) {
+      return this.authenticated(headers, requestId, (credential) => {
+        const info = findModel(decodeURIComponent(modelId));
+        const answer = info
+          ? this.json(200, info, credential, null)
+          : this.errorAnswer(apiErrors.notFound(`model: ${modelId}`), requestId, credential, null);
+        return { answer, facts: this.credentialFacts(credential) };
+      });
+    }
+    return this.failure(apiErrors.notFound("Not Found"), requestId);
+  }
+
+  private messages(headers: IncomingHttpHeaders, raw: Buffer, body: unknown, requestId: string): Outcome {
+    return this.authenticated(headers, requestId, (credential) => {
+      if (!isMessagesBody(body)) {
+        const facts = this.credentialFacts(credential);
+        return this.failure(apiErrors.invalidRequest("messages: Field required"), requestId, facts);
+      }
+      this.messageRequestCount += 1;
+      const { billing } = credential;
+      const model = typeof body.model === "string" ? body.model : "";
+      const facts: Facts = {
+        ...this.credentialFacts(credential),
+        model,
+        stream: body.stream === true,
+        messageCount: body.messages.length,
+      };
+      if (billing === "subscription" && this.limit.rejects(model)) {
+        const headers = this.limit.headers(model, true);
+        return {
+          answer: this.errorAnswer(apiErrors.usageLimitReached, requestId, null, model, headers),
+          facts: { ...facts, fault: "usage-limit" },
+        };
+      }
+      const script = this.scripts.take(billing);
+      const misbehaviour: Misbehaviour = {
+        firstByteDelayMs: script?.firstByteDelayMs,
+        eventDelayMs: script?.eventDelayMs,
+        dropAfterEvents:
+          script?.fault === "drop" ? (script.dropAfterEvents ?? DEFAULT_DROP_AFTER_EVENTS) : undefined,
+        malformed: script?.fault === "malformed",
+      };
+      const refusal = this.refusal(script, body, billing);
+      if (refusal) {
+        // Without the unified headers Claude Code reads a 429 as a server throttle, not a usage limit.
+        const answer = this.errorAnswer(
+          refusal.error,
+          requestId,
+          refusal.throttle ? null : credential,
+          model,
+        );
+        if (script?.retryAfterSeconds !== undefined)
+          answer.headers["retry-after"] = String(script.retryAfterSeconds);
+        return { answer, facts: { ...facts, fault: refusal.fault }, misbehaviour };
+      }
+      const reply = buildReply({
+        body,
+        bodyLength: raw.length,
+        billing,
+        seq: this.messageRequestCount,
+        defaults: this.settings,
+        script,
+      });
+      if (billing === "subscription")
+        this.limit.record(model, reply.usage.inputTokens + reply.usage.outputTokens);
+      const limitHeaders = this.rateLimitHeaders(credential, model);
+      const answer: Answer = facts.stream
+        ? { kind: "stream", headers: limitHeaders, events: replyEvents(reply) }
+        : { kind: "json", status: 200, headers: limitHeaders, body: replyBody(reply) };
+      const slow = script?.firstByteDelayMs || script?.eventDelayMs ? "slow" : null;
+      return {
+        answer,
+        facts: { ...facts, responseModel: reply.model, usage: reply.usage, fault: script?.fault ?? slow },
+        misbehaviour,
+      };
+    });
+  }
+
+  /** The error a messages request gets instead of a reply, from its script or a foreign thinking signature. */
+  private refusal(
+    script: ResponseScript | undefined,
+    body: MessagesRequestBody,
+    billing: BillingKind,
+  ): { error: ApiError; fault: string; throttle?: boolean } | undefined {
+    switch (script?.fault) {
+      case "overloaded":
+        return { error: apiErrors.overloaded, fault: "overloaded" };
+      case "throttle":
+        return { error: apiErrors.serverThrottle, fault: "throttle", throttle: true };
+      case "thinking-signature": {
+        const { messageIndex, blockIndex } = firstThinkingBlock(body);
+        return {
+          error: apiErrors.invalidThinkingSignature(messageIndex, blockIndex),
+          fault: "thinking-signature",
+        };
+      }
+    }
+    const foreign = this.settings.rejectForeignThinkingSignatures
+      ? findForeignThinkingBlock(body, billing)
+      : undefined;
+    if (!foreign) return undefined;
+    const error = apiErrors.invalidThinkingSignature(foreign.messageIndex, foreign.blockIndex);
+    return { error, fault: "foreign-thinking-signature" };
+  }
+
+  private authenticated(
+    headers: IncomingHttpHeaders,
+    requestId: string,
+    handler: (credential: Credential) => Outcome,
+  ): Outcome {
+    const credential = detectCredential(headers);
+    if (!credential) return this.failure(apiErrors.missingCredentials, requestId);
+    const { requireApiKey } = this.settings;
+    if (
+      requireApiKey !== null &&
+      credential.billing !== "subscription" &&
+      credential.secret !== requireApiKey
+    ) {
+      return this.failure(apiErrors.invalidApiKey, requestId, this.credentialFacts(credential));
+    }
+    return handler(credential);
+  }
+
+  private credentialFacts(credential: Credential): Facts {
+    return { ...NO_FACTS, billing: credential.billing, credential: maskCredential(credential.secret) };
+  }
+
+  private rateLimitHeaders(credential: Credential | null, model: string | null): Record<string, string> {
+    if (!credential) return {};
+    return credential.billing === "subscription"
+      ? this.limit.headers(model ?? "", false)
+      : apiKeyRateLimitHeaders(this.now());
+  }
+
+  private json(status: number, body: unknown, credential: Credential, model: string | null): Answer {
+    return {
+      kind: "json",
+      status,
+      headers: this.rateLimitHeaders(credential, model),
+      body: JSON.stringify(body),
+    };
+  }
+
+  private errorAnswer(
+    error: ApiError,
+    requestId: string,
+    credential: Credential | null,
+    model: string | null,
+    headers = this.rateLimitHeaders(credential, model),
+  ): Answer {
+    return { kind: "json", status: error.status, headers, body: errorBody(error, requestId) };
+  }
+
+  private failure(error: ApiError, requestId: string, facts: Facts = NO_FACTS): Outcome {
+    return { answer: this.errorAnswer(error, requestId, null, null), facts };
+  }
+}
+
+/**
+ * Starts an Anthropic Messages API simulator on 127.0.0.1 (SPEC §9).
+ *
+ * @example
+ * const sim = await startSimulator({ limitAfterRequests: 2, now: () => clock });
+ * // ANTHROPIC_BASE_URL=sim.url; the third subscription request gets a 429 usage limit.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const simulator = new SimulatorServer(options);
+  await simulator.listen(options.port ?? 0);
+  return simulator;
+}

@@ -1,0 +1,511 @@
+import { fork } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { FallbackError } from "../errors.js";
+import {
+  type Ledger,
+  ledgerPath,
+  openExistingLedger,
+  openLedger,
+  type RequestRecord,
+  SpendTracker,
+} from "./ledger.js";
+import { LEDGER_SCHEMA_VERSION } from "./ledger-schema.js";
+
+let dir: string;
+let file: string;
+const open: Ledger[] = [];
+
+function ledger(options: { logUsage?: boolean } = {}): Ledger {
+  const opened = openLedger(file, options);
+  open.push(opened);
+  return opened;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "cf-ledger-"));
+  file = ledgerPath(join(dir, "data", "claude-fallback"));
+});
+
+afterEach(() => {
+  for (const opened of open.splice(0)) opened.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0); // 2026-11-24T12:00:00Z
+
+function request(runId: string, overrides: Partial<RequestRecord> = {}): RequestRecord {
+  return { runId, at: T0, outcome: "ok", model: "claude-sonnet-4-5", costNanoUsd: 1_000, ...overrides };
+}
+
+function mode(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+describe("opening", () => {
+  test("creates the directory 0700, the file 0600, in WAL mode, at the current schema version", () => {
+    const l = ledger();
+    expect(mode(dirname(file))).toBe(0o700);
+    expect(mode(file)).toBe(0o600);
+    expect(l.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(l.db.pragma("user_version", { simple: true })).toBe(LEDGER_SCHEMA_VERSION);
+    expect(l.db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
+    expect(l.db.pragma("busy_timeout", { simple: true })).toBeGreaterThanOrEqual(5_000);
+    const tables = l.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    expect(tables).toEqual(["events", "requests", "runs"]);
+    l.recordRequest(request(l.startRun({ startedAt: T0, initialMode: "api" })));
+    expect(mode(`${file}-wal`)).toBe(0o600);
+  });
+
+  test("re-opening keeps the rows and does not migrate again", () => {
+    const first = ledger();
+    const runId = first.startRun({ startedAt: T0, initialMode: "subscription" });
+    first.recordRequest(request(runId, { costNanoUsd: 42 }));
+    first.close();
+    const second = ledger();
+    expect(second.runSpend(runId)).toEqual({ nanoUsd: 42, requests: 1, unknownCostRequests: 0 });
+    expect(second.db.pragma("user_version", { simple: true })).toBe(LEDGER_SCHEMA_VERSION);
+  });
+
+  test("openExistingLedger does not create a missing file", () => {
+    expect(openExistingLedger(file)).toBeNull();
+    expect(() => statSync(file)).toThrow();
+  });
+
+  test("a ledger from a newer release is refused and left untouched", () => {
+    ledger().close();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${LEDGER_SCHEMA_VERSION + 5}`);
+    raw.exec("DROP TABLE events");
+    raw.close();
+    const before = readFileSync(file);
+    expect(() => openLedger(file)).toThrow(FallbackError);
+    expect(() => openLedger(file)).toThrow(
+      `usage ledger ${file} has schema version ${LEDGER_SCHEMA_VERSION + 5}, newer than this claude-fallback understands (${LEDGER_SCHEMA_VERSION}); upgrade claude-fallback`,
+    );
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma("user_version", { simple: true })).toBe(LEDGER_SCHEMA_VERSION + 5);
+    expect(check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'events'").pluck().get()).toBe(0);
+    check.close();
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test("a corrupt file is a one-line FallbackError naming the file", () => {
+    ledger().close();
+    writeFileSync(file, Buffer.alloc(8192, "this is not sqlite "));
+    rmSync(`${file}-wal`, { force: true });
+    rmSync(`${file}-shm`, { force: true });
+    let error: unknown;
+    try {
+      openLedger(file);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(FallbackError);
+    const message = (error as Error).message;
+    expect(message).toContain(file);
+    expect(message).toContain("damaged or not a SQLite database");
+    expect(message).not.toContain("\n");
+  });
+
+  test("a directory that cannot be created is a FallbackError naming the file", () => {
+    writeFileSync(join(dir, "blocker"), "a file, not a directory");
+    const blocked = join(dir, "blocker", "usage.db");
+    expect(() => openLedger(blocked)).toThrow(FallbackError);
+    expect(() => openLedger(blocked)).toThrow(blocked);
+  });
+});
+
+describe("runs, requests and events", () => {
+  test("stores a run from start to end", () => {
+    const l = ledger();
+    const runId = l.startRun({
+      startedAt: T0,
+      pid: 4242,
+      cwd: "/home/dev/project",
+      initialMode: "subscription",
+      claudeVersion: "2.1.330",
+    });
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+    l.endRun(runId, { endedAt: T0 + 60_000, exitCode: 0 });
+    expect(l.db.prepare("SELECT * FROM runs").all()).toEqual([
+      {
+        id: runId,
+        started_at: T0,
+        ended_at: T0 + 60_000,
+        pid: 4242,
+        cwd: "/home/dev/project",
+        initial_mode: "subscription",
+        claude_version: "2.1.330",
+        exit_code: 0,
+      },
+    ]);
+  });
+
+  test("stores every field of a request, unknown cost as NULL", () => {
+    const l = ledger();
+    const runId = l.startRun({ id: "run-1", startedAt: T0, initialMode: "api" });
+    const rowId = l.recordRequest({
+      runId,
+      at: T0 + 5,
+      claudeSessionId: "0f1e2d3c-0000-4000-8000-000000000001",
+      requestedModel: "claude-opus-4-1",
+      model: "claude-opus-4-1-20250805",
+      httpStatus: 200,
+      outcome: "ok",
+      requestId: "req_011",
+      durationMs: 1234,
+      inputTokens: 10,
+      outputTokens: 20,
+      cacheWrite5mTokens: 30,
+      cacheWrite1hTokens: 40,
+      cacheReadTokens: 50,
+      webSearchRequests: 2,
+      webFetchRequests: 1,
+      costNanoUsd: null,
+      longContext: true,
+    });
+    expect(rowId).toBe(1);
+    expect(l.db.prepare("SELECT * FROM requests").all()).toEqual([
+      {
+        id: 1,
+        run_id: "run-1",
+        at: T0 + 5,
+        claude_session_id: "0f1e2d3c-0000-4000-8000-000000000001",
+        requested_model: "claude-opus-4-1",
+        model: "claude-opus-4-1-20250805",
+        billing: "api",
+        http_status: 200,
+        outcome: "ok",
+        error_type: null,
+        request_id: "req_011",
+        duration_ms: 1234,
+        input_tokens: 10,
+        output_tokens: 20,
+        cache_write_5m_tokens: 30,
+        cache_write_1h_tokens: 40,
+        cache_read_tokens: 50,
+        web_search_requests: 2,
+        web_fetch_requests: 1,
+        cost_nanousd: null,
+        long_context: 1,
+      },
+    ]);
+  });
+
+  test("stores events with their JSON detail", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "subscription" });
+    l.recordEvent({
+      runId,
+      at: T0,
+      kind: "limit_detected",
+      detail: { source: "stop_failure", resetsAt: T0 + 1 },
+    });
+    l.recordEvent({ runId, at: T0 + 1, kind: "switched" });
+    l.recordEvent({ runId: null, at: T0 + 2, kind: "unknown_model", detail: { model: "claude-x" } });
+    const rows = l.db.prepare("SELECT run_id, at, kind, detail FROM events ORDER BY id").all() as {
+      detail: string | null;
+    }[];
+    expect(rows).toEqual([
+      {
+        run_id: runId,
+        at: T0,
+        kind: "limit_detected",
+        detail: JSON.stringify({ source: "stop_failure", resetsAt: T0 + 1 }),
+      },
+      { run_id: runId, at: T0 + 1, kind: "switched", detail: null },
+      { run_id: null, at: T0 + 2, kind: "unknown_model", detail: '{"model":"claude-x"}' },
+    ]);
+  });
+
+  test("rejects costs and counts that are not non-negative integers", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    expect(() => l.recordRequest(request(runId, { costNanoUsd: 1.5 }))).toThrow(RangeError);
+    expect(() => l.recordRequest(request(runId, { costNanoUsd: -1 }))).toThrow(RangeError);
+    expect(() => l.recordRequest(request(runId, { inputTokens: -3 }))).toThrow(RangeError);
+    expect(l.db.prepare("SELECT count(*) FROM requests").pluck().get()).toBe(0);
+  });
+
+  test("a request of an unknown run is a FallbackError (foreign key), not a silent orphan", () => {
+    const l = ledger();
+    expect(() => l.recordRequest(request("no-such-run"))).toThrow(FallbackError);
+  });
+
+  test("log_usage: false stores no request rows but still runs and events", () => {
+    const l = ledger({ logUsage: false });
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    expect(l.recordRequest(request(runId))).toBeNull();
+    l.recordEvent({ runId, at: T0, kind: "cap_warning" });
+    l.endRun(runId, { endedAt: T0 + 1, exitCode: 3 });
+    expect(l.db.prepare("SELECT count(*) FROM requests").pluck().get()).toBe(0);
+    expect(l.db.prepare("SELECT count(*) FROM events").pluck().get()).toBe(1);
+    expect(l.db.prepare("SELECT exit_code FROM runs").pluck().get()).toBe(3);
+  });
+});
+
+describe("spend", () => {
+  test("sums are exact integers over the half-open range, unknown costs counted apart", () => {
+    const l = ledger();
+    const runA = l.startRun({ startedAt: T0, initialMode: "api" });
+    const runB = l.startRun({ startedAt: T0, initialMode: "api" });
+    // 0.1 + 0.2 style amounts that floats would not add exactly.
+    const costs = [100_000_000, 200_000_000, 300_000_001, 7, 999_999_999_999];
+    costs.forEach((cost, i) => {
+      l.recordRequest(request(i % 2 ? runA : runB, { at: T0 + i * 1000, costNanoUsd: cost }));
+    });
+    l.recordRequest(request(runA, { at: T0 + 500, costNanoUsd: null, model: "claude-unknown" }));
+    l.recordRequest(request(runA, { at: T0 - 1, costNanoUsd: 5 })); // before the range
+    l.recordRequest(request(runB, { at: T0 + 5000, costNanoUsd: 11 })); // at the exclusive end
+
+    expect(l.spendSince(T0, T0 + 5000)).toEqual({
+      nanoUsd: 100_000_000 + 200_000_000 + 300_000_001 + 7 + 999_999_999_999,
+      requests: 6,
+      unknownCostRequests: 1,
+    });
+    expect(l.spendSince(T0)).toEqual({
+      nanoUsd: 1_000_600_000_007 + 11,
+      requests: 7,
+      unknownCostRequests: 1,
+    });
+    expect(l.spendSince(T0 + 10_000)).toEqual({ nanoUsd: 0, requests: 0, unknownCostRequests: 0 });
+    expect(l.runSpend(runA)).toEqual({
+      nanoUsd: 200_000_000 + 7 + 5,
+      requests: 4,
+      unknownCostRequests: 1,
+    });
+    expect(l.runSpend(runB)).toEqual({
+      nanoUsd: 100_000_000 + 300_000_001 + 999_999_999_999 + 11,
+      requests: 4,
+      unknownCostRequests: 0,
+    });
+  });
+
+  test("the spend query is one covering-index range scan", () => {
+    const l = ledger();
+    const plan = l.db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT COALESCE(SUM(cost_nanousd), 0), COUNT(*), SUM(cost_nanousd IS NULL) FROM requests WHERE at >= ?",
+      )
+      .all(T0) as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(" | ")).toMatch(
+      /USING COVERING INDEX requests_at_cost \(at>\?\)/,
+    );
+  });
+});
+
+describe("SpendTracker", () => {
+  test("run spend in memory, day and month from every writer of the ledger, in the local zone", () => {
+    const mine = ledger();
+    const other = ledger(); // a second wrapper on the same file
+    const zone = "Pacific/Auckland"; // UTC+13 in November
+    const myRun = mine.startRun({ startedAt: T0, initialMode: "api" });
+    const otherRun = other.startRun({ startedAt: T0, initialMode: "api" });
+    const tracker = new SpendTracker(mine, myRun, { zone });
+
+    // 2026-11-24T10:30Z = 2026-11-24 23:30 in Auckland; 11:30Z = 2026-11-25 00:30 there.
+    const lateOn24 = Date.UTC(2026, 10, 24, 10, 30);
+    const earlyOn25 = Date.UTC(2026, 10, 24, 11, 30);
+    const lastMonth = Date.UTC(2026, 9, 31, 10, 0); // 2026-10-31 23:00 in Auckland
+    tracker.record({ at: lateOn24, outcome: "ok", costNanoUsd: 1_000 });
+    tracker.record({ at: earlyOn25, outcome: "ok", costNanoUsd: 20_000 });
+    other.recordRequest(request(otherRun, { at: earlyOn25 + 1, costNanoUsd: 300_000 }));
+    other.recordRequest(request(otherRun, { at: lastMonth, costNanoUsd: 4_000_000 }));
+    other.recordRequest(request(otherRun, { at: earlyOn25 + 2, costNanoUsd: null }));
+
+    const snapshot = tracker.snapshot(earlyOn25 + 10);
+    expect(snapshot.run).toEqual({ nanoUsd: 21_000, requests: 2, unknownCostRequests: 0 });
+    expect(snapshot.day).toEqual({ nanoUsd: 320_000, requests: 3, unknownCostRequests: 1 });
+    expect(snapshot.month).toEqual({ nanoUsd: 321_000, requests: 4, unknownCostRequests: 1 });
+
+    // The same instants seen from UTC: all on the 24th, and October's request is in another month.
+    const utc = new SpendTracker(mine, myRun, { zone: "UTC" }).snapshot(earlyOn25 + 10);
+    expect(utc.run).toEqual(snapshot.run);
+    expect(utc.day).toEqual({ nanoUsd: 321_000, requests: 4, unknownCostRequests: 1 });
+    expect(utc.month).toEqual({ nanoUsd: 321_000, requests: 4, unknownCostRequests: 1 });
+  });
+
+  test("defaults to the process zone (TZ=UTC in tests)", () => {
+    const l = ledger();
+    const tracker = new SpendTracker(l, l.startRun({ startedAt: T0, initialMode: "api" }));
+    expect(process.env.TZ).toBe("UTC");
+    expect(tracker.zone).toBe("UTC");
+  });
+
+  test("log_usage: false keeps caps working from memory, with other wrappers' rows added", () => {
+    const quiet = ledger({ logUsage: false });
+    const loud = ledger();
+    const quietRun = quiet.startRun({ startedAt: T0, initialMode: "api" });
+    const loudRun = loud.startRun({ startedAt: T0, initialMode: "api" });
+    const tracker = new SpendTracker(quiet, quietRun, { zone: "UTC" });
+    tracker.record({ at: T0, outcome: "ok", costNanoUsd: 7_000 });
+    tracker.record({ at: T0 + 1, outcome: "ok", costNanoUsd: null });
+    tracker.record({ at: Date.UTC(2026, 10, 23), outcome: "ok", costNanoUsd: 50 }); // yesterday
+    loud.recordRequest(request(loudRun, { at: T0 + 2, costNanoUsd: 100 }));
+    expect(quiet.db.prepare("SELECT count(*) FROM requests WHERE run_id = ?").pluck().get(quietRun)).toBe(0);
+    const snapshot = tracker.snapshot(T0 + 10);
+    expect(snapshot.run).toEqual({ nanoUsd: 7_050, requests: 3, unknownCostRequests: 1 });
+    expect(snapshot.day).toEqual({ nanoUsd: 7_100, requests: 3, unknownCostRequests: 1 });
+    expect(snapshot.month).toEqual({ nanoUsd: 7_150, requests: 4, unknownCostRequests: 1 });
+  });
+
+  test("a tracker re-created for a run starts from the run's stored spend", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    new SpendTracker(l, runId).record({ at: T0, outcome: "ok", costNanoUsd: 123 });
+    const again = new SpendTracker(l, runId);
+    again.record({ at: T0 + 1, outcome: "ok", costNanoUsd: 1 });
+    expect(again.snapshot(T0 + 2).run).toEqual({ nanoUsd: 124, requests: 2, unknownCostRequests: 0 });
+    expect(again.snapshot(T0 + 2).day.nanoUsd).toBe(124); // stored rows are not counted twice
+  });
+
+  test("a full disk surfaces as a FallbackError, keeps the cost in the caps, and loses no committed row", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    const tracker = new SpendTracker(l, runId, { zone: "UTC" });
+    tracker.record({ at: T0, outcome: "ok", costNanoUsd: 10 });
+    const pages = l.db.pragma("page_count", { simple: true }) as number;
+    l.db.pragma(`max_page_count = ${pages}`);
+    const big = "x".repeat(64 * 1024);
+    let error: unknown;
+    try {
+      for (let i = 0; i < 10; i++)
+        tracker.record({ at: T0 + 1, outcome: "ok", requestId: big, costNanoUsd: 5 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(FallbackError);
+    expect((error as Error).message).toBe(`could not write the usage ledger ${file}: the disk is full`);
+    expect(tracker.snapshot(T0 + 2).day).toEqual({ nanoUsd: 15, requests: 2, unknownCostRequests: 0 });
+    l.close();
+    const reopened = ledger();
+    expect(reopened.runSpend(runId)).toEqual({ nanoUsd: 10, requests: 1, unknownCostRequests: 0 });
+  });
+
+  test("a read-only ledger surfaces as a FallbackError", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    l.db.pragma("query_only = ON");
+    expect(() => l.recordRequest(request(runId))).toThrow(FallbackError);
+    expect(() => l.recordRequest(request(runId))).toThrow(
+      `could not write the usage ledger ${file}: not writable`,
+    );
+    expect(() => l.recordEvent({ runId, at: T0, kind: "error" })).toThrow(FallbackError);
+  });
+});
+
+/**
+ * SPEC §7 "safe for several wrappers at once": 8 real processes open the same new file at the
+ * same moment (all racing to create and migrate it), then each writes its rows; every row must
+ * be there once and the sums exact.
+ */
+describe("several writer processes", () => {
+  const WRITERS = 8;
+  const ROWS = 150;
+  const costOf = (writer: number, i: number) => 1_000_000_007 * (writer + 1) + i * 333_333_333 + 1;
+
+  async function bundleChild(outDir: string): Promise<string> {
+    const require = createRequire(import.meta.url);
+    const esbuild = await import("esbuild");
+    const sqlitePath = require.resolve("better-sqlite3");
+    const out = join(outDir, "writer.mjs");
+    await esbuild.build({
+      stdin: {
+        contents: `
+          import { openLedger } from "./ledger.ts";
+          const [file, writer, rows] = process.argv.slice(2);
+          process.on("message", (message) => {
+            if (message !== "go") return;
+            const ledger = openLedger(file);
+            const runId = ledger.startRun({ id: "writer-" + writer, startedAt: Date.now(), pid: process.pid, initialMode: "api" });
+            for (let i = 0; i < Number(rows); i++) {
+              ledger.recordRequest({ runId, at: 1_800_000_000_000 + i, requestId: writer + ":" + i, outcome: "ok",
+                inputTokens: i, costNanoUsd: (${costOf.toString()})(Number(writer), i) });
+            }
+            ledger.close();
+            process.send("done", () => process.exit(0));
+          });
+          process.send("ready");
+        `,
+        resolveDir: dirname(fileURLToPath(import.meta.url)),
+        sourcefile: "writer-entry.ts",
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile: out,
+      logLevel: "silent",
+      plugins: [
+        {
+          name: "native-external",
+          setup(build) {
+            build.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: sqlitePath, external: true }));
+          },
+        },
+      ],
+    });
+    return out;
+  }
+
+  test(`${WRITERS} concurrent writers: every row once, totals exact`, async () => {
+    const script = await bundleChild(dir);
+    const children = Array.from({ length: WRITERS }, (_, writer) =>
+      fork(script, [file, String(writer), String(ROWS)], {
+        execArgv: [],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      }),
+    );
+    const exits = children.map(
+      (child) =>
+        new Promise<number | null>((resolve, reject) => {
+          child.on("error", reject);
+          child.on("exit", (code) => resolve(code));
+        }),
+    );
+    // Barrier: start all writers only when every one of them is loaded.
+    await Promise.all(
+      children.map((child) => new Promise<void>((resolve) => child.once("message", () => resolve()))),
+    );
+    for (const child of children) child.send("go");
+    expect(await Promise.all(exits)).toEqual(Array(WRITERS).fill(0));
+
+    const l = ledger();
+    let expected = 0n;
+    for (let writer = 0; writer < WRITERS; writer++) {
+      for (let i = 0; i < ROWS; i++) expected += BigInt(costOf(writer, i));
+    }
+    expect(Number.isSafeInteger(Number(expected))).toBe(true);
+    expect(l.spendSince(0)).toEqual({
+      nanoUsd: Number(expected),
+      requests: WRITERS * ROWS,
+      unknownCostRequests: 0,
+    });
+    expect(l.db.prepare("SELECT count(DISTINCT request_id) FROM requests").pluck().get()).toBe(
+      WRITERS * ROWS,
+    );
+    expect(l.db.prepare("SELECT count(*) FROM runs").pluck().get()).toBe(WRITERS);
+    for (let writer = 0; writer < WRITERS; writer++) {
+      let runTotal = 0;
+      for (let i = 0; i < ROWS; i++) runTotal += costOf(writer, i);
+      expect(l.runSpend(`writer-${writer}`)).toEqual({
+        nanoUsd: runTotal,
+        requests: ROWS,
+        unknownCostRequests: 0,
+      });
+    }
+    const sum = l.db.prepare("SELECT sum(input_tokens) FROM requests").pluck().get();
+    expect(sum).toBe((WRITERS * ROWS * (ROWS - 1)) / 2);
+    expect(l.db.pragma("integrity_check", { simple: true })).toBe("ok");
+  }, 60_000);
+});

@@ -1,0 +1,468 @@
+import { randomUUID } from "node:crypto";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { FallbackError } from "../errors.js";
+import { migrate } from "./ledger-schema.js";
+import { periodOf, resolveZone } from "./periods.js";
+
+/**
+ * The usage ledger (SPEC §7): one SQLite file, `<dataDir>/usage.db`, with the runs of the wrapper,
+ * one row per metered API request, and the events worth a report (limits, prompts, switches, caps).
+ *
+ * Several wrappers write at once: the file is in WAL mode (readers never block the writer) and
+ * every connection waits up to {@link BUSY_TIMEOUT_MS} for the write lock instead of failing.
+ * Each row is one autocommit INSERT, so there is no read-then-write transaction that could hit
+ * SQLITE_BUSY_SNAPSHOT. `synchronous = NORMAL` (WAL): a committed row survives a crash of any
+ * process; only a power cut or OS crash can lose the last commits. FULL would fsync on every
+ * insert, and better-sqlite3 is synchronous: measured, that fsync blocked the wrapper's event loop
+ * (pty pass-through, other streams) for several milliseconds per request.
+ *
+ * Money is INTEGER nano-dollars (10⁻⁹ USD) per request, as `usage/pricing.ts` computes it, and
+ * `NULL` when the cost is unknown (a model missing from the price table) — never 0. Sums are exact
+ * integer sums (SQLite SUM over INTEGER), so "today's spend" is the same number however many rows
+ * make it up; dollars are made only for display. JS numbers hold these integers exactly up to
+ * 2⁵³ n$ ≈ $9 million.
+ *
+ * Every failure reaches the caller as a FallbackError naming the file (corrupt file, full or
+ * read-only disk, lock timeout); the caller decides whether to go on.
+ */
+
+/** How long a writer waits for another process's write to finish. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+export const LEDGER_FILE_NAME = "usage.db";
+
+/** `<dataDir>/usage.db`; `dataDir` is `resolvePaths(env).dataDir`. */
+export function ledgerPath(dataDir: string): string {
+  return join(dataDir, LEDGER_FILE_NAME);
+}
+
+export type BillingMode = "subscription" | "api";
+
+export type RequestOutcome = "ok" | "error" | "aborted" | "refused_cap" | "upstream_error";
+
+export type EventKind =
+  | "limit_detected"
+  | "limit_warning"
+  | "prompt_asked"
+  | "prompt_answered"
+  | "switched"
+  | "reverted"
+  | "cap_warning"
+  | "cap_reached"
+  | "cap_raised"
+  | "unknown_model"
+  | "error";
+
+export interface RunStart {
+  /** A UUID is made when omitted. */
+  id?: string;
+  startedAt: number;
+  pid?: number | null;
+  cwd?: string | null;
+  initialMode: BillingMode;
+  claudeVersion?: string | null;
+}
+
+export interface RunEnd {
+  endedAt: number;
+  exitCode: number | null;
+}
+
+/** One metered API request; token counts default to 0. */
+export interface RequestRecord {
+  runId: string;
+  /** Epoch ms when the request was received. */
+  at: number;
+  /** Claude Code's session id (`metadata.user_id`'s `session_id`, or `x-claude-code-session-id`). */
+  claudeSessionId?: string | null;
+  /** The `model` of the request as sent (after any `api_model` rewrite). */
+  requestedModel?: string | null;
+  /** The model named in the response: the one billed. */
+  model?: string | null;
+  httpStatus?: number | null;
+  outcome: RequestOutcome;
+  errorType?: string | null;
+  /** The upstream `request-id` header. */
+  requestId?: string | null;
+  durationMs?: number | null;
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheWrite5mTokens?: number;
+  cacheWrite1hTokens?: number;
+  cacheReadTokens?: number;
+  webSearchRequests?: number;
+  webFetchRequests?: number;
+  /** Integer nano-dollars; `null` when the cost is unknown (never 0 for unknown). */
+  costNanoUsd: number | null;
+  longContext?: boolean;
+}
+
+export interface EventRecord {
+  /** `null` for events outside a wrapper run (e.g. `monitor`). */
+  runId: string | null;
+  at: number;
+  kind: EventKind;
+  /** Stored as JSON. Never put a secret here. */
+  detail?: unknown;
+}
+
+/** API spend over some set of requests. */
+export interface Spend {
+  /** Exact sum of the known costs, integer nano-dollars. */
+  nanoUsd: number;
+  /** Requests counted (including those of unknown cost). */
+  requests: number;
+  /** Requests whose cost is unknown and therefore not in `nanoUsd`. */
+  unknownCostRequests: number;
+}
+
+export const ZERO_SPEND: Readonly<Spend> = Object.freeze({ nanoUsd: 0, requests: 0, unknownCostRequests: 0 });
+
+export function addSpend(a: Spend, b: Spend): Spend {
+  return {
+    nanoUsd: a.nanoUsd + b.nanoUsd,
+    requests: a.requests + b.requests,
+    unknownCostRequests: a.unknownCostRequests + b.unknownCostRequests,
+  };
+}
+
+export interface LedgerOptions {
+  /** `log_usage` (SPEC §10): false keeps request rows out; runs and events are still recorded. */
+  logUsage?: boolean;
+}
+
+interface SqliteLikeError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/** Turns any failure into one line naming the file. FallbackErrors pass through unchanged. */
+export function ledgerError(file: string, doing: string, error: unknown): FallbackError {
+  if (error instanceof FallbackError) return error;
+  const { code, message } = (error ?? {}) as SqliteLikeError;
+  const text = typeof message === "string" ? message : String(error);
+  switch (typeof code === "string" ? code.replace(/^(SQLITE_[A-Z]+).*$/, "$1") : "") {
+    case "SQLITE_NOTADB":
+    case "SQLITE_CORRUPT":
+      return new FallbackError(
+        `usage ledger ${file} is damaged or not a SQLite database (${text}); move it aside and a new one will be created`,
+      );
+    case "SQLITE_FULL":
+      return new FallbackError(`could not ${doing} the usage ledger ${file}: the disk is full`);
+    case "SQLITE_READONLY":
+    case "SQLITE_PERM":
+    case "SQLITE_CANTOPEN":
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return new FallbackError(`could not ${doing} the usage ledger ${file}: not writable (${text})`);
+    case "SQLITE_BUSY":
+    case "SQLITE_LOCKED":
+      return new FallbackError(
+        `could not ${doing} the usage ledger ${file}: still locked by another process after ${BUSY_TIMEOUT_MS / 1000} s`,
+      );
+    default:
+      return new FallbackError(`could not ${doing} the usage ledger ${file}: ${text}`);
+  }
+}
+
+function count(name: string, value: number | undefined): number {
+  const n = value ?? 0;
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
+  return n;
+}
+
+function optionalInt(name: string, value: number | null | undefined): number | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${name} must be an integer, got ${value}`);
+  return value;
+}
+
+interface SpendRow {
+  nano: number | null;
+  requests: number;
+  unknown: number | null;
+}
+
+function spendOf(row: SpendRow | undefined): Spend {
+  return { nanoUsd: row?.nano ?? 0, requests: row?.requests ?? 0, unknownCostRequests: row?.unknown ?? 0 };
+}
+
+const SPEND_COLUMNS =
+  "COALESCE(SUM(cost_nanousd), 0) AS nano, COUNT(*) AS requests, SUM(cost_nanousd IS NULL) AS unknown";
+
+/** Prepares the directory (0700) and the file (0600) so the database never exists with wider modes. */
+function prepareFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (existsSync(file)) return;
+  try {
+    closeSync(openSync(file, "wx", 0o600));
+    chmodSync(file, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    startRun: db.prepare(
+      `INSERT INTO runs (id, started_at, pid, cwd, initial_mode, claude_version)
+       VALUES (@id, @startedAt, @pid, @cwd, @initialMode, @claudeVersion)`,
+    ),
+    endRun: db.prepare("UPDATE runs SET ended_at = @endedAt, exit_code = @exitCode WHERE id = @id"),
+    request: db.prepare(
+      `INSERT INTO requests (run_id, at, claude_session_id, requested_model, model, http_status, outcome,
+         error_type, request_id, duration_ms, input_tokens, output_tokens, cache_write_5m_tokens,
+         cache_write_1h_tokens, cache_read_tokens, web_search_requests, web_fetch_requests, cost_nanousd,
+         long_context)
+       VALUES (@runId, @at, @claudeSessionId, @requestedModel, @model, @httpStatus, @outcome, @errorType,
+         @requestId, @durationMs, @inputTokens, @outputTokens, @cacheWrite5mTokens, @cacheWrite1hTokens,
+         @cacheReadTokens, @webSearchRequests, @webFetchRequests, @costNanoUsd, @longContext)`,
+    ),
+    event: db.prepare("INSERT INTO events (run_id, at, kind, detail) VALUES (?, ?, ?, ?)"),
+    spendSince: db.prepare(`SELECT ${SPEND_COLUMNS} FROM requests WHERE at >= ?`),
+    spendBetween: db.prepare(`SELECT ${SPEND_COLUMNS} FROM requests WHERE at >= ? AND at < ?`),
+    runSpend: db.prepare(`SELECT ${SPEND_COLUMNS} FROM requests WHERE run_id = ?`),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class Ledger {
+  readonly file: string;
+  readonly logUsage: boolean;
+  /** The open connection, for the report queries in `usage/report.ts` and for tests. */
+  readonly db: Database.Database;
+  private readonly statements: Statements;
+
+  /** Use {@link openLedger} / {@link openExistingLedger}. */
+  constructor(file: string, db: Database.Database, options: LedgerOptions) {
+    this.file = file;
+    this.db = db;
+    this.logUsage = options.logUsage ?? true;
+    this.statements = prepareStatements(db);
+  }
+
+  private guard<T>(doing: string, action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      if (error instanceof RangeError || error instanceof TypeError) throw error;
+      throw ledgerError(this.file, doing, error);
+    }
+  }
+
+  /** Records the start of a wrapper run; returns its id. */
+  startRun(run: RunStart): string {
+    const id = run.id ?? randomUUID();
+    this.guard("write", () =>
+      this.statements.startRun.run({
+        id,
+        startedAt: optionalInt("startedAt", run.startedAt),
+        pid: optionalInt("pid", run.pid),
+        cwd: run.cwd ?? null,
+        initialMode: run.initialMode,
+        claudeVersion: run.claudeVersion ?? null,
+      }),
+    );
+    return id;
+  }
+
+  endRun(id: string, end: RunEnd): void {
+    this.guard("write", () =>
+      this.statements.endRun.run({
+        id,
+        endedAt: optionalInt("endedAt", end.endedAt),
+        exitCode: optionalInt("exitCode", end.exitCode),
+      }),
+    );
+  }
+
+  /**
+   * Stores one request row and returns its rowid, or null when `logUsage` is off (nothing stored;
+   * keep the spend in a {@link SpendTracker} so caps still work).
+   */
+  recordRequest(request: RequestRecord): number | null {
+    const cost = request.costNanoUsd;
+    if (cost !== null && (!Number.isSafeInteger(cost) || cost < 0)) {
+      throw new RangeError(`costNanoUsd must be a non-negative integer or null, got ${cost}`);
+    }
+    const row = {
+      runId: request.runId,
+      at: optionalInt("at", request.at),
+      claudeSessionId: request.claudeSessionId ?? null,
+      requestedModel: request.requestedModel ?? null,
+      model: request.model ?? null,
+      httpStatus: optionalInt("httpStatus", request.httpStatus),
+      outcome: request.outcome,
+      errorType: request.errorType ?? null,
+      requestId: request.requestId ?? null,
+      durationMs: optionalInt("durationMs", request.durationMs),
+      inputTokens: count("inputTokens", request.inputTokens),
+      outputTokens: count("outputTokens", request.outputTokens),
+      cacheWrite5mTokens: count("cacheWrite5mTokens", request.cacheWrite5mTokens),
+      cacheWrite1hTokens: count("cacheWrite1hTokens", request.cacheWrite1hTokens),
+      cacheReadTokens: count("cacheReadTokens", request.cacheReadTokens),
+      webSearchRequests: count("webSearchRequests", request.webSearchRequests),
+      webFetchRequests: count("webFetchRequests", request.webFetchRequests),
+      costNanoUsd: cost,
+      longContext: request.longContext ? 1 : 0,
+    };
+    if (!this.logUsage) return null;
+    return this.guard("write", () => Number(this.statements.request.run(row).lastInsertRowid));
+  }
+
+  recordEvent(event: EventRecord): void {
+    const detail = event.detail === undefined ? null : JSON.stringify(event.detail);
+    this.guard("write", () =>
+      this.statements.event.run(event.runId, optionalInt("at", event.at), event.kind, detail ?? null),
+    );
+  }
+
+  /**
+   * API spend of every run's requests with `sinceMs <= at < untilMs` (no upper bound when
+   * `untilMs` is omitted). One SUM over the covering index `requests_at_cost`: cheap enough to run
+   * before every forwarded request, which keeps day and month caps right with several wrappers.
+   */
+  spendSince(sinceMs: number, untilMs?: number): Spend {
+    return this.guard("read", () =>
+      spendOf(
+        (untilMs === undefined
+          ? this.statements.spendSince.get(sinceMs)
+          : this.statements.spendBetween.get(sinceMs, untilMs)) as SpendRow | undefined,
+      ),
+    );
+  }
+
+  /** API spend of one run's stored requests. */
+  runSpend(runId: string): Spend {
+    return this.guard("read", () => spendOf(this.statements.runSpend.get(runId) as SpendRow | undefined));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function open(file: string, options: LedgerOptions): Ledger {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    migrate(db, file);
+    return new Ledger(file, db, options);
+  } catch (error) {
+    db?.close();
+    throw ledgerError(file, "open", error);
+  }
+}
+
+/**
+ * Opens (creating it, its directory 0700 and the file 0600 when missing) and migrates the ledger.
+ * Throws FallbackError naming the file for a corrupt or newer-than-known database.
+ */
+export function openLedger(file: string, options: LedgerOptions = {}): Ledger {
+  try {
+    prepareFile(file);
+  } catch (error) {
+    throw ledgerError(file, "create", error);
+  }
+  return open(file, options);
+}
+
+/** Like {@link openLedger} but returns null instead of creating a missing file (for reports). */
+export function openExistingLedger(file: string, options: LedgerOptions = {}): Ledger | null {
+  if (!existsSync(file)) return null;
+  return open(file, options);
+}
+
+export interface SpendSnapshot {
+  /** This run: every request it made, stored or not. */
+  run: Spend;
+  /** All runs, today (local day of `zone`). */
+  day: Spend;
+  /** All runs, this month. */
+  month: Spend;
+}
+
+interface Unstored {
+  at: number;
+  spend: Spend;
+}
+
+/**
+ * The spend a run's caps are checked against (SPEC §6), kept by the process that forwards the
+ * run's requests.
+ *
+ * - Run spend is in memory: this process is the only writer of its run, so memory is exact and
+ *   holds even with `log_usage: false`. It starts from the run's rows already in the ledger, so a
+ *   tracker re-created for the same run continues where the last one stopped.
+ * - Day and month spend cover every wrapper, so they are read from the ledger at each
+ *   {@link snapshot} (two indexed SUMs, a few microseconds each), plus this run's requests that are
+ *   not in the ledger (`log_usage: false`, or a write that failed): a cap never forgets a cost.
+ * - Day and month are local to `zone` (default: `TZ` / the system zone).
+ */
+export class SpendTracker {
+  readonly runId: string;
+  readonly zone: string;
+  private run: Spend;
+  private readonly unstored: Unstored[] = [];
+
+  constructor(
+    private readonly ledger: Ledger,
+    runId: string,
+    options: { zone?: string } = {},
+  ) {
+    this.runId = runId;
+    this.zone = resolveZone(options.zone, "time zone");
+    this.run = ledger.runSpend(runId);
+  }
+
+  /**
+   * Records a request of this run in the ledger and in memory. A ledger failure is thrown as a
+   * FallbackError after the cost has been counted in memory, so caps stay right.
+   */
+  record(request: Omit<RequestRecord, "runId">): void {
+    const spend: Spend = {
+      nanoUsd: request.costNanoUsd ?? 0,
+      requests: 1,
+      unknownCostRequests: request.costNanoUsd === null ? 1 : 0,
+    };
+    let stored: number | null = null;
+    try {
+      stored = this.ledger.recordRequest({ ...request, runId: this.runId });
+    } catch (error) {
+      if (error instanceof RangeError || error instanceof TypeError) throw error;
+      this.add(request.at, spend, false);
+      throw error;
+    }
+    this.add(request.at, spend, stored !== null);
+  }
+
+  private add(at: number, spend: Spend, stored: boolean): void {
+    this.run = addSpend(this.run, spend);
+    if (!stored) this.unstored.push({ at, spend });
+  }
+
+  private unstoredSince(sinceMs: number): Spend {
+    let total: Spend = ZERO_SPEND;
+    for (const entry of this.unstored) if (entry.at >= sinceMs) total = addSpend(total, entry.spend);
+    return total;
+  }
+
+  /** Run, day and month spend at `nowMs`. Throws FallbackError if the ledger cannot be read. */
+  snapshot(nowMs: number): SpendSnapshot {
+    const day = periodOf("day", nowMs, this.zone);
+    const month = periodOf("month", nowMs, this.zone);
+    return {
+      run: { ...this.run },
+      day: addSpend(this.ledger.spendSince(day.startMs), this.unstoredSince(day.startMs)),
+      month: addSpend(this.ledger.spendSince(month.startMs), this.unstoredSince(month.startMs)),
+    };
+  }
+}

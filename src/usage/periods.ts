@@ -1,0 +1,67 @@
+import { DateTime, IANAZone } from "luxon";
+import { UsageError } from "../errors.js";
+
+/**
+ * Calendar periods for caps and reports (SPEC §7: "times in local time zone; `--tz` to override").
+ * A day or month is a half-open range of epoch milliseconds `[startMs, endMs)` whose bounds are
+ * local midnights in an IANA zone, so DST days are 23 or 25 hours long and still one day.
+ */
+export interface Period {
+  /** "2026-11-24" for a day, "2026-11" for a month. */
+  key: string;
+  startMs: number;
+  endMs: number;
+}
+
+export type PeriodUnit = "day" | "month";
+
+/** The zone of this process: `TZ` when set, else the system's. */
+export function systemZone(): string {
+  return new Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/**
+ * An IANA zone name checked for use, or the system zone when `name` is undefined or empty.
+ * Throws UsageError naming the bad value (`--tz` and config errors exit 2).
+ */
+export function resolveZone(name?: string | null, what = "--tz"): string {
+  if (name === undefined || name === null || name === "") return systemZone();
+  if (!IANAZone.isValidZone(name)) {
+    throw new UsageError(
+      `${what}: unknown time zone "${name}" (expected an IANA zone such as Europe/Paris or UTC)`,
+    );
+  }
+  return name;
+}
+
+/** The day or month containing `ms` in `zone`. */
+export function periodOf(unit: PeriodUnit, ms: number, zone: string): Period {
+  const start = DateTime.fromMillis(ms, { zone }).startOf(unit);
+  const end = start.plus(unit === "day" ? { days: 1 } : { months: 1 }).startOf(unit);
+  return {
+    key: start.toFormat(unit === "day" ? "yyyy-MM-dd" : "yyyy-MM"),
+    startMs: start.toMillis(),
+    endMs: end.toMillis(),
+  };
+}
+
+/**
+ * A `YYYY-MM-DD` command-line date as the local midnight starting that day in `zone`.
+ * Throws UsageError for anything else (`2026-02-30`, `24/11/2026`).
+ */
+export function parseDay(text: string, zone: string, what: string): Period {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const date = match
+    ? DateTime.fromObject(
+        { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) },
+        { zone },
+      )
+    : undefined;
+  if (!date?.isValid) throw new UsageError(`${what}: "${text}" is not a date (expected YYYY-MM-DD)`);
+  return periodOf("day", date.toMillis(), zone);
+}
+
+/** `ms` as an ISO 8601 timestamp with the zone's offset, e.g. "2026-11-25T12:30:00.000+13:00". */
+export function isoInZone(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toISO() ?? new Date(ms).toISOString();
+}

@@ -1,0 +1,433 @@
+import { UsageError } from "../errors.js";
+import { type Ledger, ledgerError } from "./ledger.js";
+import { isoInZone, type PeriodUnit, parseDay, periodOf } from "./periods.js";
+import { NANO_PER_USD } from "./pricing.js";
+
+/**
+ * API spend reports from the usage ledger (SPEC §7): by local day, by local month, by Claude
+ * session id, or by wrapper run, and by model within each group.
+ *
+ * ## `--json` shape (stable; fields are only ever added)
+ *
+ * ```jsonc
+ * {
+ *   "report": "daily",              // "daily" | "monthly" | "session" | "run"
+ *   "timezone": "Pacific/Auckland", // IANA zone of the day/month boundaries and timestamps
+ *   "since": "2026-11-01",          // --since as given (inclusive), or null
+ *   "until": "2026-11-30",          // --until as given (inclusive: the whole day), or null
+ *   "rows": [
+ *     {
+ *       "key": "2026-11-24",        // "YYYY-MM-DD" | "YYYY-MM" | session id | run id; null = no session id
+ *       "first_request_at": "2026-11-24T09:15:00.000+13:00",
+ *       "last_request_at": "2026-11-24T18:02:11.250+13:00",
+ *       "requests": 12,             // every metered request, errors and refusals included
+ *       "input_tokens": 3000, "output_tokens": 500,
+ *       "cache_write_5m_tokens": 0, "cache_write_1h_tokens": 0, "cache_read_tokens": 0,
+ *       "web_search_requests": 0, "web_fetch_requests": 0,
+ *       "cost_nanousd": 1230000000, // exact integer sum of the known costs (10⁻⁹ USD); null if none is known
+ *       "cost_usd": 1.23,           // cost_nanousd / 1e9, full precision; null if none is known
+ *       "unknown_cost_requests": 0, // requests of unknown cost, NOT included in cost_*
+ *       "models": [                 // by billed (response) model, sorted by name; null = no model known
+ *         { "model": "claude-sonnet-4-5", "requests": 8, …the same counters and costs… }
+ *       ]
+ *     }
+ *   ],
+ *   "totals": { "requests": 12, …the same counters and costs… }
+ * }
+ * ```
+ *
+ * Rows of daily/monthly reports are in date order and only days/months with requests appear;
+ * session and run rows are in order of their first request. An unknown cost is never reported as
+ * 0: a group whose costs are all unknown has `cost_usd: null`, and a partly unknown group has the
+ * known sum plus `unknown_cost_requests > 0`.
+ */
+export type ReportKind = "daily" | "monthly" | "session" | "run";
+
+export const REPORT_KINDS: readonly ReportKind[] = ["daily", "monthly", "session", "run"];
+
+export interface UsageCounters {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
+  cache_read_tokens: number;
+  web_search_requests: number;
+  web_fetch_requests: number;
+  cost_nanousd: number | null;
+  cost_usd: number | null;
+  unknown_cost_requests: number;
+}
+
+export interface UsageModelRow extends UsageCounters {
+  model: string | null;
+}
+
+export interface UsageRow extends UsageCounters {
+  key: string | null;
+  first_request_at: string;
+  last_request_at: string;
+  models: UsageModelRow[];
+}
+
+export interface UsageReport {
+  report: ReportKind;
+  timezone: string;
+  since: string | null;
+  until: string | null;
+  rows: UsageRow[];
+  totals: UsageCounters;
+}
+
+export interface ReportOptions {
+  kind: ReportKind;
+  /** IANA zone, already checked (`resolveZone`). */
+  zone: string;
+  /** `YYYY-MM-DD`, inclusive. */
+  since?: string | undefined;
+  /** `YYYY-MM-DD`, inclusive. */
+  until?: string | undefined;
+}
+
+const COUNTER_COLUMNS = [
+  "input_tokens",
+  "output_tokens",
+  "cache_write_5m_tokens",
+  "cache_write_1h_tokens",
+  "cache_read_tokens",
+  "web_search_requests",
+  "web_fetch_requests",
+] as const;
+
+const AGGREGATES = `COUNT(*) AS requests,
+  ${COUNTER_COLUMNS.map((column) => `SUM(${column}) AS ${column}`).join(",\n  ")},
+  SUM(cost_nanousd) AS cost_nanousd,
+  SUM(cost_nanousd IS NULL) AS unknown_cost_requests,
+  MIN(at) AS first_at,
+  MAX(at) AS last_at`;
+
+/** The billed model; an error without a response falls back to the requested one. */
+const MODEL = "COALESCE(model, requested_model)";
+
+interface AggregateRow {
+  key?: string | null;
+  model: string | null;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
+  cache_read_tokens: number;
+  web_search_requests: number;
+  web_fetch_requests: number;
+  cost_nanousd: number | null;
+  unknown_cost_requests: number;
+  first_at: number;
+  last_at: number;
+}
+
+function emptyCounters(): UsageCounters {
+  return {
+    requests: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_write_5m_tokens: 0,
+    cache_write_1h_tokens: 0,
+    cache_read_tokens: 0,
+    web_search_requests: 0,
+    web_fetch_requests: 0,
+    cost_nanousd: null,
+    cost_usd: null,
+    unknown_cost_requests: 0,
+  };
+}
+
+/** Adds `b` into `a`. A known cost plus an unknown one stays the known sum. */
+function accumulate(a: UsageCounters, b: UsageCounters | AggregateRow): void {
+  a.requests += b.requests;
+  for (const column of COUNTER_COLUMNS) a[column] += b[column];
+  if (b.cost_nanousd !== null) a.cost_nanousd = (a.cost_nanousd ?? 0) + b.cost_nanousd;
+  a.cost_usd = a.cost_nanousd === null ? null : a.cost_nanousd / NANO_PER_USD;
+  a.unknown_cost_requests += b.unknown_cost_requests;
+}
+
+/** Totals of a set of rows; an empty set costs a known $0. */
+function totalsOf(rows: readonly UsageCounters[]): UsageCounters {
+  const totals = emptyCounters();
+  for (const row of rows) accumulate(totals, row);
+  if (totals.requests === 0 || totals.unknown_cost_requests < totals.requests) {
+    totals.cost_nanousd ??= 0;
+    totals.cost_usd = totals.cost_nanousd / NANO_PER_USD;
+  }
+  return totals;
+}
+
+function compareModels(a: UsageModelRow, b: UsageModelRow): number {
+  if (a.model === b.model) return 0;
+  if (a.model === null) return 1;
+  if (b.model === null) return -1;
+  return a.model < b.model ? -1 : 1;
+}
+
+/** Folds (key, model) aggregate rows into report rows, in the order keys first appear. */
+function groupRows(aggregates: readonly AggregateRow[], zone: string): UsageRow[] {
+  const groups = new Map<string | null, { models: UsageModelRow[]; first: number; last: number }>();
+  for (const aggregate of aggregates) {
+    const key = aggregate.key ?? null;
+    let group = groups.get(key);
+    if (!group) {
+      group = { models: [], first: aggregate.first_at, last: aggregate.last_at };
+      groups.set(key, group);
+    }
+    group.first = Math.min(group.first, aggregate.first_at);
+    group.last = Math.max(group.last, aggregate.last_at);
+    const model: UsageModelRow = { model: aggregate.model, ...emptyCounters() };
+    accumulate(model, aggregate);
+    group.models.push(model);
+  }
+  return [...groups].map(([key, group]) => {
+    const models = group.models.sort(compareModels);
+    return {
+      key,
+      first_request_at: isoInZone(group.first, zone),
+      last_request_at: isoInZone(group.last, zone),
+      ...totalsOf(models),
+      models,
+    };
+  });
+}
+
+/** The requested `[fromMs, untilMs)` range, or undefined for an unbounded side. */
+function requestedRange(options: ReportOptions): { fromMs?: number; untilMs?: number } {
+  const since = options.since === undefined ? undefined : parseDay(options.since, options.zone, "--since");
+  const until = options.until === undefined ? undefined : parseDay(options.until, options.zone, "--until");
+  if (since && until && since.startMs > until.startMs) {
+    throw new UsageError(`--since ${options.since} is after --until ${options.until}`);
+  }
+  return { fromMs: since?.startMs, untilMs: until?.endMs };
+}
+
+const MIN_MS = -8_640_000_000_000_000;
+const MAX_MS = 8_640_000_000_000_000;
+
+/** One query per day or month that has requests, jumping over empty stretches. */
+function periodAggregates(ledger: Ledger, unit: PeriodUnit, fromMs: number, untilMs: number, zone: string) {
+  const firstFrom = ledger.db.prepare("SELECT MIN(at) FROM requests WHERE at >= ? AND at < ?").pluck();
+  const statement = ledger.db.prepare(
+    `SELECT ${MODEL} AS model, ${AGGREGATES} FROM requests WHERE at >= ? AND at < ? GROUP BY 1`,
+  );
+  const rows: AggregateRow[] = [];
+  let next = firstFrom.get(fromMs, untilMs) as number | null;
+  while (next !== null) {
+    const period = periodOf(unit, next, zone);
+    const until = Math.min(period.endMs, untilMs);
+    for (const row of statement.all(Math.max(period.startMs, fromMs), until) as AggregateRow[]) {
+      rows.push({ ...row, key: period.key });
+    }
+    next = until < untilMs ? (firstFrom.get(until, untilMs) as number | null) : null;
+  }
+  return rows;
+}
+
+function keyedAggregates(
+  ledger: Ledger,
+  column: "claude_session_id" | "run_id",
+  fromMs: number,
+  untilMs: number,
+) {
+  return ledger.db
+    .prepare(
+      `SELECT ${column} AS key, ${MODEL} AS model, ${AGGREGATES}
+       FROM requests WHERE at >= ? AND at < ?
+       GROUP BY 1, 2 ORDER BY MIN(at), 1, 2`,
+    )
+    .all(fromMs, untilMs) as AggregateRow[];
+}
+
+/**
+ * Builds a report. `ledger` null (no database yet) gives an empty report. Throws UsageError for a
+ * bad `since` / `until`, FallbackError if the ledger cannot be read.
+ */
+export function buildUsageReport(ledger: Ledger | null, options: ReportOptions): UsageReport {
+  const { fromMs = MIN_MS, untilMs = MAX_MS } = requestedRange(options);
+  let aggregates: AggregateRow[] = [];
+  if (ledger) {
+    try {
+      aggregates =
+        options.kind === "daily" || options.kind === "monthly"
+          ? periodAggregates(
+              ledger,
+              options.kind === "daily" ? "day" : "month",
+              fromMs,
+              untilMs,
+              options.zone,
+            )
+          : keyedAggregates(
+              ledger,
+              options.kind === "session" ? "claude_session_id" : "run_id",
+              fromMs,
+              untilMs,
+            );
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw ledgerError(ledger.file, "read", error);
+    }
+  }
+  const rows = groupRows(aggregates, options.zone);
+  return {
+    report: options.kind,
+    timezone: options.zone,
+    since: options.since ?? null,
+    until: options.until ?? null,
+    rows,
+    totals: totalsOf(rows),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+/** `--json`: the report as documented above, two-space indented, with a final newline. */
+export function renderReportJson(report: UsageReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** Exact decimal dollars from integer nano-dollars: 1234567891 → "1.234567891", 5e8 → "0.5". */
+export function nanoToDecimalUsd(nanoUsd: number): string {
+  const sign = nanoUsd < 0 ? "-" : "";
+  const abs = Math.abs(nanoUsd);
+  const whole = Math.floor(abs / NANO_PER_USD);
+  const fraction = (abs % NANO_PER_USD).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
+}
+
+const CSV_KEY_HEADER: Record<ReportKind, string> = {
+  daily: "day",
+  monthly: "month",
+  session: "session",
+  run: "run",
+};
+
+function csvField(value: string | number | null): string {
+  if (value === null) return "";
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * `--csv`: a header row, then one row per group and model (no subtotal or total rows, so a
+ * spreadsheet can sum any column). Columns: `<day|month|session|run>,model,requests,input_tokens,
+ * output_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,web_search_requests,
+ * web_fetch_requests,cost_usd,unknown_cost_requests`; `cost_usd` is the exact decimal of the known
+ * costs, empty when none is known.
+ */
+export function renderReportCsv(report: UsageReport): string {
+  const header = [
+    CSV_KEY_HEADER[report.report],
+    "model",
+    "requests",
+    ...COUNTER_COLUMNS,
+    "cost_usd",
+    "unknown_cost_requests",
+  ];
+  const lines = [header.join(",")];
+  for (const row of report.rows) {
+    for (const model of row.models) {
+      lines.push(
+        [
+          row.key,
+          model.model,
+          model.requests,
+          ...COUNTER_COLUMNS.map((column) => model[column]),
+          model.cost_nanousd === null ? null : nanoToDecimalUsd(model.cost_nanousd),
+          model.unknown_cost_requests,
+        ]
+          .map(csvField)
+          .join(","),
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function grouped(n: number): string {
+  return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** Dollars to the cent for people: "$1,234.57", "<$0.01" for a non-zero amount under half a cent. */
+export function formatCents(nanoUsd: number): string {
+  const cents = Math.floor((nanoUsd + 5_000_000) / 10_000_000);
+  if (cents === 0 && nanoUsd > 0) return "<$0.01";
+  return `$${grouped(Math.floor(cents / 100))}.${(cents % 100).toString().padStart(2, "0")}`;
+}
+
+/** "?" when no cost is known, "$1.23+?" when some are not, else "$1.23". */
+function costCell(counters: UsageCounters): string {
+  if (counters.cost_nanousd === null) return counters.requests === 0 ? formatCents(0) : "?";
+  const known = formatCents(counters.cost_nanousd);
+  return counters.unknown_cost_requests > 0 ? `${known}+?` : known;
+}
+
+const TITLES: Record<ReportKind, [title: string, keyHeader: string]> = {
+  daily: ["API spend by day", "Day"],
+  monthly: ["API spend by month", "Month"],
+  session: ["API spend by Claude session", "Session"],
+  run: ["API spend by wrapper run", "Run"],
+};
+
+function rangeText(report: UsageReport): string {
+  if (report.since && report.until) return `from ${report.since} to ${report.until}`;
+  if (report.since) return `since ${report.since}`;
+  if (report.until) return `until ${report.until}`;
+  return "all time";
+}
+
+function cells(first: string, second: string, counters: UsageCounters): string[] {
+  return [
+    first,
+    second,
+    grouped(counters.requests),
+    grouped(counters.input_tokens),
+    grouped(counters.output_tokens),
+    grouped(counters.cache_write_5m_tokens + counters.cache_write_1h_tokens),
+    grouped(counters.cache_read_tokens),
+    costCell(counters),
+  ];
+}
+
+/** The people's table: aligned columns, dollars to the cent, a subtotal per group of several models, totals. */
+export function renderReportTable(report: UsageReport): string {
+  const [title, keyHeader] = TITLES[report.report];
+  const heading = `${title}, ${rangeText(report)} (${report.timezone})`;
+  if (report.rows.length === 0) {
+    return `${heading}\nNo API usage recorded${report.since || report.until ? " in this range" : " yet"}.\n`;
+  }
+  const header = [keyHeader, "Model", "Requests", "Input", "Output", "Cache write", "Cache read", "Cost"];
+  const body: string[][] = [];
+  for (const row of report.rows) {
+    const key = row.key ?? "(no session id)";
+    row.models.forEach((model, index) => {
+      body.push(cells(index === 0 ? key : "", model.model ?? "(unknown model)", model));
+    });
+    if (row.models.length > 1) body.push(cells("", "all models", row));
+  }
+  const totals = cells("Total", "", report.totals);
+  const widths = header.map((text, column) =>
+    Math.max(text.length, totals[column]!.length, ...body.map((line) => line[column]!.length)),
+  );
+  const format = (line: string[]) =>
+    line
+      .map((text, column) => (column < 2 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!)))
+      .join("  ")
+      .trimEnd();
+  const rule = "-".repeat(widths.reduce((sum, width) => sum + width, 0) + 2 * (widths.length - 1));
+  const lines = [heading, "", format(header), ...body.map(format), rule, format(totals)];
+  const unknown = report.totals.unknown_cost_requests;
+  if (unknown > 0) {
+    lines.push(
+      "",
+      `? = cost unknown for ${unknown} request${unknown === 1 ? "" : "s"} (model not in the price table); not included in the amounts.`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,160 @@
+/**
+ * API billing end to end: the real `claude`, started by `claude-fallback --force-api`, talks to
+ * our metering gateway, which forwards to the simulator with the configured key.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import { killLiveProcesses } from "./harness/claude.js";
+import { fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
+import type { PtySession } from "./harness/pty.js";
+import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
+
+let simulator: Simulator;
+let sandbox: Sandbox;
+const sessions: PtySession[] = [];
+
+beforeEach(async () => {
+  simulator = await startSimulator({ requireApiKey: TEST_API_KEY });
+  sandbox = await createSandbox({ baseUrl: simulator.url });
+});
+
+afterEach(async () => {
+  for (const session of sessions.splice(0)) session.dispose();
+  killLiveProcesses();
+  await simulator.close();
+  await sandbox.cleanup();
+});
+
+function messageRequests() {
+  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
+}
+
+interface RequestRow {
+  model: string;
+  outcome: string;
+  http_status: number;
+  cost_nanousd: number | null;
+  claude_session_id: string | null;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+function ledgerRows(): RequestRow[] {
+  const file = join(sandbox.root, "fallback-home", "data", "usage.db");
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare("SELECT * FROM requests ORDER BY id").all() as RequestRow[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("--force-api", () => {
+  test("a -p run completes through the gateway; only the configured key reaches the API; Claude never sees it", async () => {
+    const envDump = join(sandbox.root, "claude-env.txt");
+    await sandbox.writeUserSettings({
+      hooks: { UserPromptSubmit: [{ hooks: [{ type: "command", command: `env > '${envDump}'` }] }] },
+    });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    simulator.enqueue({
+      usage: { inputTokens: 1000, outputTokens: 500 },
+      responseModel: "claude-sonnet-4-5-20250929",
+    });
+    const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hello through the gateway"]);
+    expect(result.stderr).not.toContain("sk-ant-api03");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("hello through the gateway");
+
+    const requests = messageRequests();
+    expect(requests.length).toBe(1);
+    for (const request of requests) {
+      expect(request.billing).toBe("api");
+      expect(request.headers["x-api-key"]).toBe(TEST_API_KEY);
+      expect(request.headers.authorization).toBeUndefined();
+    }
+
+    const env = readFileSync(envDump, "utf8");
+    expect(env).not.toContain(TEST_API_KEY);
+    expect(env).not.toContain(TEST_API_KEY.slice(-24));
+    expect(env).not.toContain("CLAUDE_FALLBACK_API_KEY");
+    expect(env).toMatch(/^ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(env).not.toContain(`ANTHROPIC_BASE_URL=${simulator.url}\n`);
+    expect(env).toMatch(/^ANTHROPIC_AUTH_TOKEN=cf-gw-[A-Za-z0-9_-]{40,}$/m);
+
+    const [row, ...others] = ledgerRows();
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({ model: "claude-sonnet-4-5-20250929", outcome: "ok", http_status: 200 });
+    expect(row?.input_tokens).toBe(1000);
+    expect(row?.output_tokens).toBe(500);
+    // Sonnet 4.5: $3 per million input tokens, $15 per million output tokens.
+    expect(row?.cost_nanousd).toBe(1000 * 3000 + 500 * 15000);
+    expect(row?.claude_session_id).toBe(requests[0]?.sessionId);
+  });
+
+  test("a key from CLAUDE_FALLBACK_API_KEY wins, and a stray ANTHROPIC_API_KEY is removed with a notice", async () => {
+    await writeFallbackConfig(sandbox, {});
+    const env = fallbackEnv(sandbox, {
+      CLAUDE_FALLBACK_API_KEY: TEST_API_KEY,
+      ANTHROPIC_API_KEY: "sk-ant-api03-test-stray-key-that-must-not-be-used-0000000000",
+    });
+    const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hi"], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("ignoring ANTHROPIC_API_KEY");
+    expect(messageRequests().map((request) => request.headers["x-api-key"])).toEqual([TEST_API_KEY]);
+  });
+
+  test("without a key, --force-api exits 2 with one line saying how to add one", async () => {
+    await writeFallbackConfig(sandbox, {});
+    const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hi"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("no API key configured");
+    expect(messageRequests()).toEqual([]);
+  });
+
+  test("a daily cap holds across separate runs: the refused request is shown by claude and never reaches the API", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_day: 0.01 });
+    // 10 000 Sonnet 4.5 output tokens cost $0.15: the first run crosses the $0.01 cap.
+    simulator.configure({
+      usage: { inputTokens: 100, outputTokens: 10_000 },
+      responseModel: "claude-sonnet-4-5",
+    });
+    const first = await runFallback(sandbox, ["--force-api", "--", "-p", "first run"]);
+    expect(first.code).toBe(0);
+    const second = await runFallback(sandbox, ["--force-api", "--", "-p", "second run"]);
+    expect(second.code).toBe(1);
+    expect(second.stdout + second.stderr).toMatch(
+      /API Error: 402 claude-fallback: the daily API spending cap of \$0\.01 is reached \(\$0\.15 spent today\)/,
+    );
+    expect(second.stdout + second.stderr).toContain("cost_limit_per_day");
+    expect(messageRequests()).toHaveLength(1);
+    expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "refused_cap"]);
+  });
+
+  test("a session cap stops the second prompt of an interactive run, shown verbatim on Claude's screen", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_session: 0.05 });
+    simulator.configure({
+      usage: { inputTokens: 100, outputTokens: 10_000 },
+      responseModel: "claude-sonnet-4-5",
+    });
+    const session = spawnFallback(sandbox, ["--force-api"]);
+    sessions.push(session);
+    await session.waitFor("❯");
+    await session.submit("first prompt");
+    await session.waitFor("Simulated reply 1");
+    await session.submit("second prompt");
+    await session.waitFor(
+      /API Error: 402 claude-fallback: the per-session API spending cap of \$0\.05 is reached/,
+    );
+    expect(messageRequests()).toHaveLength(1);
+    session.write("\x03");
+    session.write("\x03");
+    const exit = await session.exited;
+    expect(exit.exitCode).toBe(0);
+    expect(existsSync(join(sandbox.root, "fallback-home", "data", "usage.db"))).toBe(true);
+    expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "refused_cap"]);
+  });
+});

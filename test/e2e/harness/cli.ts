@@ -1,0 +1,51 @@
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ProcessResult, pinnedClaudeBinary, runProcess } from "./claude.js";
+import { PtySession } from "./pty.js";
+import type { Sandbox } from "./sandbox.js";
+
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), "../../../dist/bin/claude-fallback.js");
+
+/** claude-fallback's own files for a sandbox: CLAUDE_FALLBACK_HOME and a 0600 config. */
+export async function writeFallbackConfig(
+  sandbox: Sandbox,
+  config: Record<string, unknown>,
+): Promise<string> {
+  const home = join(sandbox.root, "fallback-home");
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const path = join(home, "config.json");
+  await writeFile(path, JSON.stringify(config, null, 2));
+  await chmod(path, 0o600);
+  return home;
+}
+
+export function fallbackEnv(sandbox: Sandbox, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...sandbox.env, CLAUDE_FALLBACK_HOME: join(sandbox.root, "fallback-home"), ...extra };
+}
+
+/** Runs `claude-fallback <args>` with the pinned claude, piped stdio. */
+export function runFallback(
+  sandbox: Sandbox,
+  args: string[],
+  env: NodeJS.ProcessEnv = fallbackEnv(sandbox),
+  timeoutMs = 90_000,
+): Promise<ProcessResult> {
+  return runProcess(process.execPath, [CLI, "--claude", pinnedClaudeBinary(), ...args], {
+    cwd: sandbox.project,
+    env,
+    timeoutMs,
+  });
+}
+
+/** Runs `claude-fallback <args>` in a pseudo-terminal, as a person would. */
+export function spawnFallback(
+  sandbox: Sandbox,
+  args: string[],
+  env: NodeJS.ProcessEnv = fallbackEnv(sandbox),
+): PtySession {
+  return new PtySession(process.execPath, [CLI, "--claude", pinnedClaudeBinary(), ...args], {
+    cwd: sandbox.project,
+    env,
+  });
+}

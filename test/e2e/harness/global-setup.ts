@@ -1,0 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** End-to-end tests run the built command line, so build it first (a few seconds). */
+export default function setup(): void {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+}

@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pinnedClaudeVersion } from "./claude.js";
+
+/** The OAuth token that stands for a subscription login in every test (SPEC: never a real one). */
+export const TEST_OAUTH_TOKEN = "sk-ant-oat01-test-subscription-token-0000000000000000000000000000";
+/** A fake API key in the shape of a real one. */
+export const TEST_API_KEY = `sk-ant-api03-test-${"k".repeat(74)}-AAAA`;
+
+/**
+ * A throw-away machine for one `claude` run: its own HOME (seeded past onboarding and the
+ * trust dialog), project directory, temp and runtime dirs, and an environment built from
+ * nothing, so nothing of the developer's or CI's shell (a stray ANTHROPIC_API_KEY…) leaks in.
+ */
+export interface Sandbox {
+  root: string;
+  home: string;
+  project: string;
+  /** `~/.claude` of the sandbox: settings.json, projects/… transcripts. */
+  claudeDir: string;
+  env: NodeJS.ProcessEnv;
+  transcriptPath(sessionId: string): string;
+  writeUserSettings(settings: unknown): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /** The simulator's base URL. */
+  baseUrl: string;
+  /** Subscription login; `null` for none. */
+  oauthToken?: string | null;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const root = await realpath(await mkdtemp(join(tmpdir(), "cf-e2e-")));
+  const home = join(root, "home");
+  const project = join(root, "project");
+  const claudeDir = join(home, ".claude");
+  const runtime = join(root, "runtime");
+  const claudeTmp = join(root, "tmp");
+  await mkdir(project, { recursive: true });
+  await mkdir(claudeDir, { recursive: true });
+  await mkdir(runtime, { recursive: true, mode: 0o700 });
+  await mkdir(claudeTmp, { recursive: true });
+  await writeFile(
+    join(home, ".claude.json"),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      lastOnboardingVersion: pinnedClaudeVersion(),
+      theme: "dark",
+      projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: home,
+    USER: "tester",
+    LANG: "C.UTF-8",
+    TERM: "xterm-256color",
+    TZ: "UTC",
+    ANTHROPIC_BASE_URL: options.baseUrl,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+    DISABLE_TELEMETRY: "1",
+    DISABLE_ERROR_REPORTING: "1",
+    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
+    CLAUDE_CODE_TMPDIR: claudeTmp,
+    XDG_RUNTIME_DIR: runtime,
+    CLAUDE_CODE_MAX_RETRIES: "0",
+    ...options.env,
+  };
+  const oauthToken = options.oauthToken === undefined ? TEST_OAUTH_TOKEN : options.oauthToken;
+  if (oauthToken) env.CLAUDE_CODE_OAUTH_TOKEN = oauthToken;
+  return {
+    root,
+    home,
+    project,
+    claudeDir,
+    env,
+    transcriptPath: (sessionId) =>
+      join(claudeDir, "projects", project.replace(/[^a-zA-Z0-9]/g, "-"), `${sessionId}.jsonl`),
+    async writeUserSettings(settings) {
+      const path = join(claudeDir, "settings.json");
+      await writeFile(path, JSON.stringify(settings, null, 2));
+      return path;
+    },
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+export async function readJsonLines(path: string): Promise<unknown[]> {
+  const text = await readFile(path, "utf8");
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as unknown);
+}
