@@ -148,13 +148,6 @@ describe("reading the file", () => {
     );
   });
 
-  it.skipIf(process.getuid?.() === 0)("an unreadable file is refused by name", () => {
-    const path = write(join(dir, "locked.json"), {}, 0o000);
-    expect(usageErrorOf(() => loadConfig({ configFlag: path }))).toBe(
-      `config file ${path}: permission denied`,
-    );
-  });
-
   it("a huge file is refused", () => {
     const path = write(join(dir, "huge.json"), `{"resume_prompt": "${"x".repeat(1024 * 1024)}"}`);
     expect(usageErrorOf(() => loadConfig({ configFlag: path }))).toMatch(

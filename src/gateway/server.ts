@@ -8,6 +8,7 @@ import { type Pricing, tokenUsageFromApi } from "../usage/pricing.js";
 import { bearerMatches, isLoopbackHost, newGatewaySecret } from "./auth.js";
 import {
   type CapConfig,
+  type CapSpend,
   type CapStatus,
   capConfigKey,
   capNames,
@@ -170,12 +171,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   let port = 0;
 
-  const capSpend = () => {
+  // The ledger is read only for the caps that span runs; the session cap is in memory. This runs
+  // before every forwarded request, so it stays off the database unless a day or month cap is set.
+  const capSpend = (): CapSpend => {
+    if (caps.cost_limit_per_day === null && caps.cost_limit_per_month === null) {
+      return { session: options.spend.runSpend().nanoUsd, day: 0, month: 0 };
+    }
     const snapshot = options.spend.snapshot(now());
     return { session: snapshot.run.nanoUsd, day: snapshot.day.nanoUsd, month: snapshot.month.nanoUsd };
   };
+  const anyCap = () =>
+    caps.cost_limit_per_session !== null || caps.cost_limit_per_day !== null || caps.cost_limit_per_month !== null;
 
   const announceWarnings = () => {
+    if (!anyCap()) return;
     for (const status of capsAtWarning(caps, capSpend())) {
       const reached = status.spentNanoUsd >= status.limitNanoUsd;
       if (reached) {
@@ -239,7 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const base = { at: startedAt, claudeSessionId: sessionId, requestedModel };
 
     if (isMessages) {
-      const reached = reachedCap(caps, capSpend());
+      const reached = anyCap() ? reachedCap(caps, capSpend()) : null;
       if (reached) {
         const message = capRefusalMessage(reached);
         sendApiError(res, 402, "billing_error", message);
@@ -433,6 +442,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw error;
   }
   port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | null = null;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -448,10 +458,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       caps = next;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pool.close();
+    close() {
+      // Idempotent: the wrapper may close on exit and again on a signal.
+      closing ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await pool.close();
+      })();
+      return closing;
     },
   };
 }

@@ -455,6 +455,11 @@ export class SpendTracker {
     return total;
   }
 
+  /** This run's spend, from memory (no query). */
+  runSpend(): Spend {
+    return { ...this.run };
+  }
+
   /** Run, day and month spend at `nowMs`. Throws FallbackError if the ledger cannot be read. */
   snapshot(nowMs: number): SpendSnapshot {
     const day = periodOf("day", nowMs, this.zone);

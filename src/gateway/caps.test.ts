@@ -1,0 +1,118 @@
+import { describe, expect, test } from "vitest";
+import {
+  type CapConfig,
+  type CapSpend,
+  capConfigKey,
+  capRefusalMessage,
+  capsAtWarning,
+  capWarningMessage,
+  reachedCap,
+} from "./caps.js";
+
+const N = 1_000_000_000; // nano-dollars per dollar
+const caps = (session: number | null, day: number | null = null, month: number | null = null): CapConfig => ({
+  cost_limit_per_session: session,
+  cost_limit_per_day: day,
+  cost_limit_per_month: month,
+});
+const spent = (session: number, day = session, month = day): CapSpend => ({ session, day, month });
+
+describe("reachedCap", () => {
+  test.each([
+    ["under every cap", caps(10, 20, 100), spent(9.99 * N), null],
+    ["exactly at the session cap", caps(10, 20, 100), spent(10 * N), "session"],
+    ["over the session cap", caps(10, 20, 100), spent(11 * N), "session"],
+    ["the day cap, from other runs' spend", caps(10, 20, 100), spent(1 * N, 20 * N), "day"],
+    ["the month cap", caps(10, 20, 100), spent(1 * N, 2 * N, 100 * N), "month"],
+    ["session before day when both are reached", caps(1, 1), spent(2 * N), "session"],
+    ["a $0 cap with nothing spent", caps(0), spent(0), "session"],
+    ["a $0 day cap", caps(null, 0), spent(0), "day"],
+    ["no caps at all", caps(null, null, null), spent(1e6 * N), null],
+    ["a cent under a cent cap", caps(0.01), spent(0.009 * N), null],
+  ])("%s", (_name, config, spend, expected) => {
+    expect(reachedCap(config, spend)?.cap ?? null).toBe(expected);
+  });
+
+  test("reports the limit, the spend and the config key", () => {
+    expect(reachedCap(caps(null, 5), spent(0, 6 * N))).toEqual({
+      cap: "day",
+      configKey: "cost_limit_per_day",
+      limitNanoUsd: 5 * N,
+      spentNanoUsd: 6 * N,
+    });
+  });
+});
+
+describe("capsAtWarning", () => {
+  test.each([
+    ["under 80 %", caps(10), spent(7.99 * N), []],
+    ["at 80 %", caps(10), spent(8 * N), ["session"]],
+    ["between 80 and 100 %", caps(10), spent(9.5 * N), ["session"]],
+    ["at 100 % (still listed; the server tells reached from warned)", caps(10), spent(10 * N), ["session"]],
+    ["several caps", caps(10, 10, 1000), spent(8 * N, 9 * N, 9 * N), ["session", "day"]],
+    ["a $0 cap is reached, not warned", caps(0), spent(0), []],
+    ["no caps", caps(null), spent(1e6 * N), []],
+  ])("%s", (_name, config, spend, expected) => {
+    expect(capsAtWarning(config, spend).map((s) => s.cap)).toEqual(expected);
+  });
+});
+
+describe("messages", () => {
+  test.each([
+    [
+      "session",
+      caps(10),
+      spent(10.5 * N),
+      "per-session",
+      "cost_limit_per_session",
+      "$10.00",
+      "$10.50",
+      "this run",
+    ],
+    ["day", caps(null, 25), spent(0, 25 * N), "daily", "cost_limit_per_day", "$25.00", "$25.00", "today"],
+    [
+      "month",
+      caps(null, null, 1234.5),
+      spent(0, 0, 1300 * N),
+      "monthly",
+      "cost_limit_per_month",
+      "$1,234.50",
+      "$1,300.00",
+      "this month",
+    ],
+  ])(
+    "the %s refusal names the cap, its key, the spend, the limit and the way out",
+    (_c, config, spend, label, key, limit, amount, when) => {
+      const status = reachedCap(config, spend);
+      expect(status).not.toBeNull();
+      const message = capRefusalMessage(status!);
+      expect(message).toContain(`${label} API spending cap of ${limit}`);
+      expect(message).toContain(`${amount} spent ${when}`);
+      expect(message).toContain(`raise ${key}`);
+      expect(message).toContain("nothing was sent to Anthropic");
+      expect(message).toContain("claude-fallback use subscription");
+      expect(message).not.toContain("\n");
+    },
+  );
+
+  test("the warning names the spend, the cap and its key", () => {
+    const [status] = capsAtWarning(caps(10), spent(8.25 * N));
+    expect(capWarningMessage(status!)).toBe(
+      "API spend this run is $8.25 of the per-session cap of $10.00 (cost_limit_per_session).",
+    );
+  });
+
+  test("a $0 cap says $0.00", () => {
+    expect(capRefusalMessage(reachedCap(caps(0), spent(0))!)).toContain(
+      "cap of $0.00 is reached ($0.00 spent this run)",
+    );
+  });
+
+  test("capConfigKey", () => {
+    expect([capConfigKey("session"), capConfigKey("day"), capConfigKey("month")]).toEqual([
+      "cost_limit_per_session",
+      "cost_limit_per_day",
+      "cost_limit_per_month",
+    ]);
+  });
+});

@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { DEFAULT_CONFIG } from "../config/schema.js";
+import { UsageError } from "../errors.js";
+import type { GatewayEvent } from "../gateway/server.js";
+import { startSimulator } from "../simulator/index.js";
+import { openLedger } from "../usage/ledger.js";
+import { DEFAULT_UPSTREAM, eventRecord, resolveUpstream, startApiBilling } from "./api-billing.js";
+
+describe("resolveUpstream", () => {
+  const PROXY = "https://proxy.example/anthropic";
+  test.each([
+    ["upstream_url wins over ANTHROPIC_BASE_URL", PROXY, "https://other.example", PROXY],
+    [
+      "ANTHROPIC_BASE_URL next",
+      null,
+      "https://gateway.corp.example/v1base",
+      "https://gateway.corp.example/v1base",
+    ],
+    ["the real API by default", null, undefined, `${DEFAULT_UPSTREAM}/`],
+    ["an empty ANTHROPIC_BASE_URL is no setting", null, "", `${DEFAULT_UPSTREAM}/`],
+    ["http for 127.0.0.1", "http://127.0.0.1:8080", undefined, "http://127.0.0.1:8080/"],
+    ["http for another 127.x address", null, "http://127.4.5.6:9", "http://127.4.5.6:9/"],
+    ["http for localhost", null, "http://localhost:4000/base", "http://localhost:4000/base"],
+    ["http for [::1]", null, "http://[::1]:4000", "http://[::1]:4000/"],
+  ])("%s", (_name, upstreamUrl, baseUrl, expected) => {
+    const url = resolveUpstream({ upstream_url: upstreamUrl }, { ANTHROPIC_BASE_URL: baseUrl });
+    expect(url.href).toBe(expected);
+  });
+
+  test.each([
+    [
+      "plain http to a remote host",
+      "http://api.example.com",
+      /ANTHROPIC_BASE_URL http:\/\/api\.example\.com must use https/,
+    ],
+    ["plain http to a look-alike host", "http://127.0.0.1.evil.example", /must use https/],
+    ["plain http to a private address", "http://10.0.0.1:8080", /must use https/],
+    ["another scheme", "ftp://api.example.com", /must use https/],
+    ["not a URL", "api.anthropic.com", /ANTHROPIC_BASE_URL "api\.anthropic\.com" is not a URL/],
+    [
+      "credentials in the URL",
+      "https://user:sk-ant-secret@proxy.example",
+      /credentials in the URL are not allowed/,
+    ],
+  ])("refuses %s with a UsageError", (_name, baseUrl, message) => {
+    const attempt = () => resolveUpstream({ upstream_url: null }, { ANTHROPIC_BASE_URL: baseUrl });
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(message);
+  });
+
+  test("a broken URL holding a password is not echoed", () => {
+    const attempt = () =>
+      resolveUpstream({ upstream_url: null }, { ANTHROPIC_BASE_URL: "https://u:sk-ant-pw@[bad" });
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).not.toThrow(/sk-ant-pw/);
+  });
+
+  test("names upstream_url when that is the bad one", () => {
+    expect(() => resolveUpstream({ upstream_url: "http://remote.example" }, {})).toThrow(/^upstream_url /);
+  });
+});
+
+describe("eventRecord", () => {
+  const cap = {
+    cap: "day" as const,
+    configKey: "cost_limit_per_day" as const,
+    limitNanoUsd: 5,
+    spentNanoUsd: 6,
+  };
+  test.each<[GatewayEvent, string, Record<string, unknown>]>([
+    [
+      { kind: "cap_reached", cap, message: "m" },
+      "cap_reached",
+      { message: "m", cap: "day", configKey: "cost_limit_per_day", limitNanoUsd: 5, spentNanoUsd: 6 },
+    ],
+    [{ kind: "cap_warning", cap, message: "w" }, "cap_warning", { message: "w", cap: "day" }],
+    [{ kind: "unknown_model", model: "x", message: "u" }, "unknown_model", { message: "u", model: "x" }],
+    [{ kind: "upstream_error", message: "e" }, "error", { message: "e", source: "upstream_error" }],
+    [{ kind: "ledger_error", message: "l" }, "error", { message: "l", source: "ledger_error" }],
+  ])("%j", (event, kind, detail) => {
+    const record = eventRecord(event);
+    expect(record.kind).toBe(kind);
+    expect(record.detail).toMatchObject(detail);
+  });
+});
+
+describe("startApiBilling", () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()?.();
+  });
+
+  test("runs the gateway on the resolved upstream with the key, the caps and the event log", async () => {
+    const key = "sk-ant-api03-billing-test-key-000000000000";
+    const sim = await startSimulator({ requireApiKey: key, responseModel: "claude-unpriced-1" });
+    cleanups.push(() => sim.close());
+    const dir = mkdtempSync(join(tmpdir(), "cf-billing-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ledger = openLedger(join(dir, "usage.db"));
+    cleanups.push(() => ledger.close());
+    const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "api" });
+    const seen: GatewayEvent[] = [];
+    const gateway = await startApiBilling({
+      config: { ...DEFAULT_CONFIG, upstream_url: sim.url, api_model: "claude-haiku-4-5" },
+      key: { key, source: "env" },
+      env: { ANTHROPIC_BASE_URL: "https://ignored.example" },
+      ledger,
+      runId,
+      onEvent: (event) => seen.push(event),
+    });
+    cleanups.push(() => gateway.close());
+
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${gateway.url}/v1/messages`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${gateway.secret}`, "content-type": "application/json" },
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on("error", reject);
+      req.end(
+        JSON.stringify({
+          model: "claude-opus-4-1",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      );
+    });
+
+    expect(status).toBe(200);
+    expect(sim.requests[0]?.headers["x-api-key"]).toBe(key);
+    expect((sim.requests[0]!.body as { model: string }).model).toBe("claude-haiku-4-5");
+    expect(seen.map((e) => e.kind)).toEqual(["unknown_model"]);
+    const events = ledger.db.prepare("SELECT run_id, kind, detail FROM events").all() as Array<{
+      run_id: string;
+      kind: string;
+      detail: string;
+    }>;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ run_id: runId, kind: "unknown_model" });
+    expect(JSON.parse(events[0]!.detail)).toMatchObject({ model: "claude-unpriced-1" });
+    expect(JSON.stringify(events)).not.toContain(key);
+  });
+
+  test("a bad upstream is a UsageError before anything starts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cf-billing-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ledger = openLedger(join(dir, "usage.db"));
+    cleanups.push(() => ledger.close());
+    await expect(
+      startApiBilling({
+        config: { ...DEFAULT_CONFIG },
+        key: { key: "sk-ant-api03-x", source: "env" },
+        env: { ANTHROPIC_BASE_URL: "http://remote.example" },
+        ledger,
+        runId: "r",
+        onEvent: () => {},
+      }),
+    ).rejects.toThrow(UsageError);
+  });
+});
