@@ -181,7 +181,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return { session: snapshot.run.nanoUsd, day: snapshot.day.nanoUsd, month: snapshot.month.nanoUsd };
   };
   const anyCap = () =>
-    caps.cost_limit_per_session !== null || caps.cost_limit_per_day !== null || caps.cost_limit_per_month !== null;
+    caps.cost_limit_per_session !== null ||
+    caps.cost_limit_per_day !== null ||
+    caps.cost_limit_per_month !== null;
 
   const announceWarnings = () => {
     if (!anyCap()) return;
