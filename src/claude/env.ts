@@ -33,10 +33,9 @@ export function childEnvironment(
   const env: NodeJS.ProcessEnv = { ...parent };
   const removed: string[] = [];
   const strip = (name: string) => {
-    if (env[name] !== undefined) {
-      delete env[name];
-      removed.push(name);
-    }
+    // An empty value bills nobody: removed all the same, but without a notice about it.
+    if (env[name]) removed.push(name);
+    delete env[name];
   };
   for (const name of OWN_SECRETS) delete env[name];
   strip("ANTHROPIC_API_KEY");

@@ -19,6 +19,11 @@ export interface LimitInfo {
   source: string;
 }
 
+export interface SwitchPlan {
+  to: BillingMode;
+  reason: SwitchReason;
+}
+
 export interface SessionState {
   /** Billing of the `claude` running now. */
   mode: BillingMode;
@@ -35,10 +40,13 @@ export interface SessionState {
   declined: boolean;
   /** "Yes for this run", or any yes: a limit after a revert does not ask again. */
   approvedThisRun: boolean;
-  /** A switch waiting for Claude to be idle. */
-  pending: { to: BillingMode; reason: SwitchReason } | null;
-  /** The switch being carried out (phase "switching"). */
-  switching: { to: BillingMode; reason: SwitchReason } | null;
+  /**
+   * A switch waiting for Claude to be idle. A revert also waits for the keys to be still and for
+   * no draft; a switch the user asked for (menu, `use`) waits only for Claude's turn to end.
+   */
+  pending: SwitchPlan | null;
+  /** The switch being carried out (phase "switching"); `resume` as in its `switch` effect. */
+  switching: (SwitchPlan & { resume: boolean }) | null;
 }
 
 export interface MachineConfig {
@@ -70,7 +78,12 @@ export type Notice =
 export type Effect =
   | { type: "ask"; limit: LimitInfo }
   | { type: "close_prompt" }
+  /**
+   * Stop `claude` and start it again with `--resume` in mode `to`; with `resume`, followed by the
+   * resume prompt (the limit interrupted a task, so it goes on by itself).
+   */
   | { type: "switch"; to: BillingMode; reason: SwitchReason; resume: boolean }
+  /** Raise `reset_due` at `at` (epoch ms); a later `schedule_reset` replaces an earlier one. */
   | { type: "schedule_reset"; at: number }
   | { type: "notify"; notice: Notice }
   | {
@@ -95,41 +108,63 @@ export function initialState(mode: BillingMode): SessionState {
   };
 }
 
-interface Result {
+export interface Result {
   state: SessionState;
   effects: Effect[];
 }
 
-/** A pending switch starts once Claude is idle, nothing is typed, and keys have been still. */
+/** A pending switch starts once Claude's turn is over (and, for a revert, nothing is typed and keys are still). */
 function startPendingIfIdle(state: SessionState, effects: Effect[]): Result {
   const { pending } = state;
-  if (!pending || state.phase !== "running" || state.busy || state.draft || !state.quiet)
-    return { state, effects };
+  if (!pending || state.phase !== "running" || state.busy) return { state, effects };
+  if (pending.reason === "revert" && (state.draft || !state.quiet)) return { state, effects };
   if (pending.to === state.mode) return { state: { ...state, pending: null }, effects };
   return startSwitch({ ...state, pending: null }, pending.to, pending.reason, effects);
 }
 
 function startSwitch(state: SessionState, to: BillingMode, reason: SwitchReason, effects: Effect[]): Result {
-  // After a limit, the interrupted task goes on by itself (resume_prompt); other switches wait for the user.
-  const resume = reason === "limit";
+  // A subscription limit interrupted a task: on API billing it goes on by itself (resume_prompt),
+  // whether the switch came from the policy, the prompt, or the menu after declining. Other switches
+  // (a revert, a switch without a limit) find Claude idle and wait for the user.
+  const resume =
+    reason === "limit" || (to === "api" && state.mode === "subscription" && state.limit !== null);
   return {
-    state: { ...state, phase: "switching", switching: { to, reason } },
+    state: { ...state, phase: "switching", switching: { to, reason, resume } },
     effects: [...effects, { type: "switch", to, reason, resume }],
   };
 }
 
-function onLimit(state: SessionState, limit: LimitInfo, config: MachineConfig): Result {
-  // A limit concerns the subscription; on API billing, or while already handling one, it is news only.
-  if (state.mode !== "subscription" || state.phase !== "running" || state.pending?.to === "api") {
-    return { state: { ...state, limit: state.limit ?? limit }, effects: [] };
+/** The same limit reported again (another signal, the next status line): at most a better reset time. */
+function onKnownLimit(state: SessionState, known: LimitInfo, limit: LimitInfo): Result {
+  if (known.resetAssumed && !limit.resetAssumed) {
+    return { state: { ...state, limit }, effects: [{ type: "schedule_reset", at: limit.resetsAt }] };
   }
-  if (state.limit && state.declined) return { state, effects: [] };
-  const { decision, reason } = decideOnLimit({ ...config.policy, approvedThisRun: state.approvedThisRun });
-  const base: SessionState = { ...state, limit, declined: false, busy: false };
-  const effects: Effect[] = [
+  return { state, effects: [] };
+}
+
+function onLimit(state: SessionState, limit: LimitInfo, config: MachineConfig): Result {
+  // On API billing a "limit" is not the subscription's (an API rate limit, or stale news): ignored.
+  if (state.mode !== "subscription") return { state, effects: [] };
+  if (state.limit && (state.phase !== "running" || state.declined))
+    return onKnownLimit(state, state.limit, limit);
+  const detected = (decision: string, reason: string): Effect[] => [
     { type: "record", kind: "limit_detected", detail: { ...limit, decision, reason } },
     { type: "notify", notice: { kind: "limit_reached", limit, detail: reason } },
+    { type: "schedule_reset", at: limit.resetsAt },
   ];
+  // The limit ended Claude's turn.
+  const base: SessionState = { ...state, limit, declined: false, busy: false };
+  if (state.phase === "switching") {
+    // A switch the user asked for is under way; the switch to api will carry on with this limit.
+    const reason = "a switch was already under way";
+    return { state: { ...state, limit }, effects: detected("none", reason) };
+  }
+  if (state.pending?.to === "api") {
+    // The user already asked for API billing (menu, `use api`) while Claude was busy: that switch goes now.
+    return startPendingIfIdle(base, detected("pending", "a switch to API billing was already requested"));
+  }
+  const { decision, reason } = decideOnLimit({ ...config.policy, approvedThisRun: state.approvedThisRun });
+  const effects = detected(decision, reason);
   if (decision === "auto") return startSwitch(base, "api", "limit", effects);
   if (decision === "ask") {
     return {
@@ -138,6 +173,11 @@ function onLimit(state: SessionState, limit: LimitInfo, config: MachineConfig): 
     };
   }
   return { state: { ...base, declined: true }, effects };
+}
+
+/** The billing mode `claude` runs in, or will once the switch under way is done. */
+function targetMode(state: SessionState): BillingMode {
+  return state.switching?.to ?? state.mode;
 }
 
 export function transition(state: SessionState, event: SessionEvent, config: MachineConfig): Result {
@@ -155,8 +195,10 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         { type: "record", kind: "prompt_answered", detail: { answer } },
       ];
       if (answer === "yes" || answer === "always") {
-        return startSwitch({ ...state, approvedThisRun: true }, "api", "limit", effects);
+        const running: SessionState = { ...state, phase: "running", approvedThisRun: true };
+        return startSwitch(running, "api", "limit", effects);
       }
+      // "No": Claude waits for the reset by itself; this limit is not asked about again.
       return { state: { ...state, phase: "running", declined: true }, effects };
     }
 
@@ -170,33 +212,55 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
       return startPendingIfIdle({ ...state, quiet: true }, []);
 
     case "reset_due": {
-      if (!config.autoRevert || state.mode !== "api" || !state.limit) {
+      // Mid-switch: the switch's own `schedule_reset` brings the reset back once it is done.
+      if (state.phase === "switching") return { state, effects: [] };
+      if (state.phase === "asking") {
+        // The limit is over before the user answered: nothing left to ask about.
         return {
-          state: { ...state, limit: state.mode === "subscription" ? null : state.limit, declined: false },
-          effects: [],
+          state: { ...state, phase: "running", limit: null, declined: false },
+          effects: [
+            { type: "close_prompt" },
+            { type: "record", kind: "prompt_answered", detail: { answer: "reset" } },
+          ],
         };
       }
+      if (state.mode === "subscription")
+        return { state: { ...state, limit: null, declined: false }, effects: [] };
+      if (!config.autoRevert || !state.limit) return { state, effects: [] };
       return startPendingIfIdle({ ...state, pending: { to: "subscription", reason: "revert" } }, []);
     }
 
     case "switch_requested": {
-      if (event.to === state.mode && !state.pending) return { state, effects: [] };
+      // Already there (or on the way): nothing to do, and an opposite switch waiting is cancelled.
+      if (event.to === targetMode(state)) return { state: { ...state, pending: null }, effects: [] };
+      if (state.phase === "asking") {
+        // Choosing API billing from the menu while asked is an answer too.
+        const running: SessionState = { ...state, phase: "running", pending: null };
+        return startSwitch(running, event.to, event.reason, [
+          { type: "close_prompt" },
+          { type: "record", kind: "prompt_answered", detail: { answer: event.reason } },
+        ]);
+      }
       const next: SessionState = { ...state, pending: { to: event.to, reason: event.reason } };
-      // An explicit request does not wait for the keys to be still; only for Claude's turn to end.
-      const started = startPendingIfIdle({ ...next, quiet: true, draft: false }, []);
-      if (started.state.phase === "switching") return started;
+      const started = startPendingIfIdle(next, []);
+      if (started.effects.length > 0) return started;
       return { state: next, effects: [{ type: "notify", notice: { kind: "switch_pending", to: event.to } }] };
     }
 
     case "switched": {
-      const reason = state.switching?.reason ?? (event.to === "api" ? "limit" : "revert");
+      const plan = state.switching ?? {
+        to: event.to,
+        reason: event.to === "api" ? "limit" : "revert",
+        resume: false,
+      };
+      const reason = plan.reason;
       const next: SessionState = {
         ...state,
         mode: event.to,
         phase: "running",
         switching: null,
         // The resume prompt starts a turn at once; its Stop hook will say when it ends.
-        busy: reason === "limit",
+        busy: plan.resume,
         draft: false,
         quiet: true,
         // Back on the subscription, the old limit is over: a new one will be detected afresh.
@@ -205,26 +269,38 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
       };
       const effects: Effect[] = [];
       if (event.to === "api") {
-        effects.push({ type: "record", kind: "switched", detail: { to: "api" } });
+        effects.push({ type: "record", kind: "switched", detail: { to: "api", reason } });
         effects.push({ type: "notify", notice: { kind: "switched_to_api", reason } });
         if (state.limit && config.autoRevert)
           effects.push({ type: "schedule_reset", at: state.limit.resetsAt });
       } else {
-        effects.push({ type: "record", kind: "reverted", detail: { to: "subscription" } });
+        effects.push({ type: "record", kind: "reverted", detail: { to: "subscription", reason } });
         effects.push({ type: "notify", notice: { kind: "reverted", reason } });
       }
-      return { state: next, effects };
+      // A switch asked for meanwhile goes once Claude is idle.
+      return startPendingIfIdle(next, effects);
     }
 
     case "switch_failed":
       return {
-        state: { ...state, phase: "running", pending: null, switching: null },
+        state: {
+          ...state,
+          phase: "running",
+          pending: null,
+          switching: null,
+          // No automatic retry for this limit (a status line repeats it many times a minute); the
+          // menu still offers API billing.
+          declined: state.declined || (event.to === "api" && state.limit !== null),
+        },
         effects: [{ type: "notify", notice: { kind: "error", message: event.message } }],
       };
 
-    case "claude_exited":
+    case "claude_exited": {
       // Exits during a switch are the session's own doing; any other exit ends the run.
       if (state.phase === "switching") return { state, effects: [] };
-      return { state: { ...state, phase: "ended" }, effects: [{ type: "exit", exitCode: event.exitCode }] };
+      const effects: Effect[] = state.phase === "asking" ? [{ type: "close_prompt" }] : [];
+      effects.push({ type: "exit", exitCode: event.exitCode });
+      return { state: { ...state, phase: "ended", pending: null }, effects };
+    }
   }
 }

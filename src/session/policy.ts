@@ -19,8 +19,12 @@ export interface PolicyOutcome {
   reason: string;
 }
 
+/** SPEC §4.9: without a key a limit only notifies, and says how to add one. */
+export const NO_KEY_REASON =
+  "no API key is configured for API billing: set CLAUDE_FALLBACK_API_KEY, or api_key_command / api_key in the config (claude-fallback config init)";
+
 export function decideOnLimit(input: PolicyInput): PolicyOutcome {
-  if (!input.hasKey) return { decision: "notify", reason: "no API key is configured" };
+  if (!input.hasKey) return { decision: "notify", reason: NO_KEY_REASON };
   if (input.config.auto_switch) return { decision: "auto", reason: "auto_switch is on" };
   if (input.approvedThisRun)
     return { decision: "auto", reason: "you agreed to API billing earlier in this run" };

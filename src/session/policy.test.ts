@@ -1,0 +1,165 @@
+import { describe, expect, test } from "vitest";
+import { decideOnLimit, type LimitDecision, NO_KEY_REASON, type PolicyInput } from "./policy.js";
+
+interface Case {
+  name: string;
+  hasKey: boolean;
+  auto: boolean;
+  prompt: boolean;
+  headless: boolean;
+  approved: boolean;
+  expected: LimitDecision;
+}
+
+const input = (c: Omit<Case, "name" | "expected">): PolicyInput => ({
+  config: { auto_switch: c.auto, prompt_before_switch: c.prompt },
+  hasKey: c.hasKey,
+  headless: c.headless,
+  approvedThisRun: c.approved,
+});
+
+/** The SPEC §4.4/§4.8/§4.9 rule, written independently of the code under test. */
+function expectedDecision(c: Omit<Case, "name" | "expected">): LimitDecision {
+  if (!c.hasKey) return "notify";
+  if (c.auto || c.approved) return "auto";
+  if (c.headless) return "notify";
+  return c.prompt ? "ask" : "notify";
+}
+
+describe("decideOnLimit", () => {
+  const cases: Case[] = [
+    {
+      name: "no key, even with auto_switch",
+      hasKey: false,
+      auto: true,
+      prompt: true,
+      headless: false,
+      approved: false,
+      expected: "notify",
+    },
+    {
+      name: "no key, even after a yes",
+      hasKey: false,
+      auto: false,
+      prompt: true,
+      headless: false,
+      approved: true,
+      expected: "notify",
+    },
+    {
+      name: "auto_switch",
+      hasKey: true,
+      auto: true,
+      prompt: true,
+      headless: false,
+      approved: false,
+      expected: "auto",
+    },
+    {
+      name: "auto_switch without prompting",
+      hasKey: true,
+      auto: true,
+      prompt: false,
+      headless: false,
+      approved: false,
+      expected: "auto",
+    },
+    {
+      name: "auto_switch headless",
+      hasKey: true,
+      auto: true,
+      prompt: true,
+      headless: true,
+      approved: false,
+      expected: "auto",
+    },
+    {
+      name: "yes for this run",
+      hasKey: true,
+      auto: false,
+      prompt: true,
+      headless: false,
+      approved: true,
+      expected: "auto",
+    },
+    {
+      name: "earlier yes, prompting off",
+      hasKey: true,
+      auto: false,
+      prompt: false,
+      headless: false,
+      approved: true,
+      expected: "auto",
+    },
+    {
+      name: "headless cannot ask",
+      hasKey: true,
+      auto: false,
+      prompt: true,
+      headless: true,
+      approved: false,
+      expected: "notify",
+    },
+    {
+      name: "prompt_before_switch",
+      hasKey: true,
+      auto: false,
+      prompt: true,
+      headless: false,
+      approved: false,
+      expected: "ask",
+    },
+    {
+      name: "neither auto nor prompt",
+      hasKey: true,
+      auto: false,
+      prompt: false,
+      headless: false,
+      approved: false,
+      expected: "notify",
+    },
+  ];
+  test.each(cases)("$name → $expected", ({ name: _name, expected, ...c }) => {
+    const outcome = decideOnLimit(input(c));
+    expect(outcome.decision).toBe(expected);
+    expect(outcome.reason.length).toBeGreaterThan(10);
+  });
+
+  test("every one of the 32 combinations follows the rule", () => {
+    const bools = [false, true];
+    let checked = 0;
+    for (const hasKey of bools)
+      for (const auto of bools)
+        for (const prompt of bools)
+          for (const headless of bools)
+            for (const approved of bools) {
+              const c = { hasKey, auto, prompt, headless, approved };
+              expect(decideOnLimit(input(c)).decision, JSON.stringify(c)).toBe(expectedDecision(c));
+              checked++;
+            }
+    expect(checked).toBe(32);
+  });
+
+  test("without a key, the reason says how to add one (SPEC §4.9)", () => {
+    const outcome = decideOnLimit(
+      input({ hasKey: false, auto: false, prompt: true, headless: false, approved: false }),
+    );
+    expect(outcome.reason).toBe(NO_KEY_REASON);
+    expect(outcome.reason).toContain("CLAUDE_FALLBACK_API_KEY");
+    expect(outcome.reason).toContain("config init");
+  });
+
+  test("the reasons tell the cases apart", () => {
+    const reasons = new Set(
+      [
+        { hasKey: false, auto: false, prompt: true, headless: false, approved: false },
+        { hasKey: true, auto: true, prompt: true, headless: false, approved: false },
+        { hasKey: true, auto: false, prompt: true, headless: false, approved: true },
+        { hasKey: true, auto: false, prompt: true, headless: true, approved: false },
+        { hasKey: true, auto: false, prompt: true, headless: false, approved: false },
+        { hasKey: true, auto: false, prompt: false, headless: false, approved: false },
+      ].map((c) => decideOnLimit(input(c)).reason),
+    );
+    expect(reasons.size).toBe(6);
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** One live wrapped session, as `status` shows it and `use` reaches it. */
+export interface LiveRun {
+  runId: string;
+  pid: number;
+  claudePid: number | null;
+  cwd: string;
+  mode: "subscription" | "api";
+  sessionId: string | null;
+  startedAt: number;
+  /** The reason a switch is waiting, shown by `status`. */
+  pending: string | null;
+}
+
+function runsDir(stateDir: string): string {
+  return join(stateDir, "runs");
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Registers or updates a live run (atomic write, 0600). */
+export function writeLiveRun(stateDir: string, run: LiveRun): void {
+  const dir = runsDir(stateDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${run.runId}.json`);
+  const temp = `${file}.tmp`;
+  writeFileSync(temp, JSON.stringify(run), { mode: 0o600 });
+  renameSync(temp, file);
+}
+
+export function removeLiveRun(stateDir: string, runId: string): void {
+  rmSync(join(runsDir(stateDir), `${runId}.json`), { force: true });
+}
+
+/** The live runs; entries of processes that are gone (killed, crashed) are pruned. */
+export function listLiveRuns(stateDir: string): LiveRun[] {
+  let names: string[];
+  try {
+    names = readdirSync(runsDir(stateDir));
+  } catch {
+    return [];
+  }
+  const runs: LiveRun[] = [];
+  for (const name of names.filter((entry) => entry.endsWith(".json"))) {
+    const file = join(runsDir(stateDir), name);
+    try {
+      const run = JSON.parse(readFileSync(file, "utf8")) as LiveRun;
+      if (isAlive(run.pid)) runs.push(run);
+      else rmSync(file, { force: true });
+    } catch {
+      rmSync(file, { force: true });
+    }
+  }
+  return runs.sort((a, b) => a.startedAt - b.startedAt);
+}

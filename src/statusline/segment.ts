@@ -1,0 +1,114 @@
+/**
+ * Our status-line segment (SPEC §8), PURE: state in, one short line out. Examples:
+ *
+ *   SUB 63% ⟳15:00        subscription, highest window utilisation, that window's reset
+ *   SUB limit ⟳15:00      subscription limit reached, resets at 15:00
+ *   API $1.24/$10         API billing: this run's spend / the session cap
+ *   API $1.24             … without a cap
+ *   API cap $10.02/$10    the cap is reached
+ *
+ * Resets more than a day away carry the weekday (`⟳Mon 15:00`). Without a UTF-8 locale the
+ * reset mark is `@` instead of `⟳`.
+ */
+import type { RateWindow } from "./status-input.js";
+
+export type SegmentState =
+  | {
+      mode: "subscription";
+      /** From the status line's `rate_limits`; any order. */
+      windows?: readonly RateWindow[];
+      /** The subscription limit in force; `resetsAt` epoch ms, null when unknown. */
+      limit?: { resetsAt: number | null } | null;
+    }
+  | {
+      mode: "api";
+      /** This run's API spend, USD. */
+      spendUsd: number;
+      /** `cost_limit_per_session`; null for none. */
+      capUsd: number | null;
+      /** When the subscription comes back, epoch ms (shown as `⟳HH:MM`). */
+      subscriptionResetsAt?: number | null;
+    };
+
+export interface SegmentOptions {
+  /** Now, epoch ms. */
+  now: number;
+  /** IANA zone for reset times; the system's zone when omitted or unknown. */
+  zone?: string | undefined;
+  /** False when the terminal's locale is not UTF-8: ASCII only. */
+  unicode: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Whether the locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`) is UTF-8. */
+export function localeIsUtf8(env: Env): boolean {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || "";
+  return /utf-?8/i.test(locale);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string | undefined, weekday: boolean): Intl.DateTimeFormat {
+  const key = `${zone ?? ""}|${weekday}`;
+  let format = formatters.get(key);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (weekday) options.weekday = "short";
+    try {
+      format = new Intl.DateTimeFormat("en-US", { ...options, timeZone: zone });
+    } catch {
+      format = new Intl.DateTimeFormat("en-US", options);
+    }
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/** `15:00`, or `Mon 15:00` when a day or more away; "" for an unknown or past instant. */
+export function resetLabel(resetsAt: number | null | undefined, options: SegmentOptions): string {
+  if (resetsAt === null || resetsAt === undefined || !Number.isFinite(resetsAt) || resetsAt <= options.now)
+    return "";
+  const far = resetsAt - options.now >= DAY_MS;
+  const parts = formatter(options.zone, far).formatToParts(new Date(resetsAt));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  const time = `${part("hour")}:${part("minute")}`;
+  return `${options.unicode ? "⟳" : "@"}${far ? `${part("weekday")} ` : ""}${time}`;
+}
+
+/** `$1.24`; whole dollars from $1000 up, to stay short. */
+export function formatSpend(usd: number): string {
+  if (!Number.isFinite(usd) || usd < 0) return "$?";
+  if (usd >= 1000) return `$${Math.round(usd)}`;
+  return `$${usd.toFixed(2)}`;
+}
+
+/** `$10`, `$12.50`. */
+export function formatCap(usd: number): string {
+  if (!Number.isFinite(usd) || usd < 0) return "$?";
+  return Number.isInteger(usd) ? `$${usd}` : `$${usd.toFixed(2)}`;
+}
+
+function join(...parts: string[]): string {
+  return parts.filter((part) => part !== "").join(" ");
+}
+
+export function formatSegment(state: SegmentState, options: SegmentOptions): string {
+  if (state.mode === "api") {
+    const { spendUsd, capUsd } = state;
+    const reset = resetLabel(state.subscriptionResetsAt, options);
+    if (capUsd === null || !Number.isFinite(capUsd)) return join("API", formatSpend(spendUsd), reset);
+    const spend = `${formatSpend(spendUsd)}/${formatCap(capUsd)}`;
+    return spendUsd >= capUsd ? join("API cap", spend) : join("API", spend, reset);
+  }
+  if (state.limit) return join("SUB limit", resetLabel(state.limit.resetsAt, options));
+  const windows = (state.windows ?? []).filter((window) => Number.isFinite(window.usedPercentage));
+  const highest = windows.reduce<RateWindow | null>(
+    (best, window) => (best === null || window.usedPercentage > best.usedPercentage ? window : best),
+    null,
+  );
+  if (!highest) return "SUB";
+  const percent = Math.min(100, Math.max(0, Math.round(highest.usedPercentage)));
+  return join("SUB", `${percent}%`, resetLabel(highest.resetsAt, options));
+}
