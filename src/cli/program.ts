@@ -4,6 +4,7 @@ import { registerConfig } from "./config.js";
 import { registerRun } from "./run.js";
 import { registerSimulate } from "./simulate.js";
 import { registerUsage } from "./usage.js";
+import { registerUse } from "./use.js";
 import { VERSION } from "./version.js";
 
 /** Options every command accepts (SPEC §3). Read them with `command.optsWithGlobals()`. */
@@ -18,10 +19,15 @@ export interface GlobalOptions {
  */
 export function splitClaudeArgs(argv: string[]): { ours: string[]; claudeArgs: string[] } {
   const separator = argv.indexOf("--");
-  return separator === -1
-    ? { ours: argv, claudeArgs: [] }
-    : { ours: argv.slice(0, separator), claudeArgs: argv.slice(separator + 1) };
+  const [ours, claudeArgs] =
+    separator === -1 ? [argv, []] : [argv.slice(0, separator), argv.slice(separator + 1)];
+  return { ours: ours.flatMap((arg) => SEED_SPELLINGS[arg] ?? [arg]), claudeArgs };
 }
+
+/** The seed's flags, kept working as spellings of the commands that replaced them (SPEC §3). */
+const SEED_SPELLINGS: Record<string, string[]> = {
+  "--use-subscription": ["use", "subscription"],
+};
 
 export function buildProgram(claudeArgs: string[] = []): Command {
   const program = new Command("claude-fallback")
@@ -35,6 +41,7 @@ export function buildProgram(claudeArgs: string[] = []): Command {
     .configureOutput({ outputError: (text, write) => write(text) })
     .exitOverride();
   registerRun(program, claudeArgs);
+  registerUse(program);
   registerConfig(program);
   registerUsage(program);
   registerSimulate(program);

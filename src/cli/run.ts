@@ -1,29 +1,39 @@
 import type { Command } from "commander";
-import { isPrintMode } from "../claude/args.js";
+import { parseClaudeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
 import { claudeVersion, locateClaude } from "../claude/locate.js";
 import { createKeyProvider } from "../config/secret.js";
 import { UsageError } from "../errors.js";
-import type { Gateway } from "../gateway/server.js";
-import { startApiBilling } from "../session/api-billing.js";
+import { HeadlessRun } from "../session/headless.js";
+import { InteractiveRun } from "../session/interactive.js";
 import { runClaudeInheritingTerminal } from "../session/plain-run.js";
+import { NO_KEY_REASON } from "../session/policy.js";
+import { readState, stateFile } from "../state/store.js";
 import { ledgerPath, openLedger } from "../usage/ledger.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
-interface RunOptions extends ContextOptions {
+export interface RunOptions extends ContextOptions {
   forceApi?: boolean;
 }
 
-export const NO_KEY_MESSAGE =
-  "no API key configured for API billing: set CLAUDE_FALLBACK_API_KEY, or api_key_command / api_key in the config (claude-fallback config init)";
-
-async function runAction(claudeArgs: string[], opts: RunOptions): Promise<number> {
+/** Runs `claude` with the user's arguments under the wrapper; resolves with the exit status. */
+export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promise<number> {
   const ctx = loadContext(opts);
   const claude = locateClaude({ flag: opts.claude, configured: ctx.config.claude_path }, ctx.env);
-  const mode: BillingMode = opts.forceApi ? "api" : "subscription";
-  const headless = isPrintMode(claudeArgs);
-  const key = mode === "api" ? await createKeyProvider(ctx.config, ctx.env).get() : null;
-  if (mode === "api" && !key) throw new UsageError(NO_KEY_MESSAGE);
+  const args = parseClaudeArgs(claudeArgs);
+  const keys = createKeyProvider(ctx.config, ctx.env);
+  if (opts.forceApi && keys.source === null) throw new UsageError(NO_KEY_REASON);
+  const preferred = readState(stateFile(ctx.paths.stateDir)).preferred_mode;
+  const mode: BillingMode =
+    opts.forceApi || (preferred === "api" && keys.source !== null) ? "api" : "subscription";
+
+  if (args.passThrough) {
+    // `claude mcp …`, `--help`, `--version`: nothing to bill or switch; stray keys still go.
+    const child = childEnvironment(ctx.env, "subscription");
+    for (const name of child.removed)
+      process.stderr.write(`${removedCredentialNotice(name, "subscription")}\n`);
+    return runClaudeInheritingTerminal(claude, claudeArgs, child.env);
+  }
 
   const ledger = openLedger(ledgerPath(ctx.paths.dataDir), { logUsage: ctx.config.log_usage });
   const runId = ledger.startRun({
@@ -33,29 +43,31 @@ async function runAction(claudeArgs: string[], opts: RunOptions): Promise<number
     initialMode: mode,
     claudeVersion: await claudeVersion(claude),
   });
-  let gateway: Gateway | undefined;
+  const common = {
+    claudePath: claude,
+    args,
+    config: ctx.config,
+    env: ctx.env as NodeJS.ProcessEnv,
+    cwd: process.cwd(),
+    paths: ctx.paths,
+    keys,
+    ledger,
+    runId,
+    initialMode: mode,
+  };
   let exitCode: number | null = null;
   try {
-    if (key) {
-      gateway = await startApiBilling({
-        config: ctx.config,
-        key,
-        env: ctx.env,
-        ledger,
-        runId,
-        // Claude's own screen must not be written over; it shows cap refusals itself, and every
-        // event is in the ledger. A headless run's stderr is free for them.
-        onEvent: (event) => {
-          if (headless) process.stderr.write(`claude-fallback: ${event.message}\n`);
-        },
-      });
+    if (args.print) {
+      exitCode = await new HeadlessRun(common).run();
+    } else if (process.stdin.isTTY && process.stdout.isTTY) {
+      exitCode = await new InteractiveRun({ ...common, configPath: ctx.configPath }).run();
+    } else {
+      throw new UsageError(
+        'an interactive Claude Code session needs a terminal; use -- -p "…" for a headless run',
+      );
     }
-    const child = childEnvironment(ctx.env, mode, gateway);
-    for (const name of child.removed) process.stderr.write(`${removedCredentialNotice(name, mode)}\n`);
-    exitCode = await runClaudeInheritingTerminal(claude, claudeArgs, child.env);
     return exitCode;
   } finally {
-    await gateway?.close();
     ledger.endRun(runId, { endedAt: Date.now(), exitCode });
     ledger.close();
   }
@@ -71,6 +83,6 @@ export function registerRun(program: Command, claudeArgs: string[]): void {
       '\nExamples:\n  claude-fallback\n  claude-fallback --force-api -- -p "fix the failing test"\n  claude-fallback run -- --model opus',
     )
     .action(async (_opts: RunOptions, command: Command) => {
-      process.exitCode = await runAction(claudeArgs, command.optsWithGlobals<RunOptions>());
+      process.exitCode = await runWrapped(claudeArgs, command.optsWithGlobals<RunOptions>());
     });
 }

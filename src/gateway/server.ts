@@ -45,6 +45,8 @@ export interface GatewayOptions {
   spend: SpendTracker;
   caps: CapConfig;
   onEvent?: (event: GatewayEvent) => void;
+  /** Called after each metered Messages response is recorded (the spend may have changed). */
+  onMetered?: () => void;
   now?: () => number;
   /** Largest request body accepted (the API's own limit is 32 MB). */
   maxRequestBytes?: number;
@@ -61,6 +63,8 @@ export interface Gateway {
   port: number;
   /** Claude Code's ANTHROPIC_AUTH_TOKEN in api mode. */
   secret: string;
+  /** This run's API spend so far, nano-dollars (also with `log_usage: false`). */
+  spentThisRun(): number;
   /** Raises a cap for the rest of this run (the overlay's "raise the cap" answer). */
   setCaps(caps: CapConfig): void;
   close(): Promise<void>;
@@ -420,6 +424,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       longContext,
     });
     announceWarnings();
+    options.onMetered?.();
   }
 
   const server = createServer((req, res) => {
@@ -450,6 +455,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     url: `http://127.0.0.1:${port}`,
     port,
     secret,
+    spentThisRun: () => options.spend.runSpend().nanoUsd,
     setCaps(next) {
       // A cap given a new limit warns and reports being reached again, against that limit.
       for (const cap of capNames) {

@@ -68,6 +68,7 @@ export interface ApiBillingOptions {
   ledger: Ledger;
   runId: string;
   onEvent: (event: GatewayEvent) => void;
+  onMetered?: () => void;
 }
 
 /**
@@ -87,6 +88,7 @@ export async function startApiBilling(options: ApiBillingOptions): Promise<Gatew
       pricing,
       spend,
       caps: options.config,
+      onMetered: options.onMetered,
       onEvent: (event) => {
         try {
           options.ledger.recordEvent({ runId: options.runId, at: Date.now(), ...eventRecord(event) });

@@ -63,6 +63,8 @@ export type SessionEvent =
   | { type: "keystroke" }
   | { type: "quiet" }
   | { type: "reset_due" }
+  /** A more precise reset for the limit in force (the status line's exact instant). */
+  | { type: "reset_refined"; window: string | null; at: number }
   | { type: "switch_requested"; to: BillingMode; reason: "menu" | "use" }
   | { type: "switched"; to: BillingMode }
   | { type: "switch_failed"; to: BillingMode; message: string }
@@ -228,6 +230,24 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         return { state: { ...state, limit: null, declined: false }, effects: [] };
       if (!config.autoRevert || !state.limit) return { state, effects: [] };
       return startPendingIfIdle({ ...state, pending: { to: "subscription", reason: "revert" } }, []);
+    }
+
+    case "reset_refined": {
+      const { limit } = state;
+      if (
+        !limit ||
+        (limit.window ?? "five_hour") !== (event.window ?? "five_hour") ||
+        limit.resetsAt === event.at
+      ) {
+        return { state, effects: [] };
+      }
+      const refined = { ...limit, resetsAt: event.at, resetAssumed: false };
+      // Waiting for a reset (declined on the subscription, or on API billing with auto revert): re-time it.
+      const waiting = state.mode === "subscription" || config.autoRevert;
+      return {
+        state: { ...state, limit: refined },
+        effects: waiting && state.phase !== "switching" ? [{ type: "schedule_reset", at: event.at }] : [],
+      };
     }
 
     case "switch_requested": {

@@ -111,7 +111,7 @@ describe("--force-api", () => {
     const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hi"]);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toContain("no API key configured");
+    expect(result.stderr).toContain("no API key is configured");
     expect(messageRequests()).toEqual([]);
   });
 

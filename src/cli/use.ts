@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+import { createKeyProvider } from "../config/secret.js";
+import { UsageError } from "../errors.js";
+import { NO_KEY_REASON } from "../session/policy.js";
+import { listLiveRuns } from "../state/runs.js";
+import { stateFile, updateState } from "../state/store.js";
+import { type ContextOptions, loadContext } from "./context.js";
+
+const MODES = ["api", "subscription"] as const;
+type Mode = (typeof MODES)[number];
+
+/** Sets the preferred billing mode; live wrapped sessions follow at their next idle moment. */
+export function useMode(mode: string, opts: ContextOptions, write: (text: string) => void): void {
+  if (!(MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`use: unknown mode "${mode}"; allowed: api, subscription`);
+  }
+  const ctx = loadContext(opts);
+  if (mode === "api" && createKeyProvider(ctx.config, ctx.env).source === null)
+    throw new UsageError(NO_KEY_REASON);
+  const now = Date.now();
+  updateState(stateFile(ctx.paths.stateDir), () => ({
+    preferred_mode: mode as Mode,
+    preferred_mode_set_at: now,
+  }));
+  const live = listLiveRuns(ctx.paths.stateDir);
+  const following = live.filter((run) => run.mode !== mode).length;
+  const label = mode === "api" ? "API billing" : "the subscription";
+  write(`preferred mode: ${mode} (new runs start on ${label})\n`);
+  if (live.length > 0) {
+    write(
+      following > 0
+        ? `${following} of ${live.length} live wrapped session(s) will switch at their next idle moment\n`
+        : `all ${live.length} live wrapped session(s) are already on ${label}\n`,
+    );
+  }
+}
+
+export function registerUse(program: Command): void {
+  program
+    .command("use")
+    .description("set the preferred billing mode; live wrapped sessions follow at their next idle moment")
+    .argument("<mode>", "api or subscription")
+    .action((mode: string, _opts: unknown, command: Command) => {
+      useMode(mode, command.optsWithGlobals<ContextOptions>(), (text) => process.stdout.write(text));
+    });
+}

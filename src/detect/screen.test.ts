@@ -1,0 +1,255 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { type LimitSignal, ScreenScanner } from "./signals.js";
+
+interface Recording {
+  description: string;
+  claudeVersion: string;
+  tz: string;
+  recordedAt: string;
+  raw: string;
+}
+
+/** Raw pty output of the real `claude` 2.1.330 hitting the limit against the simulator. */
+const recording = (name: string): Recording =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), "utf8")) as Recording;
+
+const RECORDINGS = [
+  {
+    name: "screen-5h-utc",
+    expected: [
+      {
+        source: "screen",
+        kind: "limit",
+        window: "five_hour",
+        resetsAt: Date.parse("2026-11-24T09:07:00Z"),
+        resetAssumed: false,
+        text: "You've hit your 5-hour limit · resets 9:07am (UTC)",
+        entryId: "hit-your-limit",
+      },
+    ],
+  },
+  {
+    name: "screen-5h-new-york",
+    expected: [
+      {
+        source: "screen",
+        kind: "limit",
+        window: "five_hour",
+        resetsAt: Date.parse("2026-11-24T06:38:00Z"),
+        resetAssumed: false,
+        text: "You've hit your 5-hour limit · resets 1:38am (America/New_York)",
+        entryId: "hit-your-limit",
+      },
+    ],
+  },
+  {
+    name: "screen-weekly-kolkata",
+    expected: [
+      {
+        source: "screen",
+        kind: "limit",
+        window: "seven_day",
+        resetsAt: Date.parse("2026-11-28T19:15:00Z"),
+        resetAssumed: false,
+        text: "You've hit your weekly limit · resets Nov 29, 12:45am (Asia/Kolkata)",
+        entryId: "hit-your-limit",
+      },
+    ],
+  },
+] as const;
+
+function scan(chunks: readonly string[], now: number, zone: string): LimitSignal[] {
+  const scanner = new ScreenScanner({ zone });
+  return [...chunks.flatMap((chunk) => scanner.push(chunk, now)), ...scanner.flush(now)];
+}
+
+const NOW = Date.parse("2026-11-24T03:17:00Z");
+const LIMIT = "You've hit your 5-hour limit · resets 3:47am (UTC)";
+
+describe("ScreenScanner on recorded screens", () => {
+  describe.each(RECORDINGS)("$name", ({ name, expected }) => {
+    const { raw, tz, recordedAt } = recording(name);
+    const now = Date.parse(recordedAt);
+
+    test("one limit signal: the three notices of one limit (and their redraws) are one", () => {
+      expect(scan([raw], now, tz)).toEqual(expected);
+    });
+
+    test("split at every index: the same signals", () => {
+      for (let index = 0; index <= raw.length; index++) {
+        const signals = scan([raw.slice(0, index), raw.slice(index)], now, tz);
+        if (signals.length !== 1 || signals[0]?.resetsAt !== expected[0].resetsAt) {
+          throw new Error(`split at ${index} gave ${JSON.stringify(signals)}`);
+        }
+      }
+    });
+
+    test("any chunking (property): the same signals", () => {
+      fc.assert(
+        fc.property(fc.uniqueArray(fc.integer({ min: 0, max: raw.length }), { maxLength: 40 }), (cuts) => {
+          const sorted = [0, ...cuts.sort((a, b) => a - b), raw.length];
+          const chunks = sorted.slice(1).map((end, i) => raw.slice(sorted[i], end));
+          expect(scan(chunks, now, tz)).toEqual(expected);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    test("one character at a time", () => {
+      expect(scan([...raw], now, tz)).toEqual(expected);
+    });
+  });
+
+  test("the zone matters for notices printed without one: pass the zone claude runs in", () => {
+    const { raw, recordedAt } = recording("screen-5h-new-york");
+    const signals = scan([raw], Date.parse(recordedAt), "UTC");
+    // "set to continue automatically at 1:38am" read as UTC is another instant.
+    expect(signals.map((signal) => signal.entryId)).toEqual(["hit-your-limit", "usage-limit-auto-continue"]);
+  });
+});
+
+describe("ScreenScanner: ANSI", () => {
+  const sgrEverywhere = (text: string) => [...text].map((char, i) => `\x1b[38;5;${i % 256}m${char}`).join("");
+
+  test.each([
+    ["SGR between every character", `${sgrEverywhere(LIMIT)}\x1b[0m\n`],
+    ["SGR with colon parameters", `\x1b[38:2::255:0:0m${LIMIT}\x1b[m\n`],
+    ["OSC title ended by BEL before", `\x1b]0;✳ Claude Code\x07${LIMIT}\n`],
+    ["OSC title ended by ST before", `\x1b]2;title\x1b\\${LIMIT}\n`],
+    ["OSC 8 hyperlink around", `\x1b]8;id=x;https://example.com\x07${LIMIT}\x1b]8;;\x07\n`],
+    ["C1 OSC and ST", `\x9d0;title\x9c${LIMIT}\n`],
+    ["DCS string", `\x1bPq#0;2;0;0;0\x1b\\${LIMIT}\n`],
+    ["APC and PM strings", `\x1b_apc\x1b\\\x1b^pm\x1b\\${LIMIT}\n`],
+    ["charset designation", `\x1b(B${LIMIT}\x1b(0\x1b(B\n`],
+    ["bracketed-paste markers", `\x1b[200~${LIMIT}\x1b[201~\n`],
+    ["private modes and queries", `\x1b[?25l\x1b[?2004h\x1b[>0q\x1b[?u\x1b[c${LIMIT}\x1b[?25h\n`],
+    ["C1 CSI", `\x9b31m${LIMIT}\x9b0m\n`],
+    ["erase to end of line after", `${LIMIT}\x1b[K\n`],
+    ["cursor moves before and after", `\x1b[40;1H\x1b[38;3H  ⎿ \u00a0\x1b[38;5;211m${LIMIT}\x1b[2B`],
+    ["CRLF", `${LIMIT}\r\n`],
+    ["a spinner redrawn with CR first", `✻ Working…\r✶ Working…\r${LIMIT}\r\n`],
+    [
+      "Ink's column jumps between words",
+      "You've\x1b[8Ghit\x1b[12Gyour 5-hour\x1b[1Climit · resets 3:47am (UTC)\n",
+    ],
+    ["DECSC/DECRC and scroll region", `\x1b7\x1b[r\x1b8${LIMIT}\n`],
+    ["backspace correction", `${LIMIT}X\b\n`],
+    ["bell and other C0 noise", `\x07${LIMIT}\x00\x0e\x0f\n`],
+  ])("%s", (_, output) => {
+    expect(scan([output], NOW, "UTC")).toMatchObject([{ kind: "limit", window: "five_hour", text: LIMIT }]);
+  });
+
+  test("a line split mid escape sequence and mid surrogate pair", () => {
+    const emoji = "😀";
+    const line = `You've hit your 5-hour limit · resets 3:47am (UTC) · ${emoji}`;
+    const output = `\x1b[38;5;211m${line}\n`;
+    const cut = output.indexOf(emoji) + 1; // between the two UTF-16 halves
+    const signals = scan(["\x1b[38;5;", output.slice(8, cut), output.slice(cut)], NOW, "UTC");
+    expect(signals).toMatchObject([{ kind: "limit", text: line }]);
+  });
+
+  test("cursor movement ends the line: text on another row is not joined to it", () => {
+    expect(scan([`You've hit your 5-hour limit\x1b[2B · resets 3:47am (UTC)\n`], NOW, "UTC")).toMatchObject([
+      { kind: "limit", resetAssumed: true },
+    ]);
+    expect(scan([`${LIMIT}\x1b[1Aprose after it\n`], NOW, "UTC")).toHaveLength(1);
+    expect(scan([`Claude said:\x1b[5;1H${LIMIT}\n`], NOW, "UTC")).toHaveLength(1);
+  });
+});
+
+describe("ScreenScanner: whole lines, dedupe, memory", () => {
+  test("only whole lines: Claude's prose quoting a notice is nothing", () => {
+    const prose = [
+      `● The error said "${LIMIT}" so I stopped.\n`,
+      `  > ${LIMIT}\n`,
+      `  - ${LIMIT}\n`,
+      `\`${LIMIT}\`\n`,
+    ];
+    expect(scan(prose, NOW, "UTC")).toEqual([]);
+  });
+
+  test("throttles and unrelated lines produce nothing", () => {
+    const output = [
+      "  ⎿  API Error: Server is temporarily limiting requests (not your usage limit) · Retrying in 5s\n",
+      "  ⎿  API Error: Repeated 529 Overloaded errors\n",
+      "● Context limit reached · /compact or /clear to continue\n",
+      "✻ Baked for 0s · done 4:07 AM\n",
+    ];
+    expect(scan(output, NOW, "UTC")).toEqual([]);
+  });
+
+  test("the same notice redrawn many times is one signal", () => {
+    const frame = `\x1b[H\x1b[20B  ⎿  ${LIMIT}\x1b[K\n\x1b[2B⚠ Usage limit reached · limit resets 3:47am\n`;
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    const signals = Array.from({ length: 50 }, (_, i) => scanner.push(frame, NOW + i * 100)).flat();
+    expect(signals).toHaveLength(1);
+  });
+
+  test("a later redraw read after the reset does not turn into tomorrow's limit", () => {
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
+    expect(scanner.push(`${LIMIT}\n`, Date.parse("2026-11-24T04:00:00Z"))).toEqual([]);
+  });
+
+  test("forget() reports the notice again", () => {
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
+    scanner.forget();
+    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
+  });
+
+  test("a new limit with another reset is a new signal", () => {
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
+    expect(scanner.push("You've hit your weekly limit · resets Nov 27, 2:28am (UTC)\n", NOW)).toMatchObject([
+      { window: "seven_day" },
+    ]);
+  });
+
+  test("limits with an assumed reset are de-duplicated by their line only", () => {
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    expect(scanner.push("You've hit your 5-hour limit · progress saved\n", NOW)).toHaveLength(1);
+    expect(scanner.push("You've hit your limit\n", NOW)).toHaveLength(1);
+    expect(scanner.push("You've hit your limit\n", NOW)).toHaveLength(0);
+  });
+
+  test("warnings: each new percentage once", () => {
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    const warn = (percent: number) => `You've used ${percent}% of your 5-hour limit · resets 3:50am (UTC)\n`;
+    expect(scanner.push(warn(85) + warn(85), NOW)).toMatchObject([{ kind: "warning", percent: 85 }]);
+    expect(scanner.push(warn(92), NOW)).toMatchObject([{ kind: "warning", percent: 92 }]);
+    expect(scanner.push(warn(85), NOW)).toEqual([]);
+  });
+
+  test("a partial line waits for its end; flush() ends it", () => {
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    expect(scanner.push(LIMIT, NOW)).toEqual([]);
+    expect(scanner.flush(NOW)).toHaveLength(1);
+    expect(scanner.flush(NOW)).toEqual([]);
+  });
+
+  test("bounded: an endless line is dropped whole, the next line still counts", () => {
+    const scanner = new ScreenScanner({ zone: "UTC", maxLineLength: 1000 });
+    for (let i = 0; i < 100; i++) expect(scanner.push("x".repeat(1000), NOW)).toEqual([]);
+    expect(scanner.push(LIMIT, NOW)).toEqual([]);
+    expect(scanner.push(`\n${LIMIT}\n`, NOW)).toHaveLength(1);
+    expect((scanner as unknown as { line: string }).line.length).toBeLessThanOrEqual(1000);
+  });
+
+  test("bounded: an unterminated escape string swallows only itself", () => {
+    const scanner = new ScreenScanner({ zone: "UTC" });
+    expect(scanner.push(`\x1b]0;${"t".repeat(100_000)}`, NOW)).toEqual([]);
+    expect((scanner as unknown as { line: string }).line).toBe("");
+    expect(scanner.push(`\x07${LIMIT}\n`, NOW)).toHaveLength(1);
+  });
+
+  test("bounded: the de-duplication memory keeps the most recent notices", () => {
+    const scanner = new ScreenScanner({ zone: "UTC", maxRemembered: 2 });
+    const line = (hour: number) => `You've hit your 5-hour limit · resets ${hour}pm (UTC)\n`;
+    expect(scanner.push(line(1) + line(2) + line(3), NOW)).toHaveLength(3);
+    expect(scanner.push(line(3), NOW)).toEqual([]);
+    expect(scanner.push(line(1), NOW)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * The wrapper's side of detection (SPEC §5): feeds the pure detectors of `detect/` from the
+ * four sources — the StopFailure hook, the status line, the transcript and the screen — and
+ * turns their signals into the machine's `LimitInfo`, with the most precise reset known.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import {
+  fromStatusLine,
+  fromStopFailure,
+  fromTranscriptRecord,
+  type LimitSignal,
+  ScreenScanner,
+  type WindowUtilisation,
+} from "../detect/index.js";
+import { fromPrintResult } from "../detect/print-output.js";
+import type { HookEvent } from "../ipc/hook-events.js";
+import type { StatusLineInput } from "../statusline/status-input.js";
+import { systemZone } from "../usage/periods.js";
+import type { LimitInfo } from "./machine.js";
+
+/** How much of a transcript is read the first time we see it: enough for the last turn. */
+const FIRST_READ_BYTES = 256 * 1024;
+
+export interface StatusLineFindings {
+  windows: WindowUtilisation[];
+  /** Exact reset instants per window (epoch ms), to refine a limit read from text. */
+  resets: { window: string; at: number }[];
+  /** Warnings at or above notify_at_percentage, one per window. */
+  warnings: { window: string; resetsAt: number | null; text: string }[];
+}
+
+export class Detector {
+  private readonly zone: string;
+  private readonly now: () => number;
+  private readonly scanner: ScreenScanner;
+  private readonly decoder = new StringDecoder("utf8");
+  /** Exact resets from the status line, per window: a limit's text gives only minutes. */
+  private readonly exactResets = new Map<string, number>();
+  private readonly transcriptOffsets = new Map<string, number>();
+  /** Records older than this are history (a resumed conversation's old limits). */
+  private readonly since: number;
+
+  constructor(options: { zone?: string | undefined; now: () => number }) {
+    this.zone = options.zone || systemZone();
+    this.now = options.now;
+    this.since = options.now();
+    this.scanner = new ScreenScanner({ zone: this.zone });
+  }
+
+  private ctx() {
+    return { now: this.now(), zone: this.zone };
+  }
+
+  private toLimit(signal: LimitSignal | null): LimitInfo | null {
+    if (!signal || signal.kind !== "limit") return null;
+    const window = signal.window ?? "five_hour";
+    const exact = this.exactResets.get(window);
+    const useExact = exact !== undefined && exact > this.now();
+    // A notice read back from the screen or the transcript whose reset has passed is history (a
+    // resumed conversation shows its old limits again). The StopFailure hook is always fresh:
+    // its reset text has minute precision and may look a few seconds old.
+    // A printed reset names its minute ("resets 3:47am"): the reset is due by that minute's end.
+    const printed = signal.source !== "status_line" && !signal.resetAssumed && signal.resetsAt !== null;
+    const resetsAt = useExact ? exact : printed ? signal.resetsAt! + 60_000 : signal.resetsAt;
+    if (signal.source !== "stop_failure" && (resetsAt === null || resetsAt <= this.now())) return null;
+    // A fresh refusal means the limit is in force now, whatever the clock in its text says.
+    const due = Math.max(resetsAt ?? this.now(), this.now() + 60_000);
+    return {
+      window: signal.window,
+      resetsAt: signal.source === "stop_failure" ? due : (resetsAt ?? this.now()),
+      resetAssumed: useExact ? false : signal.resetAssumed,
+      source: signal.source,
+    };
+  }
+
+  fromStopFailure(event: HookEvent): LimitInfo | null {
+    return this.toLimit(fromStopFailure(event.raw, this.ctx()));
+  }
+
+  /** Claude's printed result of a `-p` run that failed (text, json or stream-json). */
+  fromPrintOutput(stdout: Buffer | null): LimitInfo | null {
+    if (!stdout) return null;
+    return this.toLimit(fromPrintResult(stdout.toString("utf8"), this.ctx()));
+  }
+
+  /** Utilisation and warnings; a window at 100 % alone does not switch (the hook is the authority). */
+  fromStatusLine(input: StatusLineInput, warnAtPercent: number): StatusLineFindings | null {
+    const reading = fromStatusLine(input.raw, this.ctx(), { warnAtPercent });
+    if (!reading) return null;
+    for (const window of reading.snapshot.windows) {
+      if (window.resetsAt !== null) this.exactResets.set(window.window, window.resetsAt);
+    }
+    const warnings = reading.signals
+      .filter((signal) => signal.kind === "warning" && signal.window !== null)
+      .map((signal) => ({
+        window: String(signal.window),
+        resetsAt: signal.resetsAt,
+        text: `Subscription ${String(signal.window).replaceAll("_", " ")} usage is at ${Math.round(signal.percent ?? 0)}%.`,
+      }));
+    const resets = reading.snapshot.windows.flatMap((window) =>
+      window.resetsAt !== null ? [{ window: window.window, at: window.resetsAt }] : [],
+    );
+    return { windows: reading.snapshot.windows, warnings, resets };
+  }
+
+  /** Source 4: a chunk of Claude's terminal output. */
+  scanScreen(chunk: Buffer): LimitInfo | null {
+    const signals = this.scanner.push(this.decoder.write(chunk), this.now());
+    return this.toLimit(signals.find((signal) => signal.kind === "limit") ?? null);
+  }
+
+  /** A new Claude process draws a new screen: old notices on it are not news. */
+  resetScreen(): void {
+    this.scanner.forget();
+  }
+
+  /** Source 3: records appended to the transcript since the last read (this run's only). */
+  readTranscript(path: string | undefined, onLimit: (limit: LimitInfo) => void): void {
+    if (!path) return;
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch {
+      return;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const known = this.transcriptOffsets.get(path);
+      const start = known ?? Math.max(0, size - FIRST_READ_BYTES);
+      if (size <= start) {
+        this.transcriptOffsets.set(path, size);
+        return;
+      }
+      const buffer = Buffer.alloc(size - start);
+      readSync(fd, buffer, 0, buffer.length, start);
+      const text = buffer.toString("utf8");
+      // Keep a trailing partial line for the next read.
+      const complete = text.lastIndexOf("\n") + 1;
+      this.transcriptOffsets.set(path, start + Buffer.byteLength(text.slice(0, complete)));
+      const lines = text
+        .slice(known === undefined && start > 0 ? text.indexOf("\n") + 1 : 0, complete)
+        .split("\n");
+      for (const line of lines) {
+        if (line.trim() === "") continue;
+        let record: unknown;
+        try {
+          record = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        const stamp = Date.parse(String((record as { timestamp?: unknown }).timestamp));
+        if (Number.isFinite(stamp) && stamp < this.since) continue;
+        const limit = this.toLimit(fromTranscriptRecord(record, this.ctx()));
+        if (limit) onLimit(limit);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

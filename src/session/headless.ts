@@ -1,0 +1,219 @@
+/**
+ * A wrapped headless run, `claude -p …` (SPEC §4.8). There is no terminal to ask on, so only
+ * `auto_switch` (or an earlier yes in the run) switches. The caller sees one coherent result: the
+ * output of the run that hit the limit is withheld and replaced by the continued run's, in the
+ * same `--output-format`; without a switch the limited output and exit code pass through, with a
+ * one-line hint on stderr.
+ */
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
+import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
+import { writeInjection } from "../claude/settings.js";
+import { readSettingsArgument } from "../claude/user-settings.js";
+import type { Config } from "../config/schema.js";
+import type { KeyProvider } from "../config/secret.js";
+import type { Gateway } from "../gateway/server.js";
+import type { HookEvent } from "../ipc/hook-events.js";
+import { type HookServer, startHookServer } from "../ipc/hook-server.js";
+import { createRunDir, type RunDir } from "../ipc/spool.js";
+import type { Paths } from "../state/paths.js";
+import { stateFile, updateState } from "../state/store.js";
+import type { Ledger } from "../usage/ledger.js";
+import { startApiBilling } from "./api-billing.js";
+import { Detector } from "./detection.js";
+import type { LimitInfo } from "./machine.js";
+import { decideOnLimit, NO_KEY_REASON } from "./policy.js";
+import { noticeText, resetText } from "./presentation.js";
+
+export interface HeadlessRunOptions {
+  claudePath: string;
+  args: ClaudeArgs;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  paths: Paths;
+  keys: KeyProvider;
+  ledger: Ledger;
+  runId: string;
+  initialMode: BillingMode;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  now?: () => number;
+}
+
+interface Attempt {
+  exitCode: number;
+  /** stdout when it was withheld; null when it was passed straight through. */
+  stdout: Buffer | null;
+}
+
+export class HeadlessRun {
+  private readonly now: () => number;
+  private readonly stdout: NodeJS.WritableStream;
+  private readonly stderr: NodeJS.WritableStream;
+  private readonly detector: Detector;
+  private hookServer: HookServer | undefined;
+  private runDir: RunDir | undefined;
+  private gateway: Gateway | undefined;
+  private settingsPath = "";
+  private sessionId: string | null;
+  private limit: LimitInfo | null = null;
+
+  constructor(private readonly options: HeadlessRunOptions) {
+    this.now = options.now ?? Date.now;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+    this.detector = new Detector({ zone: process.env.TZ, now: this.now });
+    const session = options.args.session;
+    this.sessionId = session.kind === "id" || session.kind === "resume" ? session.id : null;
+  }
+
+  async run(): Promise<number> {
+    const { options } = this;
+    try {
+      this.runDir = await createRunDir(options.paths.runtimeDir, options.runId);
+      this.hookServer = await startHookServer({ onHook: (event) => this.onHook(event) });
+      const userFlagSettings = options.args.userSettings
+        ? readSettingsArgument(options.args.userSettings, options.cwd)
+        : null;
+      this.settingsPath = await writeInjection({
+        runDir: this.runDir.path,
+        hookServer: this.hookServer,
+        userStatusLine: null,
+        userFlagSettings: userFlagSettings?.settings ?? null,
+      });
+      const newSessionId = randomUUID();
+      if (options.args.session.kind === "new") this.sessionId = newSessionId;
+      const first = launchArgs(options.args, { settingsPath: this.settingsPath, newSessionId });
+
+      // On the subscription the output is held until we know whether the run ended at the limit.
+      const withhold = options.initialMode === "subscription";
+      const attempt = await this.attempt(options.initialMode, first, withhold, "inherit");
+      const limit =
+        this.limit ?? (attempt.exitCode !== 0 ? this.detector.fromPrintOutput(attempt.stdout) : null);
+      if (!withhold || !limit) {
+        if (attempt.stdout) this.stdout.write(attempt.stdout);
+        return attempt.exitCode;
+      }
+      return await this.afterLimit(limit, attempt);
+    } finally {
+      await this.hookServer?.close();
+      await this.gateway?.close();
+      await this.runDir?.remove();
+    }
+  }
+
+  private async afterLimit(limit: LimitInfo, attempt: Attempt): Promise<number> {
+    const { options } = this;
+    updateState(stateFile(options.paths.stateDir), () => ({
+      last_limit: {
+        at: this.now(),
+        resets_at: limit.resetsAt,
+        window: limit.window,
+        assumed: limit.resetAssumed,
+      },
+    }));
+    const { decision, reason } = decideOnLimit({
+      config: options.config,
+      hasKey: options.keys.source !== null,
+      headless: true,
+      approvedThisRun: false,
+    });
+    options.ledger.recordEvent({
+      runId: options.runId,
+      at: this.now(),
+      kind: "limit_detected",
+      detail: { ...limit, decision, reason },
+    });
+    if (decision !== "auto" || !this.sessionId) {
+      if (attempt.stdout) this.stdout.write(attempt.stdout);
+      this.stderr.write(`${this.hint(limit, reason)}\n`);
+      return attempt.exitCode;
+    }
+    // -p needs a prompt: with no resume_prompt, the interrupted one is asked again.
+    const prompt = options.config.resume_prompt || options.args.prompt || "Continue where you left off.";
+    const args = resumeArgs(options.args, {
+      settingsPath: this.settingsPath,
+      sessionId: this.sessionId,
+      prompt,
+    });
+    options.ledger.recordEvent({
+      runId: options.runId,
+      at: this.now(),
+      kind: "switched",
+      detail: { to: "api", headless: true },
+    });
+    this.stderr.write(
+      `claude-fallback: ${noticeText({ kind: "notice", notice: { kind: "limit_reached", limit, detail: reason }, config: options.config, now: this.now() }).join(" ")} Continuing on API billing.\n`,
+    );
+    const continued = await this.attempt("api", args, false, "ignore");
+    return continued.exitCode;
+  }
+
+  private hint(limit: LimitInfo, reason: string): string {
+    const id = this.sessionId ?? "<session id>";
+    const how =
+      reason === NO_KEY_REASON
+        ? "add an API key (claude-fallback config init) and set auto_switch: true"
+        : "set auto_switch: true to continue automatically";
+    return `claude-fallback: subscription limit reached (${resetText(limit, this.now())}); ${how}, or continue now on API billing: claude-fallback --force-api -- -p --resume ${id} "${this.options.config.resume_prompt || "Continue where you left off."}"`;
+  }
+
+  private onHook(event: HookEvent): void {
+    if (event.sessionId) this.sessionId = event.sessionId;
+    if (event.name === "StopFailure") this.limit = this.detector.fromStopFailure(event) ?? this.limit;
+  }
+
+  private async ensureGateway(): Promise<Gateway> {
+    if (this.gateway) return this.gateway;
+    const key = await this.options.keys.get();
+    if (!key) throw new Error(NO_KEY_REASON);
+    this.gateway = await startApiBilling({
+      config: this.options.config,
+      key,
+      env: this.options.env,
+      ledger: this.options.ledger,
+      runId: this.options.runId,
+      onEvent: (event) => this.stderr.write(`claude-fallback: ${event.message}\n`),
+    });
+    return this.gateway;
+  }
+
+  private async attempt(
+    mode: BillingMode,
+    args: string[],
+    withhold: boolean,
+    stdin: "inherit" | "ignore",
+  ): Promise<Attempt> {
+    const gateway = mode === "api" ? await this.ensureGateway() : undefined;
+    const { env, removed } = childEnvironment(this.options.env, mode, gateway);
+    for (const name of removed) this.stderr.write(`${removedCredentialNotice(name, mode)}\n`);
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.options.claudePath, args, {
+        cwd: this.options.cwd,
+        env,
+        stdio: [stdin, "pipe", "pipe"],
+      });
+      const held: Buffer[] = [];
+      child.stdout.on("data", (chunk: Buffer) => {
+        if (withhold) held.push(chunk);
+        else this.stdout.write(chunk);
+      });
+      child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
+      const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+      const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map(
+        (signal) => [signal, forward(signal)] as const,
+      );
+      for (const [signal, handler] of handlers) process.on(signal, handler);
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        for (const [name, handler] of handlers) process.off(name, handler);
+        resolve({
+          exitCode: code ?? 128 + (signal === "SIGKILL" ? 9 : signal === "SIGINT" ? 2 : 15),
+          stdout: withhold ? Buffer.concat(held) : null,
+        });
+      });
+    });
+  }
+}

@@ -1,0 +1,636 @@
+/**
+ * One wrapped interactive run (SPEC §4): the real `claude` in a pseudo-terminal on the user's
+ * terminal, our hooks and status line injected, the subscription limit detected, the user asked
+ * (or not, by policy), and the same conversation continued on API billing — and back at reset.
+ *
+ * The decisions are the pure machine's (`machine.ts`); this class feeds it events from hooks,
+ * keys, timers and the child, and carries out its effects.
+ */
+import { randomUUID } from "node:crypto";
+import { appendFileSync, type FSWatcher, watch } from "node:fs";
+import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
+import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
+import { writeInjection, writeSegmentFile } from "../claude/settings.js";
+import { findUserStatusLine, readSettingsArgument } from "../claude/user-settings.js";
+import type { Config } from "../config/schema.js";
+import { menuKeyByte } from "../config/schema.js";
+import type { KeyProvider } from "../config/secret.js";
+import type { Gateway, GatewayEvent } from "../gateway/server.js";
+import type { HookEvent } from "../ipc/hook-events.js";
+import { type HookServer, startHookServer } from "../ipc/hook-server.js";
+import { createRunDir, type RunDir, type SpoolWatcher, watchSpool } from "../ipc/spool.js";
+import type { Paths } from "../state/paths.js";
+import { removeLiveRun, writeLiveRun } from "../state/runs.js";
+import { readState, stateFile, updateState } from "../state/store.js";
+import type { StatusLineInput } from "../statusline/status-input.js";
+import {
+  BELL,
+  clearOverlay,
+  exitStatus,
+  type InputEvent,
+  InputScanner,
+  type Key,
+  OutputGate,
+  type OverlaySpec,
+  osc9Notification,
+  PENDING_INPUT_TIMEOUT_MS,
+  PtyChild,
+  renderBanner,
+  renderOverlay,
+  TerminalGuard,
+  writeAll,
+} from "../terminal/index.js";
+import type { Ledger } from "../usage/ledger.js";
+import { startApiBilling } from "./api-billing.js";
+import { Detector } from "./detection.js";
+import {
+  type Effect,
+  initialState,
+  type LimitInfo,
+  type MachineConfig,
+  type Notice,
+  type SessionEvent,
+  type SessionState,
+  transition,
+} from "./machine.js";
+import { NO_KEY_REASON } from "./policy.js";
+import { type DisplayNotice, noticeText, segmentFor, usageSummary } from "./presentation.js";
+
+/** Keys still for this long count as "no keystroke for a few seconds" (SPEC §4.6). */
+export const QUIET_AFTER_MS = 3000;
+/**
+ * Time after the announced reset before reverting: the subscription's clock may lag ours, and a
+ * reset read from Claude's text ("resets 3pm") has minute precision. `CLAUDE_FALLBACK_RESET_GRACE_SECONDS`
+ * shortens it for demos and tests.
+ */
+export const DEFAULT_RESET_GRACE_MS = 30_000;
+/** How long after a turn ends a limit drawn on the screen still belongs to it. */
+const SCREEN_SIGNAL_WINDOW_MS = 5000;
+
+function resetGraceMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.CLAUDE_FALLBACK_RESET_GRACE_SECONDS);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_RESET_GRACE_MS;
+}
+
+export interface InteractiveRunOptions {
+  claudePath: string;
+  args: ClaudeArgs;
+  config: Config;
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  paths: Paths;
+  keys: KeyProvider;
+  ledger: Ledger;
+  runId: string;
+  initialMode: BillingMode;
+  now?: () => number;
+}
+
+type OverlayKind = { kind: "prompt"; limit: LimitInfo } | { kind: "menu"; page: "main" | "usage" };
+
+export class InteractiveRun {
+  private state: SessionState;
+  private readonly machineConfig: MachineConfig;
+  private readonly now: () => number;
+  private readonly guard = new TerminalGuard();
+  private readonly gate = new OutputGate({ write: (chunk) => this.writeOut(chunk) });
+  private readonly input: InputScanner;
+  private readonly detector: Detector;
+  private child: PtyChild | undefined;
+  private gateway: Gateway | undefined;
+  private hookServer: HookServer | undefined;
+  private runDir: RunDir | undefined;
+  private spool: SpoolWatcher | undefined;
+  private stateWatcher: FSWatcher | undefined;
+  private settingsPath = "";
+  private sessionId: string | null;
+  private overlay: { kind: OverlayKind; spec: OverlaySpec } | undefined;
+  private promptTimer: NodeJS.Timeout | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private resetTimer: NodeJS.Timeout | undefined;
+  private inputTimer: NodeJS.Timeout | undefined;
+  private readonly notified = new Set<string>();
+  private lastSegment = "";
+  private lastIdleAt = 0;
+  /** `CLAUDE_FALLBACK_TRACE=<file>`: every event and effect of the machine, one JSON line each. */
+  private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
+  private preferredSeenAt: number;
+  private finish!: (code: number) => void;
+  private readonly finished = new Promise<number>((resolve) => {
+    this.finish = resolve;
+  });
+
+  constructor(private readonly options: InteractiveRunOptions) {
+    this.now = options.now ?? Date.now;
+    this.state = initialState(options.initialMode);
+    this.machineConfig = {
+      policy: { config: options.config, hasKey: options.keys.source !== null, headless: false },
+      autoRevert: options.config.auto_revert_on_reset,
+    };
+    this.input = new InputScanner({ menuKeyByte: menuKeyByte(options.config.menu_key) });
+    this.detector = new Detector({ zone: process.env.TZ, now: this.now });
+    const session = options.args.session;
+    this.sessionId = session.kind === "id" || session.kind === "resume" ? session.id : null;
+    this.preferredSeenAt = this.now();
+    const traceFile = options.env.CLAUDE_FALLBACK_TRACE;
+    this.trace = traceFile
+      ? (entry) => appendFileSync(traceFile, `${JSON.stringify(entry)}\n`, { mode: 0o600 })
+      : undefined;
+  }
+
+  /** Runs until the user ends Claude; resolves with the exit status to pass on. */
+  async run(): Promise<number> {
+    const { options } = this;
+    try {
+      this.runDir = await createRunDir(options.paths.runtimeDir, options.runId);
+      this.hookServer = await startHookServer({ onHook: (event) => this.onHook(event) });
+      const userStatus = findUserStatusLine({
+        cwd: options.cwd,
+        env: options.env,
+        userSettingsArg: options.args.userSettings ?? undefined,
+      });
+      const userFlagSettings = options.args.userSettings
+        ? readSettingsArgument(options.args.userSettings, options.cwd)
+        : null;
+      this.settingsPath = await writeInjection({
+        runDir: this.runDir.path,
+        hookServer: this.hookServer,
+        userStatusLine: userStatus.statusLine,
+        userFlagSettings: userFlagSettings?.settings ?? null,
+      });
+      this.spool = await watchSpool({
+        runDir: this.runDir.path,
+        onEvent: (event) => this.onHook(event),
+        onStatusLine: (input) => this.onStatusLine(input),
+      });
+      this.watchPreferredMode();
+      this.guard.enter();
+      process.stdin.on("data", this.onInput);
+      process.stdin.resume();
+
+      const newSessionId = randomUUID();
+      if (options.args.session.kind === "new") this.sessionId = newSessionId;
+      await this.startClaude(
+        this.state.mode,
+        launchArgs(options.args, { settingsPath: this.settingsPath, newSessionId }),
+      );
+      return await this.finished;
+    } finally {
+      await this.cleanup();
+    }
+  }
+
+  // ── events in ─────────────────────────────────────────────────────────────────────────────
+
+  private dispatch(event: SessionEvent): void {
+    const { state, effects } = transition(this.state, event, this.machineConfig);
+    this.trace?.({
+      at: this.now(),
+      event,
+      effects: effects.map((effect) => effect.type),
+      phase: state.phase,
+      mode: state.mode,
+    });
+    this.state = state;
+    for (const effect of effects) this.execute(effect);
+    this.publish();
+  }
+
+  private onHook(event: HookEvent): void {
+    if (event.sessionId) this.sessionId = event.sessionId;
+    switch (event.name) {
+      case "UserPromptSubmit":
+        this.dispatch({ type: "busy" });
+        break;
+      case "Stop":
+        this.lastIdleAt = this.now();
+        this.detector.readTranscript(event.transcriptPath, (signal) => this.onSignal(signal));
+        this.dispatch({ type: "idle" });
+        break;
+      case "StopFailure": {
+        this.lastIdleAt = this.now();
+        this.dispatch({ type: "idle" });
+        const signal = this.detector.fromStopFailure(event);
+        if (signal) this.onSignal(signal);
+        this.detector.readTranscript(event.transcriptPath, (found) => this.onSignal(found));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private onSignal(limit: LimitInfo): void {
+    updateState(stateFile(this.options.paths.stateDir), () => ({
+      last_limit: {
+        at: this.now(),
+        resets_at: limit.resetsAt,
+        window: limit.window,
+        assumed: limit.resetAssumed,
+      },
+    }));
+    this.dispatch({ type: "limit", limit });
+  }
+
+  private onStatusLine(input: StatusLineInput): void {
+    const reading = this.detector.fromStatusLine(input, this.options.config.notify_at_percentage);
+    if (!reading) return;
+    if (reading.windows.length > 0) {
+      updateState(stateFile(this.options.paths.stateDir), () => ({
+        utilisation: {
+          at: this.now(),
+          windows: Object.fromEntries(
+            reading.windows.map((w) => [w.window, { used_percentage: w.percent, resets_at: w.resetsAt }]),
+          ),
+        },
+      }));
+    }
+    const limitWindow = this.state.limit?.window ?? "five_hour";
+    const exact = reading.resets.find((reset) => reset.window === limitWindow);
+    if (this.state.limit && exact && exact.at > this.now()) {
+      this.dispatch({ type: "reset_refined", window: this.state.limit.window, at: exact.at });
+    }
+    for (const warning of reading.warnings) {
+      this.notify(
+        { kind: "approaching", text: warning.text },
+        `approaching:${warning.window}:${warning.resetsAt ?? ""}`,
+      );
+    }
+    this.publish();
+  }
+
+  private readonly onInput = (chunk: Buffer): void => {
+    this.input.push(chunk);
+    this.drainInput();
+  };
+
+  private drainInput(): void {
+    clearTimeout(this.inputTimer);
+    for (let event = this.input.next(); event; event = this.input.next()) this.onInputEvent(event);
+    // A lone ESC (or a sequence cut at the end of a read) is held briefly to see what follows.
+    if (this.input.pending) {
+      this.inputTimer = setTimeout(() => {
+        this.input.flushPending();
+        this.drainInput();
+      }, PENDING_INPUT_TIMEOUT_MS);
+    }
+  }
+
+  private onInputEvent(event: InputEvent): void {
+    if (event.type === "data") {
+      this.child?.write(event.bytes);
+      if (event.typed) this.onKeystroke();
+      return;
+    }
+    if (event.type === "menu") {
+      if (event.repeated) {
+        // Twice: the key itself goes to Claude, and the menu opened by the first press closes.
+        if (this.overlay?.kind.kind === "menu") this.closeOverlay();
+        this.child?.write(event.bytes);
+        return;
+      }
+      if (!this.overlay) this.openMenu();
+      else if (this.overlay.kind.kind === "menu") this.closeOverlay();
+      return;
+    }
+    this.onOverlayKey(event.key);
+  }
+
+  private onKeystroke(): void {
+    if (this.state.quiet || !this.state.draft) this.dispatch({ type: "keystroke" });
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.dispatch({ type: "quiet" }), QUIET_AFTER_MS);
+  }
+
+  private onOverlayKey(key: Key): void {
+    const overlay = this.overlay;
+    if (!overlay) return;
+    if (overlay.kind.kind === "prompt") {
+      if (key.name === "y") this.dispatch({ type: "answer", answer: "yes" });
+      else if (key.name === "a") this.dispatch({ type: "answer", answer: "always" });
+      else if (key.name === "n" || key.name === "escape") this.dispatch({ type: "answer", answer: "no" });
+      return;
+    }
+    if (key.name === "a") {
+      this.closeOverlay();
+      this.requestSwitch("api");
+    } else if (key.name === "s") {
+      this.closeOverlay();
+      this.requestSwitch("subscription");
+    } else if (key.name === "u") {
+      this.showOverlay({ kind: "menu", page: "usage" });
+    } else if (key.name === "c" || key.name === "escape" || key.name === "q") {
+      this.closeOverlay();
+    }
+  }
+
+  private requestSwitch(to: BillingMode): void {
+    if (to === "api" && this.options.keys.source === null) {
+      this.notify({ kind: "error", message: NO_KEY_REASON }, `nokey:${this.now()}`);
+      return;
+    }
+    this.dispatch({ type: "switch_requested", to, reason: "menu" });
+  }
+
+  private watchPreferredMode(): void {
+    const { stateDir } = this.options.paths;
+    try {
+      this.stateWatcher = watch(stateDir, (_type, name) => {
+        if (name !== "state.json") return;
+        const shared = readState(stateFile(stateDir));
+        if (!shared.preferred_mode || (shared.preferred_mode_set_at ?? 0) <= this.preferredSeenAt) return;
+        this.preferredSeenAt = shared.preferred_mode_set_at ?? this.now();
+        if (shared.preferred_mode === "api" && this.options.keys.source === null) return;
+        this.dispatch({ type: "switch_requested", to: shared.preferred_mode, reason: "use" });
+      });
+      this.stateWatcher.on("error", () => this.stateWatcher?.close());
+    } catch {
+      // No state directory yet: `use` creates it; the next run will watch it.
+    }
+  }
+
+  // ── effects out ───────────────────────────────────────────────────────────────────────────
+
+  private execute(effect: Effect): void {
+    switch (effect.type) {
+      case "ask":
+        this.showOverlay({ kind: "prompt", limit: effect.limit });
+        clearTimeout(this.promptTimer);
+        this.promptTimer = setTimeout(
+          () => this.dispatch({ type: "prompt_timeout" }),
+          this.options.config.prompt_timeout_seconds * 1000,
+        );
+        break;
+      case "close_prompt":
+        clearTimeout(this.promptTimer);
+        if (this.overlay?.kind.kind === "prompt") this.closeOverlay();
+        break;
+      case "switch":
+        void this.switchTo(effect.to, effect.resume);
+        break;
+      case "schedule_reset": {
+        clearTimeout(this.resetTimer);
+        const delay = Math.max(0, effect.at + resetGraceMs(this.options.env) - this.now());
+        this.resetTimer = setTimeout(() => this.dispatch({ type: "reset_due" }), delay);
+        this.resetTimer.unref();
+        break;
+      }
+      case "notify":
+        this.notify(effect.notice, noticeKey(effect.notice));
+        break;
+      case "record":
+        this.options.ledger.recordEvent({
+          runId: this.options.runId,
+          at: this.now(),
+          kind: effect.kind,
+          detail: effect.detail,
+        });
+        break;
+      case "exit":
+        this.finish(effect.exitCode);
+        break;
+    }
+  }
+
+  private async startClaude(mode: BillingMode, args: string[]): Promise<void> {
+    const gateway = mode === "api" ? await this.ensureGateway() : undefined;
+    const { env, removed } = childEnvironment(this.options.env, mode, gateway);
+    for (const name of removed) this.banner(removedCredentialNotice(name, mode));
+    const child = PtyChild.spawn({ file: this.options.claudePath, args, env, cwd: this.options.cwd });
+    this.child = child;
+    this.detector.resetScreen();
+    this.lastIdleAt = 0;
+    child.onData((chunk) => {
+      this.guard.modes.feed(chunk);
+      const signal = this.detector.scanScreen(chunk);
+      this.gate.write(chunk);
+      // A resumed Claude redraws the conversation, old limit notices included: the screen only
+      // counts while a turn runs or has just ended.
+      if (signal && (this.state.busy || this.now() - this.lastIdleAt < SCREEN_SIGNAL_WINDOW_MS)) {
+        this.onSignal(signal);
+      }
+    });
+    void child.exited.then((exit) => {
+      if (this.child !== child) return;
+      this.dispatch({ type: "claude_exited", exitCode: exitStatus(exit) });
+    });
+    this.publish();
+  }
+
+  private async ensureGateway(): Promise<Gateway> {
+    if (this.gateway) return this.gateway;
+    const key = await this.options.keys.get();
+    if (!key) throw new Error(NO_KEY_REASON);
+    this.gateway = await startApiBilling({
+      config: this.options.config,
+      key,
+      env: this.options.env,
+      ledger: this.options.ledger,
+      runId: this.options.runId,
+      onEvent: (event) => this.onGatewayEvent(event),
+      onMetered: () => this.publish(),
+    });
+    return this.gateway;
+  }
+
+  private onGatewayEvent(event: GatewayEvent): void {
+    if (event.kind === "cap_warning" || event.kind === "cap_reached") {
+      this.notify({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
+    } else if (
+      event.kind === "unknown_model" ||
+      event.kind === "upstream_error" ||
+      event.kind === "ledger_error"
+    ) {
+      this.notify({ kind: "error", message: event.message }, `${event.kind}:${event.message}`);
+    }
+    this.publish();
+  }
+
+  private async switchTo(to: BillingMode, resume: boolean): Promise<void> {
+    const old = this.child;
+    const sessionId = this.sessionId;
+    try {
+      if (!sessionId) throw new Error("Claude has not told us its session id yet");
+      if (to === "api") await this.ensureGateway();
+      this.child = undefined;
+      if (old) await old.terminate(3000);
+      // Claude was killed mid-screen: leave what it left (alternate screen, mouse modes) first.
+      writeAll(1, this.guard.modes.restoreSequence());
+      this.guard.modes.reset();
+      const prompt = resume && this.options.config.resume_prompt ? this.options.config.resume_prompt : null;
+      const args = resumeArgs(this.options.args, { settingsPath: this.settingsPath, sessionId, prompt });
+      await this.startClaude(to, args);
+      this.dispatch({ type: "switched", to });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!this.child && sessionId) {
+        // The old Claude is gone: bring the conversation back in the mode it had.
+        await this.startClaude(
+          this.state.mode,
+          resumeArgs(this.options.args, { settingsPath: this.settingsPath, sessionId, prompt: null }),
+        ).catch(() => this.finish(1));
+      }
+      this.dispatch({ type: "switch_failed", to, message: `could not switch to ${to} billing: ${message}` });
+    }
+  }
+
+  // ── what the user sees ────────────────────────────────────────────────────────────────────
+
+  private size(): { cols: number; rows: number } {
+    return this.child?.size ?? { cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
+  }
+
+  private overlaySpec(kind: OverlayKind): OverlaySpec {
+    const { cols, rows } = this.size();
+    if (kind.kind === "prompt") {
+      const text = noticeText({
+        kind: "ask",
+        limit: kind.limit,
+        config: this.options.config,
+        now: this.now(),
+      });
+      return {
+        title: "claude-fallback: subscription limit reached",
+        lines: text,
+        keys: [
+          { key: "y", label: "yes" },
+          { key: "n", label: "no" },
+          { key: "a", label: "yes for this run" },
+        ],
+        cols,
+        rows,
+      };
+    }
+    if (kind.page === "usage") {
+      return {
+        title: "claude-fallback: usage and spend",
+        lines: usageSummary({
+          mode: this.state.mode,
+          ledger: this.options.ledger,
+          runSpendNano: this.gateway?.spentThisRun() ?? 0,
+          config: this.options.config,
+          stateDir: this.options.paths.stateDir,
+          now: this.now(),
+        }),
+        keys: [{ key: "c", label: "close" }],
+        cols,
+        rows,
+      };
+    }
+    const billing = this.state.mode === "api" ? "API billing (your key)" : "your subscription";
+    return {
+      title: "claude-fallback",
+      lines: [
+        `Claude is running on ${billing}.`,
+        this.state.pending ? `A switch to ${this.state.pending.to} waits for Claude's turn to end.` : "",
+      ].filter(Boolean),
+      keys: [
+        { key: "a", label: "switch to API" },
+        { key: "s", label: "back to subscription" },
+        { key: "u", label: "usage and spend" },
+        { key: "c", label: "close" },
+      ],
+      cols,
+      rows,
+    };
+  }
+
+  private openMenu(): void {
+    this.showOverlay({ kind: "menu", page: "main" });
+  }
+
+  private showOverlay(kind: OverlayKind): void {
+    if (this.overlay) writeAll(1, clearOverlay(this.overlay.spec));
+    const spec = this.overlaySpec(kind);
+    this.overlay = { kind, spec };
+    this.gate.hold();
+    this.input.mode = "keys";
+    writeAll(1, renderOverlay(spec));
+  }
+
+  private closeOverlay(): void {
+    const overlay = this.overlay;
+    if (!overlay) return;
+    this.overlay = undefined;
+    this.input.mode = "passthrough";
+    writeAll(1, clearOverlay(overlay.spec));
+    const released = this.gate.release();
+    if (released.droppedBytes > 0) writeAll(1, this.guard.modes.syncSequence());
+    void this.child?.forceRedraw();
+  }
+
+  private notify(notice: DisplayNotice, key: string): void {
+    if (this.notified.has(key)) return;
+    this.notified.add(key);
+    const text = noticeText({ kind: "notice", notice, config: this.options.config, now: this.now() }).join(
+      " ",
+    );
+    if (!this.options.config.notifications.terminal) return;
+    writeAll(1, BELL + osc9Notification(`claude-fallback: ${text}`));
+    this.banner(text);
+  }
+
+  private banner(text: string): void {
+    if (this.overlay) return;
+    const { cols, rows } = this.size();
+    writeAll(1, renderBanner(`claude-fallback: ${text}`, cols, rows, "top"));
+  }
+
+  private writeOut(chunk: Uint8Array): void {
+    process.stdout.write(chunk);
+  }
+
+  /** Keeps the status-line segment and the live-run entry up to date. */
+  private publish(): void {
+    const segment = segmentFor({
+      state: this.state,
+      ledger: this.options.ledger,
+      runSpendNano: this.gateway?.spentThisRun() ?? 0,
+      config: this.options.config,
+      stateDir: this.options.paths.stateDir,
+      env: this.options.env,
+      now: this.now(),
+    });
+    if (this.runDir && segment !== this.lastSegment) {
+      this.lastSegment = segment;
+      void writeSegmentFile(this.runDir.segmentFile, segment).catch(() => {});
+    }
+    writeLiveRun(this.options.paths.stateDir, {
+      runId: this.options.runId,
+      pid: process.pid,
+      claudePid: this.child?.pid ?? null,
+      cwd: this.options.cwd,
+      mode: this.state.mode,
+      sessionId: this.sessionId,
+      startedAt: this.preferredSeenAt,
+      pending: this.state.pending ? `${this.state.pending.to} (${this.state.pending.reason})` : null,
+    });
+  }
+
+  private async cleanup(): Promise<void> {
+    for (const timer of [this.promptTimer, this.quietTimer, this.resetTimer, this.inputTimer])
+      clearTimeout(timer);
+    process.stdin.off("data", this.onInput);
+    process.stdin.pause();
+    if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
+    this.guard.restore();
+    this.stateWatcher?.close();
+    this.spool?.close();
+    await this.hookServer?.close();
+    await this.gateway?.close();
+    await this.runDir?.remove();
+    removeLiveRun(this.options.paths.stateDir, this.options.runId);
+  }
+}
+
+function noticeKey(notice: Notice): string {
+  switch (notice.kind) {
+    case "limit_reached":
+      return `limit:${notice.limit.resetsAt}`;
+    case "error":
+      return `error:${notice.message}`;
+    default:
+      return `${notice.kind}:${Date.now()}`;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Headless runs (`claude -p`, SPEC §4.8) under the wrapper: with auto_switch the caller sees one
+ * coherent result in its output format; without it, the limit passes through with a hint.
+ */
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import { killLiveProcesses } from "./harness/claude.js";
+import { runFallback, writeFallbackConfig } from "./harness/cli.js";
+import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
+
+let simulator: Simulator;
+let sandbox: Sandbox;
+
+beforeEach(async () => {
+  simulator = await startSimulator({ requireApiKey: TEST_API_KEY, limitAfterRequests: 0 });
+  sandbox = await createSandbox({ baseUrl: simulator.url });
+});
+
+afterEach(async () => {
+  killLiveProcesses();
+  await simulator.close();
+  await sandbox.cleanup();
+});
+
+function messageRequests() {
+  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
+}
+
+describe("claude -p at the limit with auto_switch", () => {
+  test("text: only the continued run's answer is printed", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const result = await runFallback(sandbox, ["--", "-p", "summarise the repo"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/hit your|limit/i);
+    expect(result.stdout).toMatch(/^Simulated reply 2/);
+    expect(result.stderr).toContain("Continuing on API billing");
+    const [limited, continued, ...others] = messageRequests();
+    expect(others).toEqual([]);
+    expect(limited?.status).toBe(429);
+    expect(continued?.billing).toBe("api");
+    expect(continued?.sessionId).toBe(limited?.sessionId);
+    expect(JSON.stringify(continued?.body)).toContain("summarise the repo");
+  });
+
+  test("json: one result object, not an error", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const result = await runFallback(sandbox, ["--", "-p", "summarise", "--output-format", "json"]);
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { is_error: boolean; result: string; session_id: string };
+    expect(parsed.is_error).toBe(false);
+    expect(parsed.result).toContain("Simulated reply 2");
+    expect(parsed.session_id).toBe(messageRequests()[0]?.sessionId);
+  });
+
+  test("stream-json: one init, one result, and no rejected rate-limit event", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const result = await runFallback(sandbox, [
+      "--",
+      "-p",
+      "summarise",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+    ]);
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            subtype?: string;
+            is_error?: boolean;
+            rate_limit_info?: { status?: string };
+          },
+      );
+    expect(events.filter((event) => event.type === "system" && event.subtype === "init")).toHaveLength(1);
+    const results = events.filter((event) => event.type === "result");
+    expect(results).toHaveLength(1);
+    expect(results[0]?.is_error).toBe(false);
+    expect(events.some((event) => event.rate_limit_info?.status === "rejected")).toBe(false);
+  });
+});
+
+describe("claude -p at the limit without auto_switch", () => {
+  test("the limit text and exit code pass through, with a one-line hint on stderr", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const result = await runFallback(sandbox, ["--", "-p", "summarise"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/You've hit your 5-hour limit · resets/);
+    const hint = result.stderr.split("\n").filter((line) => line.startsWith("claude-fallback:"));
+    expect(hint).toHaveLength(1);
+    expect(hint[0]).toContain("auto_switch");
+    expect(hint[0]).toContain("--resume");
+    expect(messageRequests().every((request) => request.billing === "subscription")).toBe(true);
+  });
+
+  test("without a key it says how to add one", async () => {
+    await writeFallbackConfig(sandbox, {});
+    const result = await runFallback(sandbox, ["--", "-p", "summarise"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("config init");
+  });
+});
