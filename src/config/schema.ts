@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isLoopbackHostname } from "../net/loopback.js";
 
 /**
  * The config file's schema (SPEC §10). It is the single source of the config type, the defaults
@@ -40,18 +41,6 @@ export function apiKeyProblem(value: string): string | null {
   return null;
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (host === "[::1]") return true;
-  const octets = host.split(".");
-  return (
-    octets.length === 4 &&
-    octets[0] === "127" &&
-    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)
-  );
-}
-
 /** Why `value` is not a usable http(s) URL, or null if it is. */
 function httpUrlProblem(value: string, options: { httpsUnlessLoopback: boolean }): string | null {
   let url: URL;
@@ -62,7 +51,7 @@ function httpUrlProblem(value: string, options: { httpsUnlessLoopback: boolean }
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return `scheme ${url.protocol} is not http(s)`;
   if (url.username || url.password) return "credentials in the URL are not allowed";
-  if (options.httpsUnlessLoopback && url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+  if (options.httpsUnlessLoopback && url.protocol === "http:" && !isLoopbackHostname(url.hostname)) {
     return "http:// is only allowed for a loopback host";
   }
   return null;

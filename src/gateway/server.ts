@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { Pool } from "undici";
 import { FallbackError } from "../errors.js";
+import { bearerMatches, isLoopbackHost, newSecret } from "../net/loopback.js";
 import type { RequestOutcome, SpendTracker } from "../usage/ledger.js";
 import { type Pricing, tokenUsageFromApi } from "../usage/pricing.js";
-import { bearerMatches, isLoopbackHost, newGatewaySecret } from "./auth.js";
 import {
   type CapConfig,
   type CapSpend,
@@ -151,7 +151,7 @@ function describeNetworkError(error: unknown): string {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const secret = options.secret ?? newGatewaySecret();
+  const secret = options.secret ?? newSecret("cf-gw");
   const now = options.now ?? Date.now;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   let caps = options.caps;

@@ -10,7 +10,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { bearerMatches, isLoopbackHost, newHookSecret } from "./auth.js";
+import { bearerMatches, isLoopbackHost, newSecret } from "../net/loopback.js";
 import {
   fieldsFromHead,
   type HookEvent,
@@ -100,7 +100,7 @@ function readBody(req: IncomingMessage, keep: number, drainLimit: number): Promi
 }
 
 export async function startHookServer(options: HookServerOptions): Promise<HookServer> {
-  const secret = options.secret ?? newHookSecret();
+  const secret = options.secret ?? newSecret("cf-hook");
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const maxDrain = Math.max(options.maxDrainBytes ?? DEFAULT_MAX_DRAIN, maxBody);
   const reportError = (error: unknown) => {

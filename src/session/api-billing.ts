@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.js";
 import type { ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { type Gateway, type GatewayEvent, startGateway } from "../gateway/server.js";
+import { isLoopbackHostname } from "../net/loopback.js";
 import type { EventKind, Ledger } from "../usage/ledger.js";
 import { SpendTracker } from "../usage/ledger.js";
 import { createPricing } from "../usage/pricing.js";
@@ -31,8 +32,7 @@ export function resolveUpstream(config: Pick<Config, "upstream_url">, env: NodeJ
     // The gateway sends only the API key upstream; credentials in the URL would be dropped silently.
     throw new UsageError(`${source} ${url.origin}: credentials in the URL are not allowed`);
   }
-  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHostname(url.hostname))) {
     throw new UsageError(`${source} ${url.origin} must use https:// (plain http only for a loopback host)`);
   }
   return url;

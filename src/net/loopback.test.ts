@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { bearerMatches, isLoopbackHost, newGatewaySecret } from "./auth.js";
+import { bearerMatches, isLoopbackHost, isLoopbackHostname, newSecret } from "./loopback.js";
 
 const secret = "cf-gw-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
 
@@ -25,10 +25,10 @@ describe("bearerMatches", () => {
   });
 });
 
-describe("newGatewaySecret", () => {
+describe("newSecret", () => {
   test("is fresh each time and long enough not to be guessed", () => {
-    const a = newGatewaySecret();
-    const b = newGatewaySecret();
+    const a = newSecret("cf-gw");
+    const b = newSecret("cf-gw");
     expect(a).not.toBe(b);
     expect(a).toMatch(/^cf-gw-[A-Za-z0-9_-]{43}$/);
   });
@@ -58,5 +58,26 @@ describe("isLoopbackHost", () => {
     ["missing", undefined, false],
   ])("%s", (_name, host, expected) => {
     expect(isLoopbackHost(host, port)).toBe(expected);
+  });
+});
+
+describe("isLoopbackHostname", () => {
+  test.each([
+    ["127.0.0.1", true],
+    ["127.255.1.2", true],
+    ["localhost", true],
+    ["LOCALHOST", true],
+    ["api.localhost", true],
+    ["[::1]", true],
+    ["::1", true],
+    ["128.0.0.1", false],
+    ["127.0.0.256", false],
+    ["127.0.0", false],
+    ["localhost.evil.com", false],
+    ["127.0.0.1.nip.io", false],
+    ["api.anthropic.com", false],
+    ["", false],
+  ])("%s → %s", (hostname, expected) => {
+    expect(isLoopbackHostname(hostname)).toBe(expected);
   });
 });

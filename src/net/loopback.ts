@@ -1,0 +1,50 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * The local endpoints of a wrapped run (the metering gateway, the hook server) and the upstream
+ * checks share one notion of "loopback" and one way to check a per-run secret.
+ */
+
+/** A fresh per-run secret, e.g. `cf-gw-…` for the gateway or `cf-hook-…` for the hook server. */
+export function newSecret(prefix: string): string {
+  return `${prefix}-${randomBytes(32).toString("base64url")}`;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/**
+ * Constant-time check of `Authorization: Bearer <secret>`. Comparing digests keeps the comparison
+ * length-independent, so neither the secret's length nor a matching prefix leaks through timing.
+ */
+export function bearerMatches(header: string | undefined, secret: string): boolean {
+  // The scheme name is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
+  const presented = header && /^bearer /i.test(header) ? header.slice("Bearer ".length) : "";
+  return timingSafeEqual(digest(presented), digest(secret)) && presented.length > 0;
+}
+
+/** 127.0.0.0/8, `localhost` (and `*.localhost`, RFC 6761) and `[::1]` / `::1`. */
+export function isLoopbackHostname(hostname: string): boolean {
+  const host = hostname.trim().toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || host === "::1") return true;
+  const octets = host.split(".");
+  return (
+    octets.length === 4 &&
+    octets[0] === "127" &&
+    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)
+  );
+}
+
+/**
+ * A request's `Host` must name the server by a loopback host (and its own port when one is given),
+ * so a web page cannot reach it through DNS rebinding.
+ */
+export function isLoopbackHost(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());
+  if (!match) return false;
+  const [, name, portText] = match;
+  if (portText !== undefined && Number(portText) !== port) return false;
+  return name !== undefined && isLoopbackHostname(name);
+}
