@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from "../cli/program.js";
+import { fastMain } from "../cli/fast-path.js";
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// `statusline` and `--version` start without loading every command (see cli/fast-path.ts).
+process.exitCode = (await fastMain(argv)) ?? (await (await import("../cli/program.js")).main(argv));

@@ -1,8 +1,14 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeOf, UsageError } from "../errors.js";
 import { registerConfig } from "./config.js";
+import { registerDemo } from "./demo.js";
+import { registerDoctor } from "./doctor.js";
+import { registerMonitor } from "./monitor.js";
+import { registerResume } from "./resume.js";
 import { registerRun } from "./run.js";
 import { registerSimulate } from "./simulate.js";
+import { registerStatus } from "./status.js";
+import { registerStatusline } from "./statusline.js";
 import { registerUsage } from "./usage.js";
 import { registerUse } from "./use.js";
 import { VERSION } from "./version.js";
@@ -27,6 +33,7 @@ export function splitClaudeArgs(argv: string[]): { ours: string[]; claudeArgs: s
 /** The seed's flags, kept working as spellings of the commands that replaced them (SPEC §3). */
 const SEED_SPELLINGS: Record<string, string[]> = {
   "--use-subscription": ["use", "subscription"],
+  "--status": ["status"],
 };
 
 export function buildProgram(claudeArgs: string[] = []): Command {
@@ -44,7 +51,13 @@ export function buildProgram(claudeArgs: string[] = []): Command {
   registerUse(program);
   registerConfig(program);
   registerUsage(program);
+  registerMonitor(program);
   registerSimulate(program);
+  registerDemo(program);
+  registerStatus(program);
+  registerResume(program, claudeArgs);
+  registerDoctor(program);
+  registerStatusline(program);
   return program;
 }
 

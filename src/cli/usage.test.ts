@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
@@ -112,6 +112,106 @@ describe("runUsageCommand", () => {
   });
 });
 
+/** A hand-written Claude Code config dir: one response streamed as two records, one haiku response. */
+function seedTranscripts(): string {
+  const claudeDir = join(dir, "claude-config");
+  const file = join(claudeDir, "projects", "-home-me-project", "sess-9.jsonl");
+  mkdirSync(join(file, ".."), { recursive: true });
+  const record = (id: string, model: string, at: string, input: number, output: number) =>
+    JSON.stringify({
+      sessionId: "sess-9",
+      message: {
+        model,
+        id,
+        type: "message",
+        role: "assistant",
+        content: [],
+        usage: { input_tokens: input, output_tokens: output },
+      },
+      requestId: `req-${id}`,
+      type: "assistant",
+      timestamp: at,
+    });
+  writeFileSync(
+    file,
+    [
+      record("m1", "claude-sonnet-4-5", "2026-11-24T10:00:00Z", 1000, 1),
+      record("m1", "claude-sonnet-4-5", "2026-11-24T10:00:01Z", 1000, 2000), // the last one counts
+      record("m2", "claude-haiku-4-5", "2026-11-24T23:30:00Z", 2000, 100),
+      '{"type":"assistant","message":{"usa', // a torn write
+    ].join("\n"),
+  );
+  return claudeDir;
+}
+
+describe("usage --subscription", () => {
+  // sonnet 1000×$3 + 2000×$15 per MTok = $0.033; haiku 2000×$1 + 100×$5 = $0.0025.
+  const runSub = (report: string | undefined, flags: UsageFlags, zone?: string) => {
+    const env = { CLAUDE_CONFIG_DIR: seedTranscripts(), HOME: dir };
+    let out = "";
+    runUsageCommand(
+      report,
+      { ...flags, subscription: true },
+      { dbPath, zone, env, write: (t) => (out += t) },
+    );
+    return out;
+  };
+
+  test("--json adds a labelled subscription section and leaves the API spend as it was", () => {
+    seed();
+    const plain = JSON.parse(run("daily", { json: true }));
+    expect(plain).not.toHaveProperty("subscription");
+    const json = JSON.parse(runSub("daily", { json: true }));
+    expect({ ...json, subscription: undefined }).toEqual({ ...plain, subscription: undefined });
+    expect(json.subscription).toMatchObject({
+      description: "what your subscription usage would have cost at API prices",
+      source: "claude_code_transcripts",
+      files: 1,
+      records: 3,
+      duplicate_records: 1,
+      skipped_lines: 1,
+      totals: {
+        requests: 2,
+        input_tokens: 3000,
+        output_tokens: 2100,
+        cost_nanousd: 35_500_000,
+        cost_usd: 0.0355,
+      },
+    });
+    expect(json.subscription.rows.map((row: { key: string }) => row.key)).toEqual(["2026-11-24"]);
+    const akl = JSON.parse(runSub("daily", { json: true }, "Pacific/Auckland"));
+    expect(akl.subscription.rows.map((row: { key: string }) => row.key)).toEqual([
+      "2026-11-24",
+      "2026-11-25",
+    ]);
+  });
+
+  test("--csv adds a source column; the table shows a second, separately labelled section", () => {
+    seed();
+    const csv = runSub("session", { csv: true }).split("\n");
+    expect(csv[0]).toMatch(/,cost_usd,unknown_cost_requests,source$/);
+    expect(csv).toContain("s-1,claude-sonnet-4-5,2,20,10,0,0,0,0,0,1.75,0,api");
+    expect(csv).toContain(
+      "sess-9,claude-sonnet-4-5,1,1000,2000,0,0,0,0,0,0.033,0,subscription_at_api_prices",
+    );
+    const table = runSub("daily", {});
+    expect(table).toContain("API spend by day, all time (UTC)");
+    expect(table).toContain("Subscription usage at API prices, by day, all time (UTC)");
+    expect(table).toContain("what your subscription usage would have cost at API prices");
+    expect(table).toMatch(/\nTotal\s+2\s+3,000\s+2,100\s+0\s+0\s+\$0\.04\n/);
+    expect(table).toContain("1 duplicate streaming record dropped; 1 unreadable line skipped.");
+  });
+
+  test("no transcripts: says where it looked; run grouping is a usage error", () => {
+    let out = "";
+    const env = { CLAUDE_CONFIG_DIR: join(dir, "missing"), HOME: dir };
+    runUsageCommand("daily", { subscription: true }, { dbPath, env, write: (t) => (out += t) });
+    expect(out).toContain(`No Claude Code transcripts found (looked in ${join(dir, "missing")}).`);
+    expect(() => runSub("run", {})).toThrow(UsageError);
+    expect(() => runSub("run", {})).toThrow("--subscription cannot be grouped by wrapper run");
+  });
+});
+
 describe("registerUsage", () => {
   function program(): Command {
     const root = new Command("claude-fallback").exitOverride().configureOutput({ writeErr: () => {} });
@@ -131,6 +231,23 @@ describe("registerUsage", () => {
     const report = JSON.parse(chunks.join(""));
     expect(report).toMatchObject({ report: "monthly", timezone: "UTC" });
     expect(report.rows.map((row: { key: string }) => row.key)).toEqual(["2026-11"]);
+  });
+
+  test("--subscription reads CLAUDE_CONFIG_DIR and prices with the config's pricing", async () => {
+    const configFile = join(dir, "config.json");
+    writeFileSync(configFile, JSON.stringify({ pricing: { "claude-haiku-4-5": { input: 10, output: 10 } } }));
+    vi.stubEnv("CLAUDE_FALLBACK_HOME", dir);
+    vi.stubEnv("CLAUDE_FALLBACK_CONFIG", configFile);
+    vi.stubEnv("CLAUDE_CONFIG_DIR", seedTranscripts());
+    const chunks: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      chunks.push(String(chunk));
+      return true;
+    });
+    await program().parseAsync(["usage", "--subscription", "--json", "--tz", "UTC"], { from: "user" });
+    const haiku = JSON.parse(chunks.join("")).subscription.rows[0].models[0];
+    // 2100 tokens at the overridden $10/MTok.
+    expect(haiku).toMatchObject({ model: "claude-haiku-4-5", cost_nanousd: 21_000_000 });
   });
 
   test("rejects an unknown report name before doing anything", async () => {

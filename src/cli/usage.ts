@@ -3,14 +3,19 @@ import { UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
 import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { resolveZone } from "../usage/periods.js";
+import { createPricing, type Pricing } from "../usage/pricing.js";
 import {
+  buildSubscriptionSection,
   buildUsageReport,
   REPORT_KINDS,
   type ReportKind,
   renderReportCsv,
   renderReportJson,
   renderReportTable,
+  SUBSCRIPTION_BY_RUN_ERROR,
 } from "../usage/report.js";
+import { readClaudeTranscripts } from "../usage/transcripts.js";
+import { loadContext } from "./context.js";
 
 /** The flags of `claude-fallback usage` (SPEC §3, §7). */
 export interface UsageFlags {
@@ -19,6 +24,8 @@ export interface UsageFlags {
   tz?: string | undefined;
   json?: boolean | undefined;
   csv?: boolean | undefined;
+  /** Add what the subscription usage (Claude Code's transcripts) would have cost at API prices. */
+  subscription?: boolean | undefined;
 }
 
 export interface UsageCommandIo {
@@ -27,6 +34,10 @@ export interface UsageCommandIo {
   /** Zone used without `--tz`; default `TZ` / the system zone. */
   zone?: string | undefined;
   write: (text: string) => void;
+  /** Environment for finding Claude Code's transcripts (`CLAUDE_CONFIG_DIR`, `HOME`); default process.env. */
+  env?: Record<string, string | undefined> | undefined;
+  /** Prices for `--subscription` (the config's `pricing` applied); default the shipped table. */
+  pricing?: Pricing | undefined;
 }
 
 function isReportKind(value: string): value is ReportKind {
@@ -34,7 +45,8 @@ function isReportKind(value: string): value is ReportKind {
 }
 
 /**
- * `claude-fallback usage [daily|monthly|session|run]`: prints the report. Throws UsageError
+ * `claude-fallback usage [daily|monthly|session|run]`: prints the report (with `--subscription`, also the
+ * subscription's value at API prices; not for `run`). Throws UsageError
  * (exit 2) for a bad report name, date or zone, FallbackError (exit 1) for an unreadable ledger.
  * A missing ledger is an empty report, not an error.
  */
@@ -45,9 +57,18 @@ export function runUsageCommand(report: string | undefined, flags: UsageFlags, i
   }
   if (flags.json && flags.csv) throw new UsageError("--json and --csv cannot be used together");
   const zone = resolveZone(flags.tz ?? io.zone, flags.tz === undefined ? "TZ" : "--tz");
+  if (flags.subscription && kind === "run") throw new UsageError(SUBSCRIPTION_BY_RUN_ERROR);
   const ledger = openExistingLedger(io.dbPath);
   try {
-    const result = buildUsageReport(ledger, { kind, zone, since: flags.since, until: flags.until });
+    const options = { kind, zone, since: flags.since, until: flags.until };
+    const result = buildUsageReport(ledger, options);
+    if (flags.subscription) {
+      result.subscription = buildSubscriptionSection(
+        readClaudeTranscripts(io.env ?? process.env),
+        options,
+        io.pricing ?? createPricing(),
+      );
+    }
     io.write(
       flags.json ? renderReportJson(result) : flags.csv ? renderReportCsv(result) : renderReportTable(result),
     );
@@ -68,9 +89,17 @@ export function registerUsage(program: Command): void {
     .option("--tz <zone>", "IANA time zone for day and month boundaries (default: TZ / the system zone)")
     .option("--json", "machine-readable JSON (stable; see docs)")
     .option("--csv", "CSV with a header row, one line per group and model")
-    .action((report: string, flags: UsageFlags) => {
+    .option(
+      "--subscription",
+      "also show what your subscription usage would have cost at API prices (from Claude Code's transcripts; CLAUDE_CONFIG_DIR honoured)",
+    )
+    .action((report: string, flags: UsageFlags, command: Command) => {
       // The ledger's place depends only on the environment (CLAUDE_FALLBACK_HOME / XDG), not on the config.
       const dbPath = ledgerPath(resolvePaths(process.env).dataDir);
-      runUsageCommand(report, flags, { dbPath, write: (text) => process.stdout.write(text) });
+      // Prices for the transcripts come from the config's `pricing` (loaded only when needed).
+      const pricing = flags.subscription
+        ? createPricing(loadContext(command.optsWithGlobals()).config.pricing)
+        : undefined;
+      runUsageCommand(report, flags, { dbPath, pricing, write: (text) => process.stdout.write(text) });
     });
 }

@@ -299,7 +299,20 @@ export class ScreenScanner {
   push(chunk: string, now: number): LimitSignal[] {
     const signals: LimitSignal[] = [];
     const ctx: DetectContext = { now, zone: this.zone };
-    for (const char of chunk) this.step(char, signals, ctx);
+    // Runs of plain text (most of the output) are taken a slice at a time, not a character at a time.
+    let index = 0;
+    while (index < chunk.length) {
+      if (this.mode === "ground" || this.mode === "string") {
+        const end = this.mode === "ground" ? plainTextEnd(chunk, index) : stringPayloadEnd(chunk, index);
+        if (end > index) {
+          if (this.mode === "ground") this.appendText(chunk.slice(index, end));
+          index = end;
+          continue;
+        }
+      }
+      this.step(chunk[index]!, signals, ctx);
+      index++;
+    }
     return signals;
   }
 
@@ -457,13 +470,17 @@ export class ScreenScanner {
   }
 
   private append(char: string): void {
+    this.appendText(char);
+  }
+
+  private appendText(text: string): void {
     if (this.overflow) return;
-    if (this.line.length >= this.maxLineLength) {
+    if (this.line.length + text.length > this.maxLineLength) {
       this.overflow = true;
       this.line = "";
       return;
     }
-    this.line += char;
+    this.line += text;
   }
 
   private endLine(signals: LimitSignal[], ctx: DetectContext): void {
@@ -485,6 +502,28 @@ export class ScreenScanner {
     }
     signals.push(signal);
   }
+}
+
+/** End of the run of printable characters from `start`: the next control, DEL or C1 character. */
+function plainTextEnd(text: string, start: number): number {
+  let index = start;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) break;
+    index++;
+  }
+  return index;
+}
+
+/** End of a string sequence's payload from `start`: the next BEL, ESC or C1 ST. */
+function stringPayloadEnd(text: string, start: number): number {
+  let index = start;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (code === 0x07 || code === 0x1b || code === 0x9c) break;
+    index++;
+  }
+  return index;
 }
 
 function remember<T>(set: Set<T>, value: T, max: number): void {

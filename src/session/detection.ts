@@ -53,23 +53,28 @@ export class Detector {
   }
 
   private toLimit(signal: LimitSignal | null): LimitInfo | null {
-    if (!signal || signal.kind !== "limit") return null;
-    const window = signal.window ?? "five_hour";
-    const exact = this.exactResets.get(window);
-    const useExact = exact !== undefined && exact > this.now();
-    // A notice read back from the screen or the transcript whose reset has passed is history (a
-    // resumed conversation shows its old limits again). The StopFailure hook is always fresh:
-    // its reset text has minute precision and may look a few seconds old.
+    if (signal?.kind !== "limit") return null;
+    const now = this.now();
+    const known = this.exactResets.get(signal.window ?? "five_hour");
+    const exact = known !== undefined && known > now ? known : null;
     // A printed reset names its minute ("resets 3:47am"): the reset is due by that minute's end.
     const printed = signal.source !== "status_line" && !signal.resetAssumed && signal.resetsAt !== null;
-    const resetsAt = useExact ? exact : printed ? signal.resetsAt! + 60_000 : signal.resetsAt;
-    if (signal.source !== "stop_failure" && (resetsAt === null || resetsAt <= this.now())) return null;
-    // A fresh refusal means the limit is in force now, whatever the clock in its text says.
-    const due = Math.max(resetsAt ?? this.now(), this.now() + 60_000);
+    const estimated = printed ? signal.resetsAt! + 60_000 : signal.resetsAt;
+    let resetsAt: number;
+    if (signal.source === "stop_failure") {
+      // A fresh refusal: the limit is in force now, whatever the minute in its text says.
+      resetsAt = exact ?? Math.max(estimated ?? now, now + 60_000);
+    } else {
+      // A notice read back from the screen or the transcript whose reset has passed is history
+      // (a resumed conversation shows its old limits again).
+      const candidate = exact ?? estimated;
+      if (candidate === null || candidate <= now) return null;
+      resetsAt = candidate;
+    }
     return {
       window: signal.window,
-      resetsAt: signal.source === "stop_failure" ? due : (resetsAt ?? this.now()),
-      resetAssumed: useExact ? false : signal.resetAssumed,
+      resetsAt,
+      resetAssumed: exact === null && signal.resetAssumed,
       source: signal.source,
     };
   }

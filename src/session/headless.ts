@@ -17,6 +17,7 @@ import type { Gateway } from "../gateway/server.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { type HookServer, startHookServer } from "../ipc/hook-server.js";
 import { createRunDir, type RunDir } from "../ipc/spool.js";
+import { Notifier, notificationFor } from "../notify/notifier.js";
 import type { Paths } from "../state/paths.js";
 import { stateFile, updateState } from "../state/store.js";
 import type { Ledger } from "../usage/ledger.js";
@@ -24,7 +25,7 @@ import { startApiBilling } from "./api-billing.js";
 import { Detector } from "./detection.js";
 import type { LimitInfo } from "./machine.js";
 import { decideOnLimit, NO_KEY_REASON } from "./policy.js";
-import { noticeText, resetText } from "./presentation.js";
+import { type DisplayNotice, noticeText, resetText } from "./presentation.js";
 
 export interface HeadlessRunOptions {
   claudePath: string;
@@ -59,6 +60,9 @@ export class HeadlessRun {
   private settingsPath = "";
   private sessionId: string | null;
   private limit: LimitInfo | null = null;
+  /** Desktop and webhook notifications (the stderr lines are the terminal's). */
+  private readonly notifier: Notifier;
+  private apiKey: string | null = null;
 
   constructor(private readonly options: HeadlessRunOptions) {
     this.now = options.now ?? Date.now;
@@ -67,6 +71,21 @@ export class HeadlessRun {
     this.detector = new Detector({ zone: process.env.TZ, now: this.now });
     const session = options.args.session;
     this.sessionId = session.kind === "id" || session.kind === "resume" ? session.id : null;
+    this.notifier = new Notifier({
+      notifications: options.config.notifications,
+      env: options.env,
+      secrets: () => [this.apiKey],
+      context: () => ({ sessionId: this.sessionId, runId: options.runId }),
+      onChannelError: (error) => {
+        options.ledger.recordEvent({
+          runId: options.runId,
+          at: this.now(),
+          kind: "error",
+          detail: { notification_channel: error.channel, message: error.message },
+        });
+        if (!error.unavailable) this.stderr.write(`claude-fallback: ${error.message}\n`);
+      },
+    });
   }
 
   async run(): Promise<number> {
@@ -98,6 +117,7 @@ export class HeadlessRun {
       }
       return await this.afterLimit(limit, attempt);
     } finally {
+      await this.notifier.flush();
       await this.hookServer?.close();
       await this.gateway?.close();
       await this.runDir?.remove();
@@ -126,6 +146,7 @@ export class HeadlessRun {
       kind: "limit_detected",
       detail: { ...limit, decision, reason },
     });
+    this.sendNotice({ kind: "limit_reached", limit, detail: reason }, `limit:${limit.resetsAt}`);
     if (decision !== "auto" || !this.sessionId) {
       if (attempt.stdout) this.stdout.write(attempt.stdout);
       this.stderr.write(`${this.hint(limit, reason)}\n`);
@@ -144,6 +165,7 @@ export class HeadlessRun {
       kind: "switched",
       detail: { to: "api", headless: true },
     });
+    this.sendNotice({ kind: "switched_to_api", reason: "limit" }, "switched_to_api");
     this.stderr.write(
       `claude-fallback: ${noticeText({ kind: "notice", notice: { kind: "limit_reached", limit, detail: reason }, config: options.config, now: this.now() }).join(" ")} Continuing on API billing.\n`,
     );
@@ -160,6 +182,15 @@ export class HeadlessRun {
     return `claude-fallback: subscription limit reached (${resetText(limit, this.now())}); ${how}, or continue now on API billing: claude-fallback --force-api -- -p --resume ${id} "${this.options.config.resume_prompt || "Continue where you left off."}"`;
   }
 
+  /** Desktop and webhook; never waits for them. */
+  private sendNotice(notice: DisplayNotice, key: string): void {
+    const text = noticeText({ kind: "notice", notice, config: this.options.config, now: this.now() }).join(
+      " ",
+    );
+    const notification = notificationFor(notice, text, key);
+    if (notification) void this.notifier.notify(notification);
+  }
+
   private onHook(event: HookEvent): void {
     if (event.sessionId) this.sessionId = event.sessionId;
     if (event.name === "StopFailure") this.limit = this.detector.fromStopFailure(event) ?? this.limit;
@@ -169,13 +200,19 @@ export class HeadlessRun {
     if (this.gateway) return this.gateway;
     const key = await this.options.keys.get();
     if (!key) throw new Error(NO_KEY_REASON);
+    this.apiKey = key.key;
     this.gateway = await startApiBilling({
       config: this.options.config,
       key,
       env: this.options.env,
       ledger: this.options.ledger,
       runId: this.options.runId,
-      onEvent: (event) => this.stderr.write(`claude-fallback: ${event.message}\n`),
+      onEvent: (event) => {
+        this.stderr.write(`claude-fallback: ${event.message}\n`);
+        if (event.kind === "cap_warning" || event.kind === "cap_reached") {
+          this.sendNotice({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
+        }
+      },
     });
     return this.gateway;
   }

@@ -7,7 +7,7 @@
  * keys, timers and the child, and carries out its effects.
  */
 import { randomUUID } from "node:crypto";
-import { appendFileSync, type FSWatcher, watch } from "node:fs";
+import { appendFileSync, type FSWatcher, mkdirSync, watch } from "node:fs";
 import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
 import { writeInjection, writeSegmentFile } from "../claude/settings.js";
@@ -19,6 +19,7 @@ import type { Gateway, GatewayEvent } from "../gateway/server.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { type HookServer, startHookServer } from "../ipc/hook-server.js";
 import { createRunDir, type RunDir, type SpoolWatcher, watchSpool } from "../ipc/spool.js";
+import { Notifier, notificationFor } from "../notify/notifier.js";
 import type { Paths } from "../state/paths.js";
 import { removeLiveRun, writeLiveRun } from "../state/runs.js";
 import { readState, stateFile, updateState } from "../state/store.js";
@@ -111,6 +112,9 @@ export class InteractiveRun {
   private resetTimer: NodeJS.Timeout | undefined;
   private inputTimer: NodeJS.Timeout | undefined;
   private readonly notified = new Set<string>();
+  /** Desktop and webhook notifications; the terminal channel is `notify` below. */
+  private readonly notifier: Notifier;
+  private apiKey: string | null = null;
   private lastSegment = "";
   private lastIdleAt = 0;
   /** `CLAUDE_FALLBACK_TRACE=<file>`: every event and effect of the machine, one JSON line each. */
@@ -137,6 +141,19 @@ export class InteractiveRun {
     this.trace = traceFile
       ? (entry) => appendFileSync(traceFile, `${JSON.stringify(entry)}\n`, { mode: 0o600 })
       : undefined;
+    this.notifier = new Notifier({
+      notifications: options.config.notifications,
+      env: options.env,
+      secrets: () => [this.apiKey],
+      context: () => ({ sessionId: this.sessionId, runId: options.runId }),
+      onChannelError: (error) =>
+        options.ledger.recordEvent({
+          runId: options.runId,
+          at: this.now(),
+          kind: "error",
+          detail: { notification_channel: error.channel, message: error.message },
+        }),
+    });
   }
 
   /** Runs until the user ends Claude; resolves with the exit status to pass on. */
@@ -336,6 +353,9 @@ export class InteractiveRun {
   private watchPreferredMode(): void {
     const { stateDir } = this.options.paths;
     try {
+      // On a first run the state directory does not exist yet, and a watch on it would fail:
+      // `use` from another terminal would then never reach this run.
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       this.stateWatcher = watch(stateDir, (_type, name) => {
         if (name !== "state.json") return;
         const shared = readState(stateFile(stateDir));
@@ -346,7 +366,7 @@ export class InteractiveRun {
       });
       this.stateWatcher.on("error", () => this.stateWatcher?.close());
     } catch {
-      // No state directory yet: `use` creates it; the next run will watch it.
+      // The state directory cannot be made or watched: `use` then reaches only the next run.
     }
   }
 
@@ -422,6 +442,7 @@ export class InteractiveRun {
     if (this.gateway) return this.gateway;
     const key = await this.options.keys.get();
     if (!key) throw new Error(NO_KEY_REASON);
+    this.apiKey = key.key;
     this.gateway = await startApiBilling({
       config: this.options.config,
       key,
@@ -566,6 +587,8 @@ export class InteractiveRun {
     const text = noticeText({ kind: "notice", notice, config: this.options.config, now: this.now() }).join(
       " ",
     );
+    const external = notificationFor(notice, text, key);
+    if (external) void this.notifier.notify(external);
     if (!this.options.config.notifications.terminal) return;
     writeAll(1, BELL + osc9Notification(`claude-fallback: ${text}`));
     this.banner(text);
@@ -621,6 +644,7 @@ export class InteractiveRun {
     await this.gateway?.close();
     await this.runDir?.remove();
     removeLiveRun(this.options.paths.stateDir, this.options.runId);
+    await this.notifier.flush();
   }
 }
 

@@ -30,6 +30,11 @@ export interface RunStatuslineOptions {
   stdin: AsyncIterable<string | Uint8Array> | string;
   /** Our state file; may be missing or unreadable (then only stdin counts). */
   stateFile: string | null;
+  /**
+   * The state, already known (standalone `claude-fallback statusline` derives it from the shared
+   * state file); when given, `stateFile` is not read.
+   */
+  state?: StatuslineStateFile | null;
   out: { write(text: string): unknown };
   /** IANA zone for reset times; the system zone when omitted. */
   zone?: string | undefined;
@@ -100,7 +105,10 @@ export async function runStatusline(options: RunStatuslineOptions): Promise<stri
   if (env[WRAPPED_STATUSLINE_ENV] === "wrapped") return "";
   let line = "";
   try {
-    const [text, state] = await Promise.all([readAll(options.stdin), readState(options.stateFile)]);
+    const [text, state] = await Promise.all([
+      readAll(options.stdin),
+      options.state !== undefined ? options.state : readState(options.stateFile),
+    ]);
     const input = parseStatusLineInput(parseJson(text));
     const segment = segmentState(input, state, options.now);
     if (segment) {

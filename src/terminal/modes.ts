@@ -132,8 +132,32 @@ export class TerminalModes {
 
   /** Parses one chunk of the child's output. Chunks may split sequences anywhere. */
   feed(chunk: Uint8Array): void {
-    for (let index = 0; index < chunk.length; index++) {
+    let index = 0;
+    while (index < chunk.length) {
+      // Plain text and string payloads are most of the output: skip them without the state machine.
+      if (this.state === State.Ground) {
+        const next = chunk.indexOf(ESC, index);
+        const end = next === -1 ? chunk.length : next;
+        if (end > index) {
+          // Only the last shift (SO or SI) of the run decides the character set.
+          const lastSo = chunk.lastIndexOf(SO, end - 1);
+          const lastSi = chunk.lastIndexOf(SI, end - 1);
+          if (lastSo >= index || lastSi >= index) this.shiftedOut = lastSo > lastSi;
+        }
+        index = end;
+        if (next === -1) return;
+      } else if (this.state === State.String) {
+        let at = index;
+        while (at < chunk.length) {
+          const byte = chunk[at]!;
+          if (byte === BEL || byte === ESC || byte === CAN || byte === SUB) break;
+          at++;
+        }
+        index = at;
+        if (at === chunk.length) return;
+      }
       this.step(chunk[index]!);
+      index++;
     }
   }
 

@@ -1,7 +1,8 @@
 import { UsageError } from "../errors.js";
 import { type Ledger, ledgerError } from "./ledger.js";
-import { isoInZone, type PeriodUnit, parseDay, periodOf } from "./periods.js";
-import { NANO_PER_USD } from "./pricing.js";
+import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
+import { NANO_PER_USD, type Pricing } from "./pricing.js";
+import type { TranscriptScan } from "./transcripts.js";
 
 /**
  * API spend reports from the usage ledger (SPEC §7): by local day, by local month, by Claude
@@ -32,7 +33,24 @@ import { NANO_PER_USD } from "./pricing.js";
  *       ]
  *     }
  *   ],
- *   "totals": { "requests": 12, …the same counters and costs… }
+ *   "totals": { "requests": 12, …the same counters and costs… },
+ *   // Only with `--subscription` (absent otherwise): what the subscription usage recorded in
+ *   // Claude Code's transcripts would have cost at API prices. NOT money spent, and not part of
+ *   // `rows` / `totals` above, which stay the actual API spend.
+ *   "subscription": {
+ *     "description": "what your subscription usage would have cost at API prices",
+ *     "source": "claude_code_transcripts",
+ *     "config_dirs": ["/home/me/.claude"],     // config directories read
+ *     "searched": ["/home/me/.config/claude", "/home/me/.claude"], // where we looked
+ *     "files": 31, "bytes": 52428800,          // transcript files read and their size
+ *     "records": 9000,             // assistant records with usage read (duplicates included)
+ *     "duplicate_records": 4000,   // earlier streaming records of a message id + request id, dropped
+ *     "synthetic_records": 3,      // `<synthetic>` model records, never billed
+ *     "skipped_lines": 0,          // unreadable candidate lines (bad JSON, wrong shape)
+ *     "records_without_ids": 0,    // records lacking message id or request id: counted, not deduplicated
+ *     "rows": [ …the same row shape as above; requests = distinct API requests… ],
+ *     "totals": { …the same counters and costs… }
+ *   }
  * }
  * ```
  *
@@ -70,6 +88,28 @@ export interface UsageRow extends UsageCounters {
   models: UsageModelRow[];
 }
 
+export const SUBSCRIPTION_BY_RUN_ERROR =
+  "--subscription cannot be grouped by wrapper run (Claude Code's transcripts do not record runs); use daily, monthly or session";
+
+export const SUBSCRIPTION_DESCRIPTION = "what your subscription usage would have cost at API prices";
+
+/** `usage --subscription`: the subscription's usage from Claude Code's transcripts, at API prices. */
+export interface SubscriptionSection {
+  description: typeof SUBSCRIPTION_DESCRIPTION;
+  source: "claude_code_transcripts";
+  config_dirs: string[];
+  searched: string[];
+  files: number;
+  bytes: number;
+  records: number;
+  duplicate_records: number;
+  synthetic_records: number;
+  skipped_lines: number;
+  records_without_ids: number;
+  rows: UsageRow[];
+  totals: UsageCounters;
+}
+
 export interface UsageReport {
   report: ReportKind;
   timezone: string;
@@ -77,6 +117,8 @@ export interface UsageReport {
   until: string | null;
   rows: UsageRow[];
   totals: UsageCounters;
+  /** Present only when asked for (`--subscription`). */
+  subscription?: SubscriptionSection;
 }
 
 export interface ReportOptions {
@@ -284,6 +326,95 @@ export function buildUsageReport(ledger: Ledger | null, options: ReportOptions):
   };
 }
 
+/**
+ * The `--subscription` section: transcript entries priced with `pricing`, filtered by
+ * `since` / `until` and grouped like the ledger report (day, month or Claude session, then model).
+ * There is no per-run grouping: transcripts do not know wrapper runs. Throws UsageError for a bad
+ * date or for `kind: "run"`.
+ */
+export function buildSubscriptionSection(
+  scan: TranscriptScan,
+  options: ReportOptions,
+  pricing: Pricing,
+): SubscriptionSection {
+  if (options.kind === "run") {
+    throw new UsageError(SUBSCRIPTION_BY_RUN_ERROR);
+  }
+  const { fromMs = MIN_MS, untilMs = MAX_MS } = requestedRange(options);
+  const entries = scan.entries.filter((entry) => entry.at >= fromMs && entry.at < untilMs);
+  entries.sort((a, b) => a.at - b.at);
+  const unit: PeriodUnit | undefined =
+    options.kind === "daily" ? "day" : options.kind === "monthly" ? "month" : undefined;
+  // Insertion-ordered: keys appear in order of their first request, i.e. in date order.
+  const groups = new Map<string | null, Map<string | null, AggregateRow>>();
+  let period: Period | undefined;
+  for (const entry of entries) {
+    let key: string | null;
+    if (unit) {
+      if (!period || entry.at >= period.endMs) period = periodOf(unit, entry.at, options.zone);
+      key = period.key;
+    } else {
+      key = entry.sessionId;
+    }
+    let models = groups.get(key);
+    if (!models) {
+      models = new Map();
+      groups.set(key, models);
+    }
+    let row = models.get(entry.model);
+    if (!row) {
+      row = {
+        key,
+        model: entry.model,
+        requests: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_write_5m_tokens: 0,
+        cache_write_1h_tokens: 0,
+        cache_read_tokens: 0,
+        web_search_requests: 0,
+        web_fetch_requests: 0,
+        cost_nanousd: null,
+        unknown_cost_requests: 0,
+        first_at: entry.at,
+        last_at: entry.at,
+      };
+      models.set(entry.model, row);
+    }
+    const usage = entry.usage;
+    row.requests++;
+    row.input_tokens += usage.input_tokens;
+    row.output_tokens += usage.output_tokens;
+    row.cache_write_5m_tokens += usage.cache_creation_5m_input_tokens;
+    row.cache_write_1h_tokens += usage.cache_creation_1h_input_tokens;
+    row.cache_read_tokens += usage.cache_read_input_tokens;
+    row.web_search_requests += usage.server_tool_use?.web_search_requests ?? 0;
+    row.web_fetch_requests += usage.server_tool_use?.web_fetch_requests ?? 0;
+    row.last_at = entry.at;
+    const cost = entry.model === null ? undefined : pricing.cost(entry.model, usage);
+    if (cost?.known) row.cost_nanousd = (row.cost_nanousd ?? 0) + cost.nanoUsd;
+    else row.unknown_cost_requests++;
+  }
+  const aggregates: AggregateRow[] = [];
+  for (const models of groups.values()) aggregates.push(...models.values());
+  const rows = groupRows(aggregates, options.zone);
+  return {
+    description: SUBSCRIPTION_DESCRIPTION,
+    source: "claude_code_transcripts",
+    config_dirs: scan.configDirs,
+    searched: scan.searched,
+    files: scan.files,
+    bytes: scan.bytes,
+    records: scan.records,
+    duplicate_records: scan.duplicates,
+    synthetic_records: scan.synthetic,
+    skipped_lines: scan.skipped,
+    records_without_ids: scan.withoutIds,
+    rows,
+    totals: totalsOf(rows),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output.
 
@@ -319,9 +450,12 @@ function csvField(value: string | number | null): string {
  * spreadsheet can sum any column). Columns: `<day|month|session|run>,model,requests,input_tokens,
  * output_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,web_search_requests,
  * web_fetch_requests,cost_usd,unknown_cost_requests`; `cost_usd` is the exact decimal of the known
- * costs, empty when none is known.
+ * costs, empty when none is known. With `--subscription` a last column `source` is added: `api`
+ * for the API spend rows, `subscription_at_api_prices` for the subscription's value at API prices
+ * (not money spent; sum the two separately).
  */
 export function renderReportCsv(report: UsageReport): string {
+  const withSource = report.subscription !== undefined;
   const header = [
     CSV_KEY_HEADER[report.report],
     "model",
@@ -329,24 +463,30 @@ export function renderReportCsv(report: UsageReport): string {
     ...COUNTER_COLUMNS,
     "cost_usd",
     "unknown_cost_requests",
+    ...(withSource ? ["source"] : []),
   ];
   const lines = [header.join(",")];
-  for (const row of report.rows) {
-    for (const model of row.models) {
-      lines.push(
-        [
-          row.key,
-          model.model,
-          model.requests,
-          ...COUNTER_COLUMNS.map((column) => model[column]),
-          model.cost_nanousd === null ? null : nanoToDecimalUsd(model.cost_nanousd),
-          model.unknown_cost_requests,
-        ]
-          .map(csvField)
-          .join(","),
-      );
+  const addRows = (rows: readonly UsageRow[], source: string | undefined) => {
+    for (const row of rows) {
+      for (const model of row.models) {
+        lines.push(
+          [
+            row.key,
+            model.model,
+            model.requests,
+            ...COUNTER_COLUMNS.map((column) => model[column]),
+            model.cost_nanousd === null ? null : nanoToDecimalUsd(model.cost_nanousd),
+            model.unknown_cost_requests,
+            ...(source === undefined ? [] : [source]),
+          ]
+            .map(csvField)
+            .join(","),
+        );
+      }
     }
-  }
+  };
+  addRows(report.rows, withSource ? "api" : undefined);
+  if (report.subscription) addRows(report.subscription.rows, "subscription_at_api_prices");
   return `${lines.join("\n")}\n`;
 }
 
@@ -395,23 +535,17 @@ function cells(first: string, second: string, counters: UsageCounters): string[]
   ];
 }
 
-/** The people's table: aligned columns, dollars to the cent, a subtotal per group of several models, totals. */
-export function renderReportTable(report: UsageReport): string {
-  const [title, keyHeader] = TITLES[report.report];
-  const heading = `${title}, ${rangeText(report)} (${report.timezone})`;
-  if (report.rows.length === 0) {
-    return `${heading}\nNo API usage recorded${report.since || report.until ? " in this range" : " yet"}.\n`;
-  }
+function tableLines(keyHeader: string, rows: readonly UsageRow[], totalsRow: UsageCounters): string[] {
   const header = [keyHeader, "Model", "Requests", "Input", "Output", "Cache write", "Cache read", "Cost"];
   const body: string[][] = [];
-  for (const row of report.rows) {
+  for (const row of rows) {
     const key = row.key ?? "(no session id)";
     row.models.forEach((model, index) => {
       body.push(cells(index === 0 ? key : "", model.model ?? "(unknown model)", model));
     });
     if (row.models.length > 1) body.push(cells("", "all models", row));
   }
-  const totals = cells("Total", "", report.totals);
+  const totals = cells("Total", "", totalsRow);
   const widths = header.map((text, column) =>
     Math.max(text.length, totals[column]!.length, ...body.map((line) => line[column]!.length)),
   );
@@ -421,13 +555,68 @@ export function renderReportTable(report: UsageReport): string {
       .join("  ")
       .trimEnd();
   const rule = "-".repeat(widths.reduce((sum, width) => sum + width, 0) + 2 * (widths.length - 1));
-  const lines = [heading, "", format(header), ...body.map(format), rule, format(totals)];
-  const unknown = report.totals.unknown_cost_requests;
+  const lines = [format(header), ...body.map(format), rule, format(totals)];
+  const unknown = totalsRow.unknown_cost_requests;
   if (unknown > 0) {
     lines.push(
       "",
       `? = cost unknown for ${unknown} request${unknown === 1 ? "" : "s"} (model not in the price table); not included in the amounts.`,
     );
   }
+  return lines;
+}
+
+const SUBSCRIPTION_TITLES: Record<ReportKind, string> = {
+  daily: "by day",
+  monthly: "by month",
+  session: "by Claude session",
+  run: "by wrapper run",
+};
+
+function plural(n: number, word: string): string {
+  return `${grouped(n)} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function subscriptionLines(report: UsageReport, section: SubscriptionSection): string[] {
+  const [, keyHeader] = TITLES[report.report];
+  const lines = [
+    `Subscription usage at API prices, ${SUBSCRIPTION_TITLES[report.report]}, ${rangeText(report)} (${report.timezone})`,
+    `This is ${SUBSCRIPTION_DESCRIPTION}, from Claude Code's transcripts; it is not money spent.`,
+  ];
+  if (section.config_dirs.length === 0) {
+    lines.push(`No Claude Code transcripts found (looked in ${section.searched.join(", ")}).`);
+    return lines;
+  }
+  const read = `Read ${plural(section.files, "transcript file")} in ${section.config_dirs.join(", ")}: ${plural(
+    section.records,
+    "record",
+  )}, ${plural(section.duplicate_records, "duplicate streaming record")} dropped`;
+  const extras = [
+    section.synthetic_records > 0
+      ? `${plural(section.synthetic_records, "synthetic record")} not billed`
+      : "",
+    section.skipped_lines > 0 ? `${plural(section.skipped_lines, "unreadable line")} skipped` : "",
+  ].filter((text) => text !== "");
+  if (section.rows.length === 0) {
+    lines.push(`No subscription usage${report.since || report.until ? " in this range" : ""}.`);
+  } else {
+    lines.push("", ...tableLines(keyHeader, section.rows, section.totals));
+  }
+  lines.push("", `${[read, ...extras].join("; ")}.`);
+  return lines;
+}
+
+/**
+ * The people's table: aligned columns, dollars to the cent, a subtotal per group of several models,
+ * totals; with `--subscription`, a second, separately labelled table of the subscription's value.
+ */
+export function renderReportTable(report: UsageReport): string {
+  const [title, keyHeader] = TITLES[report.report];
+  const heading = `${title}, ${rangeText(report)} (${report.timezone})`;
+  const lines =
+    report.rows.length === 0
+      ? [heading, `No API usage recorded${report.since || report.until ? " in this range" : " yet"}.`]
+      : [heading, "", ...tableLines(keyHeader, report.rows, report.totals)];
+  if (report.subscription) lines.push("", ...subscriptionLines(report, report.subscription));
   return `${lines.join("\n")}\n`;
 }

@@ -26,7 +26,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const session of sessions.splice(0)) session.dispose();
+  await Promise.all(sessions.splice(0).map((session) => session.close()));
   killLiveProcesses();
   await hooks.close();
   await simulator.close();

@@ -129,6 +129,24 @@ export class PtySession {
     this.terminal.dispose();
   }
 
+  /**
+   * Ends the program the way a closing terminal would (SIGHUP, then SIGKILL after a grace), so a
+   * wrapper can stop its own children first, and waits for it: nothing outlives the test.
+   */
+  async close(graceMs = 3000): Promise<void> {
+    if (!this.exitInfo) {
+      try {
+        this.process.kill("SIGHUP");
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => this.kill(), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.terminal.dispose();
+  }
+
   private notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }

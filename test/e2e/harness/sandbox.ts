@@ -86,7 +86,8 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       await writeFile(path, JSON.stringify(settings, null, 2));
       return path;
     },
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    // Claude may still be flushing a file as it exits: retry instead of failing on ENOTEMPTY.
+    cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
   };
 }
 

@@ -1,0 +1,168 @@
+// bench/pty: what the wrapper's pass-through costs. The real claude-fallback binary runs a stand-in
+// `claude` (bench/pty/child.mjs) in its pseudo-terminal — so every chunk gets exactly the work an
+// interactive run does: PtyChild, the terminal-modes tracker, the screen scanner (limit detection),
+// the output gate and the write to the user's terminal — and that is measured against the same
+// child spawned directly in a pty (@lydell/node-pty), as a terminal would run plain `claude`.
+// Throughput: 100 MB of terminal-like text. Echo: one byte typed, until it comes back.
+// Prints a Markdown section. Usage: npm run build && node bench/pty/run.mjs [--quick]
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pty from "@lydell/node-pty";
+import { fmt, summarize, table } from "../lib/stats.mjs";
+
+const quick = process.argv.includes("--quick");
+const BYTES = quick ? 20_000_000 : 100_000_000;
+const THROUGHPUT_RUNS = 3;
+const ECHOES = quick ? 300 : 2000;
+const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
+const childScript = fileURLToPath(new URL("./child.mjs", import.meta.url));
+const MARKER = Buffer.from("BENCH-END");
+
+const root = await mkdtemp(join(tmpdir(), "cf-bench-pty-"));
+const home = join(root, "home");
+const shim = join(root, "claude");
+await writeFile(
+  shim,
+  `#!/bin/sh\nfor a; do [ "$a" = --version ] && { echo "2.1.330 (Claude Code)"; exit 0; }; done\nexec "${process.execPath}" "${childScript}" "$BENCH_MODE" "$BENCH_BYTES"\n`,
+);
+await chmod(shim, 0o755);
+const baseEnv = {
+  PATH: process.env.PATH,
+  HOME: root,
+  TERM: "xterm-256color",
+  LANG: "C.UTF-8",
+  TZ: "UTC",
+  CLAUDE_FALLBACK_HOME: home,
+};
+
+/** Starts one path in an outer pty (the user's terminal): the child directly, or under the wrapper. */
+function start(path, mode, bytes = 0) {
+  const env = { ...baseEnv, BENCH_MODE: mode, BENCH_BYTES: String(bytes) };
+  const [file, args] =
+    path === "direct"
+      ? [process.execPath, [childScript, mode, String(bytes)]]
+      : [process.execPath, [cli, "--claude", shim]];
+  const term = pty.spawn(file, args, {
+    name: "xterm-256color",
+    cols: 120,
+    rows: 40,
+    cwd: root,
+    env,
+    encoding: null,
+  });
+  let listener = () => {};
+  term.onData((data) => listener(data));
+  const exited = new Promise((resolve) => term.onExit(resolve));
+  return {
+    term,
+    exited,
+    /** Resolves once `test(chunk, tail)` is true for an output chunk. */
+    until(test) {
+      return new Promise((resolve) => {
+        let tail = Buffer.alloc(0);
+        listener = (chunk) => {
+          const joined = Buffer.concat([tail, chunk]);
+          if (test(chunk, joined)) {
+            listener = () => {};
+            resolve();
+          }
+          tail = joined.subarray(Math.max(0, joined.length - 16));
+        };
+      });
+    },
+    onBytes(count) {
+      listener = count;
+    },
+  };
+}
+
+async function throughput(path) {
+  const run = start(path, "flood", BYTES);
+  await run.until((_chunk, joined) => joined.includes("READY"));
+  let received = 0;
+  let tail = Buffer.alloc(0);
+  const done = new Promise((resolve) => {
+    run.onBytes((chunk) => {
+      received += chunk.length;
+      const joined = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - 32))]);
+      if (joined.includes(MARKER)) resolve();
+      tail = joined.subarray(Math.max(0, joined.length - 16));
+    });
+  });
+  const t0 = process.hrtime.bigint();
+  run.term.write("g");
+  await done;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await run.exited;
+  return { mbps: BYTES / 1e6 / seconds, received };
+}
+
+async function echo(path) {
+  const run = start(path, "echo");
+  await run.until((_chunk, joined) => joined.includes("READY"));
+  const samples = [];
+  for (let i = 0; i < ECHOES + 50; i++) {
+    const back = run.until((chunk) => chunk.includes(0x78));
+    const t0 = process.hrtime.bigint();
+    run.term.write("x");
+    await back;
+    if (i >= 50) samples.push(Number(process.hrtime.bigint() - t0) / 1e6); // the first 50 warm up
+  }
+  run.term.write("q");
+  await run.exited;
+  return summarize(samples);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+try {
+  const rates = { direct: [], wrapper: [] };
+  for (let i = 0; i < THROUGHPUT_RUNS; i++) {
+    for (const path of ["direct", "wrapper"]) rates[path].push((await throughput(path)).mbps);
+  }
+  const direct = median(rates.direct);
+  const wrapped = median(rates.wrapper);
+  const echoDirect = await echo("direct");
+  const echoWrapper = await echo("wrapper");
+
+  console.log("## Pseudo-terminal pass-through\n");
+  console.log(
+    `The real \`claude-fallback\` running a stand-in \`claude\` (bench/pty/child.mjs) vs the same child spawned directly in a pty; ${BYTES / 1e6} MB of terminal-like text (SGR colours, UTF-8), median of ${THROUGHPUT_RUNS} runs each; echo: ${ECHOES} single bytes typed and echoed back by the child in raw mode.\n`,
+  );
+  console.log(
+    table(
+      ["measurement", "direct", "through the wrapper", "ratio / added", "target", "ok"],
+      [
+        [
+          "throughput (MB/s)",
+          fmt(direct, 1),
+          fmt(wrapped, 1),
+          `${fmt(wrapped / direct, 2)}×`,
+          "≥ 0.9×",
+          wrapped / direct >= 0.9 ? "yes" : "NO",
+        ],
+        [
+          "echo p50 (ms)",
+          fmt(echoDirect.p50),
+          fmt(echoWrapper.p50),
+          `+${fmt(echoWrapper.p50 - echoDirect.p50)}`,
+          "< 1 ms added",
+          echoWrapper.p50 - echoDirect.p50 < 1 ? "yes" : "NO",
+        ],
+        [
+          "echo p99 (ms)",
+          fmt(echoDirect.p99),
+          fmt(echoWrapper.p99),
+          `+${fmt(echoWrapper.p99 - echoDirect.p99)}`,
+          "",
+          "",
+        ],
+      ],
+    ),
+  );
+  console.log("");
+} finally {
+  await rm(root, { recursive: true, force: true });
+}

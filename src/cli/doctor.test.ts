@@ -1,0 +1,286 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { doctorCommand, formatCheck, runChecks, versionAtLeast } from "./doctor.js";
+
+const KEY = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789-WXYZ";
+let root: string;
+let home: string;
+let claudeDir: string;
+let managed: string;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "cf-doctor-"));
+  home = join(root, "fallback");
+  claudeDir = join(root, "claude-config");
+  managed = join(root, "managed-settings.json");
+  mkdirSync(home);
+  mkdirSync(claudeDir);
+  mkdirSync(join(root, "project"));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  chmodSync(root, 0o700);
+  rmSync(root, { recursive: true, force: true });
+});
+
+function fakeClaude(output: string): string {
+  const path = join(root, `claude-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(path, `#!/bin/sh\n${output ? `echo '${output}'` : "exit 0"}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function writeConfig(config: Record<string, unknown>, mode = 0o600): void {
+  const path = join(home, "config.json");
+  writeFileSync(path, JSON.stringify(config));
+  chmodSync(path, mode);
+}
+
+function env(extra: Record<string, string> = {}) {
+  return {
+    CLAUDE_FALLBACK_HOME: home,
+    CLAUDE_CONFIG_DIR: claudeDir,
+    PATH: "/nonexistent",
+    LANG: "C.UTF-8",
+    ...extra,
+  };
+}
+
+async function doctor(
+  options: { claude?: string; online?: boolean; env?: Record<string, string>; fetch?: typeof fetch } = {},
+) {
+  let out = "";
+  const code = await doctorCommand(
+    { claude: options.claude ?? fakeClaude("2.1.330 (Claude Code)"), online: options.online },
+    {
+      env: options.env ?? env(),
+      cwd: join(root, "project"),
+      write: (text) => (out += text),
+      managedSettingsFiles: [managed],
+      fetch:
+        options.fetch ??
+        (vi.fn(() => Promise.reject(new Error("no network in tests"))) as unknown as typeof fetch),
+    },
+  );
+  return { code, out, lines: out.trimEnd().split("\n") };
+}
+
+test.each([
+  ["2.1.330", "2.1.78", true],
+  ["2.1.78", "2.1.78", true],
+  ["2.1.77", "2.1.78", false],
+  ["2.2.0", "2.1.330", true],
+  ["10.0.0", "2.1.330", true],
+  ["2.1.80", "2.1.330", false],
+])("versionAtLeast(%s, %s) = %s", (version, min, expected) => {
+  expect(versionAtLeast(version, min)).toBe(expected);
+});
+
+describe("doctor", () => {
+  test("all good: every line ✓, exit 0, and nothing contacted", async () => {
+    writeConfig({ api_key: KEY });
+    const fetch = vi.fn();
+    const { code, lines, out } = await doctor({ fetch: fetch as unknown as typeof globalThis.fetch });
+    expect(code).toBe(0);
+    expect(fetch).not.toHaveBeenCalled();
+    expect(lines.at(-1)).toBe("all checks passed");
+    expect(lines.slice(0, -1).every((line) => line.startsWith("✓ "))).toBe(true);
+    expect(out).toContain(`✓ config: ${join(home, "config.json")} is valid`);
+    expect(out).toMatch(/✓ claude: .*claude-\w+ \(2\.1\.330\)/);
+    expect(out).toContain("✓ StopFailure hook (the most reliable limit signal): supported (needs ≥ 2.1.78)");
+    expect(out).toContain("✓ API key: api_key in the config sk-ant-…WXYZ");
+    expect(out).toContain(`✓ usage ledger: ${join(home, "data", "usage.db")} can be created`);
+    expect(out).not.toContain(KEY);
+  });
+
+  test.each([
+    ["2.1.77", ["StopFailure hook", "status line rate_limits", "http hooks"]],
+    ["2.1.79", ["status line rate_limits", "http hooks"]],
+    ["2.1.200", ["http hooks"]],
+  ])("claude %s lacks %j", async (version, missing) => {
+    writeConfig({ api_key: KEY });
+    const { code, lines } = await doctor({ claude: fakeClaude(`${version} (Claude Code)`) });
+    expect(code).toBe(1);
+    const failed = lines.filter((line) => line.startsWith("✗ "));
+    expect(failed.map((line) => /^✗ (.*?) \(/.exec(line)?.[1])).toEqual(missing);
+    expect(
+      failed.every(
+        (line) =>
+          line.includes(`found ${version}`) && line.endsWith("fix: update Claude Code (claude update)"),
+      ),
+    ).toBe(true);
+  });
+
+  test.each([
+    [
+      "claude missing",
+      () => join(root, "nope"),
+      /^✗ claude: --claude ".*nope" is not an executable file — fix: /,
+    ],
+    ["claude without a version", () => fakeClaude(""), /^✗ claude: .* gave no version — fix: reinstall/],
+  ])("%s", async (_name, claude, line) => {
+    writeConfig({ api_key: KEY });
+    const { code, lines } = await doctor({ claude: claude() });
+    expect(code).toBe(1);
+    expect(lines.some((text) => line.test(text))).toBe(true);
+  });
+
+  test.each([
+    [
+      "invalid config",
+      () => writeConfig({ auto_swtich: true }),
+      /^✗ config file .*auto_swtich.* — fix: correct the file/,
+    ],
+    [
+      "key readable by others",
+      () => writeConfig({ api_key: KEY }, 0o644),
+      /^✗ config: config file .* readable by others .* — fix: chmod 600 /,
+    ],
+    ["no key", () => writeConfig({}), /^✗ API key: none configured .* — fix: set api_key/],
+  ])("%s", async (_name, setup, line) => {
+    setup();
+    const { code, lines, out } = await doctor();
+    expect(code).toBe(1);
+    expect(lines.some((text) => line.test(text))).toBe(true);
+    expect(out).not.toContain(KEY);
+  });
+
+  test.each([
+    [
+      "disableAllHooks in the user settings",
+      "user",
+      { disableAllHooks: true },
+      /sets disableAllHooks.* — fix: remove it from .*settings\.json/,
+    ],
+    [
+      "disableAllHooks in the project settings",
+      "project",
+      { disableAllHooks: true },
+      /project.*sets disableAllHooks/,
+    ],
+    [
+      "managed allowManagedHooksOnly",
+      "managed",
+      { allowManagedHooksOnly: true },
+      /allowManagedHooksOnly.* — fix: ask your administrator/,
+    ],
+    [
+      "allowlist without loopback",
+      "managed",
+      { allowedHttpHookUrls: ["https://hooks.example.com/*"] },
+      /allowedHttpHookUrls .* does not allow loopback/,
+    ],
+  ])("%s", async (_name, where, settings, line) => {
+    writeConfig({ api_key: KEY });
+    const path =
+      where === "user"
+        ? join(claudeDir, "settings.json")
+        : where === "project"
+          ? join(root, "project", ".claude", "settings.json")
+          : managed;
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, JSON.stringify(settings));
+    const { code, lines } = await doctor();
+    expect(code).toBe(1);
+    expect(lines.filter((text) => line.test(text))).toHaveLength(1);
+  });
+
+  test("a loopback entry in the allowlist passes; allowManagedHooksOnly outside managed settings is ignored", async () => {
+    writeConfig({ api_key: KEY });
+    writeFileSync(managed, JSON.stringify({ allowedHttpHookUrls: ["http://127.0.0.1:*"] }));
+    writeFileSync(
+      join(claudeDir, "settings.json"),
+      JSON.stringify({ allowManagedHooksOnly: true, disableAllHooks: false }),
+    );
+    expect((await doctor()).code).toBe(0);
+  });
+
+  test("data and state directories that cannot be made fail (also for root)", async () => {
+    writeConfig({ api_key: KEY });
+    const blocker = join(root, "not-a-dir");
+    writeFileSync(blocker, "");
+    const { code, lines } = await doctor({
+      env: env({
+        CLAUDE_FALLBACK_HOME: "",
+        XDG_DATA_HOME: join(blocker, "data"),
+        XDG_STATE_HOME: join(blocker, "state"),
+        XDG_CONFIG_HOME: home,
+      }),
+    });
+    expect(code).toBe(1);
+    expect(
+      lines.filter((line) =>
+        /^✗ (usage ledger|state): .* is not writable \(.*not-a-dir\) — fix: /.test(line),
+      ),
+    ).toHaveLength(2);
+  });
+
+  test("ASCII marks without a UTF-8 locale", async () => {
+    writeConfig({});
+    const { lines } = await doctor({ env: env({ LANG: "C" }) });
+    expect(lines.some((line) => line.startsWith("OK   claude: "))).toBe(true);
+    expect(lines.some((line) => /^FAIL API key: none configured .* -- fix: /.test(line))).toBe(true);
+    expect(lines.join("\n")).not.toMatch(/[✓✗≥—]/);
+  });
+});
+
+describe("doctor --online", () => {
+  function fakeFetch(status: number) {
+    return vi.fn(async (_url: URL | string, _init?: RequestInit) => new Response("{}", { status }));
+  }
+
+  test.each([
+    [200, 0, /^✓ API key accepted by https:\/\/upstream\.example$/],
+    [401, 1, /^✗ API key rejected by https:\/\/upstream\.example \(HTTP 401\) — fix: create a key/],
+    [529, 1, /^✗ API key rejected .*\(HTTP 529\) — fix: try again later/],
+  ])("HTTP %i", async (status, code, line) => {
+    writeConfig({ api_key: KEY, upstream_url: "https://upstream.example" });
+    const fetch = fakeFetch(status);
+    const result = await doctor({ online: true, fetch: fetch as unknown as typeof globalThis.fetch });
+    expect(result.code).toBe(code);
+    expect(result.lines.some((text) => line.test(text))).toBe(true);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(String(url)).toBe("https://upstream.example/v1/models");
+    expect(new Headers(init?.headers).get("x-api-key")).toBe(KEY);
+    expect(result.out).not.toContain(KEY);
+  });
+
+  test("runs api_key_command only when online, and a network failure is a failed check", async () => {
+    writeConfig({ api_key_command: `printf '%s' '${KEY}'` });
+    const offline = await doctor();
+    expect(offline.out).toContain("✓ API key: from api_key_command (run only with --online)");
+    const online = await doctor({ online: true });
+    expect(online.code).toBe(1);
+    expect(
+      online.lines.some((line) => /^✗ API key check online failed: no network in tests/.test(line)),
+    ).toBe(true);
+  });
+
+  test("the formatted line never carries a key that appears in an error", () => {
+    expect(formatCheck({ ok: false, text: "x", fix: "y" }, true)).toBe("✗ x — fix: y\n");
+    expect(formatCheck({ ok: true, text: "x", fix: "y" }, false)).toBe("OK   x\n");
+  });
+});
+
+test("runChecks lists the checks in a stable order", async () => {
+  writeConfig({ api_key: KEY });
+  const checks = await runChecks(
+    { claude: fakeClaude("2.1.330 (Claude Code)") },
+    { env: env(), cwd: join(root, "project"), write: () => {}, managedSettingsFiles: [] },
+  );
+  expect(checks.map((check) => check.text.split(/[:(]/)[0]!.trim())).toEqual([
+    "config",
+    "claude",
+    "StopFailure hook",
+    "status line rate_limits",
+    "http hooks",
+    "Claude Code settings",
+    "API key",
+    "usage ledger",
+    "state",
+  ]);
+});

@@ -1,0 +1,270 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { UsageError } from "../errors.js";
+import { resolvePaths } from "../state/paths.js";
+import { writeLiveRun } from "../state/runs.js";
+import { stateFile, updateState } from "../state/store.js";
+import { ledgerPath, openLedger } from "../usage/ledger.js";
+import { splitClaudeArgs } from "./program.js";
+import { collectStatus, renderStatusText, statusCommand } from "./status.js";
+
+let home: string;
+const KEY = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789-WXYZ";
+// 2030-01-15T10:00:00Z
+const now = Date.UTC(2030, 0, 15, 10, 0);
+const HOUR = 3600_000;
+const SESSION = "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40";
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "cf-status-"));
+});
+
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+function writeConfig(config: Record<string, unknown>): void {
+  const path = join(home, "config.json");
+  writeFileSync(path, JSON.stringify(config));
+  chmodSync(path, 0o600);
+}
+
+function io(env: Record<string, string> = {}) {
+  let out = "";
+  let err = "";
+  return {
+    io: {
+      env: { CLAUDE_FALLBACK_HOME: home, ...env },
+      cwd: home,
+      now,
+      zone: "UTC",
+      stderr: (text: string) => (err += text),
+      write: (text: string) => (out += text),
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** A live run of this process, with two requests in the ledger (one today, one earlier this month). */
+function seedRunAndLedger(): void {
+  const paths = resolvePaths({ CLAUDE_FALLBACK_HOME: home });
+  const ledger = openLedger(ledgerPath(paths.dataDir));
+  const runId = ledger.startRun({ startedAt: now - 2 * HOUR, initialMode: "subscription" });
+  const request = { runId, outcome: "ok" as const, model: "claude-sonnet-4-5" };
+  ledger.recordRequest({ ...request, at: now - HOUR, costNanoUsd: 1_240_000_000 });
+  ledger.recordRequest({ ...request, at: now - 5 * 24 * HOUR, costNanoUsd: 3_000_000_000 });
+  ledger.recordRequest({ ...request, at: now - 20 * 24 * HOUR, costNanoUsd: 7_000_000_000 }); // last month
+  ledger.recordRequest({ ...request, at: now - HOUR / 2, model: "mystery", costNanoUsd: null });
+  ledger.close();
+  writeLiveRun(paths.stateDir, {
+    runId,
+    pid: process.pid,
+    claudePid: null,
+    cwd: "/work/project",
+    mode: "api",
+    sessionId: SESSION,
+    startedAt: now - 2 * HOUR,
+    pending: "subscription (reset)",
+  });
+  // A run whose process is gone is not shown.
+  writeLiveRun(paths.stateDir, {
+    ...{ runId: "gone", pid: 2 ** 22 + 12345, claudePid: null },
+    cwd: "/",
+    mode: "api",
+    sessionId: null,
+    startedAt: 0,
+    pending: null,
+  });
+}
+
+describe("collectStatus", () => {
+  test("nothing known: defaults, no key, no ledger", async () => {
+    const { io: env } = io();
+    const report = await collectStatus({}, env);
+    expect(report).toEqual({
+      format: 1,
+      generated_at: "2030-01-15T10:00:00.000Z",
+      timezone: "UTC",
+      mode: "subscription",
+      mode_reason: "default: no `use` preference",
+      preferred_mode: null,
+      preferred_mode_set_at: null,
+      limit: null,
+      subscription: null,
+      api_spend: {
+        day: {
+          period: "2030-01-15",
+          cost_usd: 0,
+          cost_nanousd: 0,
+          requests: 0,
+          unknown_cost_requests: 0,
+          cap_usd: null,
+        },
+        month: {
+          period: "2030-01",
+          cost_usd: 0,
+          cost_nanousd: 0,
+          requests: 0,
+          unknown_cost_requests: 0,
+          cap_usd: null,
+        },
+        run_cap_usd: 10,
+      },
+      sessions: [],
+      config: { path: join(home, "config.json"), source: "default", exists: false },
+      api_key: { source: null, masked: null },
+    });
+  });
+
+  test("everything known: the pinned --json shape", async () => {
+    writeConfig({ api_key: KEY, cost_limit_per_day: 5, cost_limit_per_month: 50 });
+    const file = stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir);
+    updateState(file, () => ({
+      preferred_mode: "api",
+      preferred_mode_set_at: now - HOUR,
+      last_limit: { at: now - 3 * HOUR, resets_at: now + 2 * HOUR, window: "five_hour", assumed: false },
+      utilisation: {
+        at: now - 3 * HOUR,
+        windows: { five_hour: { used_percentage: 100, resets_at: now + 2 * HOUR } },
+      },
+    }));
+    seedRunAndLedger();
+    const { io: env, out } = io();
+    await statusCommand({ json: true }, env);
+    const report = JSON.parse(out());
+    const run = report.sessions[0];
+    expect(report).toEqual({
+      format: 1,
+      generated_at: "2030-01-15T10:00:00.000Z",
+      timezone: "UTC",
+      mode: "api",
+      mode_reason: "preferred mode set by `claude-fallback use api` (since 2030-01-15T09:00:00.000Z)",
+      preferred_mode: "api",
+      preferred_mode_set_at: "2030-01-15T09:00:00.000Z",
+      limit: {
+        detected_at: "2030-01-15T07:00:00.000Z",
+        resets_at: "2030-01-15T12:00:00.000Z",
+        window: "five_hour",
+        reset_assumed: false,
+        in_force: true,
+      },
+      subscription: {
+        updated_at: "2030-01-15T07:00:00.000Z",
+        windows: [{ name: "five_hour", used_percentage: 100, resets_at: "2030-01-15T12:00:00.000Z" }],
+      },
+      api_spend: {
+        day: {
+          period: "2030-01-15",
+          cost_usd: 1.24,
+          cost_nanousd: 1_240_000_000,
+          requests: 2,
+          unknown_cost_requests: 1,
+          cap_usd: 5,
+        },
+        month: {
+          period: "2030-01",
+          cost_usd: 4.24,
+          cost_nanousd: 4_240_000_000,
+          requests: 3,
+          unknown_cost_requests: 1,
+          cap_usd: 50,
+        },
+        run_cap_usd: 10,
+      },
+      sessions: [
+        {
+          run_id: run.run_id,
+          pid: process.pid,
+          claude_pid: null,
+          cwd: "/work/project",
+          mode: "api",
+          session_id: SESSION,
+          started_at: "2030-01-15T08:00:00.000Z",
+          pending: "subscription (reset)",
+          spend: {
+            cost_usd: 11.24,
+            cost_nanousd: 11_240_000_000,
+            requests: 4,
+            unknown_cost_requests: 1,
+            cap_usd: 10,
+          },
+        },
+      ],
+      config: { path: join(home, "config.json"), source: "default", exists: true },
+      api_key: { source: "config", masked: "sk-ant-…WXYZ" },
+    });
+    expect(out()).not.toContain(KEY);
+  });
+
+  test.each([
+    ["env key, masked", { CLAUDE_FALLBACK_API_KEY: KEY }, {}, { source: "env", masked: "sk-ant-…WXYZ" }],
+    // The command is never run by status: `false` would fail if it were.
+    [
+      "command key, not run",
+      {},
+      { api_key_command: "echo ran >&2; exit 1" },
+      { source: "command", masked: null },
+    ],
+  ])("%s", async (_name, env, config, expected) => {
+    writeConfig(config);
+    const { io: ctx, err } = io(env);
+    expect((await collectStatus({}, ctx)).api_key).toEqual(expected);
+    expect(err()).toBe("");
+  });
+
+  test.each([
+    [
+      "api preferred without a key",
+      { preferred_mode: "api" as const },
+      "subscription",
+      /no API key is configured/,
+    ],
+    [
+      "subscription preferred",
+      { preferred_mode: "subscription" as const },
+      "subscription",
+      /use subscription/,
+    ],
+  ])("mode: %s", async (_name, state, mode, reason) => {
+    updateState(stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir), () => state);
+    const report = await collectStatus({}, io().io);
+    expect(report.mode).toBe(mode);
+    expect(report.mode_reason).toMatch(reason);
+  });
+
+  test("an invalid config is a usage error", async () => {
+    writeConfig({ auto_swtich: true });
+    await expect(collectStatus({}, io().io)).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+describe("text output", () => {
+  test("names the mode, limit, spend against caps, sessions and key source", async () => {
+    writeConfig({ api_key: KEY, cost_limit_per_day: 5 });
+    updateState(stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir), () => ({
+      last_limit: { at: now - HOUR, resets_at: now + 2 * HOUR, window: "five_hour", assumed: true },
+    }));
+    seedRunAndLedger();
+    const text = renderStatusText(await collectStatus({}, io().io));
+    expect(text).toContain("Mode:          subscription — default: no `use` preference");
+    expect(text).toContain(
+      "Limit:         5-hour limit reached 2030-01-15 09:00, resets 2030-01-15 12:00 (assumed)",
+    );
+    expect(text).toContain("API today:     $1.24 of $5.00 cap (+1 of unknown cost)");
+    expect(text).toContain("API month:     $4.24 (no cap) (+1 of unknown cost)");
+    expect(text).toMatch(
+      new RegExp(
+        `pid ${process.pid}  api  session ${SESSION}  /work/project  spend \\$11.24 of \\$10.00 cap.*switch pending: subscription \\(reset\\)`,
+      ),
+    );
+    expect(text).toContain("API key:       api_key in the config file sk-ant-…WXYZ");
+    expect(text).not.toContain(KEY);
+  });
+});
+
+test("`--status` is the seed spelling of `status`", () => {
+  expect(splitClaudeArgs(["--status", "--json"]).ours).toEqual(["status", "--json"]);
+});

@@ -1,0 +1,346 @@
+import type { Command } from "commander";
+import { apiKeySource, maskKey } from "../config/secret.js";
+import { listLiveRuns } from "../state/runs.js";
+import { readState, stateFile } from "../state/store.js";
+import type { Spend } from "../usage/ledger.js";
+import { periodOf, systemZone } from "../usage/periods.js";
+import { formatUsd, NANO_PER_USD } from "../usage/pricing.js";
+import { type ContextOptions, loadContext } from "./context.js";
+
+/**
+ * `claude-fallback status [--json]` (also `claude-fallback --status`, SPEC §3): what billing new
+ * runs start on and why, the last subscription limit, utilisation, API spend against the caps,
+ * live wrapped sessions, the config file and where the key comes from. Never runs
+ * `api_key_command` and never prints a key (only `maskKey` of a key held in config or env).
+ *
+ * ## `--json` shape (stable; fields are only ever added)
+ *
+ * ```jsonc
+ * {
+ *   "format": 1,
+ *   "generated_at": "2026-11-24T10:00:00.000Z",  // all instants: ISO 8601 UTC
+ *   "timezone": "Europe/Paris",                  // of the day / month periods
+ *   "mode": "subscription",                      // what a new wrapped run starts on
+ *   "mode_reason": "default: no `use` preference",
+ *   "preferred_mode": null,                      // "subscription" | "api" | null (set by `use`)
+ *   "preferred_mode_set_at": null,               // ISO | null
+ *   "limit": {                                   // the last subscription limit seen; null if none
+ *     "detected_at": "…", "resets_at": "…",
+ *     "window": "five_hour",                     // null when unknown
+ *     "reset_assumed": false,                    // true: no reset time was given, 5 h assumed
+ *     "in_force": true                           // resets_at is still ahead
+ *   },
+ *   "subscription": {                            // utilisation from the last status line; null if none
+ *     "updated_at": "…",
+ *     "windows": [{ "name": "five_hour", "used_percentage": 63, "resets_at": "…" | null }]
+ *   },
+ *   "api_spend": {                               // all runs, from the usage ledger
+ *     "day":   { "period": "2026-11-24", "cost_usd": 1.23, "cost_nanousd": 1230000000,
+ *                "requests": 12, "unknown_cost_requests": 0, "cap_usd": null },
+ *     "month": { "period": "2026-11", …the same… },
+ *     "run_cap_usd": 10                          // cost_limit_per_session; null for none
+ *   },
+ *   "sessions": [{                               // live wrapped runs, oldest first
+ *     "run_id": "…", "pid": 123, "claude_pid": 456, "cwd": "/home/me/project",
+ *     "mode": "api", "session_id": "…" | null, "started_at": "…",
+ *     "pending": "subscription (reset)" | null,  // a switch waiting for an idle moment
+ *     "spend": { "cost_usd": 0.12, "cost_nanousd": 120000000, "requests": 3,
+ *                "unknown_cost_requests": 0, "cap_usd": 10 }
+ *   }],
+ *   "config": { "path": "/home/me/.config/claude-fallback/config.json",
+ *               "source": "default",             // "flag" | "env" | "default"
+ *               "exists": true },
+ *   "api_key": { "source": "config",             // "env" | "command" | "config" | null
+ *                "masked": "sk-ant-…wxyz" }      // null for "command" (not run) and for none
+ * }
+ * ```
+ */
+export interface StatusReport {
+  format: 1;
+  generated_at: string;
+  timezone: string;
+  mode: "subscription" | "api";
+  mode_reason: string;
+  preferred_mode: "subscription" | "api" | null;
+  preferred_mode_set_at: string | null;
+  limit: {
+    detected_at: string;
+    resets_at: string;
+    window: string | null;
+    reset_assumed: boolean;
+    in_force: boolean;
+  } | null;
+  subscription: {
+    updated_at: string;
+    windows: { name: string; used_percentage: number; resets_at: string | null }[];
+  } | null;
+  api_spend: {
+    day: PeriodSpend;
+    month: PeriodSpend;
+    run_cap_usd: number | null;
+  };
+  sessions: StatusSession[];
+  config: { path: string; source: "flag" | "env" | "default"; exists: boolean };
+  api_key: { source: "env" | "command" | "config" | null; masked: string | null };
+}
+
+export interface SpendJson {
+  cost_usd: number;
+  cost_nanousd: number;
+  requests: number;
+  unknown_cost_requests: number;
+  cap_usd: number | null;
+}
+
+export interface PeriodSpend extends SpendJson {
+  period: string;
+}
+
+export interface StatusSession {
+  run_id: string;
+  pid: number;
+  claude_pid: number | null;
+  cwd: string;
+  mode: "subscription" | "api";
+  session_id: string | null;
+  started_at: string;
+  pending: string | null;
+  spend: SpendJson;
+}
+
+export interface StatusIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Epoch ms. */
+  now: number;
+  /** IANA zone of the day / month periods and the text output; default `TZ` / the system zone. */
+  zone?: string | undefined;
+  /** Load warnings (config permissions). */
+  stderr: (text: string) => void;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const ZERO: Spend = { nanoUsd: 0, requests: 0, unknownCostRequests: 0 };
+
+function spendJson(spend: Spend, cap: number | null): SpendJson {
+  return {
+    cost_usd: spend.nanoUsd / NANO_PER_USD,
+    cost_nanousd: spend.nanoUsd,
+    requests: spend.requests,
+    unknown_cost_requests: spend.unknownCostRequests,
+    cap_usd: cap,
+  };
+}
+
+/** Reads everything `status` shows. Throws UsageError for a bad config, FallbackError for an unreadable ledger. */
+export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise<StatusReport> {
+  const ctx = loadContext(opts, io.env, io.stderr, io.cwd);
+  const zone = io.zone || systemZone();
+  const shared = readState(stateFile(ctx.paths.stateDir));
+  const source = apiKeySource(ctx.config, ctx.env);
+  const envKey = ctx.env.CLAUDE_FALLBACK_API_KEY;
+  const masked =
+    source === "env" && envKey
+      ? maskKey(envKey)
+      : source === "config" && ctx.config.api_key
+        ? maskKey(ctx.config.api_key)
+        : null;
+
+  const preferred = shared.preferred_mode;
+  const setAt = shared.preferred_mode_set_at;
+  const since = setAt !== null ? ` (since ${iso(setAt)})` : "";
+  let mode: "subscription" | "api" = "subscription";
+  let reason: string;
+  if (preferred === "api" && source !== null) {
+    mode = "api";
+    reason = `preferred mode set by \`claude-fallback use api\`${since}`;
+  } else if (preferred === "api") {
+    reason = "`use api` is set but no API key is configured";
+  } else if (preferred === "subscription") {
+    reason = `preferred mode set by \`claude-fallback use subscription\`${since}`;
+  } else {
+    reason = "default: no `use` preference";
+  }
+
+  const runs = listLiveRuns(ctx.paths.stateDir);
+  const day = periodOf("day", io.now, zone);
+  const month = periodOf("month", io.now, zone);
+  let daySpend = ZERO;
+  let monthSpend = ZERO;
+  const runSpend = new Map<string, Spend>();
+  const { ledgerPath, openExistingLedger } = await import("../usage/ledger.js");
+  const ledger = openExistingLedger(ledgerPath(ctx.paths.dataDir));
+  if (ledger) {
+    try {
+      daySpend = ledger.spendSince(day.startMs, day.endMs);
+      monthSpend = ledger.spendSince(month.startMs, month.endMs);
+      for (const run of runs) runSpend.set(run.runId, ledger.runSpend(run.runId));
+    } finally {
+      ledger.close();
+    }
+  }
+  const sessionCap = ctx.config.cost_limit_per_session;
+  return {
+    format: 1,
+    generated_at: iso(io.now),
+    timezone: zone,
+    mode,
+    mode_reason: reason,
+    preferred_mode: preferred,
+    preferred_mode_set_at: setAt !== null ? iso(setAt) : null,
+    limit: shared.last_limit
+      ? {
+          detected_at: iso(shared.last_limit.at),
+          resets_at: iso(shared.last_limit.resets_at),
+          window: shared.last_limit.window,
+          reset_assumed: shared.last_limit.assumed,
+          in_force: shared.last_limit.resets_at > io.now,
+        }
+      : null,
+    subscription: shared.utilisation
+      ? {
+          updated_at: iso(shared.utilisation.at),
+          windows: Object.entries(shared.utilisation.windows).map(([name, window]) => ({
+            name,
+            used_percentage: window.used_percentage,
+            resets_at: window.resets_at !== null ? iso(window.resets_at) : null,
+          })),
+        }
+      : null,
+    api_spend: {
+      day: { period: day.key, ...spendJson(daySpend, ctx.config.cost_limit_per_day) },
+      month: { period: month.key, ...spendJson(monthSpend, ctx.config.cost_limit_per_month) },
+      run_cap_usd: sessionCap,
+    },
+    sessions: runs.map((run) => ({
+      run_id: run.runId,
+      pid: run.pid,
+      claude_pid: run.claudePid,
+      cwd: run.cwd,
+      mode: run.mode,
+      session_id: run.sessionId,
+      started_at: iso(run.startedAt),
+      pending: run.pending,
+      spend: spendJson(runSpend.get(run.runId) ?? ZERO, sessionCap),
+    })),
+    config: { path: ctx.configPath, source: ctx.configSource, exists: ctx.configExists },
+    api_key: { source, masked },
+  };
+}
+
+const WINDOW_NAMES: Record<string, string> = {
+  five_hour: "5-hour",
+  seven_day: "7-day",
+  seven_day_opus: "7-day Opus",
+  seven_day_sonnet: "7-day Sonnet",
+};
+
+function localTime(isoText: string, zone: string): string {
+  const format = new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+  const parts = Object.fromEntries(format.formatToParts(new Date(isoText)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+function money(spend: SpendJson): string {
+  const unknown = spend.unknown_cost_requests > 0 ? ` (+${spend.unknown_cost_requests} of unknown cost)` : "";
+  const cap = spend.cap_usd !== null ? ` of ${formatUsd(spend.cap_usd)} cap` : " (no cap)";
+  return `${formatUsd(spend.cost_usd)}${cap}${unknown}`;
+}
+
+const KEY_SOURCE_LABEL = {
+  env: "$CLAUDE_FALLBACK_API_KEY",
+  command: "api_key_command (not run by status)",
+  config: "api_key in the config file",
+} as const;
+
+/** The human form of the report. */
+export function renderStatusText(report: StatusReport): string {
+  const zone = report.timezone;
+  const lines: string[] = [];
+  lines.push(`Mode:          ${report.mode} — ${report.mode_reason}`);
+  if (report.limit) {
+    const window = report.limit.window ? `${WINDOW_NAMES[report.limit.window] ?? report.limit.window} ` : "";
+    const resets = `${localTime(report.limit.resets_at, zone)}${report.limit.reset_assumed ? " (assumed)" : ""}`;
+    lines.push(
+      report.limit.in_force
+        ? `Limit:         ${window}limit reached ${localTime(report.limit.detected_at, zone)}, resets ${resets}`
+        : `Limit:         none in force (last: ${window}limit, reset ${resets})`,
+    );
+  } else {
+    lines.push("Limit:         none seen");
+  }
+  if (report.subscription && report.subscription.windows.length > 0) {
+    const windows = report.subscription.windows.map((window) => {
+      const resets = window.resets_at ? `, resets ${localTime(window.resets_at, zone)}` : "";
+      return `${WINDOW_NAMES[window.name] ?? window.name} ${Math.round(window.used_percentage)}%${resets}`;
+    });
+    lines.push(
+      `Subscription:  ${windows.join("; ")} (as of ${localTime(report.subscription.updated_at, zone)})`,
+    );
+  } else {
+    lines.push("Subscription:  utilisation not known yet (a wrapped run learns it from the status line)");
+  }
+  const runCap = report.api_spend.run_cap_usd;
+  lines.push(`API today:     ${money(report.api_spend.day)}`);
+  lines.push(`API month:     ${money(report.api_spend.month)}`);
+  lines.push(`API per run:   ${runCap !== null ? `cap ${formatUsd(runCap)}` : "no cap"}`);
+  if (report.sessions.length === 0) {
+    lines.push("Live sessions: none");
+  } else {
+    lines.push(`Live sessions: ${report.sessions.length}`);
+    for (const session of report.sessions) {
+      const pending = session.pending ? `, switch pending: ${session.pending}` : "";
+      lines.push(
+        `  pid ${session.pid}  ${session.mode}  session ${session.session_id ?? "(not known yet)"}  ${session.cwd}  spend ${money(session.spend)}${pending}`,
+      );
+    }
+  }
+  lines.push(
+    `Config:        ${report.config.path}${report.config.exists ? "" : " (not found: defaults apply)"}`,
+  );
+  const key = report.api_key;
+  lines.push(
+    key.source === null
+      ? "API key:       none (add one with `claude-fallback config init` or $CLAUDE_FALLBACK_API_KEY)"
+      : `API key:       ${KEY_SOURCE_LABEL[key.source]}${key.masked ? ` ${key.masked}` : ""}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export interface StatusFlags {
+  json?: boolean | undefined;
+}
+
+export async function statusCommand(
+  opts: ContextOptions & StatusFlags,
+  io: StatusIo & { write: (text: string) => void },
+): Promise<void> {
+  const report = await collectStatus(opts, io);
+  io.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatusText(report));
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command("status")
+    .description(
+      "billing mode and why, last limit and reset, subscription utilisation, API spend vs caps, live sessions, key source",
+    )
+    .option("--json", "machine-readable JSON (stable; documented in src/cli/status.ts)")
+    .action(async (_opts: StatusFlags, command: Command) => {
+      await statusCommand(command.optsWithGlobals<ContextOptions & StatusFlags>(), {
+        env: process.env,
+        cwd: process.cwd(),
+        now: Date.now(),
+        stderr: (text) => process.stderr.write(text),
+        write: (text) => process.stdout.write(text),
+      });
+    });
+}
