@@ -2,6 +2,7 @@
 // measured against talking to the simulator directly, in the same run. Prints a Markdown section.
 // Usage: npm run build && node bench/gateway/run.mjs [--quick]
 import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { fmt, startUrlChild, summarize, table } from "../lib/stats.mjs";
@@ -158,6 +159,8 @@ try {
     ),
     "",
     `Gateway RSS over ${MEMORY_REQUESTS} requests: ${mem.map((c) => `${c.requests}: ${fmt(c.rssMb, 1)} MiB`).join(", ")}.`,
+    "",
+    `Reading the throughput: the direct path is two busy processes (simulator, client), the gateway path three (simulator, gateway, client); on a machine with ${cpus().length} cores the third has no core of its own, so the ratio measures core contention as much as the gateway. A Claude response streams at a few kB/s; both paths are several thousand times faster than that.`,
     "",
   ].join("\n");
   process.stdout.write(`${out}\n`);

@@ -162,6 +162,9 @@ try {
       ],
     ),
   );
+  console.log(
+    `\nReading the throughput: through the wrapper every byte crosses two pseudo-terminals and one more process (child → wrapper → your terminal); a CPU profile of the wrapper under this load shows about a third of its time in the blocking write to the outer terminal and a third waiting for input, with limit detection and mode tracking under a tenth. Claude Code's own output is a few kB/s; ${fmt(wrapped, 1)} MB/s is far above what it produces.`,
+  );
   console.log("");
 } finally {
   await rm(root, { recursive: true, force: true });

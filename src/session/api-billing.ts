@@ -1,11 +1,12 @@
 import type { Config } from "../config/schema.js";
-import type { ResolvedKey } from "../config/secret.js";
+import type { KeyProvider, ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { type Gateway, type GatewayEvent, startGateway } from "../gateway/server.js";
 import { isLoopbackHostname } from "../net/loopback.js";
 import type { EventKind, Ledger } from "../usage/ledger.js";
 import { SpendTracker } from "../usage/ledger.js";
 import { createPricing } from "../usage/pricing.js";
+import { NO_KEY_REASON } from "./policy.js";
 
 export const DEFAULT_UPSTREAM = "https://api.anthropic.com";
 
@@ -101,5 +102,51 @@ export async function startApiBilling(options: ApiBillingOptions): Promise<Gatew
     throw new FallbackError(
       `could not start the API gateway: ${error instanceof Error ? error.message : error}`,
     );
+  }
+}
+
+/**
+ * API billing started on first need (a switch, or a run that starts on API billing) and kept for
+ * the rest of the run: the key is resolved then (an `api_key_command` runs at most once), and the
+ * gateway stays up across later switches so the run's spend and caps carry on.
+ */
+export class LazyApiBilling {
+  private gateway: Gateway | undefined;
+  private starting: Promise<Gateway> | undefined;
+  private key: string | null = null;
+
+  constructor(private readonly options: Omit<ApiBillingOptions, "key"> & { keys: KeyProvider }) {}
+
+  /** The key once resolved, so notifications can be scrubbed of it. */
+  get resolvedKey(): string | null {
+    return this.key;
+  }
+
+  /** This run's API spend so far, nano-dollars (0 before the gateway started). */
+  spentThisRun(): number {
+    return this.gateway?.spentThisRun() ?? 0;
+  }
+
+  gatewayStarted(): Gateway | undefined {
+    return this.gateway;
+  }
+
+  ensure(): Promise<Gateway> {
+    this.starting ??= (async () => {
+      const key = await this.options.keys.get();
+      if (!key) throw new Error(NO_KEY_REASON);
+      this.key = key.key;
+      this.gateway = await startApiBilling({ ...this.options, key });
+      return this.gateway;
+    })().catch((error: unknown) => {
+      // A failed start (a failing api_key_command) may be retried at the next switch.
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  async close(): Promise<void> {
+    await this.gateway?.close();
   }
 }

@@ -45,7 +45,9 @@ describe("Detector: the reset instant a limit gets", () => {
     let now = NOW;
     const detector = new Detector({ zone: "UTC", now: () => now });
     now = Date.parse("2026-11-24T03:17:40Z");
-    const limit = detector.scanScreen(Buffer.from("\r\n  ⎿  You've hit your 5-hour limit · resets 3:17am (UTC)\r\n"));
+    const limit = detector.scanScreen(
+      Buffer.from("\r\n  ⎿  You've hit your 5-hour limit · resets 3:17am (UTC)\r\n"),
+    );
     expect(limit?.resetsAt).toBe(Date.parse("2026-11-24T03:18:00Z"));
   });
 

@@ -13,7 +13,6 @@ import { writeInjection } from "../claude/settings.js";
 import { readSettingsArgument } from "../claude/user-settings.js";
 import type { Config } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
-import type { Gateway } from "../gateway/server.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { type HookServer, startHookServer } from "../ipc/hook-server.js";
 import { createRunDir, type RunDir } from "../ipc/spool.js";
@@ -21,7 +20,7 @@ import { Notifier, notificationFor } from "../notify/notifier.js";
 import type { Paths } from "../state/paths.js";
 import { stateFile, updateState } from "../state/store.js";
 import type { Ledger } from "../usage/ledger.js";
-import { startApiBilling } from "./api-billing.js";
+import { LazyApiBilling } from "./api-billing.js";
 import { Detector } from "./detection.js";
 import type { LimitInfo } from "./machine.js";
 import { decideOnLimit, NO_KEY_REASON } from "./policy.js";
@@ -56,25 +55,37 @@ export class HeadlessRun {
   private readonly detector: Detector;
   private hookServer: HookServer | undefined;
   private runDir: RunDir | undefined;
-  private gateway: Gateway | undefined;
+  private readonly billing: LazyApiBilling;
   private settingsPath = "";
   private sessionId: string | null;
   private limit: LimitInfo | null = null;
   /** Desktop and webhook notifications (the stderr lines are the terminal's). */
   private readonly notifier: Notifier;
-  private apiKey: string | null = null;
 
   constructor(private readonly options: HeadlessRunOptions) {
     this.now = options.now ?? Date.now;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
     this.detector = new Detector({ zone: process.env.TZ, now: this.now });
+    this.billing = new LazyApiBilling({
+      config: options.config,
+      keys: options.keys,
+      env: options.env,
+      ledger: options.ledger,
+      runId: options.runId,
+      onEvent: (event) => {
+        this.stderr.write(`claude-fallback: ${event.message}\n`);
+        if (event.kind === "cap_warning" || event.kind === "cap_reached") {
+          this.sendNotice({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
+        }
+      },
+    });
     const session = options.args.session;
     this.sessionId = session.kind === "id" || session.kind === "resume" ? session.id : null;
     this.notifier = new Notifier({
       notifications: options.config.notifications,
       env: options.env,
-      secrets: () => [this.apiKey],
+      secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionId, runId: options.runId }),
       onChannelError: (error) => {
         options.ledger.recordEvent({
@@ -119,7 +130,7 @@ export class HeadlessRun {
     } finally {
       await this.notifier.flush();
       await this.hookServer?.close();
-      await this.gateway?.close();
+      await this.billing.close();
       await this.runDir?.remove();
     }
   }
@@ -196,34 +207,13 @@ export class HeadlessRun {
     if (event.name === "StopFailure") this.limit = this.detector.fromStopFailure(event) ?? this.limit;
   }
 
-  private async ensureGateway(): Promise<Gateway> {
-    if (this.gateway) return this.gateway;
-    const key = await this.options.keys.get();
-    if (!key) throw new Error(NO_KEY_REASON);
-    this.apiKey = key.key;
-    this.gateway = await startApiBilling({
-      config: this.options.config,
-      key,
-      env: this.options.env,
-      ledger: this.options.ledger,
-      runId: this.options.runId,
-      onEvent: (event) => {
-        this.stderr.write(`claude-fallback: ${event.message}\n`);
-        if (event.kind === "cap_warning" || event.kind === "cap_reached") {
-          this.sendNotice({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
-        }
-      },
-    });
-    return this.gateway;
-  }
-
   private async attempt(
     mode: BillingMode,
     args: string[],
     withhold: boolean,
     stdin: "inherit" | "ignore",
   ): Promise<Attempt> {
-    const gateway = mode === "api" ? await this.ensureGateway() : undefined;
+    const gateway = mode === "api" ? await this.billing.ensure() : undefined;
     const { env, removed } = childEnvironment(this.options.env, mode, gateway);
     for (const name of removed) this.stderr.write(`${removedCredentialNotice(name, mode)}\n`);
     return new Promise((resolve, reject) => {

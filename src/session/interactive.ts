@@ -15,7 +15,7 @@ import { findUserStatusLine, readSettingsArgument } from "../claude/user-setting
 import type { Config } from "../config/schema.js";
 import { menuKeyByte } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
-import type { Gateway, GatewayEvent } from "../gateway/server.js";
+import type { GatewayEvent } from "../gateway/server.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { type HookServer, startHookServer } from "../ipc/hook-server.js";
 import { createRunDir, type RunDir, type SpoolWatcher, watchSpool } from "../ipc/spool.js";
@@ -42,7 +42,7 @@ import {
   writeAll,
 } from "../terminal/index.js";
 import type { Ledger } from "../usage/ledger.js";
-import { startApiBilling } from "./api-billing.js";
+import { LazyApiBilling } from "./api-billing.js";
 import { Detector } from "./detection.js";
 import {
   type Effect,
@@ -99,7 +99,7 @@ export class InteractiveRun {
   private readonly input: InputScanner;
   private readonly detector: Detector;
   private child: PtyChild | undefined;
-  private gateway: Gateway | undefined;
+  private readonly billing: LazyApiBilling;
   private hookServer: HookServer | undefined;
   private runDir: RunDir | undefined;
   private spool: SpoolWatcher | undefined;
@@ -114,7 +114,6 @@ export class InteractiveRun {
   private readonly notified = new Set<string>();
   /** Desktop and webhook notifications; the terminal channel is `notify` below. */
   private readonly notifier: Notifier;
-  private apiKey: string | null = null;
   private lastSegment = "";
   private lastIdleAt = 0;
   /** `CLAUDE_FALLBACK_TRACE=<file>`: every event and effect of the machine, one JSON line each. */
@@ -128,6 +127,15 @@ export class InteractiveRun {
   constructor(private readonly options: InteractiveRunOptions) {
     this.now = options.now ?? Date.now;
     this.state = initialState(options.initialMode);
+    this.billing = new LazyApiBilling({
+      config: options.config,
+      keys: options.keys,
+      env: options.env,
+      ledger: options.ledger,
+      runId: options.runId,
+      onEvent: (event) => this.onGatewayEvent(event),
+      onMetered: () => this.publish(),
+    });
     this.machineConfig = {
       policy: { config: options.config, hasKey: options.keys.source !== null, headless: false },
       autoRevert: options.config.auto_revert_on_reset,
@@ -144,7 +152,7 @@ export class InteractiveRun {
     this.notifier = new Notifier({
       notifications: options.config.notifications,
       env: options.env,
-      secrets: () => [this.apiKey],
+      secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionId, runId: options.runId }),
       onChannelError: (error) =>
         options.ledger.recordEvent({
@@ -414,7 +422,7 @@ export class InteractiveRun {
   }
 
   private async startClaude(mode: BillingMode, args: string[]): Promise<void> {
-    const gateway = mode === "api" ? await this.ensureGateway() : undefined;
+    const gateway = mode === "api" ? await this.billing.ensure() : undefined;
     const { env, removed } = childEnvironment(this.options.env, mode, gateway);
     for (const name of removed) this.banner(removedCredentialNotice(name, mode));
     const child = PtyChild.spawn({ file: this.options.claudePath, args, env, cwd: this.options.cwd });
@@ -438,23 +446,6 @@ export class InteractiveRun {
     this.publish();
   }
 
-  private async ensureGateway(): Promise<Gateway> {
-    if (this.gateway) return this.gateway;
-    const key = await this.options.keys.get();
-    if (!key) throw new Error(NO_KEY_REASON);
-    this.apiKey = key.key;
-    this.gateway = await startApiBilling({
-      config: this.options.config,
-      key,
-      env: this.options.env,
-      ledger: this.options.ledger,
-      runId: this.options.runId,
-      onEvent: (event) => this.onGatewayEvent(event),
-      onMetered: () => this.publish(),
-    });
-    return this.gateway;
-  }
-
   private onGatewayEvent(event: GatewayEvent): void {
     if (event.kind === "cap_warning" || event.kind === "cap_reached") {
       this.notify({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
@@ -473,7 +464,7 @@ export class InteractiveRun {
     const sessionId = this.sessionId;
     try {
       if (!sessionId) throw new Error("Claude has not told us its session id yet");
-      if (to === "api") await this.ensureGateway();
+      if (to === "api") await this.billing.ensure();
       this.child = undefined;
       if (old) await old.terminate(3000);
       // Claude was killed mid-screen: leave what it left (alternate screen, mouse modes) first.
@@ -529,7 +520,7 @@ export class InteractiveRun {
         lines: usageSummary({
           mode: this.state.mode,
           ledger: this.options.ledger,
-          runSpendNano: this.gateway?.spentThisRun() ?? 0,
+          runSpendNano: this.billing.spentThisRun(),
           config: this.options.config,
           stateDir: this.options.paths.stateDir,
           now: this.now(),
@@ -609,7 +600,7 @@ export class InteractiveRun {
     const segment = segmentFor({
       state: this.state,
       ledger: this.options.ledger,
-      runSpendNano: this.gateway?.spentThisRun() ?? 0,
+      runSpendNano: this.billing.spentThisRun(),
       config: this.options.config,
       stateDir: this.options.paths.stateDir,
       env: this.options.env,
@@ -641,7 +632,7 @@ export class InteractiveRun {
     this.stateWatcher?.close();
     this.spool?.close();
     await this.hookServer?.close();
-    await this.gateway?.close();
+    await this.billing.close();
     await this.runDir?.remove();
     removeLiveRun(this.options.paths.stateDir, this.options.runId);
     await this.notifier.flush();
