@@ -4,11 +4,13 @@ import { type BillingMode, childEnvironment, removedCredentialNotice } from "../
 import { claudeVersion, locateClaude } from "../claude/locate.js";
 import { createKeyProvider } from "../config/secret.js";
 import { UsageError } from "../errors.js";
+import { formatClock } from "../notify/messages.js";
 import { HeadlessRun } from "../session/headless.js";
 import { InteractiveRun } from "../session/interactive.js";
+import type { LimitInfo } from "../session/machine.js";
 import { runClaudeInheritingTerminal } from "../session/plain-run.js";
 import { NO_KEY_REASON } from "../session/policy.js";
-import { readState, stateFile } from "../state/store.js";
+import { readState, type SharedState, stateFile } from "../state/store.js";
 import { ledgerPath, openLedger } from "../usage/ledger.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
@@ -23,9 +25,21 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   const args = parseClaudeArgs(claudeArgs);
   const keys = createKeyProvider(ctx.config, ctx.env);
   if (opts.forceApi && keys.source === null) throw new UsageError(NO_KEY_REASON);
-  const preferred = readState(stateFile(ctx.paths.stateDir)).preferred_mode;
+  const shared = readState(stateFile(ctx.paths.stateDir));
+  const limitInForce = limitStillInForce(shared, Date.now());
+  // With auto_switch, a run started while the subscription's limit is known to be in force goes
+  // straight to API billing (and back at the reset) instead of spending a refused request first.
+  const startAfterLimit =
+    limitInForce !== null && ctx.config.auto_switch && keys.source !== null && !opts.forceApi;
   const mode: BillingMode =
-    opts.forceApi || (preferred === "api" && keys.source !== null) ? "api" : "subscription";
+    opts.forceApi || startAfterLimit || (shared.preferred_mode === "api" && keys.source !== null)
+      ? "api"
+      : "subscription";
+  if (startAfterLimit && !args.passThrough) {
+    process.stderr.write(
+      `claude-fallback: your subscription's limit is in force until ${formatClock(limitInForce.resetsAt)}; starting on API billing (auto_switch).\n`,
+    );
+  }
 
   if (args.passThrough) {
     // `claude mcp …`, `--help`, `--version`: nothing to bill or switch; stray keys still go.
@@ -60,7 +74,11 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
     if (args.print) {
       exitCode = await new HeadlessRun(common).run();
     } else if (process.stdin.isTTY && process.stdout.isTTY) {
-      exitCode = await new InteractiveRun({ ...common, configPath: ctx.configPath }).run();
+      exitCode = await new InteractiveRun({
+        ...common,
+        configPath: ctx.configPath,
+        initialLimit: startAfterLimit ? limitInForce : null,
+      }).run();
     } else {
       throw new UsageError(
         'an interactive Claude Code session needs a terminal; use -- -p "…" for a headless run',
@@ -71,6 +89,17 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
     ledger.endRun(runId, { endedAt: Date.now(), exitCode });
     ledger.close();
   }
+}
+
+/**
+ * The subscription limit recorded by an earlier run, if it has not reset yet and the user has not
+ * chosen the subscription since (`use subscription`). A reset that was only assumed does not count.
+ */
+export function limitStillInForce(shared: SharedState, now: number): LimitInfo | null {
+  const limit = shared.last_limit;
+  if (!limit || limit.assumed || limit.resets_at <= now) return null;
+  if (shared.preferred_mode === "subscription" && (shared.preferred_mode_set_at ?? 0) > limit.at) return null;
+  return { window: limit.window, resetsAt: limit.resets_at, resetAssumed: false, source: "state" };
 }
 
 export function registerRun(program: Command, claudeArgs: string[]): void {

@@ -3,8 +3,8 @@
  * four sources — the StopFailure hook, the status line, the transcript and the screen — and
  * turns their signals into the machine's `LimitInfo`, with the most precise reset known.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { TranscriptTail } from "../claude/transcript-tail.js";
 import {
   fromStatusLine,
   fromStopFailure,
@@ -18,9 +18,6 @@ import type { HookEvent } from "../ipc/hook-events.js";
 import type { StatusLineInput } from "../statusline/status-input.js";
 import { systemZone } from "../usage/periods.js";
 import type { LimitInfo } from "./machine.js";
-
-/** How much of a transcript is read the first time we see it: enough for the last turn. */
-const FIRST_READ_BYTES = 256 * 1024;
 
 export interface StatusLineFindings {
   windows: WindowUtilisation[];
@@ -37,7 +34,7 @@ export class Detector {
   private readonly decoder = new StringDecoder("utf8");
   /** Exact resets from the status line, per window: a limit's text gives only minutes. */
   private readonly exactResets = new Map<string, number>();
-  private readonly transcriptOffsets = new Map<string, number>();
+  private readonly transcripts = new TranscriptTail();
   /** Records older than this are history (a resumed conversation's old limits). */
   private readonly since: number;
 
@@ -123,44 +120,11 @@ export class Detector {
   /** Source 3: records appended to the transcript since the last read (this run's only). */
   readTranscript(path: string | undefined, onLimit: (limit: LimitInfo) => void): void {
     if (!path) return;
-    let fd: number;
-    try {
-      fd = openSync(path, "r");
-    } catch {
-      return;
-    }
-    try {
-      const size = fstatSync(fd).size;
-      const known = this.transcriptOffsets.get(path);
-      const start = known ?? Math.max(0, size - FIRST_READ_BYTES);
-      if (size <= start) {
-        this.transcriptOffsets.set(path, size);
-        return;
-      }
-      const buffer = Buffer.alloc(size - start);
-      readSync(fd, buffer, 0, buffer.length, start);
-      const text = buffer.toString("utf8");
-      // Keep a trailing partial line for the next read.
-      const complete = text.lastIndexOf("\n") + 1;
-      this.transcriptOffsets.set(path, start + Buffer.byteLength(text.slice(0, complete)));
-      const lines = text
-        .slice(known === undefined && start > 0 ? text.indexOf("\n") + 1 : 0, complete)
-        .split("\n");
-      for (const line of lines) {
-        if (line.trim() === "") continue;
-        let record: unknown;
-        try {
-          record = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        const stamp = Date.parse(String((record as { timestamp?: unknown }).timestamp));
-        if (Number.isFinite(stamp) && stamp < this.since) continue;
-        const limit = this.toLimit(fromTranscriptRecord(record, this.ctx()));
-        if (limit) onLimit(limit);
-      }
-    } finally {
-      closeSync(fd);
+    for (const record of this.transcripts.readRecords(path)) {
+      const stamp = Date.parse(String((record as { timestamp?: unknown }).timestamp));
+      if (Number.isFinite(stamp) && stamp < this.since) continue;
+      const limit = this.toLimit(fromTranscriptRecord(record, this.ctx()));
+      if (limit) onLimit(limit);
     }
   }
 }

@@ -85,6 +85,8 @@ export interface InteractiveRunOptions {
   ledger: Ledger;
   runId: string;
   initialMode: BillingMode;
+  /** A subscription limit known to be in force at start (the run starts on API billing). */
+  initialLimit?: LimitInfo | null;
   now?: () => number;
 }
 
@@ -126,7 +128,7 @@ export class InteractiveRun {
 
   constructor(private readonly options: InteractiveRunOptions) {
     this.now = options.now ?? Date.now;
-    this.state = initialState(options.initialMode);
+    this.state = initialState(options.initialMode, options.initialLimit ?? null);
     this.billing = new LazyApiBilling({
       config: options.config,
       keys: options.keys,
@@ -200,6 +202,10 @@ export class InteractiveRun {
         this.state.mode,
         launchArgs(options.args, { settingsPath: this.settingsPath, newSessionId }),
       );
+      // Started on API billing because the limit is in force: come back at its reset.
+      if (this.state.limit && this.state.mode === "api" && this.machineConfig.autoRevert) {
+        this.execute({ type: "schedule_reset", at: this.state.limit.resetsAt });
+      }
       return await this.finished;
     } finally {
       await this.cleanup();

@@ -95,14 +95,15 @@ export type Effect =
     }
   | { type: "exit"; exitCode: number };
 
-export function initialState(mode: BillingMode): SessionState {
+/** `limit`: a subscription limit already in force when the run starts (it began on API billing). */
+export function initialState(mode: BillingMode, limit: LimitInfo | null = null): SessionState {
   return {
     mode,
     phase: "running",
     busy: false,
     draft: false,
     quiet: true,
-    limit: null,
+    limit,
     declined: false,
     approvedThisRun: false,
     pending: null,

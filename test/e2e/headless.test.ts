@@ -83,6 +83,35 @@ describe("claude -p at the limit with auto_switch", () => {
   });
 });
 
+describe("a run started while the limit is known to be in force", () => {
+  test("with auto_switch it starts on API billing, spending no refused subscription request", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const first = await runFallback(sandbox, ["--", "-p", "first run hits the limit"]);
+    expect(first.code).toBe(0);
+    const before = messageRequests().length;
+    const second = await runFallback(sandbox, ["--", "-p", "second run"]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain("starting on API billing");
+    const during = messageRequests().slice(before);
+    expect(during.map((request) => request.billing)).toEqual(["api"]);
+    expect(second.stdout).toContain("second run");
+  });
+
+  test("without auto_switch it still tries the subscription", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    await runFallback(sandbox, ["--", "-p", "first run hits the limit"]);
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const before = messageRequests().length;
+    const second = await runFallback(sandbox, ["--", "-p", "second run"]);
+    expect(second.code).toBe(1);
+    expect(
+      messageRequests()
+        .slice(before)
+        .map((request) => request.billing),
+    ).toEqual(["subscription"]);
+  });
+});
+
 describe("claude -p at the limit without auto_switch", () => {
   test("the limit text and exit code pass through, with a one-line hint on stderr", async () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
