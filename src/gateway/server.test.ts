@@ -278,12 +278,17 @@ describe("forwarding", () => {
     expect(JSON.stringify(seen.headers)).not.toContain("stray-client-key");
   });
 
-  test("the upstream's own answer to a wrong key passes through (the simulator does check it)", async () => {
+  test("a key the upstream refuses (the simulator checks it) is reported as such, not as a login problem", async () => {
     const sim = await simulator({ requireApiKey: "sk-ant-api03-some-other-key-0000000000" });
-    const { gateway, ledger } = await gatewayFor(sim.url);
+    const { gateway, ledger, events } = await gatewayFor(sim.url);
     const answer = await call(gateway, { body: messages() });
-    expect(answer.status).toBe(401);
-    expect(answer.json().error.type).toBe("authentication_error");
+    // A 401 passed on would make Claude Code advise /login; a 402 is shown verbatim, not retried.
+    expect(answer.status).toBe(402);
+    const error = answer.json().error as { type: string; message: string };
+    expect(error.type).toBe("billing_error");
+    expect(error.message).toContain("refused the configured API key sk-ant-…6789");
+    expect(error.message).not.toContain(KEY);
+    expect(events.map((event) => event.kind)).toEqual(["upstream_error"]);
     expect(rows(ledger)).toMatchObject([
       { outcome: "error", http_status: 401, error_type: "authentication_error" },
     ]);

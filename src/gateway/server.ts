@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Pool } from "undici";
+import { maskKey } from "../config/secret.js";
 import { FallbackError } from "../errors.js";
 import { bearerMatches, isLoopbackHost, newSecret } from "../net/loopback.js";
 import type { RequestOutcome, SpendTracker } from "../usage/ledger.js";
@@ -314,6 +315,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           });
           return;
         }
+      }
+      if (upstream.statusCode === 401) {
+        // Passed on as it is, a 401 makes Claude Code tell the user to /login — wrong advice on
+        // API billing, where it is the configured key that was refused. Say so, and do not retry.
+        await upstream.body.dump();
+        const message = `claude-fallback gateway: the API at ${options.upstream.origin} refused the configured API key ${maskKey(options.apiKey)} (401); check CLAUDE_FALLBACK_API_KEY / api_key_command / api_key, or run \`claude-fallback use subscription\``;
+        announce("upstream:401", { kind: "upstream_error", message });
+        sendApiError(res, 402, "billing_error", message);
+        if (isMessages) {
+          options.spend.record({
+            ...base,
+            httpStatus: 401,
+            outcome: "error",
+            errorType: "authentication_error",
+            requestId: headerValue(upstream.headers["request-id"]),
+            durationMs: now() - startedAt,
+            costNanoUsd: 0,
+          });
+        }
+        return;
       }
     } catch (error) {
       if (clientGone) {

@@ -106,6 +106,18 @@ describe("--force-api", () => {
     expect(messageRequests().map((request) => request.headers["x-api-key"])).toEqual([TEST_API_KEY]);
   });
 
+  test("a key the API refuses is reported as that, shown by claude verbatim, never as a login problem", async () => {
+    const refused = `sk-ant-api03-test-refused-${"r".repeat(60)}-QQQQ`;
+    await writeFallbackConfig(sandbox, { api_key: refused });
+    const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hi"]);
+    expect(result.code).toBe(1);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain("API Error: 402 claude-fallback gateway");
+    expect(output).toContain("refused the configured API key sk-ant-…QQQQ");
+    expect(output).not.toContain(refused);
+    expect(output).not.toMatch(/\/login/);
+  });
+
   test("without a key, --force-api exits 2 with one line saying how to add one", async () => {
     await writeFallbackConfig(sandbox, {});
     const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hi"]);
