@@ -807,6 +807,25 @@ describe("metering", () => {
     expect(events).toEqual([expect.objectContaining({ kind: "unknown_model", model: "claude-imaginary-9" })]);
     expect(ledger.runSpend(rows(ledger)[0]!.run_id).unknownCostRequests).toBe(2);
   });
+
+  test("with a cap set, a request for a model without a price is refused: the cap could not be kept", async () => {
+    const sim = await simulator();
+    const { gateway, ledger, events } = await gatewayFor(sim.url, {
+      caps: { ...NO_CAPS, cost_limit_per_session: 10 },
+    });
+    const answer = await call(gateway, { body: messages({ model: "claude-imaginary-9" }) });
+    expect(answer.status).toBe(402);
+    const error = answer.json().error as { type: string; message: string };
+    expect(error.type).toBe("billing_error");
+    expect(error.message).toContain("no price is known for model claude-imaginary-9");
+    expect(error.message).toContain('"pricing"');
+    expect(sim.requests).toEqual([]);
+    expect(events).toEqual([expect.objectContaining({ kind: "unknown_model", model: "claude-imaginary-9" })]);
+    expect(rows(ledger)).toMatchObject([{ outcome: "refused_cap", cost_nanousd: 0 }]);
+
+    const priced = await call(gateway, { body: messages({ model: "claude-sonnet-4-5" }) });
+    expect(priced.status).toBe(200);
+  });
 });
 
 // ── caps ──────────────────────────────────────────────────────────────────────────────────────

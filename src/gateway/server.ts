@@ -270,6 +270,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         });
         return;
       }
+      // A request to a model we cannot price would be billed without counting against the caps:
+      // with a cap set, it is refused until the model is priced in the config.
+      if (requestedModel && anyCap() && !options.pricing.find(requestedModel)) {
+        const message = unpricedModelMessage(requestedModel);
+        sendApiError(res, 402, "billing_error", message);
+        announce(`model:${requestedModel}`, { kind: "unknown_model", model: requestedModel, message });
+        options.spend.record({
+          ...base,
+          httpStatus: 402,
+          outcome: "refused_cap",
+          errorType: "billing_error",
+          durationMs: now() - startedAt,
+          costNanoUsd: 0,
+        });
+        return;
+      }
     }
 
     const abort = new AbortController();
@@ -497,6 +513,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return closing;
     },
   };
+}
+
+function unpricedModelMessage(model: string): string {
+  return (
+    `claude-fallback gateway: no price is known for model ${model}, so your API spending caps cannot be kept; ` +
+    `nothing was sent to Anthropic. Add its prices under "pricing" in your claude-fallback config ` +
+    `(e.g. "${model}": {"input": 3, "output": 15}, $ per million tokens), or set api_model to a priced model.`
+  );
 }
 
 function headerValue(value: string | string[] | undefined): string | null {
