@@ -241,12 +241,12 @@ export function parsePsArgs(output: string, self = process.pid): number[] {
   return pids.sort((a, b) => a - b);
 }
 
-function pidExists(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

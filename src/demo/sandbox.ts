@@ -46,6 +46,42 @@ export interface DemoSandboxOptions {
   resetGraceSeconds: number;
 }
 
+/**
+ * A HOME in which Claude Code starts straight into a session in `project`: onboarding done and
+ * the project trusted (else it shows the onboarding, a trust dialog, or exits offline).
+ */
+export function seedClaudeHome(home: string, project: string, claudeVersion?: string | null): void {
+  mkdirSync(join(home, ".claude"), { recursive: true });
+  writeFileSync(
+    join(home, ".claude.json"),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      lastOnboardingVersion: claudeVersion ?? "2.1.330",
+      theme: "dark",
+      projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+    }),
+  );
+}
+
+/** What keeps Claude Code offline and quiet against a local API: no telemetry, updates or retries. */
+export function offlineClaudeEnv(options: {
+  baseUrl: string;
+  claudeTmp: string;
+  runtime: string;
+}): NodeJS.ProcessEnv {
+  return {
+    ANTHROPIC_BASE_URL: options.baseUrl,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+    DISABLE_TELEMETRY: "1",
+    DISABLE_ERROR_REPORTING: "1",
+    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
+    CLAUDE_CODE_TMPDIR: options.claudeTmp,
+    XDG_RUNTIME_DIR: options.runtime,
+    CLAUDE_CODE_MAX_RETRIES: "0",
+  };
+}
+
 export function createDemoSandbox(options: DemoSandboxOptions): DemoSandbox {
   const root = realpathSync(mkdtempSync(join(tmpdir(), "claude-fallback-demo-")));
   const home = join(root, "home");
@@ -56,19 +92,10 @@ export function createDemoSandbox(options: DemoSandboxOptions): DemoSandbox {
   const tracePath = join(root, "trace.jsonl");
   try {
     mkdirSync(project, { recursive: true });
-    mkdirSync(join(home, ".claude"), { recursive: true });
     mkdirSync(runtime, { recursive: true, mode: 0o700 });
     mkdirSync(claudeTmp, { recursive: true });
     mkdirSync(fallbackHome, { recursive: true, mode: 0o700 });
-    writeFileSync(
-      join(home, ".claude.json"),
-      JSON.stringify({
-        hasCompletedOnboarding: true,
-        lastOnboardingVersion: options.claudeVersion ?? "2.1.330",
-        theme: "dark",
-        projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
-      }),
-    );
+    seedClaudeHome(home, project, options.claudeVersion);
     const configPath = join(fallbackHome, "config.json");
     writeFileSync(configPath, JSON.stringify(DEMO_CONFIG, null, 2), { mode: 0o600 });
     chmodSync(configPath, 0o600);
@@ -83,16 +110,8 @@ export function createDemoSandbox(options: DemoSandboxOptions): DemoSandbox {
     USER: options.userEnv.USER ?? "demo",
     LANG: lang && /utf-?8/i.test(lang) ? lang : "C.UTF-8",
     TERM: "xterm-256color",
-    ANTHROPIC_BASE_URL: options.baseUrl,
+    ...offlineClaudeEnv({ baseUrl: options.baseUrl, claudeTmp, runtime }),
     CLAUDE_CODE_OAUTH_TOKEN: DEMO_OAUTH_TOKEN,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_AUTOUPDATER: "1",
-    DISABLE_TELEMETRY: "1",
-    DISABLE_ERROR_REPORTING: "1",
-    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
-    CLAUDE_CODE_TMPDIR: claudeTmp,
-    XDG_RUNTIME_DIR: runtime,
-    CLAUDE_CODE_MAX_RETRIES: "0",
     CLAUDE_FALLBACK_HOME: fallbackHome,
     CLAUDE_FALLBACK_TRACE: tracePath,
     CLAUDE_FALLBACK_RESET_GRACE_SECONDS: String(options.resetGraceSeconds),

@@ -255,11 +255,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const base = { at: startedAt, claudeSessionId: sessionId, requestedModel };
 
     if (isMessages) {
-      const reached = anyCap() ? reachedCap(caps, capSpend()) : null;
-      if (reached) {
-        const message = capRefusalMessage(reached);
+      // Refused here, before anything reaches the upstream: Claude Code shows a 402 verbatim.
+      const refuse = (message: string, key: string, event: GatewayEvent) => {
         sendApiError(res, 402, "billing_error", message);
-        announce(`reached:${reached.cap}`, { kind: "cap_reached", cap: reached, message });
+        announce(key, event);
         options.spend.record({
           ...base,
           httpStatus: 402,
@@ -268,22 +267,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           durationMs: now() - startedAt,
           costNanoUsd: 0,
         });
+      };
+      const reached = anyCap() ? reachedCap(caps, capSpend()) : null;
+      if (reached) {
+        const message = capRefusalMessage(reached);
+        refuse(message, `reached:${reached.cap}`, { kind: "cap_reached", cap: reached, message });
         return;
       }
       // A request to a model we cannot price would be billed without counting against the caps:
       // with a cap set, it is refused until the model is priced in the config.
       if (requestedModel && anyCap() && !options.pricing.find(requestedModel)) {
         const message = unpricedModelMessage(requestedModel);
-        sendApiError(res, 402, "billing_error", message);
-        announce(`model:${requestedModel}`, { kind: "unknown_model", model: requestedModel, message });
-        options.spend.record({
-          ...base,
-          httpStatus: 402,
-          outcome: "refused_cap",
-          errorType: "billing_error",
-          durationMs: now() - startedAt,
-          costNanoUsd: 0,
-        });
+        refuse(message, `model:${requestedModel}`, { kind: "unknown_model", model: requestedModel, message });
         return;
       }
     }

@@ -7,9 +7,11 @@
  * The watcher uses `fs.watch` for promptness, scans once at start (files that came first), and
  * re-checks every `pollIntervalMs` as a safety net for lost or coalesced notifications.
  */
+
 import { type FSWatcher, watch } from "node:fs";
 import { chmod, lstat, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { pidExists } from "../claude/process.js";
 import { TEMP_FILE } from "../claude/settings-scripts.js";
 import { FallbackError } from "../errors.js";
 import { parseStatusLineInput, type StatusLineInput } from "../statusline/status-input.js";
@@ -110,15 +112,6 @@ export interface SpoolWatcher {
 
 const STATUS_LINE_NAME = "statusline.json";
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Deletes the scripts' temporary files (`tmp/<kind>.<pid>`) whose process has exited and that are
  * older than `minAgeMs`: the scripts leave them to save a process (`rm`) per run. Returns how many.
@@ -134,7 +127,7 @@ export async function sweepTempFiles(tempDir: string, now = Date.now(), minAgeMs
   let removed = 0;
   for (const name of names) {
     const match = TEMP_FILE.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
+    if (!match || pidExists(Number(match[1]))) continue;
     const path = join(tempDir, name);
     const info = await stat(path).catch(() => null);
     if (!info || now - info.mtimeMs < minAgeMs) continue;

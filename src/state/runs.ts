@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pidExists } from "../claude/process.js";
 
 /** One live wrapped session, as `status` shows it and `use` reaches it. */
 export interface LiveRun {
@@ -16,15 +17,6 @@ export interface LiveRun {
 
 function runsDir(stateDir: string): string {
   return join(stateDir, "runs");
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Registers or updates a live run (atomic write, 0600). */
@@ -54,7 +46,7 @@ export function listLiveRuns(stateDir: string): LiveRun[] {
     const file = join(runsDir(stateDir), name);
     try {
       const run = JSON.parse(readFileSync(file, "utf8")) as LiveRun;
-      if (isAlive(run.pid)) runs.push(run);
+      if (pidExists(run.pid)) runs.push(run);
       else rmSync(file, { force: true });
     } catch {
       rmSync(file, { force: true });

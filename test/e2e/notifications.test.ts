@@ -93,7 +93,9 @@ function expectNoKey(...texts: string[]): void {
 
 function expectLimitAndSwitch(log: string, sessionId: string | null | undefined): void {
   expect(sessionId).toBeTruthy();
-  const calls = desktopCalls(log);
+  // Each channel delivers in the background: the order in which two deliveries finish is not
+  // part of the contract, so both are compared in a fixed order.
+  const calls = desktopCalls(log).sort((a, b) => String(a[2]).localeCompare(String(b[2])));
   expect(calls.map((argv) => argv.slice(0, 3))).toEqual([
     ["--app-name=claude-fallback", "--", "claude-fallback: Subscription limit reached"],
     ["--app-name=claude-fallback", "--", "claude-fallback: Switched to API billing"],
@@ -101,7 +103,7 @@ function expectLimitAndSwitch(log: string, sessionId: string | null | undefined)
   expect(calls[0]?.[3]).toMatch(/^Subscription .*limit reached; it resets (at|on) /);
   expect(calls[1]?.[3]).toMatch(/^Switched to API billing .*\$10\.00 per session/);
 
-  const received = payloads();
+  const received = payloads().sort((a, b) => String(a.event).localeCompare(String(b.event)));
   expect(received.map((p) => p.event)).toEqual(["limit_reached", "switched_to_api"]);
   expect(received.map((p) => p.body)).toEqual(calls.map((argv) => argv[3]));
   for (const payload of received) {

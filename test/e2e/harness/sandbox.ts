@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { offlineClaudeEnv, seedClaudeHome } from "../../../src/demo/sandbox.js";
 import { pinnedClaudeVersion } from "./claude.js";
 
 /** The OAuth token that stands for a subscription login in every test (SPEC: never a real one). */
@@ -41,18 +42,9 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   const runtime = join(root, "runtime");
   const claudeTmp = join(root, "tmp");
   await mkdir(project, { recursive: true });
-  await mkdir(claudeDir, { recursive: true });
   await mkdir(runtime, { recursive: true, mode: 0o700 });
   await mkdir(claudeTmp, { recursive: true });
-  await writeFile(
-    join(home, ".claude.json"),
-    JSON.stringify({
-      hasCompletedOnboarding: true,
-      lastOnboardingVersion: pinnedClaudeVersion(),
-      theme: "dark",
-      projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
-    }),
-  );
+  seedClaudeHome(home, project, pinnedClaudeVersion());
   const env: NodeJS.ProcessEnv = {
     PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
     HOME: home,
@@ -60,15 +52,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     LANG: "C.UTF-8",
     TERM: "xterm-256color",
     TZ: "UTC",
-    ANTHROPIC_BASE_URL: options.baseUrl,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_AUTOUPDATER: "1",
-    DISABLE_TELEMETRY: "1",
-    DISABLE_ERROR_REPORTING: "1",
-    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
-    CLAUDE_CODE_TMPDIR: claudeTmp,
-    XDG_RUNTIME_DIR: runtime,
-    CLAUDE_CODE_MAX_RETRIES: "0",
+    ...offlineClaudeEnv({ baseUrl: options.baseUrl, claudeTmp, runtime }),
     ...options.env,
   };
   const oauthToken = options.oauthToken === undefined ? TEST_OAUTH_TOKEN : options.oauthToken;
