@@ -157,6 +157,27 @@ describe("usage --subscription", () => {
     return out;
   };
 
+  test("turns the ledger shows were billed to the API key are not counted as subscription use", () => {
+    const ledger = openLedger(dbPath);
+    const runId = ledger.startRun({ id: "run-api", startedAt: 0, initialMode: "api" });
+    // The haiku response of the fixture went through the gateway: its request id is in the ledger.
+    ledger.recordRequest({
+      runId,
+      at: Date.parse("2026-11-24T23:30:00Z"),
+      outcome: "ok",
+      requestId: "req-m2",
+      costNanoUsd: 1,
+    });
+    ledger.close();
+    const json = JSON.parse(runSub("daily", { json: true, tz: "UTC" }));
+    expect(json.subscription.api_billed_records).toBe(1);
+    expect(
+      json.subscription.rows.flatMap((row: { models: { model: string }[] }) =>
+        row.models.map((m) => m.model),
+      ),
+    ).toEqual(["claude-sonnet-4-5"]);
+  });
+
   test("--json adds a labelled subscription section and leaves the API spend as it was", () => {
     seed();
     const plain = JSON.parse(run("daily", { json: true }));

@@ -64,7 +64,7 @@ export function runUsageCommand(report: string | undefined, flags: UsageFlags, i
     const result = buildUsageReport(ledger, options);
     if (flags.subscription) {
       result.subscription = buildSubscriptionSection(
-        readClaudeTranscripts(io.env ?? process.env),
+        readClaudeTranscripts(io.env ?? process.env, new Set(ledger?.apiRequestIds() ?? [])),
         options,
         io.pricing ?? createPricing(),
       );

@@ -338,6 +338,17 @@ export class Ledger {
   }
 
   /** API spend of one run's stored requests. */
+  /** The upstream request ids of every API request recorded (to tell API turns in transcripts). */
+  apiRequestIds(): string[] {
+    return this.guard("read", () =>
+      (
+        this.db.prepare("SELECT request_id FROM requests WHERE request_id IS NOT NULL").all() as {
+          request_id: string;
+        }[]
+      ).map((row) => row.request_id),
+    );
+  }
+
   runSpend(runId: string): Spend {
     return this.guard("read", () => spendOf(this.statements.runSpend.get(runId) as SpendRow | undefined));
   }

@@ -48,6 +48,7 @@ import type { TranscriptScan } from "./transcripts.js";
  *     "synthetic_records": 3,      // `<synthetic>` model records, never billed
  *     "skipped_lines": 0,          // unreadable candidate lines (bad JSON, wrong shape)
  *     "records_without_ids": 0,    // records lacking message id or request id: counted, not deduplicated
+ *     "api_billed_records": 2,     // records of requests the ledger shows were billed to your API key: left out
  *     "rows": [ …the same row shape as above; requests = distinct API requests… ],
  *     "totals": { …the same counters and costs… }
  *   }
@@ -106,6 +107,7 @@ export interface SubscriptionSection {
   synthetic_records: number;
   skipped_lines: number;
   records_without_ids: number;
+  api_billed_records: number;
   rows: UsageRow[];
   totals: UsageCounters;
 }
@@ -410,6 +412,7 @@ export function buildSubscriptionSection(
     synthetic_records: scan.synthetic,
     skipped_lines: scan.skipped,
     records_without_ids: scan.withoutIds,
+    api_billed_records: scan.apiBilled,
     rows,
     totals: totalsOf(rows),
   };

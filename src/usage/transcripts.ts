@@ -58,6 +58,8 @@ export interface TranscriptScan {
   skipped: number;
   /** Records without a message id or request id (counted individually, not deduplicated). */
   withoutIds: number;
+  /** Records of requests billed to the API key (their request id is in the ledger): not subscription use. */
+  apiBilled: number;
   /** One entry per billed request, in no particular order. */
   entries: TranscriptEntry[];
 }
@@ -178,7 +180,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Reads the transcripts of the given config directories (see the module doc). */
-export function scanTranscripts(configDirs: readonly string[], searched: readonly string[] = configDirs) {
+export function scanTranscripts(
+  configDirs: readonly string[],
+  searched: readonly string[] = configDirs,
+  apiRequestIds: ReadonlySet<string> = new Set(),
+) {
   const scan: TranscriptScan = {
     configDirs: [...configDirs],
     searched: [...searched],
@@ -189,6 +195,7 @@ export function scanTranscripts(configDirs: readonly string[], searched: readonl
     synthetic: 0,
     skipped: 0,
     withoutIds: 0,
+    apiBilled: 0,
     entries: [],
   };
   const byId = new Map<string, TranscriptEntry | null>();
@@ -221,6 +228,11 @@ export function scanTranscripts(configDirs: readonly string[], searched: readonl
     const model = typeof message.model === "string" && message.model !== "" ? message.model : null;
     const messageId = typeof message.id === "string" ? message.id : undefined;
     const requestId = typeof record.requestId === "string" ? record.requestId : undefined;
+    // A turn continued on API billing is in the same transcript: the ledger says which requests those were.
+    if (requestId !== undefined && apiRequestIds.has(requestId)) {
+      scan.apiBilled++;
+      return;
+    }
     const key =
       messageId !== undefined && requestId !== undefined ? `${messageId}\u0000${requestId}` : undefined;
     // A synthetic record still takes part in deduplication, but is never billed.
@@ -260,6 +272,9 @@ export function scanTranscripts(configDirs: readonly string[], searched: readonl
 }
 
 /** Finds the config directories from `env` and reads their transcripts. */
-export function readClaudeTranscripts(env: Env = process.env): TranscriptScan {
-  return scanTranscripts(claudeConfigDirs(env), candidateConfigDirs(env));
+export function readClaudeTranscripts(
+  env: Env = process.env,
+  apiRequestIds: ReadonlySet<string> = new Set(),
+): TranscriptScan {
+  return scanTranscripts(claudeConfigDirs(env), candidateConfigDirs(env), apiRequestIds);
 }
