@@ -7,39 +7,21 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
+import { launchArgs, resumeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
-import { writeInjection } from "../claude/settings.js";
-import { readSettingsArgument } from "../claude/user-settings.js";
-import type { Config } from "../config/schema.js";
-import type { KeyProvider } from "../config/secret.js";
 import type { HookEvent } from "../ipc/hook-events.js";
-import { type HookServer, startHookServer } from "../ipc/hook-server.js";
-import { createRunDir, type RunDir } from "../ipc/spool.js";
 import { Notifier, notificationFor } from "../notify/notifier.js";
-import type { Paths } from "../state/paths.js";
 import { stateFile, updateState } from "../state/store.js";
-import type { Ledger } from "../usage/ledger.js";
 import { LazyApiBilling } from "./api-billing.js";
 import { Detector } from "./detection.js";
+import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import type { LimitInfo } from "./machine.js";
 import { decideOnLimit, NO_KEY_REASON } from "./policy.js";
 import { type DisplayNotice, noticeText, resetText } from "./presentation.js";
 
-export interface HeadlessRunOptions {
-  claudePath: string;
-  args: ClaudeArgs;
-  config: Config;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  paths: Paths;
-  keys: KeyProvider;
-  ledger: Ledger;
-  runId: string;
-  initialMode: BillingMode;
+export interface HeadlessRunOptions extends WrappedRunOptions {
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
-  now?: () => number;
 }
 
 interface Attempt {
@@ -53,8 +35,7 @@ export class HeadlessRun {
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WritableStream;
   private readonly detector: Detector;
-  private hookServer: HookServer | undefined;
-  private runDir: RunDir | undefined;
+  private injection: Injection | undefined;
   private readonly billing: LazyApiBilling;
   private settingsPath = "";
   private sessionId: string | null;
@@ -102,17 +83,10 @@ export class HeadlessRun {
   async run(): Promise<number> {
     const { options } = this;
     try {
-      this.runDir = await createRunDir(options.paths.runtimeDir, options.runId);
-      this.hookServer = await startHookServer({ onHook: (event) => this.onHook(event) });
-      const userFlagSettings = options.args.userSettings
-        ? readSettingsArgument(options.args.userSettings, options.cwd)
-        : null;
-      this.settingsPath = await writeInjection({
-        runDir: this.runDir.path,
-        hookServer: this.hookServer,
-        userStatusLine: null,
-        userFlagSettings: userFlagSettings?.settings ?? null,
+      this.injection = await prepareInjection(options, (event) => this.onHook(event), {
+        withStatusLine: false,
       });
+      this.settingsPath = this.injection.settingsPath;
       const newSessionId = randomUUID();
       if (options.args.session.kind === "new") this.sessionId = newSessionId;
       const first = launchArgs(options.args, { settingsPath: this.settingsPath, newSessionId });
@@ -129,9 +103,8 @@ export class HeadlessRun {
       return await this.afterLimit(limit, attempt);
     } finally {
       await this.notifier.flush();
-      await this.hookServer?.close();
       await this.billing.close();
-      await this.runDir?.remove();
+      await this.injection?.close();
     }
   }
 

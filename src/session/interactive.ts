@@ -8,19 +8,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { appendFileSync, type FSWatcher, mkdirSync, watch } from "node:fs";
-import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
+import { launchArgs, resumeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
-import { writeInjection, writeSegmentFile } from "../claude/settings.js";
-import { findUserStatusLine, readSettingsArgument } from "../claude/user-settings.js";
-import type { Config } from "../config/schema.js";
+import { writeSegmentFile } from "../claude/settings.js";
 import { menuKeyByte } from "../config/schema.js";
-import type { KeyProvider } from "../config/secret.js";
 import type { GatewayEvent } from "../gateway/server.js";
 import type { HookEvent } from "../ipc/hook-events.js";
-import { type HookServer, startHookServer } from "../ipc/hook-server.js";
-import { createRunDir, type RunDir, type SpoolWatcher, watchSpool } from "../ipc/spool.js";
+import { type SpoolWatcher, watchSpool } from "../ipc/spool.js";
 import { Notifier, notificationFor } from "../notify/notifier.js";
-import type { Paths } from "../state/paths.js";
 import { removeLiveRun, writeLiveRun } from "../state/runs.js";
 import { readState, stateFile, updateState } from "../state/store.js";
 import type { StatusLineInput } from "../statusline/status-input.js";
@@ -41,9 +36,9 @@ import {
   TerminalGuard,
   writeAll,
 } from "../terminal/index.js";
-import type { Ledger } from "../usage/ledger.js";
 import { LazyApiBilling } from "./api-billing.js";
 import { Detector } from "./detection.js";
+import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import {
   type Effect,
   initialState,
@@ -73,21 +68,10 @@ function resetGraceMs(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_RESET_GRACE_MS;
 }
 
-export interface InteractiveRunOptions {
-  claudePath: string;
-  args: ClaudeArgs;
-  config: Config;
+export interface InteractiveRunOptions extends WrappedRunOptions {
   configPath: string;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  paths: Paths;
-  keys: KeyProvider;
-  ledger: Ledger;
-  runId: string;
-  initialMode: BillingMode;
   /** A subscription limit known to be in force at start (the run starts on API billing). */
   initialLimit?: LimitInfo | null;
-  now?: () => number;
 }
 
 type OverlayKind = { kind: "prompt"; limit: LimitInfo } | { kind: "menu"; page: "main" | "usage" };
@@ -102,8 +86,7 @@ export class InteractiveRun {
   private readonly detector: Detector;
   private child: PtyChild | undefined;
   private readonly billing: LazyApiBilling;
-  private hookServer: HookServer | undefined;
-  private runDir: RunDir | undefined;
+  private injection: Injection | undefined;
   private spool: SpoolWatcher | undefined;
   private stateWatcher: FSWatcher | undefined;
   private settingsPath = "";
@@ -170,24 +153,12 @@ export class InteractiveRun {
   async run(): Promise<number> {
     const { options } = this;
     try {
-      this.runDir = await createRunDir(options.paths.runtimeDir, options.runId);
-      this.hookServer = await startHookServer({ onHook: (event) => this.onHook(event) });
-      const userStatus = findUserStatusLine({
-        cwd: options.cwd,
-        env: options.env,
-        userSettingsArg: options.args.userSettings ?? undefined,
+      this.injection = await prepareInjection(options, (event) => this.onHook(event), {
+        withStatusLine: true,
       });
-      const userFlagSettings = options.args.userSettings
-        ? readSettingsArgument(options.args.userSettings, options.cwd)
-        : null;
-      this.settingsPath = await writeInjection({
-        runDir: this.runDir.path,
-        hookServer: this.hookServer,
-        userStatusLine: userStatus.statusLine,
-        userFlagSettings: userFlagSettings?.settings ?? null,
-      });
+      this.settingsPath = this.injection.settingsPath;
       this.spool = await watchSpool({
-        runDir: this.runDir.path,
+        runDir: this.injection.runDir.path,
         onEvent: (event) => this.onHook(event),
         onStatusLine: (input) => this.onStatusLine(input),
       });
@@ -612,9 +583,9 @@ export class InteractiveRun {
       env: this.options.env,
       now: this.now(),
     });
-    if (this.runDir && segment !== this.lastSegment) {
+    if (this.injection && segment !== this.lastSegment) {
       this.lastSegment = segment;
-      void writeSegmentFile(this.runDir.segmentFile, segment).catch(() => {});
+      void writeSegmentFile(this.injection.runDir.segmentFile, segment).catch(() => {});
     }
     writeLiveRun(this.options.paths.stateDir, {
       runId: this.options.runId,
@@ -637,9 +608,8 @@ export class InteractiveRun {
     this.guard.restore();
     this.stateWatcher?.close();
     this.spool?.close();
-    await this.hookServer?.close();
     await this.billing.close();
-    await this.runDir?.remove();
+    await this.injection?.close();
     removeLiveRun(this.options.paths.stateDir, this.options.runId);
     await this.notifier.flush();
   }

@@ -1,0 +1,79 @@
+/**
+ * What every wrapped run (interactive or headless) sets up before starting `claude`: its 0700 run
+ * directory, the hook endpoint, and the `--settings` file that points Claude Code's hooks (and,
+ * interactively, its status line) at them, with the user's own `--settings` merged in.
+ */
+import type { ClaudeArgs } from "../claude/args.js";
+import type { BillingMode } from "../claude/env.js";
+import { writeInjection } from "../claude/settings.js";
+import { findUserStatusLine, readSettingsArgument } from "../claude/user-settings.js";
+import type { Config } from "../config/schema.js";
+import type { KeyProvider } from "../config/secret.js";
+import type { HookEvent } from "../ipc/hook-events.js";
+import { type HookServer, startHookServer } from "../ipc/hook-server.js";
+import { createRunDir, type RunDir } from "../ipc/spool.js";
+import type { Paths } from "../state/paths.js";
+import type { Ledger } from "../usage/ledger.js";
+
+/** What both kinds of wrapped run are given. */
+export interface WrappedRunOptions {
+  claudePath: string;
+  args: ClaudeArgs;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  paths: Paths;
+  keys: KeyProvider;
+  ledger: Ledger;
+  runId: string;
+  initialMode: BillingMode;
+  now?: () => number;
+}
+
+export interface Injection {
+  runDir: RunDir;
+  hookServer: HookServer;
+  /** The file to pass as `claude --settings`. */
+  settingsPath: string;
+  /** Stops the hook endpoint and removes the run directory. */
+  close(): Promise<void>;
+}
+
+export async function prepareInjection(
+  options: Pick<WrappedRunOptions, "args" | "cwd" | "env" | "paths" | "runId">,
+  onHook: (event: HookEvent) => void,
+  { withStatusLine }: { withStatusLine: boolean },
+): Promise<Injection> {
+  const runDir = await createRunDir(options.paths.runtimeDir, options.runId);
+  let hookServer: HookServer | undefined;
+  try {
+    hookServer = await startHookServer({ onHook });
+    const userSettings = options.args.userSettings;
+    const userStatusLine = withStatusLine
+      ? findUserStatusLine({ cwd: options.cwd, env: options.env, userSettingsArg: userSettings ?? undefined })
+          .statusLine
+      : null;
+    const settingsPath = await writeInjection({
+      runDir: runDir.path,
+      hookServer,
+      userStatusLine,
+      userFlagSettings: userSettings
+        ? (readSettingsArgument(userSettings, options.cwd)?.settings ?? null)
+        : null,
+    });
+    const server = hookServer;
+    return {
+      runDir,
+      hookServer: server,
+      settingsPath,
+      async close() {
+        await server.close();
+        await runDir.remove();
+      },
+    };
+  } catch (error) {
+    await hookServer?.close();
+    await runDir.remove();
+    throw error;
+  }
+}
