@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { ContentEventFilter } from "./content-event-filter.js";
 
 /**
  * What one response tells us about its billing, read as its bytes pass through the gateway:
@@ -30,9 +31,6 @@ function emptyReading(): MeterReading {
   return { model: null, messageId: null, usage: null, complete: false, errorType: null };
 }
 
-/** Events without billing facts: the many content deltas of a reply are not parsed at all. */
-const contentEvents = new Set(["content_block_start", "content_block_delta", "content_block_stop", "ping"]);
-
 /** Lays `update`'s fields over `base`, skipping null ones (a count that is not reported is not 0). */
 function mergeUsage(
   base: Record<string, unknown> | null,
@@ -51,8 +49,6 @@ export function sseMeter(): ResponseMeter {
   const decoder = new TextDecoder();
   const parser = createParser({
     onEvent(event: EventSourceMessage) {
-      // The API names every event after its `type`; any other event is read by its data.
-      if (event.event && contentEvents.has(event.event)) return;
       let data: unknown;
       try {
         data = JSON.parse(event.data);
@@ -82,11 +78,15 @@ export function sseMeter(): ResponseMeter {
       }
     },
   });
+  // Content events never reach the decoder: they are nearly all of the bytes and none of the bill.
+  const billingEvents = new ContentEventFilter((bytes) =>
+    parser.feed(decoder.decode(bytes, { stream: true })),
+  );
   return {
     push(chunk) {
       // Metering must never break the stream it reads: whatever fails here only loses the reading.
       try {
-        parser.feed(decoder.decode(chunk, { stream: true }));
+        billingEvents.push(chunk);
       } catch {
         // Nothing to do; the bytes still go to the client.
       }

@@ -826,6 +826,24 @@ describe("metering", () => {
     const priced = await call(gateway, { body: messages({ model: "claude-sonnet-4-5" }) });
     expect(priced.status).toBe(200);
   });
+  test("with a cap set, an answer from a model without a price stops the next request: its cost was not counted", async () => {
+    const sim = await simulator();
+    sim.enqueue({ usage: { inputTokens: 1000, outputTokens: 10 }, responseModel: "claude-imaginary-9" });
+    const { gateway, ledger } = await gatewayFor(sim.url, { caps: { ...NO_CAPS, cost_limit_per_day: 10 } });
+    expect(
+      (await call(gateway, { body: messages({ model: "claude-sonnet-4-5", stream: true }) })).status,
+    ).toBe(200);
+    const next = await call(gateway, { body: messages({ model: "claude-sonnet-4-5" }) });
+    expect(next.status).toBe(402);
+    expect((next.json().error as { message: string }).message).toContain(
+      "no price is known for model claude-imaginary-9",
+    );
+    expect(sim.requests).toHaveLength(1);
+    expect(rows(ledger).map((row) => [row.model, row.cost_nanousd, row.outcome])).toEqual([
+      ["claude-imaginary-9", null, "ok"],
+      [null, 0, "refused_cap"],
+    ]);
+  });
 });
 
 // ── caps ──────────────────────────────────────────────────────────────────────────────────────

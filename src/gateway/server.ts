@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Readable } from "node:stream";
 import { Pool } from "undici";
 import { maskKey } from "../config/secret.js";
 import { FallbackError } from "../errors.js";
@@ -123,21 +124,36 @@ function claudeSessionId(req: IncomingMessage, body: Record<string, unknown> | n
 }
 
 /**
- * Resolves when `res` can take more data or is gone. Listeners are removed either way: a long
- * stream to a slow client waits here thousands of times.
+ * Copies a response body to the client as it arrives and resolves when it ended (true), failed
+ * or the client went away (false). Flowing mode hands over each chunk as received: reading with
+ * `read()` (as an async iterator does) concatenates whatever is buffered, a copy per read.
  */
-function drainedOrClosed(res: ServerResponse): Promise<void> {
-  if (res.destroyed || res.writableEnded) return Promise.resolve();
+function relayBody(
+  body: Readable,
+  res: ServerResponse,
+  onChunk: ((chunk: Buffer) => void) | null,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      res.off("error", done);
-      resolve();
+    const onData = (chunk: Buffer) => {
+      onChunk?.(chunk);
+      if (!res.write(chunk)) body.pause();
     };
-    res.on("drain", done);
-    res.on("close", done);
-    res.on("error", done);
+    const onDrain = () => body.resume();
+    const onEnd = () => finish(true);
+    const onFailure = () => finish(false);
+    const finish = (ended: boolean) => {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      // The error listener stays: an aborted body reports its error after the client's close.
+      res.off("drain", onDrain);
+      res.off("close", onFailure);
+      resolve(ended);
+    };
+    body.on("data", onData);
+    body.once("end", onEnd);
+    body.once("error", onFailure);
+    res.on("drain", onDrain);
+    res.once("close", onFailure);
   });
 }
 
@@ -157,6 +173,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   let caps = options.caps;
   const announced = new Set<string>();
+  /** Models that answered without a price: with a cap set, what they cost could not be counted. */
+  const answeredUnpriced = new Set<string>();
   const announce = (key: string, event: GatewayEvent) => {
     if (announced.has(key)) return;
     announced.add(key);
@@ -274,11 +292,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         refuse(message, `reached:${reached.cap}`, { kind: "cap_reached", cap: reached, message });
         return;
       }
-      // A request to a model we cannot price would be billed without counting against the caps:
-      // with a cap set, it is refused until the model is priced in the config.
-      if (requestedModel && anyCap() && !options.pricing.find(requestedModel)) {
-        const message = unpricedModelMessage(requestedModel);
-        refuse(message, `model:${requestedModel}`, { kind: "unknown_model", model: requestedModel, message });
+      // A request to a model we cannot price would be billed without counting against the caps,
+      // and so would any request after an answer from such a model (the spend is already
+      // uncounted): with a cap set, both are refused until the model is priced in the config.
+      const unpriced = anyCap()
+        ? [requestedModel, ...answeredUnpriced].find((model) => model && !options.pricing.find(model))
+        : undefined;
+      if (unpriced) {
+        const message = unpricedModelMessage(unpriced);
+        refuse(message, `model:${unpriced}`, { kind: "unknown_model", model: unpriced, message });
         return;
       }
     }
@@ -381,26 +403,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const contentType = headerValue(upstream.headers["content-type"]) ?? undefined;
     // Only Messages responses are billed; anything else passes through without being buffered.
     const meter = isMessages ? meterFor(contentType) : null;
-    let streamFailed = false;
     res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
     // An event stream's head goes out now, not with its first event.
     if (contentType?.includes("text/event-stream")) res.flushHeaders();
-    try {
-      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-        meter?.push(chunk);
-        if (!res.write(chunk)) {
-          await drainedOrClosed(res);
-          if (clientGone || res.destroyed) break;
-        }
-      }
-    } catch {
-      streamFailed = !clientGone;
-    }
-    if (clientGone || streamFailed) {
+    const ended = await relayBody(upstream.body, res, meter ? (chunk) => meter.push(chunk) : null);
+    const streamFailed = !ended && !clientGone;
+    if (ended && !clientGone) {
+      res.end();
+    } else {
       upstream.body.destroy();
       res.destroy();
-    } else {
-      res.end();
     }
     if (!meter) return;
 
@@ -419,6 +431,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         longContext = cost.longContext;
       } else {
         costNanoUsd = null;
+        answeredUnpriced.add(model);
         announce(`model:${model}`, {
           kind: "unknown_model",
           model,
