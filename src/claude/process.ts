@@ -1,12 +1,15 @@
 /**
  * Facts about a running `claude` we did not start (SPEC §8 `monitor`): its working directory,
  * when it started, whether it is still alive, and which running processes are Claude Code.
- * Linux reads /proc (no process spawned); macOS asks `lsof` and `ps`. Every source is
- * injectable so the parsing is tested without a real process table.
+ * Linux reads /proc (no process spawned); macOS (and other Unixes without /proc) asks `lsof` and
+ * `ps`; Windows has no table (docs/platforms.md). The platform is chosen in one place,
+ * {@link systemProcessTable}; every source is injectable, and the output of `ps` and `lsof` is
+ * parsed by pure functions, so all of it is tested on Linux with fakes.
  */
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
+import { FallbackError } from "../errors.js";
 
 export interface ProcessFacts {
   pid: number;
@@ -132,22 +135,85 @@ export function linuxStartTime(pid: number, fs: ProcFs = realProcFs): number | n
 /** `execFile` reduced to what the macOS reader needs; a fake in tests. */
 export type RunCommand = (file: string, args: string[]) => Promise<string>;
 
+/** `ps -axww` lists every process with its whole command line: far more than one screen. */
+const MAX_COMMAND_OUTPUT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Runs `ps` / `lsof` without a shell. `LC_ALL=C` makes their output one known form: `lstart` is
+ * `strftime("%c")` in the user's locale otherwise (`Di 24 Nov …` in German), and lsof then
+ * escapes every non-ASCII byte of a file name as `\xNN`, which {@link decodeLsofName} undoes.
+ * A program that is not installed is an error of its own (FallbackError), not "no process".
+ */
 export const runCommand: RunCommand = (file, args) =>
   new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: "utf8", timeout: 10_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
+    execFile(
+      file,
+      args,
+      {
+        encoding: "utf8",
+        timeout: 10_000,
+        maxBuffer: MAX_COMMAND_OUTPUT_BYTES,
+        env: { ...process.env, LC_ALL: "C" },
+      },
+      (error, stdout) => {
+        if (!error) resolve(stdout);
+        else if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+          reject(
+            new FallbackError(`monitor needs \`${file}\` to look at other processes; it is not on PATH`),
+          );
+        } else reject(error);
+      },
     );
   });
 
-/** `lsof -a -p PID -d cwd -Fn`: field lines `p<pid>`, `f<fd>`, `n<path>`. */
+/** A failed `ps` / `lsof` is an answer ("no such process"); a missing one is thrown on. */
+function rethrowMissingProgram(error: unknown): void {
+  if (error instanceof FallbackError) throw error;
+}
+
+const LSOF_ESCAPES: Record<string, number> = { b: 0x08, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09, "\\": 0x5c };
+
+/**
+ * A file name as lsof prints it, back to the name. lsof shows a backslash as `\\` (older ones:
+ * `\x5c`), \b \f \n \r \t as such, and every other byte `isprint()` rejects in the C locale as
+ * `\xNN` — so a backslash always starts an escape, and the bytes are UTF-8 again. Other control
+ * characters come out as `^A`…`^_`, which a name can also hold literally: those stay as printed.
+ */
+export function decodeLsofName(text: string): string {
+  if (!text.includes("\\")) return text;
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (let i = 0; i < text.length; ) {
+    if (text[i] === "\\") {
+      const simple = LSOF_ESCAPES[text[i + 1] ?? ""];
+      if (simple !== undefined) {
+        bytes.push(simple);
+        i += 2;
+        continue;
+      }
+      const hex = /^x([0-9a-fA-F]{2})/.exec(text.slice(i + 1, i + 4));
+      if (hex) {
+        bytes.push(Number.parseInt(hex[1]!, 16));
+        i += 4;
+        continue;
+      }
+    }
+    const char = String.fromCodePoint(text.codePointAt(i)!);
+    bytes.push(...encoder.encode(char));
+    i += char.length;
+  }
+  return new TextDecoder().decode(Uint8Array.from(bytes));
+}
+
+/** `lsof -a -p PID -d cwd -Fn`: field lines `p<pid>`, `f<fd>`, `n<path>` (lsof-escaped). */
 export function parseLsofCwd(output: string): string | null {
   for (const line of output.split("\n")) {
-    if (line.startsWith("n") && line.length > 1) return line.slice(1);
+    if (line.startsWith("n") && line.length > 1) return decodeLsofName(line.slice(1));
   }
   return null;
 }
 
-/** `ps -o lstart= -p PID`, e.g. `Tue Nov 24 04:26:31 2026`, in local time. */
+/** `ps -o lstart= -p PID` under `LC_ALL=C`, e.g. `Tue Nov 24 04:26:31 2026`, in local time. */
 export function parseLstart(output: string): number | null {
   const match = /^\s*\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})\s*$/.exec(output);
   if (!match) return null;
@@ -165,17 +231,38 @@ export function parseLstart(output: string): number | null {
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
-/** macOS (and other Unixes with lsof and ps): the facts of a live process, or null. */
+function psStartArgs(pid: number): string[] {
+  return ["-ww", "-o", "stat=,lstart=", "-p", String(pid)];
+}
+
+/**
+ * `ps -ww -o stat=,lstart= -p PID`: the state flags (`Ss+`, `R`, `Z` for a zombie…), then the start
+ * instant. Null when the process is gone, a zombie, or the line is not of this form.
+ */
+export function parsePsStart(output: string): number | null {
+  const line = output.split("\n").find((l) => l.trim() !== "");
+  const match = /^\s*(\S+)\s+(.*)$/.exec(line ?? "");
+  if (!match || match[1]!.startsWith("Z")) return null;
+  return parseLstart(match[2]!);
+}
+
+/**
+ * macOS (and other Unixes with lsof and ps): the facts of a live process, or null. Its
+ * environment is not read (`ps -E` prints it space-joined, which no path with a space survives):
+ * `CLAUDE_CONFIG_DIR` / `HOME` are assumed to be the monitor's own.
+ */
 export async function lsofProcessFacts(
   pid: number,
   run: RunCommand = runCommand,
 ): Promise<ProcessFacts | null> {
   try {
-    const started = parseLstart(await run("ps", ["-o", "lstart=", "-p", String(pid)]));
+    const started = parsePsStart(await run("ps", psStartArgs(pid)));
+    if (started === null) return null;
     const cwd = parseLsofCwd(await run("lsof", ["-a", "-p", String(pid), "-d", "cwd", "-Fn"]));
-    if (started === null || cwd === null) return null;
+    if (cwd === null) return null;
     return { pid, cwd, startedAt: started };
-  } catch {
+  } catch (error) {
+    rethrowMissingProgram(error);
     return null;
   }
 }
@@ -228,7 +315,10 @@ export function linuxClaudePids(fs: ProcFs = realProcFs, self = process.pid): nu
   return pids.sort((a, b) => a - b);
 }
 
-/** `ps -axo pid=,args=`: one process a line, the pid then its command line. */
+/**
+ * `ps -axww -o pid=,args=`: one process a line, the pid then its command line (`-ww`: unlimited
+ * width; with its output piped, BSD ps cuts lines at 79 columns, which loses a long node path).
+ */
 export function parsePsArgs(output: string, self = process.pid): number[] {
   const pids: number[] = [];
   for (const line of output.split("\n")) {
@@ -265,24 +355,54 @@ export function lsofProcessTable(run: RunCommand = runCommand): ProcessTable {
     alive: async (known) => {
       if (!pidExists(known.pid)) return false;
       try {
-        const started = parseLstart(await run("ps", ["-o", "lstart=", "-p", String(known.pid)]));
-        // lstart has second precision; a zombie or a reused pid shows another time (or none).
+        const started = parsePsStart(await run("ps", psStartArgs(known.pid)));
+        // lstart has second precision; a reused pid shows another time, a zombie none.
         return started === null ? false : Math.abs(started - known.startedAt) < 1000;
-      } catch {
+      } catch (error) {
+        rethrowMissingProgram(error);
         return false;
       }
     },
     claudePids: async () => {
       try {
-        return parsePsArgs(await run("ps", ["-axo", "pid=,args="]));
-      } catch {
+        return parsePsArgs(await run("ps", ["-axww", "-o", "pid=,args="]));
+      } catch (error) {
+        rethrowMissingProgram(error);
         return [];
       }
     },
   };
 }
 
-/** The process table of this platform: /proc on Linux, lsof and ps elsewhere (macOS). */
-export function systemProcessTable(platform: NodeJS.Platform = process.platform): ProcessTable {
-  return platform === "linux" ? linuxProcessTable() : lsofProcessTable();
+/**
+ * Windows: no table. `monitor --session ID` needs none; `--pid` and `--all` say so (exit 1).
+ * Listing processes and reading another process's working directory there is not built.
+ */
+export function unsupportedProcessTable(platform: NodeJS.Platform): ProcessTable {
+  const refuse = (): never => {
+    throw new FallbackError(
+      `monitor cannot look at other processes on ${platform} (Linux and macOS only); use monitor --session ID`,
+    );
+  };
+  return { facts: async () => refuse(), alive: async () => refuse(), claudePids: async () => refuse() };
+}
+
+export interface ProcessTableSources {
+  /** Linux: /proc. */
+  procFs?: ProcFs;
+  /** Elsewhere: how `ps` and `lsof` are run. */
+  run?: RunCommand;
+}
+
+/**
+ * The process table of this platform: /proc on Linux, lsof and ps on macOS and the BSDs, none on
+ * Windows. The one place the platform is chosen; tests pass `"darwin"` and fake sources.
+ */
+export function systemProcessTable(
+  platform: NodeJS.Platform = process.platform,
+  sources: ProcessTableSources = {},
+): ProcessTable {
+  if (platform === "linux") return linuxProcessTable(sources.procFs);
+  if (platform === "win32") return unsupportedProcessTable(platform);
+  return lsofProcessTable(sources.run);
 }
