@@ -17,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CCUSAGE_VERSION, installPackage } from "../lib/peers.mjs";
 import { table } from "../lib/stats.mjs";
 
 const args = process.argv.slice(2);
@@ -28,7 +29,6 @@ const QUICK = args.includes("--quick");
 const SIZE_MIB = Number(argValue("--size") ?? (QUICK ? 50 : 1024));
 const RUNS = Number(argValue("--runs") ?? 1);
 const KEEP = args.includes("--keep");
-const CCUSAGE_VERSION = "18.0.11";
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
 const { createPricing } = await import(new URL("../../dist/usage/pricing.js", import.meta.url).href);
 const { tokenUsageFromApi } = await import(new URL("../../dist/usage/pricing.js", import.meta.url).href);
@@ -359,13 +359,7 @@ try {
   process.stderr.write(
     `generated ${du} bytes in ${truth.files} files (${genSec.toFixed(1)} s); installing ccusage@${CCUSAGE_VERSION}…\n`,
   );
-  const install = spawnSync(
-    "npm",
-    ["install", "--prefix", ccuDir, `ccusage@${CCUSAGE_VERSION}`, "--no-audit", "--no-fund", "--silent"],
-    { encoding: "utf8" },
-  );
-  if (install.status !== 0) throw new Error(`npm install ccusage failed: ${install.stderr}`);
-  const ccusageBin = join(ccuDir, "node_modules", "ccusage", "dist", "index.js");
+  const ccusageBin = join(installPackage(ccuDir, "ccusage", CCUSAGE_VERSION), "dist", "index.js");
 
   const env = {
     ...process.env,

@@ -1,0 +1,69 @@
+/**
+ * The benchmarks' Messages API client: one streaming `POST /v1/messages` timed to its first byte
+ * and its end, time-to-first-byte samples over several targets taken in alternating blocks, and
+ * streaming throughput. Shared by bench/gateway and bench/peers so their numbers mean the same.
+ */
+import { Pool } from "undici";
+import { summarize } from "./stats.mjs";
+
+/** The streamed request every latency and throughput sample sends. */
+export const STREAM_BODY = JSON.stringify({
+  model: "claude-sonnet-4-5",
+  max_tokens: 64,
+  stream: true,
+  messages: [{ role: "user", content: "benchmark" }],
+});
+
+export const ANTHROPIC_VERSION = "2023-06-01";
+
+/** A server to send requests to: a keep-alive pool to its origin and the headers that authenticate. */
+export function target(url, headers) {
+  const origin = new URL(url);
+  return { pool: new Pool(origin.origin, { connections: 8, pipelining: 1 }), headers };
+}
+
+/** Sends one request and reads the whole response: ms to the first body byte and to the end, bytes. */
+export async function once(t, body = STREAM_BODY) {
+  const started = process.hrtime.bigint();
+  const response = await t.pool.request({
+    path: "/v1/messages",
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": ANTHROPIC_VERSION, ...t.headers },
+    body,
+  });
+  let firstByte = null;
+  let bytes = 0;
+  for await (const chunk of response.body) {
+    firstByte ??= process.hrtime.bigint();
+    bytes += chunk.length;
+  }
+  const ended = process.hrtime.bigint();
+  if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
+  return { ttfbMs: Number(firstByte - started) / 1e6, totalMs: Number(ended - started) / 1e6, bytes };
+}
+
+/**
+ * Time-to-first-byte samples of each named target, `requests` each after `warmup` unrecorded
+ * rounds, taken in alternating blocks so drift on a shared machine hits every target alike.
+ * `targets` is a list of [name, target]; the result maps each name to its summary.
+ */
+export async function latency(targets, { requests, warmup = 100, block = 50 }) {
+  const samples = Object.fromEntries(targets.map(([name]) => [name, []]));
+  for (let i = 0; i < warmup; i++) for (const [, t] of targets) await once(t);
+  for (let round = 0; round < requests / block; round++) {
+    for (const [name, t] of targets) {
+      for (let i = 0; i < block; i++) samples[name].push((await once(t)).ttfbMs);
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, summarize(s)]));
+}
+
+/** MiB/s over `requests` streamed responses read one after the other (after one unrecorded). */
+export async function throughput(t, requests) {
+  await once(t);
+  let bytes = 0;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < requests; i++) bytes += (await once(t)).bytes;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { mbPerSecond: bytes / 1024 / 1024 / seconds, bytes, perResponse: bytes / requests };
+}
