@@ -56,10 +56,16 @@ export class TranscriptTail {
       return [];
     }
     try {
-      const size = fstatSync(fd).size;
+      const stat = fstatSync(fd);
+      // A directory (or anything else that is not a file) holds no lines; reading it would throw.
+      if (!stat.isFile()) return [];
+      const size = stat.size;
       let known = this.offsets.get(path);
       if (known !== undefined && size < known) known = 0;
-      const start = known ?? Math.max(0, size - this.firstReadBytes);
+      // A first read that lands inside the file starts one byte before its window: when that byte
+      // is a "\n", the window begins with a whole line, which is kept.
+      const landed = known === undefined && size > this.firstReadBytes;
+      const start = known ?? (landed ? size - this.firstReadBytes - 1 : 0);
       if (size <= start) {
         this.offsets.set(path, size);
         return [];
@@ -71,7 +77,7 @@ export class TranscriptTail {
       const complete = bytes.lastIndexOf(0x0a) + 1;
       this.offsets.set(path, start + complete);
       let from = 0;
-      if (known === undefined && start > 0) from = bytes.indexOf(0x0a) + 1;
+      if (landed) from = bytes.indexOf(0x0a) + 1;
       if (complete <= from) return [];
       return bytes
         .subarray(from, complete)

@@ -52,6 +52,26 @@ function findJsonError(text: string): JsonSyntaxError | null {
   }
 }
 
+/**
+ * Characters a terminal would not show as themselves: controls (C0 is already escaped by
+ * JSON.stringify; DEL and C1 are not), format characters (bidi overrides, zero-width), line and
+ * paragraph separators, and spaces other than U+0020 (a pasted NBSP looks like a space).
+ */
+const INVISIBLE = /(?! )[\p{Cc}\p{Cf}\p{Z}]/gu;
+
+/**
+ * `JSON.stringify(text)` with every invisible character escaped as `\uXXXX` too, so that a value
+ * quoted in a one-line message stays one visible line whatever it holds.
+ */
+export function quoteForMessage(text: string): string {
+  return JSON.stringify(text).replace(INVISIBLE, (char) =>
+    Array.from(
+      { length: char.length },
+      (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`,
+    ).join(""),
+  );
+}
+
 /** Describes an unexpected character without quoting anything longer than that character. */
 function describeUnexpected(char: string | undefined): string {
   if (char === undefined) return "unexpected end of file";
@@ -60,7 +80,7 @@ function describeUnexpected(char: string | undefined): string {
   if (/[A-Za-z_]/.test(char)) return "unexpected word (strings must be in double quotes)";
   if (/[\u0000-\u001f]/.test(char))
     return `unexpected control character U+${char.charCodeAt(0).toString(16)}`;
-  return `unexpected character ${JSON.stringify(char)}`;
+  return `unexpected character ${quoteForMessage(char)}`;
 }
 
 class Scanner {

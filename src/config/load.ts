@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { z } from "zod";
 import { UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
-import { parseJson } from "./json.js";
+import { parseJson, quoteForMessage } from "./json.js";
 import { type Config, ConfigSchema, type FieldInfo, fieldInfo } from "./schema.js";
 import { maskKey, redactSecrets } from "./secret.js";
 
@@ -178,7 +178,7 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
     const name = String(segment);
     if (typeof segment === "number") text += `[${name}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) text += text === "" ? name : `.${name}`;
-    else text += `[${JSON.stringify(name)}]`;
+    else text += `[${quoteForMessage(name)}]`;
   }
   return text === "" ? "(top level)" : text;
 }
@@ -265,13 +265,18 @@ function truncate(text: string, max: number): string {
 
 /** The value as it may appear in a message: secrets masked, webhook paths hidden, long values cut. */
 function showValue(value: unknown, info: FieldInfo | undefined): string {
-  if (typeof value === "string" && info?.secret) return JSON.stringify(maskKey(value));
-  if (typeof value === "string" && info?.credentialUrl) return JSON.stringify(maskUrl(value));
+  if (typeof value === "string" && info?.secret) return quoteForMessage(maskKey(value));
+  if (typeof value === "string" && info?.credentialUrl) return quoteForMessage(maskUrl(value));
   if (value !== null && typeof value === "object") return jsonKind(value);
   // JSON has no Infinity, but 1e400 parses to it, and JSON.stringify would call it null.
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   // Redact before cutting, so a key pasted into the wrong field still shows as its usual mask.
-  return truncate(redactSecrets(JSON.stringify(value) ?? String(value)), 60);
+  return truncate(
+    redactSecrets(
+      typeof value === "string" ? quoteForMessage(value) : (JSON.stringify(value) ?? String(value)),
+    ),
+    60,
+  );
 }
 
 /**
@@ -314,7 +319,7 @@ function describeIssue(issue: Issue, data: unknown): string {
     const others = issue.keys.length > 1 ? ` (and ${issue.keys.length - 1} more unknown)` : "";
     const suggestion = nearestKey(unknown!, known);
     const hint = suggestion ? `did you mean "${suggestion}"?` : `known keys: ${known.join(", ")}`;
-    return `unknown key ${JSON.stringify(truncate(unknown!, 60))}${where}${others}; ${hint}`;
+    return `unknown key ${quoteForMessage(truncate(unknown!, 60))}${where}${others}; ${hint}`;
   }
   const value = valueAt(data, issue.path);
   const { info } = schemaAt(issue.path);

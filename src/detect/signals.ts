@@ -1,7 +1,8 @@
 import { DateTime } from "luxon";
+import { LATEST_DATE_MS } from "../dates.js";
 import { classifyLine, classifyText, type LineClassification, strongest } from "./classify.js";
 import type { LimitWindow } from "./messages.js";
-import { defaultReset, parseResetTime } from "./reset-time.js";
+import { DEFAULT_RESET_MS, defaultReset, parseResetTime } from "./reset-time.js";
 
 /**
  * The four sources of SPEC §5, most reliable first, normalised to one `LimitSignal`.
@@ -198,7 +199,8 @@ export function readInstant(value: unknown): number | null {
   const number = readNumber(value);
   if (number !== null) {
     if (number <= 0) return null;
-    return Math.round(number >= 1e12 ? number : number * 1000);
+    const ms = Math.round(number >= 1e12 ? number : number * 1000);
+    return ms <= LATEST_DATE_MS ? ms : null;
   }
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value.trim())) {
     const parsed = DateTime.fromISO(value.trim(), { zone: "UTC" });
@@ -226,7 +228,9 @@ export function fromTranscriptRecord(record: unknown, ctx: DetectContext): Limit
   if (!apiError && !synthetic) return null;
 
   const stamp = typeof record.timestamp === "string" ? Date.parse(record.timestamp) : Number.NaN;
-  const at: DetectContext = { now: Number.isFinite(stamp) ? stamp : ctx.now, zone: ctx.zone };
+  // A stamp at the end of the Date range (year 275760) is no real one: its default reset could not be a date.
+  const usable = Number.isFinite(stamp) && stamp + DEFAULT_RESET_MS <= LATEST_DATE_MS;
+  const at: DetectContext = { now: usable ? stamp : ctx.now, zone: ctx.zone };
   const text = messageText(record.message.content);
   if (record.error === "rate_limit") return rateLimitSignal(text, "transcript", at);
   const found = strongest(classifyText(text));

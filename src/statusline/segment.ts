@@ -10,6 +10,8 @@
  * Resets more than a day away carry the weekday (`⟳Mon 15:00`). Without a UTF-8 locale the
  * reset mark is `@` instead of `⟳`.
  */
+
+import { LATEST_DATE_MS } from "../dates.js";
 import type { RateWindow } from "./status-input.js";
 
 export type SegmentState =
@@ -66,9 +68,9 @@ function formatter(zone: string | undefined, weekday: boolean): Intl.DateTimeFor
   return format;
 }
 
-/** `15:00`, or `Mon 15:00` when a day or more away; "" for an unknown or past instant. */
+/** `15:00`, or `Mon 15:00` when a day or more away; "" for an unknown, past or impossible instant. */
 export function resetLabel(resetsAt: number | null | undefined, options: SegmentOptions): string {
-  if (resetsAt === null || resetsAt === undefined || !Number.isFinite(resetsAt) || resetsAt <= options.now)
+  if (resetsAt === null || resetsAt === undefined || !(resetsAt <= LATEST_DATE_MS) || resetsAt <= options.now)
     return "";
   const far = resetsAt - options.now >= DAY_MS;
   const parts = formatter(options.zone, far).formatToParts(new Date(resetsAt));

@@ -1,3 +1,4 @@
+import { EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates.js";
 import { UsageError } from "../errors.js";
 import { type Ledger, ledgerError } from "./ledger.js";
 import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
@@ -251,9 +252,6 @@ function requestedRange(options: ReportOptions): { fromMs?: number; untilMs?: nu
   return { fromMs: since?.startMs, untilMs: until?.endMs };
 }
 
-const MIN_MS = -8_640_000_000_000_000;
-const MAX_MS = 8_640_000_000_000_000;
-
 /** One query per day or month that has requests, jumping over empty stretches. */
 function periodAggregates(ledger: Ledger, unit: PeriodUnit, fromMs: number, untilMs: number, zone: string) {
   const firstFrom = ledger.db.prepare("SELECT MIN(at) FROM requests WHERE at >= ? AND at < ?").pluck();
@@ -293,7 +291,7 @@ function keyedAggregates(
  * bad `since` / `until`, FallbackError if the ledger cannot be read.
  */
 export function buildUsageReport(ledger: Ledger | null, options: ReportOptions): UsageReport {
-  const { fromMs = MIN_MS, untilMs = MAX_MS } = requestedRange(options);
+  const { fromMs = EARLIEST_DATE_MS, untilMs = LATEST_DATE_MS } = requestedRange(options);
   let aggregates: AggregateRow[] = [];
   if (ledger) {
     try {
@@ -342,7 +340,7 @@ export function buildSubscriptionSection(
   if (options.kind === "run") {
     throw new UsageError(SUBSCRIPTION_BY_RUN_ERROR);
   }
-  const { fromMs = MIN_MS, untilMs = MAX_MS } = requestedRange(options);
+  const { fromMs = EARLIEST_DATE_MS, untilMs = LATEST_DATE_MS } = requestedRange(options);
   const entries = scan.entries.filter((entry) => entry.at >= fromMs && entry.at < untilMs);
   entries.sort((a, b) => a.at - b.at);
   const unit: PeriodUnit | undefined =
