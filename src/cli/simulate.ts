@@ -27,6 +27,7 @@ export interface SimulateFlags {
   fault?: string[];
   apiKey?: string;
   replyBytes?: string;
+  replyDeltaBytes?: string;
   rejectForeignSignatures?: boolean;
   quiet?: boolean;
 }
@@ -85,6 +86,9 @@ export function simulatorOptionsFrom(flags: SimulateFlags): {
   if (flags.model !== undefined) options.responseModel = flags.model;
   if (flags.apiKey !== undefined) options.requireApiKey = flags.apiKey;
   if (flags.replyBytes !== undefined) options.replyBytes = integer("--reply-bytes", flags.replyBytes, 0);
+  if (flags.replyDeltaBytes !== undefined) {
+    options.replyDeltaBytes = integer("--reply-delta-bytes", flags.replyDeltaBytes, 1);
+  }
   const scripts = (flags.fault ?? []).flatMap(parseFaultSpec);
   return { options, scripts };
 }
@@ -163,6 +167,7 @@ export function registerSimulate(
     )
     .option("--api-key <key>", "accept only this API key (401 otherwise)")
     .option("--reply-bytes <n>", "pad every reply text to this many bytes (throughput benchmarks)")
+    .option("--reply-delta-bytes <n>", "stream the padding in text deltas of this many bytes (default 16384)")
     .option(
       "--reject-foreign-signatures",
       "400 for API-key requests replaying thinking signed under the subscription",

@@ -36,6 +36,7 @@ describe("simulatorOptionsFrom", () => {
       fault: ["overloaded:2", "drop=4@api"],
       apiKey: "sk-ant-api03-test",
       replyBytes: "1048576",
+      replyDeltaBytes: "100",
       rejectForeignSignatures: true,
     });
     expect(options).toEqual({
@@ -50,6 +51,7 @@ describe("simulatorOptionsFrom", () => {
       responseModel: "claude-opus-4-7",
       requireApiKey: "sk-ant-api03-test",
       replyBytes: 1048576,
+      replyDeltaBytes: 100,
       rejectForeignThinkingSignatures: true,
     });
     expect(scripts).toEqual([

@@ -9,8 +9,10 @@ describe("parseFaultSpec", () => {
     { spec: "throttle@subscription", scripts: [{ fault: "throttle", billing: "subscription" }] },
     { spec: "thinking-signature:1@api", scripts: [{ fault: "thinking-signature", billing: "api" }] },
     { spec: "malformed", scripts: [{ fault: "malformed" }] },
+    { spec: "usage-limit@api", scripts: [{ fault: "usage-limit", billing: "api" }] },
     { spec: "drop", scripts: [{ fault: "drop" }] },
     { spec: "drop=7", scripts: [{ fault: "drop", dropAfterEvents: 7 }] },
+    { spec: "stream-error=4", scripts: [{ fault: "stream-error", dropAfterEvents: 4 }] },
     { spec: "slow", scripts: [{ firstByteDelayMs: 2000, eventDelayMs: 100 }] },
     { spec: "slow=500", scripts: [{ firstByteDelayMs: 500, eventDelayMs: 0 }] },
     {
@@ -28,6 +30,7 @@ describe("parseFaultSpec", () => {
     "overloaded:x",
     "overloaded=3",
     "drop=1,2",
+    "stream-error=1,2",
     "slow@nobody",
     "overloaded:2:3",
   ])("rejects %j with a usage error naming it", (spec) => {

@@ -8,8 +8,8 @@ export const DEFAULT_SLOW_EVENT_MS = 100;
 
 /** The syntax, for `--help` and error messages. */
 export const FAULT_SPEC_SYNTAX =
-  "KIND[:COUNT][=ARG[,ARG]][@BILLING], KIND one of overloaded, throttle, slow (=FIRST_BYTE_MS,EVENT_MS), " +
-  "drop (=EVENTS), malformed, thinking-signature";
+  "KIND[:COUNT][=ARG[,ARG]][@BILLING], KIND one of overloaded, throttle, usage-limit, slow (=FIRST_BYTE_MS,EVENT_MS), " +
+  "drop (=EVENTS), stream-error (=EVENTS), malformed, thinking-signature";
 
 function scriptFor(
   kind: string,
@@ -19,12 +19,14 @@ function scriptFor(
   switch (kind) {
     case "overloaded":
     case "throttle":
+    case "usage-limit":
     case "malformed":
     case "thinking-signature":
       return first === undefined ? { fault: kind } : undefined;
     case "drop":
+    case "stream-error":
       if (second !== undefined) return undefined;
-      return first === undefined ? { fault: "drop" } : { fault: "drop", dropAfterEvents: first };
+      return first === undefined ? { fault: kind } : { fault: kind, dropAfterEvents: first };
     case "slow":
       return {
         firstByteDelayMs: first ?? DEFAULT_SLOW_FIRST_BYTE_MS,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { overloaded } from "./api-errors.js";
 import { encodeEvent, type StreamEvent } from "./sse.js";
 
 export class BodyTooLarge extends Error {
@@ -44,6 +45,8 @@ export interface Misbehaviour {
   eventDelayMs?: number;
   /** Cut the response off mid-event after this many complete events (JSON: mid-body) and destroy the socket. */
   dropAfterEvents?: number;
+  /** End the stream with an `error` event after this many events (JSON: not used). */
+  errorAfterEvents?: number;
   /** Send an event (JSON: a body) that does not parse, then end. */
   malformed?: boolean;
 }
@@ -94,6 +97,10 @@ export async function sendAnswer(
     if (res.destroyed) return;
     const chunk = previous?.event === event ? previous.chunk : Buffer.from(encodeEvent(event));
     previous = { event, chunk };
+    if (sent === misbehaviour.errorAfterEvents) {
+      res.end(encodeEvent({ type: "error", error: { type: overloaded.type, message: overloaded.message } }));
+      return;
+    }
     if (sent === misbehaviour.dropAfterEvents) {
       res.write(firstHalf(chunk), () => res.destroy());
       return;
@@ -105,6 +112,13 @@ export async function sendAnswer(
     sent += 1;
     if (!res.write(chunk)) await drained(res);
   }
-  if (misbehaviour.dropAfterEvents !== undefined) res.destroy();
-  else res.end();
+  if (misbehaviour.dropAfterEvents === undefined) {
+    res.end();
+    return;
+  }
+  // Every event went out, the response's end never does. Writes sit corked until the next tick, and a
+  // destroy now would discard them: end the socket instead (it flushes first), then destroy it.
+  const socket = res.socket;
+  if (socket) socket.end(() => socket.destroy());
+  else res.destroy();
 }

@@ -154,6 +154,17 @@ describe("buildReply", () => {
     expect(body.content[0].text.startsWith("Simulated reply 7")).toBe(true);
     expect(reply.usage.outputTokens).toBe(25_000);
   });
+
+  it("a script's replyBytes pads that reply over the setting", () => {
+    const reply = buildReply(
+      request({
+        defaults: { responseModel: null, usage: {}, replyBytes: 100_000 },
+        script: { text: "short", replyBytes: 2000 },
+      }),
+    );
+    expect(JSON.parse(replyBody(reply)).content[0].text).toHaveLength(2000);
+    expect(reply.usage.outputTokens).toBe(500);
+  });
 });
 
 describe("replyBody", () => {

@@ -5,7 +5,7 @@ import type { BillingKind, ResponseScript, UsageNumbers } from "./types.js";
 export type ReplyBlock =
   | { type: "thinking"; thinking: string; signature: string }
   /** `paddingBytes` of filler follow `text`; kept apart so a 100 MB reply is streamed, never built. */
-  | { type: "text"; text: string; paddingBytes: number }
+  | { type: "text"; text: string; paddingBytes: number; paddingDeltaBytes?: number }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
 
 export interface Reply {
@@ -25,7 +25,12 @@ export interface ReplyRequest {
   /** 1-based number of this message request, shown in the reply text. */
   seq: number;
   /** The simulator-wide model and usage overrides. */
-  defaults: { responseModel: string | null; usage: Partial<UsageNumbers>; replyBytes: number | null };
+  defaults: {
+    responseModel: string | null;
+    usage: Partial<UsageNumbers>;
+    replyBytes: number | null;
+    replyDeltaBytes?: number | null;
+  };
   script: ResponseScript | undefined;
 }
 
@@ -85,7 +90,10 @@ export function buildReply(request: ReplyRequest): Reply {
   const { body, billing, seq, defaults, script } = request;
   const id = newMessageId();
   const text = script?.text ?? `Simulated reply ${seq} (${billing}): ${snippet(lastUserText(body.messages))}`;
-  const paddingBytes = Math.max(0, (defaults.replyBytes ?? 0) - Buffer.byteLength(text));
+  const paddingBytes = Math.max(
+    0,
+    (script?.replyBytes ?? defaults.replyBytes ?? 0) - Buffer.byteLength(text),
+  );
   const blocks: ReplyBlock[] = [];
   if (thinkingEnabled(body)) {
     blocks.push({
@@ -95,7 +103,7 @@ export function buildReply(request: ReplyRequest): Reply {
       signature: mintThinkingSignature(billing, id),
     });
   }
-  blocks.push({ type: "text", text, paddingBytes });
+  blocks.push({ type: "text", text, paddingBytes, paddingDeltaBytes: defaults.replyDeltaBytes ?? undefined });
   if (script?.toolUse) {
     blocks.push({
       type: "tool_use",

@@ -27,6 +27,7 @@ const settingsSchema = z
     responseModel: z.string().min(1).nullable(),
     usage: usageSchema,
     replyBytes: count.nullable(),
+    replyDeltaBytes: z.number().int().positive().nullable(),
     requireApiKey: z.string().min(1).nullable(),
     rejectForeignThinkingSignatures: z.boolean(),
   })
@@ -36,12 +37,14 @@ const settingsSchema = z
 const scriptSchema = z
   .object({
     billing: z.enum(["subscription", "api", "bearer"]),
+    sessionId: z.string().min(1),
     fault: z.enum(FAULT_KINDS),
     dropAfterEvents: count,
     firstByteDelayMs: count,
     eventDelayMs: count,
     retryAfterSeconds: count,
     text: z.string(),
+    replyBytes: count,
     toolUse: z.object({ name: z.string().min(1), input: z.record(z.string(), z.unknown()) }).strict(),
     usage: usageSchema,
     responseModel: z.string().min(1),

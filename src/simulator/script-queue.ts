@@ -1,6 +1,6 @@
 import type { BillingKind, ResponseScript } from "./types.js";
 
-/** The FIFO of per-request scripts: each request takes the first script meant for its billing kind. */
+/** The FIFO of per-request scripts: each request takes the first script meant for its billing kind and session. */
 export class ScriptQueue {
   private readonly scripts: ResponseScript[] = [];
 
@@ -8,9 +8,11 @@ export class ScriptQueue {
     this.scripts.push(...scripts);
   }
 
-  take(billing: BillingKind): ResponseScript | undefined {
+  take(billing: BillingKind, sessionId: string | null): ResponseScript | undefined {
     const index = this.scripts.findIndex(
-      (script) => script.billing === undefined || script.billing === billing,
+      (script) =>
+        (script.billing === undefined || script.billing === billing) &&
+        (script.sessionId === undefined || script.sessionId === sessionId),
     );
     return index < 0 ? undefined : this.scripts.splice(index, 1)[0];
   }

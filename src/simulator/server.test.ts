@@ -82,6 +82,21 @@ async function sseEvents(response: Response): Promise<{ event: string | undefine
   return parseSse(await response.text()).map(({ event, data }) => ({ event, data: JSON.parse(data) }));
 }
 
+/** Reads a response body to its end or until the connection is cut: the text and the error, if any. */
+async function readUntilCut(response: Response): Promise<{ received: string; error: unknown }> {
+  const reader = response.body!.getReader();
+  let received = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { received, error: undefined };
+      received += Buffer.from(value).toString("utf8");
+    }
+  } catch (error) {
+    return { received, error };
+  }
+}
+
 const unifiedHeaders = (response: Response) =>
   [...response.headers.keys()].filter((name) => name.startsWith("anthropic-ratelimit-unified-"));
 
@@ -378,6 +393,39 @@ describe("fault injection", () => {
     expect((await send(sim, {})).status).toBe(200);
   });
 
+  it("usage-limit answers 429 with the unified headers of a rejected window, even to an API key", async () => {
+    const sim = await simulator();
+    sim.enqueue({ fault: "usage-limit", retryAfterSeconds: 4 });
+    const response = await send(sim, { billing: "api" });
+    expect(response.status).toBe(429);
+    expect((await json(response)).error.type).toBe("rate_limit_error");
+    expect(response.headers.get(UNIFIED_STATUS)).toBe("rejected");
+    expect(response.headers.get("anthropic-ratelimit-unified-representative-claim")).toBe("five_hour");
+    expect(response.headers.get("anthropic-ratelimit-unified-5h-status")).toBe("rejected");
+    expect(response.headers.get("retry-after")).toBe("4");
+    expect(response.headers.get("anthropic-ratelimit-requests-limit")).toBeNull();
+    expect(sim.requests[0]).toMatchObject({ fault: "usage-limit", status: 429, usage: null });
+    // Only that response: the subscription window is not hit.
+    expect(sim.state().limit.status).toBe("allowed");
+    expect((await send(sim, {})).status).toBe(200);
+  });
+
+  it("a script for a session waits for a request of that session; unscoped scripts go to anyone", async () => {
+    const sim = await simulator();
+    sim.enqueue({ sessionId: "session-b", fault: "overloaded" }, { sessionId: "session-a", text: "for a" });
+    const forA = await send(sim, { headers: { "x-claude-code-session-id": "session-a" } });
+    const noSession = await send(sim, {});
+    expect((await json(forA)).content[0].text).toBe("for a");
+    expect(noSession.status).toBe(200);
+    expect(sim.state().queuedScripts).toBe(1);
+    sim.enqueue({ text: "anyone" });
+    const unscoped = await send(sim, { headers: { "x-claude-code-session-id": "session-c" } });
+    expect((await json(unscoped)).content[0].text).toBe("anyone");
+    const forB = await send(sim, { headers: { "x-claude-code-session-id": "session-b" } });
+    expect(forB.status).toBe(529);
+    expect(sim.state().queuedScripts).toBe(0);
+  });
+
   it("throttle and overloaded carry retry-after when the script sets it", async () => {
     const sim = await simulator();
     sim.enqueue({ fault: "throttle", retryAfterSeconds: 3 }, { fault: "overloaded" });
@@ -412,15 +460,7 @@ describe("fault injection", () => {
     sim.enqueue({ fault: "drop", dropAfterEvents: 2 });
     const response = await send(sim, { body: { stream: true } });
     expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
-    let received = "";
-    const error = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        received += Buffer.from(value).toString("utf8");
-      }
-    })().catch((caught: unknown) => caught);
+    const { received, error } = await readUntilCut(response);
     expect(error).toBeInstanceOf(Error);
     const complete = received.split("\n\n").slice(0, -1);
     expect(complete.map((event) => event.split("\n")[0])).toEqual([
@@ -429,6 +469,42 @@ describe("fault injection", () => {
     ]);
     expect(received.endsWith("\n\n")).toBe(false);
     expect(sim.requests[0]).toMatchObject({ fault: "drop", status: 200 });
+  });
+
+  it("drop after more events than the reply has sends every event, then cuts the response before its end", async () => {
+    const sim = await simulator();
+    sim.enqueue({ fault: "drop", dropAfterEvents: 1000 });
+    const response = await send(sim, { body: { stream: true } });
+    expect(response.status).toBe(200);
+    const { received, error } = await readUntilCut(response);
+    expect(error).toBeInstanceOf(Error);
+    const events = parseSse(received).map(({ event }) => event);
+    expect(events[0]).toBe("message_start");
+    expect(events.slice(-2)).toEqual(["message_delta", "message_stop"]);
+    expect(sim.requests[0]).toMatchObject({ fault: "drop", status: 200 });
+  });
+
+  it("stream-error ends a stream with an overloaded error event after N events", async () => {
+    const sim = await simulator();
+    sim.enqueue({ fault: "stream-error", dropAfterEvents: 2 });
+    const response = await send(sim, { body: { stream: true } });
+    expect(response.status).toBe(200);
+    const events = await sseEvents(response);
+    expect(events.map(({ event }) => event)).toEqual(["message_start", "content_block_start", "error"]);
+    expect(events[2]!.data).toEqual({
+      type: "error",
+      error: { type: "overloaded_error", message: "Overloaded" },
+    });
+    expect(sim.requests[0]).toMatchObject({ fault: "stream-error", status: 200 });
+  });
+
+  it("stream-error answers a JSON request with the 529 of overloaded", async () => {
+    const sim = await simulator();
+    sim.enqueue({ fault: "stream-error" });
+    const response = await send(sim, {});
+    expect(response.status).toBe(529);
+    expect((await json(response)).error.type).toBe("overloaded_error");
+    expect(sim.requests[0]).toMatchObject({ fault: "stream-error", status: 529, usage: null });
   });
 
   it("drop cuts a JSON body short", async () => {
@@ -466,6 +542,36 @@ describe("fault injection", () => {
     expect(firstByte).toBeGreaterThanOrEqual(118);
     expect(total).toBeGreaterThanOrEqual(118 + (events.length - 1) * 15 - 5);
     expect(sim.requests[0]!.fault).toBe("slow");
+  });
+
+  it("state counts a request as open until its answer ends or its client goes away", async () => {
+    let arrivedNow = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      arrivedNow = resolve;
+    });
+    const sim = await simulator({ onRequest: () => arrivedNow() });
+    sim.enqueue({ firstByteDelayMs: 60_000 });
+    expect(sim.state().openRequests).toBe(0);
+    const client = new AbortController();
+    const waiting = fetch(`${sim.url}/v1/messages`, {
+      method: "POST",
+      headers: CREDENTIALS.api,
+      body: JSON.stringify({ model: "claude-sonnet-4-6", messages: [{ role: "user", content: "hold on" }] }),
+      signal: client.signal,
+    }).catch((error: unknown) => error);
+    await arrived;
+    expect(sim.state().openRequests).toBe(1);
+    expect((await send(sim, {})).status).toBe(200);
+    await fetch(`${sim.url}/_simulator/state`);
+    expect(sim.state().openRequests).toBe(1);
+    client.abort();
+    expect(await waiting).toBeInstanceOf(Error);
+    // The client's close reaches the simulator a moment later.
+    const deadline = Date.now() + 5000;
+    while (sim.state().openRequests !== 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(sim.state().openRequests).toBe(0);
   });
 
   it("close() ends a response that is still waiting", async () => {
@@ -659,6 +765,7 @@ describe("startSimulator", () => {
     const sim = await simulator();
     expect(() => sim.configure({ limitAfterRequests: -1 })).toThrow(/limitAfterRequests/);
     expect(() => sim.enqueue({ fault: "melted" } as unknown as ResponseScript)).toThrow(/fault/);
+    expect(() => sim.enqueue({ sessionId: "" })).toThrow(/sessionId/);
   });
 
   it("keeps a setting given as undefined", async () => {

@@ -64,6 +64,11 @@ export interface SimulatorState {
   requestCount: number;
   /** `POST /v1/messages` requests so far; the number shown in reply texts. */
   messageRequestCount: number;
+  /**
+   * API requests whose exchange has not ended: still being received, waiting for their answer, or
+   * streaming it. A client that goes away ends its exchange; control requests are not counted.
+   */
+  openRequests: number;
   queuedScripts: number;
   settings: SimulatorSettings;
   limit: LimitSnapshot;
@@ -79,6 +84,7 @@ export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = {
   responseModel: null,
   usage: {},
   replyBytes: null,
+  replyDeltaBytes: null,
   requireApiKey: null,
   rejectForeignThinkingSignatures: false,
 };
@@ -142,6 +148,7 @@ class SimulatorServer implements Simulator {
   private readonly server: Server;
   private requestCount = 0;
   private messageRequestCount = 0;
+  private openRequests = 0;
   private closed: Promise<void> | null = null;
 
   constructor(options: SimulatorOptions) {
@@ -194,6 +201,7 @@ class SimulatorServer implements Simulator {
       url: this.url,
       requestCount: this.requestCount,
       messageRequestCount: this.messageRequestCount,
+      openRequests: this.openRequests,
       queuedScripts: this.scripts.length,
       settings: { ...this.settings },
       limit: this.limit.snapshot(),
@@ -212,6 +220,12 @@ class SimulatorServer implements Simulator {
     const exchange = new AbortController();
     res.once("close", () => exchange.abort());
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (!url.pathname.startsWith(CONTROL_PREFIX)) {
+      this.openRequests += 1;
+      res.once("close", () => {
+        this.openRequests -= 1;
+      });
+    }
     const method = req.method ?? "GET";
     let raw: Buffer;
     try {
@@ -319,23 +333,21 @@ class SimulatorServer implements Simulator {
           facts: { ...facts, fault: "usage-limit" },
         };
       }
-      const script = this.scripts.take(billing);
+      const script = this.scripts.take(billing, headerValue(headers, SESSION_HEADER));
       const misbehaviour: Misbehaviour = {
         firstByteDelayMs: script?.firstByteDelayMs,
         eventDelayMs: script?.eventDelayMs,
         dropAfterEvents:
           script?.fault === "drop" ? (script.dropAfterEvents ?? DEFAULT_DROP_AFTER_EVENTS) : undefined,
+        errorAfterEvents:
+          script?.fault === "stream-error"
+            ? (script.dropAfterEvents ?? DEFAULT_DROP_AFTER_EVENTS)
+            : undefined,
         malformed: script?.fault === "malformed",
       };
-      const refusal = this.refusal(script, body, billing);
+      const refusal = this.refusal(script, body, billing, model);
       if (refusal) {
-        // Without the unified headers Claude Code reads a 429 as a server throttle, not a usage limit.
-        const answer = this.errorAnswer(
-          refusal.error,
-          requestId,
-          refusal.throttle ? null : credential,
-          model,
-        );
+        const answer = this.errorAnswer(refusal.error, requestId, credential, model, refusal.headers);
         if (script?.retryAfterSeconds !== undefined)
           answer.headers["retry-after"] = String(script.retryAfterSeconds);
         return { answer, facts: { ...facts, fault: refusal.fault }, misbehaviour };
@@ -368,12 +380,25 @@ class SimulatorServer implements Simulator {
     script: ResponseScript | undefined,
     body: MessagesRequestBody,
     billing: BillingKind,
-  ): { error: ApiError; fault: string; throttle?: boolean } | undefined {
+    model: string,
+  ): { error: ApiError; fault: string; headers?: Record<string, string> } | undefined {
     switch (script?.fault) {
       case "overloaded":
         return { error: apiErrors.overloaded, fault: "overloaded" };
+      case "stream-error":
+        // Only a stream can break off with an error event; a JSON request is refused up front.
+        if (body.stream !== true) return { error: apiErrors.overloaded, fault: "stream-error" };
+        break;
       case "throttle":
-        return { error: apiErrors.serverThrottle, fault: "throttle", throttle: true };
+        // Without the unified headers Claude Code reads a 429 as a server throttle, not a usage limit.
+        return { error: apiErrors.serverThrottle, fault: "throttle", headers: {} };
+      case "usage-limit":
+        // What a subscription limit looks like, on any credentials: a proxy upstream may send it to an API key.
+        return {
+          error: apiErrors.usageLimitReached,
+          fault: "usage-limit",
+          headers: this.limit.headers(model, true),
+        };
       case "thinking-signature": {
         const { messageIndex, blockIndex } = firstThinkingBlock(body);
         return {

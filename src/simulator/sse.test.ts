@@ -114,4 +114,13 @@ describe("replyEvents", () => {
     expect(texts.join("")).toHaveLength(1_000_000);
     expect(Math.max(...texts.map((text) => text.length))).toBe(16 * 1024);
   });
+
+  it("streams the padding in deltas of replyDeltaBytes when set (Claude-shaped streams)", () => {
+    const defaults = { responseModel: null, usage: {}, replyBytes: 10_000, replyDeltaBytes: 100 };
+    const texts = [...replyEvents(reply({ defaults }))]
+      .filter((event) => event.type === "content_block_delta")
+      .map((event) => (event.delta as { text: string }).text);
+    expect(texts.join("")).toHaveLength(10_000);
+    expect(Math.max(...texts.map((text) => text.length))).toBe(100);
+  });
 });

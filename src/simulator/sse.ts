@@ -38,7 +38,7 @@ function* blockDeltas(block: ReplyBlock): Generator<Record<string, unknown>> {
     case "text": {
       for (const text of slices(block.text, TEXT_DELTA_CHARS)) yield { type: "text_delta", text };
       let repeated: Record<string, unknown> | undefined;
-      for (const text of padding(block.paddingBytes, PADDING_DELTA_BYTES)) {
+      for (const text of padding(block.paddingBytes, block.paddingDeltaBytes ?? PADDING_DELTA_BYTES)) {
         if (repeated?.text !== text) repeated = { type: "text_delta", text };
         yield repeated;
       }

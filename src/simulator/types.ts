@@ -28,34 +28,53 @@ export interface UsageNumbers {
 }
 
 /** Failures a script can inject; see {@link ResponseScript.fault}. */
-export const FAULT_KINDS = ["overloaded", "throttle", "drop", "malformed", "thinking-signature"] as const;
+export const FAULT_KINDS = [
+  "overloaded",
+  "throttle",
+  "usage-limit",
+  "drop",
+  "stream-error",
+  "malformed",
+  "thinking-signature",
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
  * What to do with one future `POST /v1/messages` request. Scripts wait in a FIFO queue and each is
- * used by exactly one request: the first queued script whose `billing` matches the request's.
+ * used by exactly one request: the first queued script whose `billing` and `sessionId` match the request's.
  */
 export interface ResponseScript {
   /** Only a request of this billing kind takes this script; absent = any request. */
   billing?: BillingKind;
   /**
+   * Only a request of this Claude Code session (`x-claude-code-session-id`) takes this script; absent = any
+   * request. Lets concurrent requests each get their own script, whatever order they arrive in.
+   */
+  sessionId?: string;
+  /**
    * `overloaded`: 529 `overloaded_error`. `throttle`: 429 `rate_limit_error` without the unified headers
-   * (Claude Code retries it as a server throttle, not a usage limit). `drop`: the response is cut off
-   * mid-event after {@link dropAfterEvents} events and the socket destroyed. `malformed`: an SSE event
+   * (Claude Code retries it as a server throttle, not a usage limit). `usage-limit`: 429 `rate_limit_error`
+   * with the unified headers of a rejected subscription window, whatever the billing (the window itself is
+   * not touched). `drop`: the response is cut off
+   * mid-event after {@link dropAfterEvents} events and the socket destroyed. `stream-error`: after
+   * {@link dropAfterEvents} events the stream carries an `error` event (`overloaded_error`) and ends, as the API
+   * does when it is overloaded mid-reply (a JSON request gets the 529 of `overloaded`). `malformed`: an SSE event
    * (or JSON body) that does not parse. `thinking-signature`: 400 `invalid_request_error` about an
    * invalid `signature` in a `thinking` block.
    */
   fault?: FaultKind;
-  /** For `drop`: complete SSE events sent before the cut (default 3); ignored for JSON responses. */
+  /** For `drop` and `stream-error`: complete SSE events sent before the cut (default 3); ignored for JSON responses. */
   dropAfterEvents?: number;
   /** Delay before the response head, in ms (a slow first byte). */
   firstByteDelayMs?: number;
   /** Delay before each SSE event after the first, in ms (a slow stream). */
   eventDelayMs?: number;
-  /** `retry-after` seconds on a `throttle` or `overloaded` answer. */
+  /** `retry-after` seconds on a `throttle`, `usage-limit` or `overloaded` answer. */
   retryAfterSeconds?: number;
   /** The reply text, instead of the generated one. */
   text?: string;
+  /** Pads this reply's text to this many bytes, over the `replyBytes` setting. */
+  replyBytes?: number;
   /** Adds a `tool_use` block after the text; `stop_reason` becomes `tool_use`. */
   toolUse?: { name: string; input: Record<string, unknown> };
   /** Usage numbers for this response, over the defaults. */
@@ -84,6 +103,8 @@ export interface SimulatorSettings {
   usage: Partial<UsageNumbers>;
   /** Pads every reply text to this many bytes (throughput benchmarks); `null` = no padding. */
   replyBytes: number | null;
+  /** The text of each streamed padding delta, in bytes (default 16 KiB); small = Claude-shaped streams. */
+  replyDeltaBytes: number | null;
   /** Accept only this exact API key (x-api-key or a non-OAuth bearer token); `null` = any. */
   requireApiKey: string | null;
   /**

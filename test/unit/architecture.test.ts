@@ -48,6 +48,7 @@ const pureModules = [
   /^usage\/prices$/,
   /^session\/machine$/,
   /^session\/policy$/,
+  /^dates$/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
