@@ -58,12 +58,25 @@ export async function latency(targets, { requests, warmup = 100, block = 50 }) {
   return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, summarize(s)]));
 }
 
-/** MiB/s over `requests` streamed responses read one after the other (after one unrecorded). */
-export async function throughput(t, requests) {
-  await once(t);
-  let bytes = 0;
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < requests; i++) bytes += (await once(t)).bytes;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { mbPerSecond: bytes / 1024 / 1024 / seconds, bytes, perResponse: bytes / requests };
+/**
+ * MiB/s of each named target over `requests` streamed responses each (after one unrecorded round),
+ * one response per target in turn so drift on a shared machine hits every target alike.
+ * `targets` is a list of [name, target]; the result maps each name to its figures.
+ */
+export async function throughput(targets, requests) {
+  for (const [, t] of targets) await once(t);
+  const totals = Object.fromEntries(targets.map(([name]) => [name, { bytes: 0, ns: 0n }]));
+  for (let i = 0; i < requests; i++) {
+    for (const [name, t] of targets) {
+      const started = process.hrtime.bigint();
+      totals[name].bytes += (await once(t)).bytes;
+      totals[name].ns += process.hrtime.bigint() - started;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(totals).map(([name, { bytes, ns }]) => [
+      name,
+      { mbPerSecond: bytes / 1024 / 1024 / (Number(ns) / 1e9), bytes, perResponse: bytes / requests },
+    ]),
+  );
 }

@@ -246,11 +246,12 @@ try {
   ];
   if (!ccrFailure) targets.push(["ccr", ccr(ccrSmall)]);
   const lat = await latency(targets, { requests: LATENCY_REQUESTS });
-  const tp = {
-    direct: await throughput(target(large.url, { "x-api-key": key }), THROUGHPUT_REQUESTS),
-    gateway: await throughput(ours(largeUrl, largeSecret), THROUGHPUT_REQUESTS),
-  };
-  if (!ccrFailure) tp.ccr = await throughput(ccr(ccrLarge), THROUGHPUT_REQUESTS);
+  const streams = [
+    ["direct", target(large.url, { "x-api-key": key })],
+    ["gateway", ours(largeUrl, largeSecret)],
+  ];
+  if (!ccrFailure) streams.push(["ccr", ccr(ccrLarge)]);
+  const tp = await throughput(streams, THROUGHPUT_REQUESTS);
   const rss = {
     gateway: Math.max(rssMb(gwSmall.child.pid), rssMb(gwLarge.child.pid)),
     ccr: ccrFailure ? Number.NaN : Math.max(rssMb(ccrSmall.child.pid), rssMb(ccrLarge.child.pid)),
@@ -295,7 +296,7 @@ try {
   const out = [
     "## Peers: gateway vs claude-code-router (`bench/peers`)",
     "",
-    `Streaming \`POST /v1/messages\` straight to the simulator, through our metering gateway (started as a wrapped run in api mode starts it: \`LazyApiBilling\` → \`startApiBilling\`, ledger on, the session cap checked on every request), and through [claude-code-router](https://github.com/musistudio/claude-code-router) \`${CCR_PACKAGE}@${CCR_VERSION}\` (installed by this bench into a temp dir with \`npm install --prefix\`), same run, same simulators; each proxy, simulator and the client in its own process. ${LATENCY_REQUESTS} requests per path for latency (alternating blocks of 50 after 100 warm-up rounds), ${THROUGHPUT_REQUESTS} × ${REPLY_BYTES / 1024 / 1024} MiB streams per path for throughput.`,
+    `Streaming \`POST /v1/messages\` straight to the simulator, through our metering gateway (started as a wrapped run in api mode starts it: \`LazyApiBilling\` → \`startApiBilling\`, ledger on, the session cap checked on every request), and through [claude-code-router](https://github.com/musistudio/claude-code-router) \`${CCR_PACKAGE}@${CCR_VERSION}\` (installed by this bench into a temp dir with \`npm install --prefix\`), same run, same simulators; each proxy, simulator and the client in its own process. ${LATENCY_REQUESTS} requests per path for latency (alternating blocks of 50 after 100 warm-up rounds), ${THROUGHPUT_REQUESTS} × ${REPLY_BYTES / 1024 / 1024} MiB streams per path for throughput (one per path in turn).`,
     "",
     ccrFailure
       ? `**claude-code-router could not be measured**: ${ccrFailure}`

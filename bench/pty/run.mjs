@@ -18,6 +18,7 @@ const THROUGHPUT_RUNS = 3;
 const ECHOES = quick ? 300 : 2000;
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
 const childScript = fileURLToPath(new URL("./child.mjs", import.meta.url));
+const relayScript = fileURLToPath(new URL("./relay.mjs", import.meta.url));
 const MARKER = Buffer.from("BENCH-END");
 
 const root = await mkdtemp(join(tmpdir(), "cf-bench-pty-"));
@@ -40,10 +41,12 @@ const baseEnv = {
 /** Starts one path in an outer pty (the user's terminal): the child directly, or under the wrapper. */
 function start(path, mode, bytes = 0) {
   const env = { ...baseEnv, BENCH_MODE: mode, BENCH_BYTES: String(bytes) };
-  const [file, args] =
-    path === "direct"
-      ? [process.execPath, [childScript, mode, String(bytes)]]
-      : [process.execPath, [cli, "--claude", shim]];
+  const childArgs = [childScript, mode, String(bytes)];
+  const [file, args] = {
+    direct: [process.execPath, childArgs],
+    relay: [process.execPath, [relayScript, process.execPath, ...childArgs]],
+    wrapper: [process.execPath, [cli, "--claude", shim]],
+  }[path];
   const term = pty.spawn(file, args, {
     name: "xterm-256color",
     cols: 120,
@@ -118,11 +121,12 @@ async function echo(path) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 try {
-  const rates = { direct: [], wrapper: [] };
+  const rates = { direct: [], relay: [], wrapper: [] };
   for (let i = 0; i < THROUGHPUT_RUNS; i++) {
-    for (const path of ["direct", "wrapper"]) rates[path].push((await throughput(path)).mbps);
+    for (const path of Object.keys(rates)) rates[path].push((await throughput(path)).mbps);
   }
   const direct = median(rates.direct);
+  const relayed = median(rates.relay);
   const wrapped = median(rates.wrapper);
   const echoDirect = await echo("direct");
   const echoWrapper = await echo("wrapper");
@@ -142,6 +146,14 @@ try {
           `${fmt(wrapped / direct, 2)}×`,
           "≥ 0.9×",
           wrapped / direct >= 0.9 ? "yes" : "NO",
+        ],
+        [
+          "throughput of a bare node-pty relay (MB/s)",
+          fmt(direct, 1),
+          fmt(relayed, 1),
+          `${fmt(relayed / direct, 2)}×`,
+          "",
+          "",
         ],
         [
           "echo p50 (ms)",

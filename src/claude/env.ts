@@ -1,3 +1,5 @@
+import { withoutApiKeyEnv } from "../config/secret.js";
+
 export type BillingMode = "subscription" | "api";
 
 export interface GatewayEndpoint {
@@ -10,9 +12,6 @@ export interface ChildEnvironment {
   /** Inherited credentials removed so they cannot bill the user silently; one notice each. */
   removed: string[];
 }
-
-/** Our own variables that must never reach Claude Code (or any command Claude runs). */
-const OWN_SECRETS = ["CLAUDE_FALLBACK_API_KEY"];
 
 /**
  * The environment `claude` runs with in each billing mode (SPEC §2).
@@ -30,14 +29,14 @@ export function childEnvironment(
   mode: BillingMode,
   gateway?: GatewayEndpoint,
 ): ChildEnvironment {
-  const env: NodeJS.ProcessEnv = { ...parent };
+  // Our own key variable never reaches Claude Code (or any command Claude runs).
+  const env: NodeJS.ProcessEnv = withoutApiKeyEnv(parent);
   const removed: string[] = [];
   const strip = (name: string) => {
     // An empty value bills nobody: removed all the same, but without a notice about it.
     if (env[name]) removed.push(name);
     delete env[name];
   };
-  for (const name of OWN_SECRETS) delete env[name];
   strip("ANTHROPIC_API_KEY");
   if (mode === "subscription") {
     strip("ANTHROPIC_AUTH_TOKEN");

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { withoutApiKeyEnv } from "../config/secret.js";
 import { UsageError } from "../errors.js";
 
 const run = promisify(execFile);
@@ -41,10 +42,13 @@ export function locateClaude(
   );
 }
 
-/** `claude --version` → "2.1.330", or null when it cannot be read. */
-export async function claudeVersion(path: string): Promise<string | null> {
+/** `claude --version` → "2.1.330", or null when it cannot be read. Run without our key in its environment. */
+export async function claudeVersion(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | null> {
   try {
-    const { stdout } = await run(path, ["--version"], { timeout: 15_000 });
+    const { stdout } = await run(path, ["--version"], { timeout: 15_000, env: withoutApiKeyEnv(env) });
     return /(\d+\.\d+\.\d+)/.exec(stdout)?.[1] ?? null;
   } catch {
     return null;

@@ -6,6 +6,11 @@
  * No `node` start (~120 ms) on these paths. Every path and the user's command are embedded as
  * single-quoted literals, so nothing in them is ever expanded by the shell.
  *
+ * The SessionStart script's files are 0600 whatever the umask (`umask 077`: it runs nothing of the
+ * user's). The status line's files follow the umask Claude Code gives it — the user's command must
+ * keep that umask, and a subshell to narrow it for our writes alone would cost a process per
+ * status line — and are kept from other users by the 0700 run directory they are in.
+ *
  * Temporary files are `tmp/<kind>.<pid>`; a script removes none (`rm` would be one more process
  * per run): the spool watcher deletes those whose process has exited (`sweepTempFiles`).
  */
@@ -42,6 +47,7 @@ export function sessionStartScript(options: SessionStartScriptOptions): string {
   return `#!/bin/sh
 # claude-fallback: SessionStart hook for one wrapped run (generated; do not edit).
 # Hands the hook's input to the wrapper as one complete file; prints nothing.
+umask 077
 e=${shellQuote(options.eventsDir)}
 t=${shellQuote(options.tempDir)}/ss.$$
 ${READ_STDIN}n=0

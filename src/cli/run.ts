@@ -2,16 +2,18 @@ import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
 import { claudeVersion, locateClaude } from "../claude/locate.js";
+import type { Config } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
-import { UsageError } from "../errors.js";
+import { FallbackError, UsageError } from "../errors.js";
 import { formatClock } from "../notify/messages.js";
 import { HeadlessRun } from "../session/headless.js";
 import { InteractiveRun } from "../session/interactive.js";
 import type { LimitInfo } from "../session/machine.js";
 import { runClaudeInheritingTerminal } from "../session/plain-run.js";
 import { NO_KEY_REASON } from "../session/policy.js";
-import { readState, type SharedState, stateFile } from "../state/store.js";
-import { ledgerPath, openLedger } from "../usage/ledger.js";
+import { readState, type SharedState, setAsideDamagedState, stateFile } from "../state/store.js";
+import { type Ledger, LedgerDamagedError, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
+import { formatUsd, nanoToUsd } from "../usage/pricing.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 export interface RunOptions extends ContextOptions {
@@ -25,6 +27,8 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   const args = parseClaudeArgs(claudeArgs);
   const keys = createKeyProvider(ctx.config, ctx.env);
   if (opts.forceApi && keys.source === null) throw new UsageError(NO_KEY_REASON);
+  const damagedState = setAsideDamagedState(stateFile(ctx.paths.stateDir), Date.now());
+  if (damagedState) process.stderr.write(`claude-fallback: ${damagedState}\n`);
   const shared = readState(stateFile(ctx.paths.stateDir));
   const limitInForce = limitStillInForce(shared, Date.now());
   // With auto_switch, a run started while the subscription's limit is known to be in force goes
@@ -49,7 +53,7 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
     return runClaudeInheritingTerminal(claude, claudeArgs, child.env);
   }
 
-  const ledger = openLedger(ledgerPath(ctx.paths.dataDir), { logUsage: ctx.config.log_usage });
+  const ledger = openRunLedger(ledgerPath(ctx.paths.dataDir), ctx.config);
   const runId = ledger.startRun({
     startedAt: Date.now(),
     pid: process.pid,
@@ -86,7 +90,53 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
     }
     return exitCode;
   } finally {
+    closeRunLedger(ledger, runId, exitCode);
+  }
+}
+
+/**
+ * The usage ledger for a run. A damaged one (not a SQLite database, truncated) is moved aside and
+ * a new one made, with one line saying so — unless a daily or monthly cap is set: those count the
+ * spend it holds, so the run is refused with the fix rather than started with today's spend forgotten.
+ */
+function openRunLedger(file: string, config: Config): Ledger {
+  const options = { logUsage: config.log_usage };
+  try {
+    return openLedger(file, options);
+  } catch (error) {
+    if (!(error instanceof LedgerDamagedError)) throw error;
+    const cap = config.cost_limit_per_day !== null ? "cost_limit_per_day" : "cost_limit_per_month";
+    if (config.cost_limit_per_day !== null || config.cost_limit_per_month !== null) {
+      throw new FallbackError(`${error.message} (not done automatically: ${cap} counts the spend it holds)`);
+    }
+    const aside = moveLedgerAside(file, Date.now());
+    if (aside) {
+      process.stderr.write(
+        `claude-fallback: usage ledger ${file} was damaged or not a SQLite database (${error.detail}); moved it to ${aside} and started a new one\n`,
+      );
+    }
+    return openLedger(file, options);
+  }
+}
+
+/**
+ * Records the end of the run, after the request rows still waiting for the ledger (a full disk).
+ * A ledger that still cannot take them is said in one line, with what it misses; the exit status
+ * stays Claude's.
+ */
+function closeRunLedger(ledger: Ledger, runId: string, exitCode: number | null): void {
+  try {
+    ledger.flushPending();
     ledger.endRun(runId, { endedAt: Date.now(), exitCode });
+  } catch (error) {
+    const waiting = ledger.pendingSpend();
+    const missing =
+      waiting.requests > 0
+        ? `; ${waiting.requests} API request${waiting.requests === 1 ? "" : "s"} of this run (${formatUsd(nanoToUsd(waiting.nanoUsd))}) could not be written to it, so usage reports and the daily and monthly caps will not count ${waiting.requests === 1 ? "it" : "them"}`
+        : "";
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`claude-fallback: ${message}${missing}\n`);
+  } finally {
     ledger.close();
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -151,6 +151,36 @@ describe("createKeyProvider", () => {
     const provider = createKeyProvider({ api_key: null, api_key_command: null }, {});
     expect(provider.source).toBeNull();
     expect(await provider.get()).toBeNull();
+  });
+});
+
+describe("api_key_command: the macOS Keychain example of docs/platforms.md", () => {
+  const KEYCHAIN_COMMAND = "security find-generic-password -s claude-fallback -w";
+
+  /** A stand-in for macOS's `security`: knows one item, answers like the real one otherwise. */
+  function fakeSecurity(): NodeJS.ProcessEnv {
+    writeFileSync(
+      join(dir, "security"),
+      `#!/bin/sh
+if [ "$#" = 4 ] && [ "$1 $2 $3 $4" = "find-generic-password -s claude-fallback -w" ]; then echo ${CMD_KEY}; exit 0; fi
+echo "security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain." >&2
+exit 44
+`,
+      { mode: 0o755 },
+    );
+    return { PATH: `${dir}:${BASE_ENV.PATH}` };
+  }
+
+  it("reads the key that `security -w` prints, newline and all", async () => {
+    expect(await runKeyCommand(KEYCHAIN_COMMAND, fakeSecurity())).toBe(CMD_KEY);
+  });
+
+  it("a missing item is one line that names the cause", async () => {
+    expect(
+      await usageErrorOf(runKeyCommand("security find-generic-password -s no-such-item -w", fakeSecurity())),
+    ).toBe(
+      "api_key_command failed (exit status 44): security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.",
+    );
   });
 });
 

@@ -19,6 +19,15 @@ type Env = Record<string, string | undefined>;
 
 export const API_KEY_ENV = "CLAUDE_FALLBACK_API_KEY";
 
+/**
+ * `env` for a process we start (Claude Code, `claude --version`, a desktop notifier): without our
+ * key variable, so the key reaches no process but this one.
+ */
+export function withoutApiKeyEnv<T extends Env>(env: T): T {
+  const { [API_KEY_ENV]: _key, ...rest } = env;
+  return rest as T;
+}
+
 /** How long `api_key_command` may take: long enough for a password manager, short enough to notice. */
 export const DEFAULT_KEY_COMMAND_TIMEOUT_MS = 10_000;
 

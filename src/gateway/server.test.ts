@@ -859,6 +859,27 @@ const SONNET_USAGE = {
 const SONNET_COST = 45_000_000;
 
 describe("caps", () => {
+  test("a row the ledger cannot write still counts: the cap warning and the status line follow the spend", async () => {
+    const sim = await simulator({ usage: SONNET_USAGE });
+    let spent = 0;
+    const diskFull = {
+      runSpend: () => ({ nanoUsd: spent }),
+      record: (request: { costNanoUsd: number | null }) => {
+        spent += request.costNanoUsd ?? 0;
+        throw new FallbackError("could not write the usage ledger /x/usage.db: the disk is full");
+      },
+    } as unknown as SpendTracker;
+    let metered = 0;
+    const { gateway, events } = await gatewayFor(sim.url, {
+      spend: diskFull,
+      caps: { ...NO_CAPS, cost_limit_per_session: 0.05 },
+      onMetered: () => metered++,
+    });
+    expect((await call(gateway, { body: messages({ stream: true }) })).status).toBe(200);
+    expect(metered).toBe(1);
+    expect(events.map((event) => event.kind)).toEqual(["cap_warning", "ledger_error"]);
+  });
+
   test("the session cap refuses with a 402 billing_error naming the cap, and nothing is forwarded", async () => {
     const sim = await simulator({ usage: SONNET_USAGE });
     const { gateway, ledger, events } = await gatewayFor(sim.url, {

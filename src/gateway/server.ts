@@ -134,8 +134,20 @@ function relayBody(
   onChunk: ((chunk: Buffer) => void) | null,
 ): Promise<boolean> {
   return new Promise((resolve) => {
+    // The upstream's every event is a chunk of its own, and one socket read hands over many at once:
+    // they leave in one write at the end of the tick instead of a system call each.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      res.uncork();
+    };
     const onData = (chunk: Buffer) => {
       onChunk?.(chunk);
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (!res.write(chunk)) body.pause();
     };
     const onDrain = () => body.resume();
@@ -450,26 +462,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             reading.complete
             ? "ok"
             : "upstream_error";
-    options.spend.record({
-      ...base,
-      model: reading.model,
-      httpStatus: upstream.statusCode,
-      outcome,
-      errorType: reading.errorType,
-      requestId: headerValue(upstream.headers["request-id"]),
-      durationMs: now() - startedAt,
-      inputTokens: usage?.input_tokens ?? 0,
-      outputTokens: usage?.output_tokens ?? 0,
-      cacheWrite5mTokens: usage?.cache_creation_5m_input_tokens ?? 0,
-      cacheWrite1hTokens: usage?.cache_creation_1h_input_tokens ?? 0,
-      cacheReadTokens: usage?.cache_read_input_tokens ?? 0,
-      webSearchRequests: usage?.server_tool_use?.web_search_requests ?? 0,
-      webFetchRequests: usage?.server_tool_use?.web_fetch_requests ?? 0,
-      costNanoUsd,
-      longContext,
-    });
-    announceWarnings();
-    options.onMetered?.();
+    // A row that cannot be written (a full disk) is still counted in memory: the warnings and the
+    // status line must follow the spend all the same.
+    try {
+      options.spend.record({
+        ...base,
+        model: reading.model,
+        httpStatus: upstream.statusCode,
+        outcome,
+        errorType: reading.errorType,
+        requestId: headerValue(upstream.headers["request-id"]),
+        durationMs: now() - startedAt,
+        inputTokens: usage?.input_tokens ?? 0,
+        outputTokens: usage?.output_tokens ?? 0,
+        cacheWrite5mTokens: usage?.cache_creation_5m_input_tokens ?? 0,
+        cacheWrite1hTokens: usage?.cache_creation_1h_input_tokens ?? 0,
+        cacheReadTokens: usage?.cache_read_input_tokens ?? 0,
+        webSearchRequests: usage?.server_tool_use?.web_search_requests ?? 0,
+        webFetchRequests: usage?.server_tool_use?.web_fetch_requests ?? 0,
+        costNanoUsd,
+        longContext,
+      });
+    } finally {
+      announceWarnings();
+      options.onMetered?.();
+    }
   }
 
   const server = createServer((req, res) => {

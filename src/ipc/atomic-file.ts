@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -11,7 +12,7 @@ export async function writeFileAtomic(
   content: string | Uint8Array,
   mode = 0o600,
 ): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}`);
+  const temp = tempPath(path);
   const handle = await open(temp, "wx", mode);
   try {
     await handle.writeFile(content);
@@ -29,4 +30,31 @@ export async function writeFileAtomic(
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}`);
+}
+
+/**
+ * {@link writeFileAtomic} for the few places that must not wait (small state files). A failed
+ * write (a full disk) leaves neither a partial file nor its temporary file behind.
+ */
+export function writeFileAtomicSync(path: string, content: string, mode = 0o600): void {
+  const temp = tempPath(path);
+  try {
+    writeFileSync(temp, content, { mode, flag: "wx" });
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** `<path>.<why>-<UTC time>`, e.g. `usage.db.corrupt-20261124T120000Z`: where a damaged file is moved aside. */
+export function asidePath(path: string, why: string, nowMs: number): string {
+  return `${path}.${why}-${new Date(nowMs)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}`;
 }

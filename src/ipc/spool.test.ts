@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -17,7 +17,14 @@ import { writeInjection } from "../claude/settings.js";
 import { FallbackError } from "../errors.js";
 import type { StatusLineInput } from "../statusline/status-input.js";
 import type { HookEvent } from "./hook-events.js";
-import { createRunDir, type RunDir, runDirLayout, type SpoolWatcher, watchSpool } from "./spool.js";
+import {
+  createRunDir,
+  pruneStaleRunDirs,
+  type RunDir,
+  runDirLayout,
+  type SpoolWatcher,
+  watchSpool,
+} from "./spool.js";
 
 let root: string;
 let run: RunDir;
@@ -93,6 +100,42 @@ describe("run directory", () => {
   test("remove() deletes it", async () => {
     await run.remove();
     expect(existsSync(run.path)).toBe(false);
+  });
+
+  test("names its owner: the pid of the process that made it", () => {
+    expect(readFileSync(run.ownerFile, "utf8")).toBe(`${process.pid}\n`);
+  });
+});
+
+describe("stale run directories", () => {
+  test("those of a process that is gone are pruned; live ones, young ones being made and anything else stay", async () => {
+    const runtime = join(root, "runtime");
+    const gone = spawnSync("true").pid;
+    const dead = await createRunDir(runtime, "run-dead");
+    writeFileSync(dead.ownerFile, `${gone}\n`);
+    // Being made by another wrapper: its pid file exists but is still empty.
+    const making = await createRunDir(runtime, "run-making");
+    writeFileSync(making.ownerFile, "");
+    const garbled = await createRunDir(runtime, "run-garbled");
+    writeFileSync(garbled.ownerFile, "0\n");
+    const young = join(runtime, "run-young");
+    const old = join(runtime, "run-old");
+    mkdirSync(young);
+    mkdirSync(old);
+    const now = Date.now();
+    for (const dir of [old, garbled.path]) utimesSync(dir, new Date(now - 120_000), new Date(now - 120_000));
+    writeFileSync(join(runtime, "run-file"), "a file with a run id's name");
+    mkdirSync(join(runtime, ".hidden"));
+    writeFileSync(join(runtime, ".hidden", "owner.pid"), `${gone}\n`);
+
+    const removed = await pruneStaleRunDirs(runtime, now, 60_000);
+    expect(removed.sort()).toEqual(["run-dead", "run-garbled", "run-old"]);
+    expect(readdirSync(runtime).sort()).toEqual([".hidden", "run-1", "run-file", "run-making", "run-young"]);
+    expect(readdirSync(run.path).sort()).toEqual(["events", "owner.pid", "tmp"]);
+  });
+
+  test("a runtime directory that does not exist has nothing to prune", async () => {
+    expect(await pruneStaleRunDirs(join(root, "nowhere"))).toEqual([]);
   });
 });
 

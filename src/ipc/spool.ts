@@ -9,7 +9,7 @@
  */
 
 import { type FSWatcher, watch } from "node:fs";
-import { chmod, lstat, mkdir, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pidExists } from "../claude/process.js";
 import { TEMP_FILE } from "../claude/settings-scripts.js";
@@ -32,6 +32,8 @@ export interface RunDirLayout {
   settingsFile: string;
   statusLineScript: string;
   sessionStartScript: string;
+  /** The pid of the wrapper that owns the directory: a run directory whose owner is gone is pruned. */
+  ownerFile: string;
 }
 
 export interface RunDir extends RunDirLayout {
@@ -49,6 +51,7 @@ export function runDirLayout(path: string): RunDirLayout {
     settingsFile: join(path, "settings.json"),
     statusLineScript: join(path, "statusline.sh"),
     sessionStartScript: join(path, "session-start.sh"),
+    ownerFile: join(path, "owner.pid"),
   };
 }
 
@@ -65,8 +68,8 @@ async function ensurePrivateDir(dir: string): Promise<void> {
 }
 
 /**
- * Creates `<runtimeDir>/<runId>` (0700, with `events/` and `tmp/`), fresh: an existing one is an
- * error, so nothing planted beforehand is trusted. `runtimeDir` is created 0700 when missing.
+ * Creates `<runtimeDir>/<runId>` (0700, with `events/`, `tmp/` and `owner.pid`), fresh: an existing
+ * one is an error, so nothing planted beforehand is trusted. `runtimeDir` is created 0700 when missing.
  */
 export async function createRunDir(runtimeDir: string, runId: string): Promise<RunDir> {
   if (!RUN_ID.test(runId)) throw new FallbackError(`invalid run id ${JSON.stringify(runId)}`);
@@ -81,9 +84,47 @@ export async function createRunDir(runtimeDir: string, runId: string): Promise<R
     throw error;
   }
   await chmod(layout.path, 0o700);
+  await writeFile(layout.ownerFile, `${process.pid}\n`, { mode: 0o600, flag: "wx" });
   await mkdir(layout.eventsDir, { mode: 0o700 });
   await mkdir(layout.tempDir, { mode: 0o700 });
   return { ...layout, remove: () => rm(layout.path, { recursive: true, force: true }) };
+}
+
+/**
+ * Removes the run directories in `runtimeDir` left by wrappers that did not end cleanly (SIGKILL,
+ * a crash): those whose `owner.pid` names a process that is gone, and those without a pid in it
+ * older than `minAgeMs` (a wrapper killed between making the directory and writing its pid; a
+ * younger one may be being made right now). Returns the names removed; never touches anything else.
+ */
+export async function pruneStaleRunDirs(
+  runtimeDir: string,
+  now = Date.now(),
+  minAgeMs = 60_000,
+): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(runtimeDir);
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  const uid = process.getuid?.();
+  const removed: string[] = [];
+  for (const name of names.filter((entry) => RUN_ID.test(entry))) {
+    const layout = runDirLayout(join(runtimeDir, name));
+    const info = await lstat(layout.path).catch(() => null);
+    if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+    // Empty or unreadable: the owner may be writing it right now.
+    const owner = await readFile(layout.ownerFile, "utf8").then(
+      (text) => (/^[1-9]\d*\n?$/.test(text) ? Number(text) : null),
+      () => null,
+    );
+    const stale = owner === null ? now - info.mtimeMs >= minAgeMs : !pidExists(owner);
+    if (!stale) continue;
+    await rm(layout.path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 export interface SpoolOptions {

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { OutgoingNotification } from "./channel.js";
 import { createDesktopChannel, desktopCommand, findOnPath, OSASCRIPT_SCRIPT } from "./desktop.js";
@@ -117,9 +118,70 @@ describe("desktop channel", () => {
     expect(existsSync(join(dir, "pwned-body"))).toBe(false);
   });
 
-  it("darwin: a title that looks like an option is not read as one", () => {
-    const args = desktopCommand("darwin", "-e evil", "B")?.args ?? [];
-    expect(args.slice(-2)).toEqual([" -e evil", "B"]);
+  it("darwin: a title or body that looks like an option is not read as one", () => {
+    expect(desktopCommand("darwin", "-e evil", "B")?.args.slice(-2)).toEqual([" -e evil", "B"]);
+    expect(desktopCommand("darwin", "T", "-e do shell script")?.args.slice(-2)).toEqual([
+      "T",
+      " -e do shell script",
+    ]);
+  });
+
+  it("darwin: an AppleScript injection in the title reaches osascript as one plain argument", async () => {
+    const log = fakeProgram("osascript");
+    const title = `"; do shell script "touch ${dir}/pwned-as" --`;
+    const body = `" & (do shell script "touch ${dir}/pwned-as2") & "`;
+    const channel = createDesktopChannel({ platform: "darwin", env: env() });
+    await channel.send(note(title, body), new AbortController().signal);
+    // The script osascript compiles is the fixed one: the texts are values of `argv`, never source.
+    expect(calls(log)).toEqual([
+      [
+        "-e",
+        "on run argv",
+        "-e",
+        "display notification (item 2 of argv) with title (item 1 of argv)",
+        "-e",
+        "end run",
+        title,
+        body,
+      ],
+    ]);
+    expect(existsSync(join(dir, "pwned-as"))).toBe(false);
+    expect(existsSync(join(dir, "pwned-as2"))).toBe(false);
+  });
+
+  it("a NUL, which no argument can carry, becomes U+FFFD instead of failing the spawn", async () => {
+    const log = fakeProgram("notify-send");
+    const channel = createDesktopChannel({ platform: "linux", env: env() });
+    await channel.send(note("a\0b", "c\0"), new AbortController().signal);
+    expect(calls(log)).toEqual([["--app-name=claude-fallback", "--", "a\uFFFDb", "c\uFFFD"]]);
+    expect(desktopCommand("darwin", "\0-x", "-\0")?.args.slice(-2)).toEqual(["\uFFFD-x", " -\uFFFD"]);
+  });
+
+  it("any texts: a fixed program text, then exactly the two texts, neither readable as an option", () => {
+    const text = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom("-", "--", "-e", "\0", '"', "\\", "'", "\n", "$(", "`", ";"),
+          fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+        ),
+        { maxLength: 20 },
+      )
+      .map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(text, text, (title, body) => {
+        const clean = (s: string) => s.replaceAll("\0", "\uFFFD");
+        const guarded = (s: string) => (clean(s).startsWith("-") ? ` ${clean(s)}` : clean(s));
+        const mac = desktopCommand("darwin", title, body)?.args ?? [];
+        expect(mac).toEqual([
+          ...OSASCRIPT_SCRIPT.flatMap((line) => ["-e", line]),
+          guarded(title),
+          guarded(body),
+        ]);
+        const linux = desktopCommand("linux", title, body)?.args ?? [];
+        expect(linux).toEqual(["--app-name=claude-fallback", "--", clean(title), clean(body)]);
+      }),
+      { seed: 4242, numRuns: 300 },
+    );
   });
 
   it("reports a failing notify-send with its last stderr line", async () => {

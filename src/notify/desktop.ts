@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import { withoutApiKeyEnv } from "../config/secret.js";
 import {
   CHANNEL_TIMEOUT_MS,
   type Channel,
@@ -42,9 +43,17 @@ export function findOnPath(name: string, path: string | undefined): string | nul
   return null;
 }
 
+/**
+ * Text as one argument: a NUL (which no argument can hold: the spawn would fail) becomes U+FFFD.
+ */
+function asArgument(value: string): string {
+  return value.replaceAll("\0", "\uFFFD");
+}
+
 /** An argument that cannot be read as an option by the program's parser. */
 function notAnOption(value: string): string {
-  return value.startsWith("-") ? ` ${value}` : value;
+  const text = asArgument(value);
+  return text.startsWith("-") ? ` ${text}` : text;
 }
 
 /**
@@ -57,15 +66,19 @@ export function desktopCommand(
   body: string,
 ): DesktopCommand | null {
   if (platform === "darwin") {
-    // osascript stops reading options at the first non-option (the title): the body is safe.
+    // osascript's option parsing is not documented beyond its synopsis: whether it stops at the
+    // first non-option or reads options anywhere, a text that cannot look like one is safe.
     return {
       file: "osascript",
-      args: [...OSASCRIPT_SCRIPT.flatMap((line) => ["-e", line]), notAnOption(title), body],
+      args: [...OSASCRIPT_SCRIPT.flatMap((line) => ["-e", line]), notAnOption(title), notAnOption(body)],
     };
   }
   if (platform === "linux" || platform === "freebsd" || platform === "openbsd") {
     // `--` ends notify-send's options: a title or body starting with "-" stays text.
-    return { file: "notify-send", args: ["--app-name=claude-fallback", "--", title, body] };
+    return {
+      file: "notify-send",
+      args: ["--app-name=claude-fallback", "--", asArgument(title), asArgument(body)],
+    };
   }
   return null;
 }
@@ -88,7 +101,7 @@ function lastLine(text: string): string {
 
 export function createDesktopChannel(options: DesktopChannelOptions = {}): Channel {
   const platform = options.platform ?? process.platform;
-  const env = options.env ?? process.env;
+  const env = withoutApiKeyEnv(options.env ?? process.env);
   const timeoutMs = options.timeoutMs ?? CHANNEL_TIMEOUT_MS;
   return {
     name: "desktop",

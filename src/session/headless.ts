@@ -12,12 +12,14 @@ import { type BillingMode, childEnvironment, removedCredentialNotice } from "../
 import type { HookEvent } from "../ipc/hook-events.js";
 import { Notifier, notificationFor } from "../notify/notifier.js";
 import { stateFile, updateState } from "../state/store.js";
+import type { EventKind } from "../usage/ledger.js";
 import { LazyApiBilling } from "./api-billing.js";
+import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
 import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import type { LimitInfo } from "./machine.js";
 import { decideOnLimit, NO_KEY_REASON } from "./policy.js";
-import { type DisplayNotice, noticeText, resetText } from "./presentation.js";
+import { type DisplayNotice, noticeText, resetText, withoutOurName } from "./presentation.js";
 
 export interface HeadlessRunOptions extends WrappedRunOptions {
   stdout?: NodeJS.WritableStream;
@@ -42,6 +44,10 @@ export class HeadlessRun {
   private limit: LimitInfo | null = null;
   /** Desktop and webhook notifications (the stderr lines are the terminal's). */
   private readonly notifier: Notifier;
+  /** State and event writes: a full disk is said once and the run goes on. */
+  private readonly writes = new BestEffortWrites((message) =>
+    this.stderr.write(`claude-fallback: ${message}\n`),
+  );
 
   constructor(private readonly options: HeadlessRunOptions) {
     this.now = options.now ?? Date.now;
@@ -55,7 +61,7 @@ export class HeadlessRun {
       ledger: options.ledger,
       runId: options.runId,
       onEvent: (event) => {
-        this.stderr.write(`claude-fallback: ${event.message}\n`);
+        this.stderr.write(`claude-fallback: ${withoutOurName(event.message)}\n`);
         if (event.kind === "cap_warning" || event.kind === "cap_reached") {
           this.sendNotice({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
         }
@@ -69,12 +75,7 @@ export class HeadlessRun {
       secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionId, runId: options.runId }),
       onChannelError: (error) => {
-        options.ledger.recordEvent({
-          runId: options.runId,
-          at: this.now(),
-          kind: "error",
-          detail: { notification_channel: error.channel, message: error.message },
-        });
+        this.recordEvent("error", { notification_channel: error.channel, message: error.message });
         if (!error.unavailable) this.stderr.write(`claude-fallback: ${error.message}\n`);
       },
     });
@@ -110,26 +111,23 @@ export class HeadlessRun {
 
   private async afterLimit(limit: LimitInfo, attempt: Attempt): Promise<number> {
     const { options } = this;
-    updateState(stateFile(options.paths.stateDir), () => ({
-      last_limit: {
-        at: this.now(),
-        resets_at: limit.resetsAt,
-        window: limit.window,
-        assumed: limit.resetAssumed,
-      },
-    }));
+    this.writes.run("its state", () =>
+      updateState(stateFile(options.paths.stateDir), () => ({
+        last_limit: {
+          at: this.now(),
+          resets_at: limit.resetsAt,
+          window: limit.window,
+          assumed: limit.resetAssumed,
+        },
+      })),
+    );
     const { decision, reason } = decideOnLimit({
       config: options.config,
       hasKey: options.keys.source !== null,
       headless: true,
       approvedThisRun: false,
     });
-    options.ledger.recordEvent({
-      runId: options.runId,
-      at: this.now(),
-      kind: "limit_detected",
-      detail: { ...limit, decision, reason },
-    });
+    this.recordEvent("limit_detected", { ...limit, decision, reason });
     this.sendNotice({ kind: "limit_reached", limit, detail: reason }, `limit:${limit.resetsAt}`);
     if (decision !== "auto" || !this.sessionId) {
       if (attempt.stdout) this.stdout.write(attempt.stdout);
@@ -143,18 +141,19 @@ export class HeadlessRun {
       sessionId: this.sessionId,
       prompt,
     });
-    options.ledger.recordEvent({
-      runId: options.runId,
-      at: this.now(),
-      kind: "switched",
-      detail: { to: "api", headless: true },
-    });
+    this.recordEvent("switched", { to: "api", headless: true });
     this.sendNotice({ kind: "switched_to_api", reason: "limit" }, "switched_to_api");
     this.stderr.write(
       `claude-fallback: ${noticeText({ kind: "notice", notice: { kind: "limit_reached", limit, detail: reason }, config: options.config, now: this.now() }).join(" ")} Continuing on API billing.\n`,
     );
     const continued = await this.attempt("api", args, false, "ignore");
     return continued.exitCode;
+  }
+
+  private recordEvent(kind: EventKind, detail: unknown): void {
+    this.writes.run("an event in the usage ledger", () =>
+      this.options.ledger.recordEvent({ runId: this.options.runId, at: this.now(), kind, detail }),
+    );
   }
 
   private hint(limit: LimitInfo, reason: string): string {

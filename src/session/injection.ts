@@ -11,8 +11,9 @@ import type { Config } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { type HookServer, startHookServer } from "../ipc/hook-server.js";
-import { createRunDir, type RunDir } from "../ipc/spool.js";
+import { createRunDir, pruneStaleRunDirs, type RunDir } from "../ipc/spool.js";
 import type { Paths } from "../state/paths.js";
+import { listLiveRuns } from "../state/runs.js";
 import type { Ledger } from "../usage/ledger.js";
 
 /** What both kinds of wrapped run are given. */
@@ -44,6 +45,10 @@ export async function prepareInjection(
   onHook: (event: HookEvent) => void,
   { withStatusLine }: { withStatusLine: boolean },
 ): Promise<Injection> {
+  // A wrapper killed by SIGKILL leaves its run directory and live-run entry: the next run clears
+  // them (listing the live runs prunes the entries of processes that are gone). Best effort.
+  await pruneStaleRunDirs(options.paths.runtimeDir).catch(() => {});
+  listLiveRuns(options.paths.stateDir);
   const runDir = await createRunDir(options.paths.runtimeDir, options.runId);
   let hookServer: HookServer | undefined;
   try {

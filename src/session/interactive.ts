@@ -36,7 +36,9 @@ import {
   TerminalGuard,
   writeAll,
 } from "../terminal/index.js";
+import type { EventKind } from "../usage/ledger.js";
 import { LazyApiBilling } from "./api-billing.js";
+import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
 import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import {
@@ -99,11 +101,17 @@ export class InteractiveRun {
   private readonly notified = new Set<string>();
   /** Desktop and webhook notifications; the terminal channel is `notify` below. */
   private readonly notifier: Notifier;
+  /** State, live-run and event writes: a full disk is said once and the session goes on. */
+  private readonly writes = new BestEffortWrites((message) =>
+    this.notify({ kind: "error", message }, `write:${message}`),
+  );
   private lastSegment = "";
   private lastIdleAt = 0;
   /** `CLAUDE_FALLBACK_TRACE=<file>`: every event and effect of the machine, one JSON line each. */
   private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
   private preferredSeenAt: number;
+  /** The signal that ended Claude when it was not ours (an OOM kill, `kill -9`): said after the run. */
+  private killedBy: NodeJS.Signals | null = null;
   private finish!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => {
     this.finish = resolve;
@@ -140,12 +148,7 @@ export class InteractiveRun {
       secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionId, runId: options.runId }),
       onChannelError: (error) =>
-        options.ledger.recordEvent({
-          runId: options.runId,
-          at: this.now(),
-          kind: "error",
-          detail: { notification_channel: error.channel, message: error.message },
-        }),
+        this.recordEvent("error", { notification_channel: error.channel, message: error.message }),
     });
   }
 
@@ -224,14 +227,16 @@ export class InteractiveRun {
   }
 
   private onSignal(limit: LimitInfo): void {
-    updateState(stateFile(this.options.paths.stateDir), () => ({
-      last_limit: {
-        at: this.now(),
-        resets_at: limit.resetsAt,
-        window: limit.window,
-        assumed: limit.resetAssumed,
-      },
-    }));
+    this.writes.run("its state", () =>
+      updateState(stateFile(this.options.paths.stateDir), () => ({
+        last_limit: {
+          at: this.now(),
+          resets_at: limit.resetsAt,
+          window: limit.window,
+          assumed: limit.resetAssumed,
+        },
+      })),
+    );
     this.dispatch({ type: "limit", limit });
   }
 
@@ -239,14 +244,16 @@ export class InteractiveRun {
     const reading = this.detector.fromStatusLine(input, this.options.config.notify_at_percentage);
     if (!reading) return;
     if (reading.windows.length > 0) {
-      updateState(stateFile(this.options.paths.stateDir), () => ({
-        utilisation: {
-          at: this.now(),
-          windows: Object.fromEntries(
-            reading.windows.map((w) => [w.window, { used_percentage: w.percent, resets_at: w.resetsAt }]),
-          ),
-        },
-      }));
+      this.writes.run("its state", () =>
+        updateState(stateFile(this.options.paths.stateDir), () => ({
+          utilisation: {
+            at: this.now(),
+            windows: Object.fromEntries(
+              reading.windows.map((w) => [w.window, { used_percentage: w.percent, resets_at: w.resetsAt }]),
+            ),
+          },
+        })),
+      );
     }
     const limitWindow = this.state.limit?.window ?? "five_hour";
     const exact = reading.resets.find((reset) => reset.window === limitWindow);
@@ -385,17 +392,18 @@ export class InteractiveRun {
         this.notify(effect.notice, noticeKey(effect.notice));
         break;
       case "record":
-        this.options.ledger.recordEvent({
-          runId: this.options.runId,
-          at: this.now(),
-          kind: effect.kind,
-          detail: effect.detail,
-        });
+        this.recordEvent(effect.kind, effect.detail);
         break;
       case "exit":
         this.finish(effect.exitCode);
         break;
     }
+  }
+
+  private recordEvent(kind: EventKind, detail: unknown): void {
+    this.writes.run("an event in the usage ledger", () =>
+      this.options.ledger.recordEvent({ runId: this.options.runId, at: this.now(), kind, detail }),
+    );
   }
 
   private async startClaude(mode: BillingMode, args: string[]): Promise<void> {
@@ -418,6 +426,7 @@ export class InteractiveRun {
     });
     void child.exited.then((exit) => {
       if (this.child !== child) return;
+      this.killedBy = exit.signal;
       this.dispatch({ type: "claude_exited", exitCode: exitStatus(exit) });
     });
     this.publish();
@@ -587,16 +596,18 @@ export class InteractiveRun {
       this.lastSegment = segment;
       void writeSegmentFile(this.injection.runDir.segmentFile, segment).catch(() => {});
     }
-    writeLiveRun(this.options.paths.stateDir, {
-      runId: this.options.runId,
-      pid: process.pid,
-      claudePid: this.child?.pid ?? null,
-      cwd: this.options.cwd,
-      mode: this.state.mode,
-      sessionId: this.sessionId,
-      startedAt: this.preferredSeenAt,
-      pending: this.state.pending ? `${this.state.pending.to} (${this.state.pending.reason})` : null,
-    });
+    this.writes.run("its state", () =>
+      writeLiveRun(this.options.paths.stateDir, {
+        runId: this.options.runId,
+        pid: process.pid,
+        claudePid: this.child?.pid ?? null,
+        cwd: this.options.cwd,
+        mode: this.state.mode,
+        sessionId: this.sessionId,
+        startedAt: this.preferredSeenAt,
+        pending: this.state.pending ? `${this.state.pending.to} (${this.state.pending.reason})` : null,
+      }),
+    );
   }
 
   private async cleanup(): Promise<void> {
@@ -606,6 +617,12 @@ export class InteractiveRun {
     process.stdin.pause();
     if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
     this.guard.restore();
+    if (this.killedBy) {
+      const resume = this.sessionId
+        ? `; continue the conversation with: claude-fallback resume ${this.sessionId}`
+        : "";
+      process.stderr.write(`claude-fallback: claude was killed (${this.killedBy})${resume}\n`);
+    }
     this.stateWatcher?.close();
     this.spool?.close();
     await this.billing.close();

@@ -47,6 +47,14 @@ export type TextRequest =
   | { kind: "ask"; limit: LimitInfo; config: Config; now: number }
   | { kind: "notice"; notice: DisplayNotice; config: Config; now: number };
 
+/**
+ * A message written for Claude's screen (the gateway's answers start with our name, so Claude's
+ * "API Error: 402 …" says who refused) without that name: the wrapper's own lines add it once.
+ */
+export function withoutOurName(text: string): string {
+  return text.replace(/^claude-fallback( gateway)?: /, "");
+}
+
 /** The lines of the limit prompt, or the one sentence of a notice. */
 export function noticeText(request: TextRequest): string[] {
   if (request.kind === "ask") {
@@ -64,7 +72,7 @@ export function noticeText(request: TextRequest): string[] {
     case "approaching":
     case "cap_warning":
     case "cap_reached":
-      return [notice.text];
+      return [withoutOurName(notice.text)];
     case "limit_reached": {
       const base = `Subscription ${windowName(notice.limit.window)} limit reached; it ${resetText(notice.limit, now)}.`;
       return notice.detail === NO_KEY_REASON ? [`${base} ${NO_KEY_REASON}.`] : [base];
@@ -78,7 +86,7 @@ export function noticeText(request: TextRequest): string[] {
         `Switching to ${notice.to === "api" ? "API billing" : "your subscription"} when Claude finishes this turn.`,
       ];
     case "error":
-      return [notice.message];
+      return [withoutOurName(notice.message)];
   }
 }
 

@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pidExists } from "../claude/process.js";
+import { writeFileAtomicSync } from "../ipc/atomic-file.js";
 
 /** One live wrapped session, as `status` shows it and `use` reaches it. */
 export interface LiveRun {
@@ -23,10 +24,7 @@ function runsDir(stateDir: string): string {
 export function writeLiveRun(stateDir: string, run: LiveRun): void {
   const dir = runsDir(stateDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `${run.runId}.json`);
-  const temp = `${file}.tmp`;
-  writeFileSync(temp, JSON.stringify(run), { mode: 0o600 });
-  renameSync(temp, file);
+  writeFileAtomicSync(join(dir, `${run.runId}.json`), JSON.stringify(run));
 }
 
 export function removeLiveRun(stateDir: string, runId: string): void {

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { asidePath, writeFileAtomicSync } from "../ipc/atomic-file.js";
 
 /**
  * The state every claude-fallback process shares (`<stateDir>/state.json`): the billing mode the
@@ -44,13 +45,38 @@ export function readState(file: string): SharedState {
   return StateSchema.parse({});
 }
 
+/**
+ * Moves a state file that is not valid state aside to `state.json.corrupt-<UTC time>` (our own
+ * writes are atomic, so only something else can have damaged it), where it can still be looked at,
+ * and returns a line saying so; null when the file is valid or missing. Reading it as empty (see
+ * {@link readState}) would otherwise lose it silently at the next write.
+ */
+export function setAsideDamagedState(file: string, nowMs: number): string | null {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    if (StateSchema.safeParse(JSON.parse(text)).success) return null;
+  } catch {
+    // Not JSON: damaged.
+  }
+  const aside = asidePath(file, "corrupt", nowMs);
+  try {
+    renameSync(file, aside);
+  } catch {
+    return null; // Moved or replaced meanwhile by another process.
+  }
+  return `the state file ${file} was damaged; moved it to ${aside} (a \`use\` preference or a limit it held is forgotten)`;
+}
+
 /** Reads, changes and writes the state; concurrent writers each keep their own change's fields. */
 export function updateState(file: string, change: (state: SharedState) => Partial<SharedState>): SharedState {
   const next = { ...readState(file) };
   Object.assign(next, change(next));
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  writeFileAtomicSync(file, `${JSON.stringify(next, null, 2)}\n`);
   return next;
 }

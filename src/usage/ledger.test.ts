@@ -1,5 +1,14 @@
 import { fork } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -9,7 +18,9 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { FallbackError } from "../errors.js";
 import {
   type Ledger,
+  LedgerDamagedError,
   ledgerPath,
+  moveLedgerAside,
   openExistingLedger,
   openLedger,
   type RequestRecord,
@@ -109,11 +120,35 @@ describe("opening", () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(FallbackError);
+    expect(error).toBeInstanceOf(LedgerDamagedError);
     const message = (error as Error).message;
     expect(message).toContain(file);
     expect(message).toContain("damaged or not a SQLite database");
     expect(message).not.toContain("\n");
+  });
+
+  test("a truncated file is a LedgerDamagedError; moved aside, a new ledger opens in its place", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    for (let i = 0; i < 200; i++) l.recordRequest(request(runId, { requestId: `req_${i}`.padEnd(200, "x") }));
+    l.db.pragma("wal_checkpoint(TRUNCATE)");
+    l.close();
+    const size = statSync(file).size;
+    truncateSync(file, Math.floor(size / 2));
+    expect(() => openLedger(file)).toThrow(LedgerDamagedError);
+    const truncated = readFileSync(file);
+
+    const aside = moveLedgerAside(file, T0);
+    expect(aside).toBe(`${file}.corrupt-20261124T120000Z`);
+    expect(readFileSync(aside!).equals(truncated)).toBe(true);
+    for (const suffix of ["", "-wal", "-shm"]) expect(existsSync(`${file}${suffix}`)).toBe(false);
+    const fresh = ledger();
+    expect(fresh.spendSince(0)).toEqual({ nanoUsd: 0, requests: 0, unknownCostRequests: 0 });
+    // Another wrapper that found it damaged too moves nothing: the ledger in place now is sound.
+    expect(moveLedgerAside(file, T0 + 1)).toBeNull();
+    expect(readdirSync(dirname(file)).filter((name) => name.includes("corrupt"))).toEqual([
+      "usage.db.corrupt-20261124T120000Z",
+    ]);
   });
 
   test("a directory that cannot be created is a FallbackError naming the file", () => {
@@ -239,6 +274,10 @@ describe("runs, requests and events", () => {
   test("a request of an unknown run is a FallbackError (foreign key), not a silent orphan", () => {
     const l = ledger();
     expect(() => l.recordRequest(request("no-such-run"))).toThrow(FallbackError);
+    // Not kept to be written later: it never could be, and would block every row after it.
+    expect(l.pendingSpend().requests).toBe(0);
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    expect(l.recordRequest(request(runId))).toBeTypeOf("number");
   });
 
   test("log_usage: false stores no request rows but still runs and events", () => {
@@ -384,11 +423,77 @@ describe("SpendTracker", () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(FallbackError);
-    expect((error as Error).message).toBe(`could not write the usage ledger ${file}: the disk is full`);
+    expect((error as Error).message).toBe(
+      `could not write the usage ledger ${file}: the disk is full; API spend is still counted against your caps, and written once the ledger can take it`,
+    );
     expect(tracker.snapshot(T0 + 2).day).toEqual({ nanoUsd: 15, requests: 2, unknownCostRequests: 0 });
+    expect(l.pendingSpend()).toEqual({ nanoUsd: 5, requests: 1, unknownCostRequests: 0 });
     l.close();
     const reopened = ledger();
     expect(reopened.runSpend(runId)).toEqual({ nanoUsd: 10, requests: 1, unknownCostRequests: 0 });
+  });
+
+  test("rows a full disk refused are written, in order and once, when it has room again", () => {
+    const l = ledger();
+    const other = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    const otherRun = other.startRun({ startedAt: T0, initialMode: "api" });
+    const tracker = new SpendTracker(l, runId, { zone: "UTC" });
+    tracker.record({ at: T0, outcome: "ok", costNanoUsd: 1 });
+    const pages = l.db.pragma("page_count", { simple: true }) as number;
+    l.db.pragma(`max_page_count = ${pages}`);
+    const big = (i: number) => `req_${i}_`.padEnd(64 * 1024, "x");
+    const failures: unknown[] = [];
+    for (let i = 1; i <= 4; i++) {
+      try {
+        tracker.record({ at: T0 + i, outcome: "ok", requestId: big(i), costNanoUsd: 10 ** i });
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    const waiting = l.pendingSpend();
+    expect(waiting.requests).toBe(failures.length);
+    // Caps see every cost once: stored rows, rows waiting, other wrappers' rows.
+    other.recordRequest(request(otherRun, { at: T0 + 5, costNanoUsd: 7 }));
+    expect(tracker.snapshot(T0 + 10).day).toEqual({ nanoUsd: 11_118, requests: 6, unknownCostRequests: 0 });
+    expect(l.pendingSpend(T0 + 3).requests).toBe(Math.min(2, failures.length));
+
+    l.db.pragma("max_page_count = 1000000");
+    tracker.record({ at: T0 + 6, outcome: "ok", requestId: "after", costNanoUsd: 100_000 });
+    expect(l.pendingSpend()).toEqual({ nanoUsd: 0, requests: 0, unknownCostRequests: 0 });
+    const rows = l.db
+      .prepare("SELECT at, cost_nanousd AS cost FROM requests WHERE run_id = ? ORDER BY id")
+      .all(runId) as { at: number; cost: number }[];
+    expect(rows).toEqual([0, 1, 2, 3, 4, 6].map((i) => ({ at: T0 + i, cost: i === 6 ? 100_000 : 10 ** i })));
+    expect(tracker.snapshot(T0 + 10).day).toEqual({ nanoUsd: 111_118, requests: 7, unknownCostRequests: 0 });
+    expect(tracker.runSpend()).toEqual({ nanoUsd: 111_111, requests: 6, unknownCostRequests: 0 });
+  });
+
+  test("flushPending writes what waits, and throws while the ledger still refuses", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    l.db.pragma(`max_page_count = ${l.db.pragma("page_count", { simple: true }) as number}`);
+    expect(() => l.recordRequest(request(runId, { requestId: "x".repeat(64 * 1024) }))).toThrow(
+      "the disk is full",
+    );
+    expect(() => l.flushPending()).toThrow(`could not write the usage ledger ${file}: the disk is full`);
+    expect(l.pendingSpend().requests).toBe(1);
+    l.db.pragma("max_page_count = 1000000");
+    expect(l.flushPending()).toBeTypeOf("number");
+    expect(l.flushPending()).toBeNull();
+    expect(l.runSpend(runId)).toEqual({ nanoUsd: 1_000, requests: 1, unknownCostRequests: 0 });
+  });
+
+  test("a malformed request is a RangeError and is not kept to be written later", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    const tracker = new SpendTracker(l, runId);
+    expect(() => tracker.record({ at: T0, outcome: "ok", inputTokens: -1, costNanoUsd: 1 })).toThrow(
+      RangeError,
+    );
+    expect(l.pendingSpend().requests).toBe(0);
+    expect(tracker.runSpend().requests).toBe(0);
   });
 
   test("a read-only ledger surfaces as a FallbackError", () => {

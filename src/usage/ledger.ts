@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
+import { asidePath } from "../ipc/atomic-file.js";
 import { migrate } from "./ledger-schema.js";
 import { periodOf, resolveZone } from "./periods.js";
 
@@ -138,6 +139,19 @@ interface SqliteLikeError {
   message?: unknown;
 }
 
+/** The ledger file is not a SQLite database, or a damaged one: it can only be moved aside. */
+export class LedgerDamagedError extends FallbackError {
+  constructor(
+    file: string,
+    /** SQLite's words for the damage. */
+    readonly detail: string,
+  ) {
+    super(
+      `usage ledger ${file} is damaged or not a SQLite database (${detail}); move it aside and a new one will be created`,
+    );
+  }
+}
+
 /** Turns any failure into one line naming the file. FallbackErrors pass through unchanged. */
 export function ledgerError(file: string, doing: string, error: unknown): FallbackError {
   if (error instanceof FallbackError) return error;
@@ -146,9 +160,7 @@ export function ledgerError(file: string, doing: string, error: unknown): Fallba
   switch (typeof code === "string" ? code.replace(/^(SQLITE_[A-Z]+).*$/, "$1") : "") {
     case "SQLITE_NOTADB":
     case "SQLITE_CORRUPT":
-      return new FallbackError(
-        `usage ledger ${file} is damaged or not a SQLite database (${text}); move it aside and a new one will be created`,
-      );
+      return new LedgerDamagedError(file, text);
     case "SQLITE_FULL":
       return new FallbackError(`could not ${doing} the usage ledger ${file}: the disk is full`);
     case "SQLITE_READONLY":
@@ -194,6 +206,46 @@ function spendOf(row: SpendRow | undefined): Spend {
 const SPEND_COLUMNS =
   "COALESCE(SUM(cost_nanousd), 0) AS nano, COUNT(*) AS requests, SUM(cost_nanousd IS NULL) AS unknown";
 
+type RequestParams = ReturnType<typeof requestParams>;
+
+/** The INSERT parameters of a request row; throws RangeError for counts or money that are not integers. */
+function requestParams(request: RequestRecord) {
+  const cost = request.costNanoUsd;
+  if (cost !== null && (!Number.isSafeInteger(cost) || cost < 0)) {
+    throw new RangeError(`costNanoUsd must be a non-negative integer or null, got ${cost}`);
+  }
+  return {
+    runId: request.runId,
+    at: optionalInt("at", request.at) as number,
+    claudeSessionId: request.claudeSessionId ?? null,
+    requestedModel: request.requestedModel ?? null,
+    model: request.model ?? null,
+    httpStatus: optionalInt("httpStatus", request.httpStatus),
+    outcome: request.outcome,
+    errorType: request.errorType ?? null,
+    requestId: request.requestId ?? null,
+    durationMs: optionalInt("durationMs", request.durationMs),
+    inputTokens: count("inputTokens", request.inputTokens),
+    outputTokens: count("outputTokens", request.outputTokens),
+    cacheWrite5mTokens: count("cacheWrite5mTokens", request.cacheWrite5mTokens),
+    cacheWrite1hTokens: count("cacheWrite1hTokens", request.cacheWrite1hTokens),
+    cacheReadTokens: count("cacheReadTokens", request.cacheReadTokens),
+    webSearchRequests: count("webSearchRequests", request.webSearchRequests),
+    webFetchRequests: count("webFetchRequests", request.webFetchRequests),
+    costNanoUsd: cost,
+    longContext: request.longContext ? 1 : 0,
+  };
+}
+
+/** What one request adds to a {@link Spend}. */
+function spendOfRequest(request: Pick<RequestRecord, "costNanoUsd">): Spend {
+  return {
+    nanoUsd: request.costNanoUsd ?? 0,
+    requests: 1,
+    unknownCostRequests: request.costNanoUsd === null ? 1 : 0,
+  };
+}
+
 /** Prepares the directory (0700) and the file (0600) so the database never exists with wider modes. */
 function prepareFile(file: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -237,6 +289,8 @@ export class Ledger {
   /** The open connection, for the report queries in `usage/report.ts` and for tests. */
   readonly db: Database.Database;
   private readonly statements: Statements;
+  /** Request rows whose write failed (a full disk), oldest first: written before the next one. */
+  private readonly pending: { params: RequestParams; spend: Spend }[] = [];
 
   /** Use {@link openLedger} / {@link openExistingLedger}. */
   constructor(file: string, db: Database.Database, options: LedgerOptions) {
@@ -284,35 +338,40 @@ export class Ledger {
   /**
    * Stores one request row and returns its rowid, or null when `logUsage` is off (nothing stored;
    * keep the spend in a {@link SpendTracker} so caps still work).
+   *
+   * A row the ledger cannot take (a full disk) is not lost: it is kept in memory, counted by
+   * {@link pendingSpend}, written before the next request row (or by {@link flushPending}) once
+   * the ledger takes writes again, and the failure is thrown as a FallbackError.
    */
   recordRequest(request: RequestRecord): number | null {
-    const cost = request.costNanoUsd;
-    if (cost !== null && (!Number.isSafeInteger(cost) || cost < 0)) {
-      throw new RangeError(`costNanoUsd must be a non-negative integer or null, got ${cost}`);
-    }
-    const row = {
-      runId: request.runId,
-      at: optionalInt("at", request.at),
-      claudeSessionId: request.claudeSessionId ?? null,
-      requestedModel: request.requestedModel ?? null,
-      model: request.model ?? null,
-      httpStatus: optionalInt("httpStatus", request.httpStatus),
-      outcome: request.outcome,
-      errorType: request.errorType ?? null,
-      requestId: request.requestId ?? null,
-      durationMs: optionalInt("durationMs", request.durationMs),
-      inputTokens: count("inputTokens", request.inputTokens),
-      outputTokens: count("outputTokens", request.outputTokens),
-      cacheWrite5mTokens: count("cacheWrite5mTokens", request.cacheWrite5mTokens),
-      cacheWrite1hTokens: count("cacheWrite1hTokens", request.cacheWrite1hTokens),
-      cacheReadTokens: count("cacheReadTokens", request.cacheReadTokens),
-      webSearchRequests: count("webSearchRequests", request.webSearchRequests),
-      webFetchRequests: count("webFetchRequests", request.webFetchRequests),
-      costNanoUsd: cost,
-      longContext: request.longContext ? 1 : 0,
-    };
+    const params = requestParams(request);
     if (!this.logUsage) return null;
-    return this.guard("write", () => Number(this.statements.request.run(row).lastInsertRowid));
+    this.pending.push({ params, spend: spendOfRequest(request) });
+    return this.flushPending();
+  }
+
+  /** Writes the request rows still waiting, oldest first; returns the last one's rowid (null: none waited). */
+  flushPending(): number | null {
+    let rowid: number | null = null;
+    while (this.pending.length > 0) {
+      const { params } = this.pending[0]!;
+      try {
+        rowid = Number(this.statements.request.run(params).lastInsertRowid);
+      } catch (error) {
+        // A row the database rejects (a constraint) can never be written: it must not block the rest.
+        if (String((error as SqliteLikeError).code).startsWith("SQLITE_CONSTRAINT")) this.pending.shift();
+        throw ledgerError(this.file, "write", error);
+      }
+      this.pending.shift();
+    }
+    return rowid;
+  }
+
+  /** The spend of the request rows not written yet with `at >= sinceMs` (all of them by default). */
+  pendingSpend(sinceMs = Number.NEGATIVE_INFINITY): Spend {
+    let total: Spend = ZERO_SPEND;
+    for (const { params, spend } of this.pending) if (params.at >= sinceMs) total = addSpend(total, spend);
+    return total;
   }
 
   recordEvent(event: EventRecord): void {
@@ -386,6 +445,26 @@ export function openLedger(file: string, options: LedgerOptions = {}): Ledger {
   return open(file, options);
 }
 
+/**
+ * Moves a damaged ledger (with its WAL and shared-memory files) aside to `<file>.corrupt-<UTC time>`
+ * so that a new one can be made in its place, and returns that path. Returns null, moving nothing,
+ * when the file opens fine after all (another wrapper moved the damaged one first and made a new one).
+ */
+export function moveLedgerAside(file: string, nowMs: number): string | null {
+  if (!existsSync(file)) return null;
+  try {
+    open(file, {}).close();
+    return null;
+  } catch (error) {
+    if (!(error instanceof LedgerDamagedError)) throw error;
+  }
+  const aside = asidePath(file, "corrupt", nowMs);
+  for (const suffix of ["", "-wal", "-shm"]) {
+    if (existsSync(`${file}${suffix}`)) renameSync(`${file}${suffix}`, `${aside}${suffix}`);
+  }
+  return aside;
+}
+
 /** Like {@link openLedger} but returns null instead of creating a missing file (for reports). */
 export function openExistingLedger(file: string, options: LedgerOptions = {}): Ledger | null {
   if (!existsSync(file)) return null;
@@ -415,14 +494,15 @@ interface Unstored {
  *   tracker re-created for the same run continues where the last one stopped.
  * - Day and month spend cover every wrapper, so they are read from the ledger at each
  *   {@link snapshot} (two indexed SUMs, a few microseconds each), plus this run's requests that are
- *   not in the ledger (`log_usage: false`, or a write that failed): a cap never forgets a cost.
+ *   not in the ledger (`log_usage: false`, or a write that failed and waits): a cap never forgets a cost.
  * - Day and month are local to `zone` (default: `TZ` / the system zone).
  */
 export class SpendTracker {
   readonly runId: string;
   readonly zone: string;
   private run: Spend;
-  private readonly unstored: Unstored[] = [];
+  /** This run's requests with `log_usage: false`: never in the ledger. */
+  private readonly unlogged: Unstored[] = [];
 
   constructor(
     private readonly ledger: Ledger,
@@ -436,33 +516,29 @@ export class SpendTracker {
 
   /**
    * Records a request of this run in the ledger and in memory. A ledger failure is thrown as a
-   * FallbackError after the cost has been counted in memory, so caps stay right.
+   * FallbackError after the cost has been counted in memory, so caps stay right; the ledger keeps
+   * the row and writes it once it can ({@link Ledger.recordRequest}).
    */
   record(request: Omit<RequestRecord, "runId">): void {
-    const spend: Spend = {
-      nanoUsd: request.costNanoUsd ?? 0,
-      requests: 1,
-      unknownCostRequests: request.costNanoUsd === null ? 1 : 0,
-    };
+    const spend = spendOfRequest(request);
     let stored: number | null = null;
     try {
       stored = this.ledger.recordRequest({ ...request, runId: this.runId });
     } catch (error) {
       if (error instanceof RangeError || error instanceof TypeError) throw error;
-      this.add(request.at, spend, false);
-      throw error;
+      this.run = addSpend(this.run, spend);
+      throw new FallbackError(
+        `${(error as Error).message}; API spend is still counted against your caps, and written once the ledger can take it`,
+      );
     }
-    this.add(request.at, spend, stored !== null);
-  }
-
-  private add(at: number, spend: Spend, stored: boolean): void {
     this.run = addSpend(this.run, spend);
-    if (!stored) this.unstored.push({ at, spend });
+    if (stored === null) this.unlogged.push({ at: request.at, spend });
   }
 
+  /** Spend not in the ledger's rows: `log_usage: false`, and rows still waiting to be written. */
   private unstoredSince(sinceMs: number): Spend {
-    let total: Spend = ZERO_SPEND;
-    for (const entry of this.unstored) if (entry.at >= sinceMs) total = addSpend(total, entry.spend);
+    let total = this.ledger.pendingSpend(sinceMs);
+    for (const entry of this.unlogged) if (entry.at >= sinceMs) total = addSpend(total, entry.spend);
     return total;
   }
 

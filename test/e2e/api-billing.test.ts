@@ -162,9 +162,7 @@ describe("--force-api", () => {
       /API Error: 402 claude-fallback: the per-session API spending cap of \$0\.05 is reached/,
     );
     expect(messageRequests()).toHaveLength(1);
-    session.write("\x03");
-    session.write("\x03");
-    const exit = await session.exited;
+    const exit = await session.quit();
     expect(exit.exitCode).toBe(0);
     expect(existsSync(join(sandbox.root, "fallback-home", "data", "usage.db"))).toBe(true);
     expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "refused_cap"]);

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses, pinnedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, writeFallbackConfig } from "./harness/cli.js";
+import { alive, groupMembers } from "./harness/processes.js";
 import { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
@@ -39,41 +40,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
       // Gone.
     }
   }
-}
-
-/** `/proc/<pid>/stat` fields after the command name: state, ppid, pgrp… (undefined: no such process). */
-function procStat(pid: number | string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True while a process with this pid runs. A dead process whose parent is gone may linger as a
- * zombie until the system's reaper collects it (a container's pid 1 may never): that is not running.
- */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = procStat(pid);
-  return stat !== undefined && stat[0] !== "Z";
-}
-
-/** Running (non-zombie) members of a process group, as "pid state command" for the failure message. */
-function groupMembers(pgid: number): string[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .flatMap((pid) => {
-      const stat = procStat(pid);
-      if (!stat || Number(stat[2]) !== pgid || stat[0] === "Z") return [];
-      return [`${pid} ${stat[0]} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")}`];
-    });
 }
 
 function quote(text: string): string {
@@ -112,7 +78,7 @@ interface Outcome {
  * Starts a shell in a pty that saves `stty -g`, runs the wrapper, then saves its exit status and
  * `stty -g` again; `end` ends the wrapper once Claude's prompt is up.
  */
-async function runAndEnd(end: (session: PtySession, run: LiveRunFile) => void): Promise<Outcome> {
+async function runAndEnd(end: (session: PtySession, run: LiveRunFile) => unknown): Promise<Outcome> {
   const home = await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
   const out = (name: string) => join(sandbox.root, name);
   const script = [
@@ -133,7 +99,7 @@ async function runAndEnd(end: (session: PtySession, run: LiveRunFile) => void): 
   pids.push(run!.claudePid!, run!.pid);
   // Claude has taken over the terminal: hidden cursor (and whatever else it sets) in force.
   expect(cursorHidden(session)).toBe(true);
-  end(session, run!);
+  await end(session, run!);
   await session.exited;
   expect(session.text()).toContain("SHELL-DONE");
   return {
@@ -171,10 +137,7 @@ async function expectRestored(outcome: Outcome): Promise<void> {
 
 describe("the terminal is restored and claude does not outlive the wrapper", () => {
   test("Claude's own exit (Ctrl-C twice): its exit status passes through", async () => {
-    const outcome = await runAndEnd((session) => {
-      session.write("\x03");
-      session.write("\x03");
-    });
+    const outcome = await runAndEnd((session) => session.quit());
     await expectRestored(outcome);
     expect(outcome.status).toBe(0);
   });

@@ -164,9 +164,7 @@ describe("what the user had stays theirs", () => {
       expect(request.headers["x-api-key"]).toBeUndefined();
       expect(request.headers.authorization).toBe(`Bearer ${TEST_OAUTH_TOKEN}`);
     }
-    session.write("\x03");
-    session.write("\x03");
-    await session.exited;
+    await session.quit();
     expect(readFileSync(settingsPath).equals(before)).toBe(true);
   });
 });

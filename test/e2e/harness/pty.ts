@@ -111,6 +111,28 @@ export class PtySession {
     this.write("\r");
   }
 
+  /**
+   * Ends Claude as a person does once its turn is over: Ctrl-C, then Ctrl-C again when Claude
+   * says "again to exit" (two presses sent at once can land as one, or during a turn interrupt it).
+   */
+  async pressCtrlCTwice(): Promise<void> {
+    await this.waitUntil(() => !this.text().includes("esc to interrupt"), "claude to be idle");
+    this.write("\x03");
+    await this.waitFor(/again to exit/i, 10_000);
+    this.write("\x03");
+  }
+
+  /** {@link pressCtrlCTwice}, then waits (bounded) for the program in the terminal to exit. */
+  async quit(timeoutMs = 30_000): Promise<ExitInfo> {
+    await this.pressCtrlCTwice();
+    await this.waitUntil(
+      () => this.exitInfo !== undefined,
+      "the program to exit after Ctrl-C twice",
+      timeoutMs,
+    );
+    return this.exited;
+  }
+
   get exitCode(): number | undefined {
     return this.exitInfo?.exitCode;
   }
