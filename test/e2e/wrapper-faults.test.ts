@@ -457,13 +457,18 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
       expect(seen.filter((notice) => notice !== stateLine)).toEqual([ledgerLine, ...others]);
       expect(seen.filter((notice) => notice === stateLine).length).toBeLessThanOrEqual(1);
     };
-    expectNotices([]);
-    // $0.0315 spent, $0.021 of it only in memory: the $0.03 daily cap holds.
-    await refusedTurn(4);
-    expect(messageRequests()).toHaveLength(3);
+    // $0.0315 spent, $0.021 of it only in memory: the cap is reported reached as soon as the spend
+    // gets there, and the $0.03 daily cap holds.
     const capLine = expect.stringMatching(
       /^claude-fallback: the daily API spending cap of \$0\.03 is reached \(\$0\.03 spent today\); nothing was sent/,
     );
+    await session.waitUntil(
+      () => (notices() ?? []).some((notice) => notice.includes("daily API spending cap of $0.03 is reached")),
+      "the cap's notice",
+    );
+    expectNotices([capLine]);
+    await refusedTurn(4);
+    expect(messageRequests()).toHaveLength(3);
     expectNotices([capLine]);
     rmSync(filler);
     await refusedTurn(5);
