@@ -125,8 +125,9 @@ function claudeSessionId(req: IncomingMessage, body: Record<string, unknown> | n
 
 /**
  * Copies a response body to the client as it arrives and resolves when it ended (true), failed
- * or the client went away (false). Flowing mode hands over each chunk as received: reading with
- * `read()` (as an async iterator does) concatenates whatever is buffered, a copy per read.
+ * or the client went away (false). The upstream sends every event as an HTTP chunk of its own and
+ * one socket read hands over many at once: what arrives in one tick leaves as one write at the end
+ * of it (the same bytes; only the response's chunk framing differs), not as a write per event.
  */
 function relayBody(
   body: Readable,
@@ -134,24 +135,26 @@ function relayBody(
   onChunk: ((chunk: Buffer) => void) | null,
 ): Promise<boolean> {
   return new Promise((resolve) => {
-    // The upstream's every event is a chunk of its own, and one socket read hands over many at once:
-    // they leave in one write at the end of the tick instead of a system call each.
-    let corked = false;
-    const uncork = () => {
-      corked = false;
-      res.uncork();
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = () => {
+      if (batch.length === 0 || res.destroyed) return;
+      const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      if (!res.write(chunk)) body.pause();
     };
     const onData = (chunk: Buffer) => {
       onChunk?.(chunk);
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
-      if (!res.write(chunk)) body.pause();
+      if (batch.length === 0) process.nextTick(flush);
+      batch.push(chunk);
+      batchBytes += chunk.length;
     };
     const onDrain = () => body.resume();
-    const onEnd = () => finish(true);
+    const onEnd = () => {
+      flush();
+      finish(true);
+    };
     const onFailure = () => finish(false);
     const finish = (ended: boolean) => {
       body.off("data", onData);
