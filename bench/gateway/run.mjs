@@ -12,6 +12,7 @@ import { fmt, startUrlChild, table } from "../lib/stats.mjs";
 const quick = process.argv.includes("--quick");
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
 const gatewayScript = fileURLToPath(new URL("../lib/api-billing-process.mjs", import.meta.url));
+const bareProxyScript = fileURLToPath(new URL("./bare-proxy.mjs", import.meta.url));
 const key = `sk-ant-api03-bench-${"x".repeat(70)}`;
 const LATENCY_REQUESTS = quick ? 300 : 2000;
 const MEMORY_REQUESTS = quick ? 1000 : 10_000;
@@ -62,44 +63,35 @@ const start = async (args) => {
   children.push(child);
   return child;
 };
-/** A simulator and a gateway in front of it, each in its own process. */
-async function pair(name, simulatorArgs = []) {
+/** A simulator, and in front of it a gateway and a bare proxy, each in its own process. */
+async function setup(name, simulatorArgs = []) {
   const simulator = await start([cli, "simulate", "--port", "0", "--quiet", ...simulatorArgs]);
   const gateway = await start([gatewayScript, simulator.url, key, join(work, `${name}.db`)]);
+  const bare = await start([bareProxyScript, simulator.url]);
   const [url, secret] = gateway.url.split(" ");
   return {
-    simulator,
     gateway,
-    direct: target(simulator.url, { "x-api-key": key }),
-    viaGateway: target(url, { authorization: `Bearer ${secret}` }),
+    paths: [
+      ["direct", target(simulator.url, { "x-api-key": key })],
+      ["bare", target(bare.url, { "x-api-key": key })],
+      ["gateway", target(url, { authorization: `Bearer ${secret}` })],
+    ],
   };
 }
 
 try {
-  const small = await pair("small");
-  const lat = await latency(
-    [
-      ["direct", small.direct],
-      ["gateway", small.viaGateway],
-    ],
-    { requests: LATENCY_REQUESTS },
-  );
+  const small = await setup("small");
+  const lat = await latency(small.paths, { requests: LATENCY_REQUESTS });
   const streams = [];
   for (const shape of SHAPES) {
-    const p = await pair(`stream-${shape.deltaBytes}`, [
+    const p = await setup(`stream-${shape.deltaBytes}`, [
       "--reply-bytes",
       String(shape.replyBytes),
       "--reply-delta-bytes",
       String(shape.deltaBytes),
     ]);
     const cpuBefore = cpuSeconds(p.gateway.child.pid);
-    const tp = await throughput(
-      [
-        ["direct", p.direct],
-        ["gateway", p.viaGateway],
-      ],
-      shape.requests,
-    );
+    const tp = await throughput(p.paths, shape.requests);
     const gatewayCpu = cpuSeconds(p.gateway.child.pid) - cpuBefore;
     streams.push({
       shape,
@@ -107,7 +99,7 @@ try {
       gatewayCpuPerGiB: gatewayCpu / ((tp.gateway.bytes + tp.gateway.perResponse) / 1024 ** 3),
     });
   }
-  const mem = await memory(small.viaGateway, small.gateway.child.pid);
+  const mem = await memory(small.paths.find(([name]) => name === "gateway")[1], small.gateway.child.pid);
 
   const added50 = lat.gateway.p50 - lat.direct.p50;
   const added99 = lat.gateway.p99 - lat.direct.p99;
@@ -116,6 +108,7 @@ try {
     return [
       `streaming throughput, ${shape.name} (MiB/s)`,
       fmt(tp.direct.mbPerSecond, 1),
+      `${fmt(tp.bare.mbPerSecond, 1)} (${fmt(tp.bare.mbPerSecond / tp.direct.mbPerSecond, 2)}×)`,
       fmt(tp.gateway.mbPerSecond, 1),
       `${fmt(ratio, 2)}×`,
       "≥ 0.9×",
@@ -125,14 +118,15 @@ try {
   const out = [
     "## Metering gateway (`bench/gateway`)",
     "",
-    `Streaming \`POST /v1/messages\` through the gateway (started as a wrapped run in api mode starts it, ledger on, the session cap checked on every request) vs straight to the simulator, same run; simulator, gateway and client each in their own process. ${LATENCY_REQUESTS} requests per side for latency; for throughput, ${SHAPES.map((s) => `${s.requests} × ${s.replyBytes / 1024 / 1024} MiB ${s.name.split(" ")[0]} streams`).join(" and ")} per side, one per side in turn; ${MEMORY_REQUESTS} requests (8 concurrent) for memory.`,
+    `Streaming \`POST /v1/messages\` straight to the simulator, through a bare Node proxy, and through the gateway (started as a wrapped run in api mode starts it, ledger on, the session cap checked on every request), same run; simulator, proxies and client each in their own process. ${LATENCY_REQUESTS} requests per path for latency; for throughput, ${SHAPES.map((s) => `${s.requests} × ${s.replyBytes / 1024 / 1024} MiB ${s.name.split(" ")[0]} streams`).join(" and ")} per path, one per path in turn; ${MEMORY_REQUESTS} requests (8 concurrent) for memory.`,
     "",
     table(
-      ["measure", "direct", "gateway", "added / ratio", "target", "ok"],
+      ["measure", "direct", "bare Node proxy", "gateway", "gateway: added / ratio", "target", "ok"],
       [
         [
           "time to first byte p50 (ms)",
           fmt(lat.direct.p50),
+          `${fmt(lat.bare.p50)} (+${fmt(lat.bare.p50 - lat.direct.p50)})`,
           fmt(lat.gateway.p50),
           `+${fmt(added50)} ms`,
           "< 1 ms added",
@@ -141,6 +135,7 @@ try {
         [
           "time to first byte p99 (ms)",
           fmt(lat.direct.p99),
+          `${fmt(lat.bare.p99)} (+${fmt(lat.bare.p99 - lat.direct.p99)})`,
           fmt(lat.gateway.p99),
           `+${fmt(added99)} ms`,
           "",
@@ -152,7 +147,7 @@ try {
     "",
     `Gateway CPU time per GiB streamed: ${streams.map(({ shape, gatewayCpuPerGiB }) => `${shape.name.split(" ")[0]} ${fmt(gatewayCpuPerGiB, 2)} s`).join(", ")}. Gateway RSS over ${MEMORY_REQUESTS} requests: ${mem.map((c) => `${c.requests}: ${fmt(c.rssMb, 1)} MiB`).join(", ")}.`,
     "",
-    `Reading the throughput: the direct path is two busy processes (simulator, client), the gateway path three (simulator, gateway, client) on ${cpus().length} cores. In a Claude-shaped stream the simulator's per-event work dominates and the gateway relays whole socket reads of many events (it reads only the first line of each and decodes only the few events that carry billing facts), so it keeps up; in the bulk stream the bytes are almost free to produce and the gateway's third process competes for the two cores. A real Claude response streams at a few kB/s.`,
+    `Reading it: the bare Node proxy (bench/gateway/bare-proxy.mjs: undici to the upstream, the response piped back; no secret, metering or ledger) is the least a proxy in Node does, so it shows what a third process and an HTTP hop cost on this machine (${cpus().length} cores shared by the simulator, the proxy and the client) apart from what the gateway adds. In a Claude-shaped stream each event reaches the proxy as an HTTP chunk of its own; the gateway writes what arrives in one tick as one chunk, reads only the first line of each event and decodes only the few that carry billing facts. A real Claude response streams at a few kB/s.`,
     "",
   ].join("\n");
   process.stdout.write(`${out}\n`);
