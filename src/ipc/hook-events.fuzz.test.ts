@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, test, vi } from "vitest";
 import {
   fieldsFromHead,
+  HEAD_FIELDS,
   HOOK_EVENT_NAMES,
   type HookEventName,
   isHookEventName,
@@ -19,16 +20,6 @@ vi.setConfig({ testTimeout: 30_000 });
 
 const anyJson = fc.jsonValue({ maxDepth: 4 });
 const eventName = fc.constantFrom<HookEventName>(...HOOK_EVENT_NAMES);
-const HEAD_FIELDS = [
-  "session_id",
-  "transcript_path",
-  "cwd",
-  "hook_event_name",
-  "prompt_id",
-  "source",
-  "error",
-  "reason",
-];
 
 /** Hook bodies as Claude Code sends them, every field possibly of the wrong type. */
 const body = fc.record(

@@ -108,7 +108,8 @@ function withOptional<T extends object, K extends string>(
   return target as T & { [P in K]?: string };
 }
 
-const HEAD_FIELDS = [
+/** The fields read from the head of a body too large to parse whole. */
+export const HEAD_FIELDS = [
   "session_id",
   "transcript_path",
   "cwd",

@@ -374,20 +374,25 @@ function fill(dir: string): string {
   return filler;
 }
 
+/** Every request answered with 1000 input and 500 output tokens of Sonnet 4.5: its price in nano-dollars. */
+function billTheSameForEveryRequest(): number {
+  simulator.configure({
+    responseModel: "claude-sonnet-4-5-20250929",
+    usage: {
+      inputTokens: 1000,
+      outputTokens: 500,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: 0,
+    },
+  });
+  // $3 / $15 per million tokens: $0.0105 a request.
+  return 1000 * 3000 + 500 * 15_000;
+}
+
 describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", () => {
   test("API turns go on, counted against the caps; one line says so; the ledger catches up when there is room; what it never got is said at the end", async () => {
-    // 1000 input and 500 output tokens of Sonnet 4.5 at $3 / $15 per million: $0.0105 a request.
-    const PER_REQUEST = 1000 * 3000 + 500 * 15_000;
-    simulator.configure({
-      responseModel: "claude-sonnet-4-5-20250929",
-      usage: {
-        inputTokens: 1000,
-        outputTokens: 500,
-        cacheWrite5mTokens: 0,
-        cacheWrite1hTokens: 0,
-        cacheReadTokens: 0,
-      },
-    });
+    const PER_REQUEST = billTheSameForEveryRequest();
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_day: 0.03 });
     const tiny = join(sandbox.root, "tiny-home");
     const out = (name: string) => join(sandbox.root, `ns-${name}`);
@@ -723,18 +728,7 @@ describe("two wrappers in the same directory at once", () => {
 
 describe("eight wrapped sessions at once sharing one ledger", () => {
   test("every request the simulator billed is in the ledger once, and the totals are exactly what it billed", async () => {
-    // 1000 input and 500 output tokens of Sonnet 4.5 at $3 / $15 per million: $0.0105 a request.
-    const PER_REQUEST = 1000 * 3000 + 500 * 15_000;
-    simulator.configure({
-      responseModel: "claude-sonnet-4-5-20250929",
-      usage: {
-        inputTokens: 1000,
-        outputTokens: 500,
-        cacheWrite5mTokens: 0,
-        cacheWrite1hTokens: 0,
-        cacheReadTokens: 0,
-      },
-    });
+    const PER_REQUEST = billTheSameForEveryRequest();
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         runFallback(
