@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { KeyProvider, ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
-import { type Gateway, type GatewayEvent, startGateway } from "../gateway/server.js";
+import type { Gateway, GatewayEvent } from "../gateway/server.js";
 import { isLoopbackHostname } from "../net/loopback.js";
 import type { EventKind, Ledger } from "../usage/ledger.js";
 import { SpendTracker } from "../usage/ledger.js";
@@ -81,6 +81,9 @@ export async function startApiBilling(options: ApiBillingOptions): Promise<Gatew
   const upstream = resolveUpstream(options.config, options.env);
   const pricing = createPricing(options.config.pricing);
   const spend = new SpendTracker(options.ledger, options.runId);
+  // Loaded when API billing starts: a run on the subscription, and every other command, start
+  // without the HTTP client it needs.
+  const { startGateway } = await import("../gateway/server.js");
   try {
     return await startGateway({
       upstream,
