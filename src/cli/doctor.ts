@@ -184,7 +184,10 @@ async function onlineKeyCheck(config: Config, io: DoctorIo): Promise<Check> {
     const { resolveUpstream } = await import("../session/api-billing.js");
     const upstream = resolveUpstream(config, io.env as NodeJS.ProcessEnv);
     const url = new URL(`${upstream.pathname.replace(/\/$/, "")}/v1/models`, upstream);
-    const response = await (io.fetch ?? fetch)(url, {
+    // undici's own fetch, not Node 20's built-in one: on a connection the server drops, the built-in
+    // fetch leaves a promise that never settles and nothing keeping the process alive (exit 13).
+    const request = io.fetch ?? ((await import("undici")).fetch as unknown as typeof fetch);
+    const response = await request(url, {
       headers: { "x-api-key": key, "anthropic-version": "2023-06-01" },
       signal: AbortSignal.timeout(15_000),
     });
@@ -199,7 +202,14 @@ async function onlineKeyCheck(config: Config, io: DoctorIo): Promise<Check> {
           : "try again later; check upstream_url / ANTHROPIC_BASE_URL",
     };
   } catch (error) {
-    const message = redactSecrets(error instanceof Error ? error.message : String(error), [key]);
+    // fetch says only "fetch failed"; what failed is in its cause ("other side closed", ECONNREFUSED).
+    const cause =
+      error instanceof Error ? (error.cause as { message?: unknown } | undefined)?.message : undefined;
+    const text =
+      error instanceof Error
+        ? `${error.message}${typeof cause === "string" ? ` (${cause})` : ""}`
+        : String(error);
+    const message = redactSecrets(text, [key]);
     return {
       ok: false,
       text: `API key check online failed: ${message}`,
