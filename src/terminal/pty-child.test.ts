@@ -1,8 +1,10 @@
 import { EventEmitter } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { eventually } from "../../test/support/eventually.js";
+import { alive } from "../../test/support/processes.js";
 import { exitStatus, PtyChild, type PtyChildOptions } from "./pty-child.js";
 
 const live: PtyChild[] = [];
@@ -77,30 +79,6 @@ class Collected {
     });
   }
 }
-
-/** Alive and not a zombie (orphans may wait a while to be reaped). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
-}
-
-async function eventually(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Every byte value, invalid UTF-8, and a UTF-8 character to be split. */
 const ALL_BYTES = Buffer.concat([
   Buffer.from(Array.from({ length: 256 }, (_, index) => index)),
@@ -232,9 +210,9 @@ describe("PtyChild exit and termination", () => {
     const { child, output } = shell("trap '' TERM; sleep 1000 & printf 'bg=%s;' $!; wait");
     const text = await output.waitFor(/bg=\d+;/);
     const background = Number(/bg=(\d+);/.exec(text)![1]);
-    expect(isAlive(background)).toBe(true);
+    expect(alive(background)).toBe(true);
     await child.terminate(200);
-    await eventually(() => !isAlive(background), "the background process to die");
+    await eventually(() => !alive(background), "the background process to die");
   });
 
   test("after exit, write, resize, kill and forceRedraw do nothing and do not throw", async () => {

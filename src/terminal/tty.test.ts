@@ -7,6 +7,8 @@ import pty from "@lydell/node-pty";
 import xterm from "@xterm/headless";
 import ts from "typescript";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { eventually } from "../../test/support/eventually.js";
+import { alive } from "../../test/support/processes.js";
 import { onProcessExit, runExitCleanups } from "./exit-hooks.js";
 import { TerminalGuard } from "./tty.js";
 
@@ -249,28 +251,6 @@ function runHarness(scenario: string): OuterRun {
   return run;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
-}
-
-async function eventually(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const scenarios: {
   name: string;
   scenario: string;
@@ -324,7 +304,7 @@ describe("TerminalGuard + PtyChild on a real terminal, every exit path", () => {
       // While it runs: raw mode on our terminal, the child's modes on the screen.
       expect(run.screen.buffer.active.type).toBe("alternate");
       expect(run.screen.modes.mouseTrackingMode).toBe("any");
-      expect(isAlive(childPid)).toBe(true);
+      expect(alive(childPid)).toBe(true);
 
       trigger(run, harnessPid);
       const after = (await run.waitFor(/AFTER<([^\r\n>]*)[\r\n]/))[1];
@@ -343,7 +323,7 @@ describe("TerminalGuard + PtyChild on a real terminal, every exit path", () => {
       const afterChild = run.raw.slice(run.raw.indexOf("CHILD-READY"));
       expect(afterChild).toContain("\x1b[<1u"); // the kitty flags the child pushed, popped
       expect(afterChild.lastIndexOf("\x1b[?25h")).toBeGreaterThan(afterChild.lastIndexOf("\x1b[?25l"));
-      await eventually(() => !isAlive(childPid), "the harness's child to die");
+      await eventually(() => !alive(childPid), "the harness's child to die");
       if (scenario === "exception") {
         // Restored before Node printed the error, so it is on the normal screen for the user.
         const lines: string[] = [];

@@ -8,9 +8,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import { alive, groupMembers } from "../support/processes.js";
 import { killLiveProcesses, pinnedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, writeFallbackConfig } from "./harness/cli.js";
-import { alive, groupMembers } from "./harness/processes.js";
 import { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 

@@ -25,9 +25,9 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { openLedger } from "../../src/usage/ledger.js";
+import { alive, processesWithEnv } from "../support/processes.js";
 import { killLiveProcesses, pinnedClaudeBinary, runProcess } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
-import { alive, processesWithEnv } from "./harness/processes.js";
 import { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
