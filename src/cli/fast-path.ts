@@ -26,15 +26,20 @@ export function commandOf(argv: readonly string[]): string | null {
   return null;
 }
 
-/** The light program: the same name, version and global options as `buildProgram`, one command. */
-export function buildFastProgram(): Command {
-  const program = new Command("claude-fallback")
+/** The program's name, version, global options and error handling, without any command. */
+export function newProgram(): Command {
+  return new Command("claude-fallback")
     .version(VERSION, "-V, --version")
     .option("--config <path>", "config file to use (default: $CLAUDE_FALLBACK_CONFIG, then the XDG location)")
     .option("--claude <path>", "the Claude Code executable to run")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (text, write) => write(text) })
     .exitOverride();
+}
+
+/** The light program: {@link newProgram} with the one command it serves. */
+export function buildFastProgram(): Command {
+  const program = newProgram();
   registerStatusline(program);
   return program;
 }

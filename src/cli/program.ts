@@ -1,8 +1,9 @@
-import { Command, CommanderError } from "commander";
+import { type Command, CommanderError } from "commander";
 import { exitCodeOf, UsageError } from "../errors.js";
 import { registerConfig } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerDoctor } from "./doctor.js";
+import { newProgram } from "./fast-path.js";
 import { registerMonitor } from "./monitor.js";
 import { registerResume } from "./resume.js";
 import { registerRun } from "./run.js";
@@ -11,7 +12,6 @@ import { registerStatus } from "./status.js";
 import { registerStatusline } from "./statusline.js";
 import { registerUsage } from "./usage.js";
 import { registerUse } from "./use.js";
-import { VERSION } from "./version.js";
 
 /** Options every command accepts (SPEC §3). Read them with `command.optsWithGlobals()`. */
 export interface GlobalOptions {
@@ -37,16 +37,9 @@ const SEED_SPELLINGS: Record<string, string[]> = {
 };
 
 export function buildProgram(claudeArgs: string[] = []): Command {
-  const program = new Command("claude-fallback")
-    .description(
-      "Run Claude Code on your subscription; at the usage limit, continue the same conversation on your own API key within your budget.",
-    )
-    .version(VERSION, "-V, --version")
-    .option("--config <path>", "config file to use (default: $CLAUDE_FALLBACK_CONFIG, then the XDG location)")
-    .option("--claude <path>", "the Claude Code executable to run")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ outputError: (text, write) => write(text) })
-    .exitOverride();
+  const program = newProgram().description(
+    "Run Claude Code on your subscription; at the usage limit, continue the same conversation on your own API key within your budget.",
+  );
   registerRun(program, claudeArgs);
   registerUse(program);
   registerConfig(program);
