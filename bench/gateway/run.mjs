@@ -1,6 +1,7 @@
 // bench/gateway: what the metering gateway adds to time-to-first-byte and streaming throughput,
 // measured against talking to the simulator directly, in the same run. Prints a Markdown section.
 // Usage: npm run build && node bench/gateway/run.mjs [--quick]
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,9 @@ const quick = process.argv.includes("--quick");
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
 const gatewayScript = fileURLToPath(new URL("../lib/api-billing-process.mjs", import.meta.url));
 const bareProxyScript = fileURLToPath(new URL("./bare-proxy.mjs", import.meta.url));
+const nginxProxyScript = fileURLToPath(new URL("./nginx-proxy.mjs", import.meta.url));
+/** nginx is optional (Debian's nginx-light); without it the C proxy column says so. */
+const hasNginx = spawnSync("nginx", ["-v"], { stdio: "ignore" }).status === 0;
 const key = `sk-ant-api03-bench-${"x".repeat(70)}`;
 const LATENCY_REQUESTS = quick ? 300 : 2000;
 const MEMORY_REQUESTS = quick ? 1000 : 10_000;
@@ -63,17 +67,19 @@ const start = async (args) => {
   children.push(child);
   return child;
 };
-/** A simulator, and in front of it a gateway and a bare proxy, each in its own process. */
+/** A simulator, and in front of it a gateway, a bare Node proxy and nginx, each in its own process. */
 async function setup(name, simulatorArgs = []) {
   const simulator = await start([cli, "simulate", "--port", "0", "--quiet", ...simulatorArgs]);
   const gateway = await start([gatewayScript, simulator.url, key, join(work, `${name}.db`)]);
   const bare = await start([bareProxyScript, simulator.url]);
+  const nginx = hasNginx ? await start([nginxProxyScript, simulator.url]) : null;
   const [url, secret] = gateway.url.split(" ");
   return {
     gateway,
     paths: [
       ["direct", target(simulator.url, { "x-api-key": key })],
       ["bare", target(bare.url, { "x-api-key": key })],
+      ...(nginx ? [["nginx", target(nginx.url, { "x-api-key": key })]] : []),
       ["gateway", target(url, { authorization: `Bearer ${secret}` })],
     ],
   };
@@ -109,6 +115,9 @@ try {
       `streaming throughput, ${shape.name} (MiB/s)`,
       fmt(tp.direct.mbPerSecond, 1),
       `${fmt(tp.bare.mbPerSecond, 1)} (${fmt(tp.bare.mbPerSecond / tp.direct.mbPerSecond, 2)}×)`,
+      tp.nginx
+        ? `${fmt(tp.nginx.mbPerSecond, 1)} (${fmt(tp.nginx.mbPerSecond / tp.direct.mbPerSecond, 2)}×)`
+        : "not installed",
       fmt(tp.gateway.mbPerSecond, 1),
       `${fmt(ratio, 2)}×`,
       "≥ 0.9×",
@@ -121,12 +130,22 @@ try {
     `Streaming \`POST /v1/messages\` straight to the simulator, through a bare Node proxy, and through the gateway (started as a wrapped run in api mode starts it, ledger on, the session cap checked on every request), same run; simulator, proxies and client each in their own process. ${LATENCY_REQUESTS} requests per path for latency; for throughput, ${SHAPES.map((s) => `${s.requests} × ${s.replyBytes / 1024 / 1024} MiB ${s.name.split(" ")[0]} streams`).join(" and ")} per path, one per path in turn; ${MEMORY_REQUESTS} requests (8 concurrent) for memory.`,
     "",
     table(
-      ["measure", "direct", "bare Node proxy", "gateway", "gateway: added / ratio", "target", "ok"],
+      [
+        "measure",
+        "direct",
+        "bare Node proxy",
+        "nginx (C)",
+        "gateway",
+        "gateway: added / ratio",
+        "target",
+        "ok",
+      ],
       [
         [
           "time to first byte p50 (ms)",
           fmt(lat.direct.p50),
           `${fmt(lat.bare.p50)} (+${fmt(lat.bare.p50 - lat.direct.p50)})`,
+          lat.nginx ? `${fmt(lat.nginx.p50)} (+${fmt(lat.nginx.p50 - lat.direct.p50)})` : "not installed",
           fmt(lat.gateway.p50),
           `+${fmt(added50)} ms`,
           "< 1 ms added",
@@ -136,6 +155,7 @@ try {
           "time to first byte p99 (ms)",
           fmt(lat.direct.p99),
           `${fmt(lat.bare.p99)} (+${fmt(lat.bare.p99 - lat.direct.p99)})`,
+          lat.nginx ? `${fmt(lat.nginx.p99)} (+${fmt(lat.nginx.p99 - lat.direct.p99)})` : "not installed",
           fmt(lat.gateway.p99),
           `+${fmt(added99)} ms`,
           "",
@@ -147,7 +167,7 @@ try {
     "",
     `Gateway CPU time per GiB streamed: ${streams.map(({ shape, gatewayCpuPerGiB }) => `${shape.name.split(" ")[0]} ${fmt(gatewayCpuPerGiB, 2)} s`).join(", ")}. Gateway RSS over ${MEMORY_REQUESTS} requests: ${mem.map((c) => `${c.requests}: ${fmt(c.rssMb, 1)} MiB`).join(", ")}.`,
     "",
-    `Reading it: the bare Node proxy (bench/gateway/bare-proxy.mjs: undici to the upstream, the response piped back; no secret, metering or ledger) is the least a proxy in Node does, so it shows what a third process and an HTTP hop cost on this machine (${cpus().length} cores shared by the simulator, the proxy and the client) apart from what the gateway adds. In a Claude-shaped stream each event reaches the proxy as an HTTP chunk of its own; the gateway writes what arrives in one tick as one chunk, reads only the first line of each event and decodes only the few that carry billing facts. A real Claude response streams at a few kB/s.`,
+    `Reading it: simulator, proxy and client share ${cpus().length} cores, so a proxied path is three busy processes where direct is two. The bare Node proxy (bench/gateway/bare-proxy.mjs: undici's \`request()\` to the upstream, the response piped back; no secret, metering or ledger) shows what the obvious proxy in Node costs; nginx (one worker, \`proxy_buffering off\`, kept-alive upstream connections; bench/gateway/nginx-proxy.mjs, when nginx is installed) shows what one HTTP hop costs when the proxy itself costs almost nothing. A proxy can beat direct: in a Claude-shaped stream every event is an HTTP chunk of its own, and a proxy that writes what arrives in one socket read as one chunk saves the client (and the simulator, which then writes into fuller buffers) work per event. The gateway does that: undici's dispatcher hands it each parsed chunk with no stream in between, what arrives in one tick leaves as one write, and the meter reads only the first line of each event and decodes only the few that carry billing facts. With 16 KiB deltas the bytes themselves are the work (the gateway's own profile is mostly the kernel's socket writes) and the ratio swings with how the scheduler places the three processes (nginx's ratio swings as much from run to run). A real Claude response streams at a few kB/s.`,
     "",
   ].join("\n");
   process.stdout.write(`${out}\n`);

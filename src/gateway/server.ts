@@ -1,11 +1,10 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Readable } from "node:stream";
 import { Pool } from "undici";
 import { maskKey } from "../config/secret.js";
 import { FallbackError } from "../errors.js";
-import { bearerMatches, isLoopbackHost, newSecret } from "../net/loopback.js";
+import { bearerMatcher, isLoopbackHost, newSecret } from "../net/loopback.js";
 import type { RequestOutcome, SpendTracker } from "../usage/ledger.js";
 import { type Pricing, tokenUsageFromApi } from "../usage/pricing.js";
 import {
@@ -24,6 +23,7 @@ import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js"
 import { meterFor } from "./meter.js";
 import { checkRequestTarget, upstreamUrl } from "./request-target.js";
 import { isThinkingSignatureRejection, withoutEarlierThinking } from "./thinking.js";
+import { sendUpstream, type UpstreamBody, type UpstreamResponse } from "./upstream.js";
 
 /** Things the gateway tells the wrapper about; each kind at most once per cap or model per run. */
 export type GatewayEvent =
@@ -77,17 +77,35 @@ const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 class RequestTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw new RequestTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new RequestTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limit) {
+      reject(new RequestTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size > limit) done(new RequestTooLarge());
+    };
+    const onEnd = () => done(null);
+    const onFailure = () => done(new Error("request body cut short"));
+    const done = (error: Error | null) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onFailure);
+      req.off("close", onFailure);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onFailure);
+    req.on("close", onFailure);
+  });
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> | null {
@@ -124,51 +142,55 @@ function claudeSessionId(req: IncomingMessage, body: Record<string, unknown> | n
 }
 
 /**
- * Copies a response body to the client as it arrives and resolves when it ended (true), failed
- * or the client went away (false). The upstream sends every event as an HTTP chunk of its own and
- * one socket read hands over many at once: what arrives in one tick leaves as one write at the end
- * of it (the same bytes; only the response's chunk framing differs), not as a write per event.
+ * Copies a response body to the client as it arrives and resolves when it ended (true; the
+ * response is ended too), failed or the client went away (false). The upstream sends every event
+ * as an HTTP chunk of its own and one socket read hands over many at once: what arrives in one
+ * tick leaves as one write at the end of it (the same bytes; only the response's chunk framing
+ * differs), not as a write per event, and is metered as one piece.
  */
 function relayBody(
-  body: Readable,
+  body: UpstreamBody,
   res: ServerResponse,
   onChunk: ((chunk: Buffer) => void) | null,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     let batch: Buffer[] = [];
     let batchBytes = 0;
-    const flush = () => {
-      if (batch.length === 0 || res.destroyed) return;
+    let done = false;
+    /** The bytes that arrived since the last write, metered: what the upstream sent is billed. */
+    const take = (): Buffer | null => {
+      if (batch.length === 0) return null;
       const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
       batch = [];
       batchBytes = 0;
-      if (!res.write(chunk)) body.pause();
-    };
-    const onData = (chunk: Buffer) => {
       onChunk?.(chunk);
-      if (batch.length === 0) process.nextTick(flush);
-      batch.push(chunk);
-      batchBytes += chunk.length;
+      return chunk;
+    };
+    const flush = () => {
+      const chunk = take();
+      if (chunk && !res.destroyed && !res.write(chunk)) body.pause();
     };
     const onDrain = () => body.resume();
-    const onEnd = () => {
-      flush();
-      finish(true);
-    };
-    const onFailure = () => finish(false);
     const finish = (ended: boolean) => {
-      body.off("data", onData);
-      body.off("end", onEnd);
-      // The error listener stays: an aborted body reports its error after the client's close.
+      if (done) return;
+      done = true;
+      const last = take();
       res.off("drain", onDrain);
-      res.off("close", onFailure);
-      resolve(ended);
+      res.off("close", onClose);
+      // The last bytes and the end of the response leave in one write.
+      if (ended && !res.destroyed) res.end(last);
+      resolve(ended && !res.destroyed);
     };
-    body.on("data", onData);
-    body.once("end", onEnd);
-    body.once("error", onFailure);
+    const onClose = () => finish(false);
     res.on("drain", onDrain);
-    res.once("close", onFailure);
+    res.once("close", onClose);
+    body
+      .consume((chunk) => {
+        if (batch.length === 0) process.nextTick(flush);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+      })
+      .then(finish);
   });
 }
 
@@ -184,6 +206,7 @@ function describeNetworkError(error: unknown): string {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const secret = options.secret ?? newSecret("cf-gw");
+  const presentsSecret = bearerMatcher(secret);
   const now = options.now ?? Date.now;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   let caps = options.caps;
@@ -255,7 +278,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       refuse(403, "permission_error", "requests must be addressed to 127.0.0.1");
       return;
     }
-    if (!bearerMatches(req.headers.authorization, secret)) {
+    if (!presentsSecret(req.headers.authorization)) {
       refuse(401, "authentication_error", "missing or wrong gateway token");
       return;
     }
@@ -331,7 +354,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const headers = upstreamRequestHeaders(req.headers, options.apiKey);
     const url = upstreamUrl(options.upstream, target.pathAndQuery);
     const send = (payload: Buffer) =>
-      pool.request({
+      sendUpstream(pool, {
         path: `${url.pathname}${url.search}`,
         method: (req.method ?? "GET") as "GET",
         headers,
@@ -339,11 +362,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         signal: abort.signal,
       });
 
-    let upstream: Awaited<ReturnType<typeof send>>;
+    let upstream: UpstreamResponse;
     try {
       upstream = await send(body);
       if (isMessages && json && upstream.statusCode === 400) {
-        const errorBody = Buffer.from(await upstream.body.arrayBuffer());
+        const errorBody = await upstream.body.bytes();
         const stripped = isThinkingSignatureRejection(400, parseJsonObject(errorBody))
           ? withoutEarlierThinking(json)
           : null;
@@ -419,13 +442,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Only Messages responses are billed; anything else passes through without being buffered.
     const meter = isMessages ? meterFor(contentType) : null;
     res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
-    // An event stream's head goes out now, not with its first event.
-    if (contentType?.includes("text/event-stream")) res.flushHeaders();
+    // An event stream's head goes out at once: with its first event when that came with it (one
+    // write, one wake-up of the client), else on its own before the first event is awaited.
+    if (contentType?.includes("text/event-stream")) {
+      setImmediate(() => {
+        if (!res.headersSent && !res.destroyed) res.flushHeaders();
+      });
+    }
     const ended = await relayBody(upstream.body, res, meter ? (chunk) => meter.push(chunk) : null);
     const streamFailed = !ended && !clientGone;
-    if (ended && !clientGone) {
-      res.end();
-    } else {
+    if (!ended) {
       upstream.body.destroy();
       res.destroy();
     }

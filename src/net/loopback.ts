@@ -17,11 +17,19 @@ function digest(value: string): Buffer {
 /**
  * Constant-time check of `Authorization: Bearer <secret>`. Comparing digests keeps the comparison
  * length-independent, so neither the secret's length nor a matching prefix leaks through timing.
+ * The secret's digest is made once: the check runs before every request a server takes.
  */
+export function bearerMatcher(secret: string): (header: string | undefined) => boolean {
+  const expected = digest(secret);
+  return (header) => {
+    // The scheme name is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
+    const presented = header && /^bearer /i.test(header) ? header.slice("Bearer ".length) : "";
+    return timingSafeEqual(digest(presented), expected) && presented.length > 0;
+  };
+}
+
 export function bearerMatches(header: string | undefined, secret: string): boolean {
-  // The scheme name is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
-  const presented = header && /^bearer /i.test(header) ? header.slice("Bearer ".length) : "";
-  return timingSafeEqual(digest(presented), digest(secret)) && presented.length > 0;
+  return bearerMatcher(secret)(header);
 }
 
 /** 127.0.0.0/8, `localhost` (and `*.localhost`, RFC 6761) and `[::1]` / `::1`. */
