@@ -397,6 +397,29 @@ describe("SpendTracker", () => {
     expect(snapshot.month).toEqual({ nanoUsd: 7_150, requests: 4, unknownCostRequests: 1 });
   });
 
+  test("log_usage: false over days and months: each cap period counts only its own requests, in the tracker's zone", () => {
+    const quiet = ledger({ logUsage: false });
+    const tracker = new SpendTracker(quiet, quiet.startRun({ startedAt: T0, initialMode: "api" }), {
+      zone: "America/New_York",
+    });
+    // 2026-10-31 23:30 in New York (UTC-4) is already November in UTC.
+    const halloweenNight = Date.UTC(2026, 10, 1, 3, 30);
+    const novemberFirst = Date.UTC(2026, 10, 1, 14);
+    tracker.record({ at: halloweenNight, outcome: "ok", costNanoUsd: 1 });
+    expect(tracker.snapshot(halloweenNight).day.nanoUsd).toBe(1);
+    tracker.record({ at: novemberFirst, outcome: "ok", costNanoUsd: 20 });
+    let snapshot = tracker.snapshot(novemberFirst);
+    expect([snapshot.day.nanoUsd, snapshot.month.nanoUsd, snapshot.run.nanoUsd]).toEqual([20, 20, 21]);
+    // A request that started before the next midnight and is recorded after it counts for its own day.
+    const nextMorning = Date.UTC(2026, 10, 2, 14);
+    tracker.record({ at: Date.UTC(2026, 10, 2, 3, 59), outcome: "ok", costNanoUsd: 300 });
+    tracker.record({ at: nextMorning, outcome: "ok", costNanoUsd: 4_000 });
+    snapshot = tracker.snapshot(nextMorning);
+    expect([snapshot.day.nanoUsd, snapshot.month.nanoUsd]).toEqual([4_000, 4_320]);
+    // Asked about an earlier day after a later one, the tracker has let the earlier one go.
+    expect(tracker.snapshot(novemberFirst).day.nanoUsd).toBe(4_000);
+  });
+
   test("a tracker re-created for a run starts from the run's stored spend", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
 import { asidePath } from "../ipc/atomic-file.js";
 import { migrate } from "./ledger-schema.js";
-import { periodOf, resolveZone } from "./periods.js";
+import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.js";
 
 /**
  * The usage ledger (SPEC §7): one SQLite file, `<dataDir>/usage.db`, with the runs of the wrapper,
@@ -480,9 +480,34 @@ export interface SpendSnapshot {
   month: Spend;
 }
 
-interface Unstored {
-  at: number;
-  spend: Spend;
+/**
+ * Spend summed by the local day (or month) of each request. Caps ask only for the current period
+ * and later ones, so earlier sums are dropped when asked: memory stays a few entries however long
+ * the run.
+ */
+class SpendByPeriod {
+  readonly #sums = new Map<string, Spend>();
+
+  constructor(
+    private readonly unit: PeriodUnit,
+    private readonly zone: string,
+  ) {}
+
+  add(at: number, spend: Spend): void {
+    const key = periodOf(this.unit, at, this.zone).key;
+    this.#sums.set(key, addSpend(this.#sums.get(key) ?? ZERO_SPEND, spend));
+  }
+
+  /** The spend of `period` and of any later one (a clock set back); forgets earlier periods. */
+  since(period: Period): Spend {
+    let total: Spend = ZERO_SPEND;
+    for (const [key, spend] of this.#sums) {
+      // Keys are yyyy-MM-dd / yyyy-MM: as strings they sort as the periods do.
+      if (key < period.key) this.#sums.delete(key);
+      else total = addSpend(total, spend);
+    }
+    return total;
+  }
 }
 
 /**
@@ -501,8 +526,9 @@ export class SpendTracker {
   readonly runId: string;
   readonly zone: string;
   private run: Spend;
-  /** This run's requests with `log_usage: false`: never in the ledger. */
-  private readonly unlogged: Unstored[] = [];
+  /** This run's requests with `log_usage: false`, never in the ledger, by day and by month. */
+  private readonly unloggedByDay: SpendByPeriod;
+  private readonly unloggedByMonth: SpendByPeriod;
 
   constructor(
     private readonly ledger: Ledger,
@@ -511,6 +537,8 @@ export class SpendTracker {
   ) {
     this.runId = runId;
     this.zone = resolveZone(options.zone, "time zone");
+    this.unloggedByDay = new SpendByPeriod("day", this.zone);
+    this.unloggedByMonth = new SpendByPeriod("month", this.zone);
     this.run = ledger.runSpend(runId);
   }
 
@@ -532,14 +560,18 @@ export class SpendTracker {
       );
     }
     this.run = addSpend(this.run, spend);
-    if (stored === null) this.unlogged.push({ at: request.at, spend });
+    if (stored === null) {
+      this.unloggedByDay.add(request.at, spend);
+      this.unloggedByMonth.add(request.at, spend);
+    }
   }
 
-  /** Spend not in the ledger's rows: `log_usage: false`, and rows still waiting to be written. */
-  private unstoredSince(sinceMs: number): Spend {
-    let total = this.ledger.pendingSpend(sinceMs);
-    for (const entry of this.unlogged) if (entry.at >= sinceMs) total = addSpend(total, entry.spend);
-    return total;
+  /** Spend since `period` began: the ledger's rows, rows still waiting to be written, and unlogged requests. */
+  private spendSince(period: Period, unlogged: SpendByPeriod): Spend {
+    return addSpend(
+      addSpend(this.ledger.spendSince(period.startMs), this.ledger.pendingSpend(period.startMs)),
+      unlogged.since(period),
+    );
   }
 
   /** This run's spend, from memory (no query). */
@@ -553,8 +585,8 @@ export class SpendTracker {
     const month = periodOf("month", nowMs, this.zone);
     return {
       run: { ...this.run },
-      day: addSpend(this.ledger.spendSince(day.startMs), this.unstoredSince(day.startMs)),
-      month: addSpend(this.ledger.spendSince(month.startMs), this.unstoredSince(month.startMs)),
+      day: this.spendSince(day, this.unloggedByDay),
+      month: this.spendSince(month, this.unloggedByMonth),
     };
   }
 }
