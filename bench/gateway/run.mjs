@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { latency, once, target, throughput } from "../lib/client.mjs";
+import { conversationBody, latency, once, target, throughput } from "../lib/client.mjs";
 import { cpuSeconds, rssMb } from "../lib/proc.mjs";
 import { fmt, startUrlChild, table } from "../lib/stats.mjs";
 
@@ -20,6 +20,9 @@ const hasNginx = spawnSync("nginx", ["-v"], { stdio: "ignore" }).status === 0;
 const key = `sk-ant-api03-bench-${"x".repeat(70)}`;
 const LATENCY_REQUESTS = quick ? 300 : 2000;
 const MEMORY_REQUESTS = quick ? 1000 : 10_000;
+/** Claude Code's requests carry the whole conversation: time to first byte with a long one too. */
+const CONVERSATION_KIB = 300;
+const CONVERSATION_REQUESTS = quick ? 100 : 500;
 /**
  * Two stream shapes. Claude's own: the API streams a reply as many small `text_delta` events (a few
  * tokens each). Bulk: 16 KiB deltas, the most bytes per event the gateway will ever see.
@@ -88,6 +91,11 @@ async function setup(name, simulatorArgs = []) {
 try {
   const small = await setup("small");
   const lat = await latency(small.paths, { requests: LATENCY_REQUESTS });
+  const latConversation = await latency(small.paths, {
+    requests: CONVERSATION_REQUESTS,
+    warmup: 20,
+    body: conversationBody(CONVERSATION_KIB),
+  });
   const streams = [];
   for (const shape of SHAPES) {
     const p = await setup(`stream-${shape.deltaBytes}`, [
@@ -127,7 +135,7 @@ try {
   const out = [
     "## Metering gateway (`bench/gateway`)",
     "",
-    `Streaming \`POST /v1/messages\` straight to the simulator, through a bare Node proxy, and through the gateway (started as a wrapped run in api mode starts it, ledger on, the session cap checked on every request), same run; simulator, proxies and client each in their own process. ${LATENCY_REQUESTS} requests per path for latency; for throughput, ${SHAPES.map((s) => `${s.requests} × ${s.replyBytes / 1024 / 1024} MiB ${s.name.split(" ")[0]} streams`).join(" and ")} per path, one per path in turn; ${MEMORY_REQUESTS} requests (8 concurrent) for memory.`,
+    `Streaming \`POST /v1/messages\` straight to the simulator, through a bare Node proxy, and through the gateway (started as a wrapped run in api mode starts it, ledger on, the session cap checked on every request), same run; simulator, proxies and client each in their own process. ${LATENCY_REQUESTS} requests per path for latency (a one-line prompt), ${CONVERSATION_REQUESTS} with a ${CONVERSATION_KIB} KiB Claude-Code-shaped request (system prompt, tools, history: \`conversationBody\` in bench/lib/client.mjs); for throughput, ${SHAPES.map((s) => `${s.requests} × ${s.replyBytes / 1024 / 1024} MiB ${s.name.split(" ")[0]} streams`).join(" and ")} per path, one per path in turn; ${MEMORY_REQUESTS} requests (8 concurrent) for memory.`,
     "",
     table(
       [
@@ -158,6 +166,18 @@ try {
           lat.nginx ? `${fmt(lat.nginx.p99)} (+${fmt(lat.nginx.p99 - lat.direct.p99)})` : "not installed",
           fmt(lat.gateway.p99),
           `+${fmt(added99)} ms`,
+          "",
+          "",
+        ],
+        [
+          `time to first byte p50, a ${CONVERSATION_KIB} KiB conversation (ms)`,
+          fmt(latConversation.direct.p50),
+          `${fmt(latConversation.bare.p50)} (+${fmt(latConversation.bare.p50 - latConversation.direct.p50)})`,
+          latConversation.nginx
+            ? `${fmt(latConversation.nginx.p50)} (+${fmt(latConversation.nginx.p50 - latConversation.direct.p50)})`
+            : "not installed",
+          fmt(latConversation.gateway.p50),
+          `+${fmt(latConversation.gateway.p50 - latConversation.direct.p50)} ms`,
           "",
           "",
         ],

@@ -21,6 +21,7 @@ import {
 import { sendApiError } from "./errors.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { meterFor } from "./meter.js";
+import { topLevelFields } from "./request-fields.js";
 import { checkRequestTarget, upstreamUrl } from "./request-target.js";
 import { isThinkingSignatureRejection, withoutEarlierThinking } from "./thinking.js";
 import { sendUpstream, type UpstreamBody, type UpstreamResponse } from "./upstream.js";
@@ -301,13 +302,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     const path = target.pathAndQuery.split("?")[0];
     const isMessages = req.method === "POST" && path === MESSAGES_PATH;
-    let json = isMessages ? parseJsonObject(body) : null;
-    const sessionId = claudeSessionId(req, json);
-    if (json && options.apiModel) {
-      json = { ...json, model: options.apiModel };
-      body = Buffer.from(JSON.stringify(json));
+    // The whole body is parsed only to change it (api_model, the thinking retry); the rest needs
+    // two top-level fields of what can be a conversation of hundreds of kilobytes.
+    const fields = isMessages ? topLevelFields(body, ["model", "metadata"]) : null;
+    const sessionId = claudeSessionId(req, fields);
+    if (fields && options.apiModel) {
+      const rewritten = parseJsonObject(body);
+      if (rewritten) {
+        body = Buffer.from(JSON.stringify({ ...rewritten, model: options.apiModel }));
+        fields.model = options.apiModel;
+      }
     }
-    const requestedModel = typeof json?.model === "string" ? json.model : null;
+    const requestedModel = typeof fields?.model === "string" ? fields.model : null;
     const base = { at: startedAt, claudeSessionId: sessionId, requestedModel };
 
     if (isMessages) {
@@ -365,11 +371,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let upstream: UpstreamResponse;
     try {
       upstream = await send(body);
-      if (isMessages && json && upstream.statusCode === 400) {
+      if (fields && upstream.statusCode === 400) {
         const errorBody = await upstream.body.bytes();
-        const stripped = isThinkingSignatureRejection(400, parseJsonObject(errorBody))
-          ? withoutEarlierThinking(json)
+        const json = isThinkingSignatureRejection(400, parseJsonObject(errorBody))
+          ? parseJsonObject(body)
           : null;
+        const stripped = json ? withoutEarlierThinking(json) : null;
         if (stripped) {
           upstream = await send(Buffer.from(JSON.stringify(stripped)));
         } else {
