@@ -278,6 +278,21 @@ describe("resumeArgs", () => {
     expect(resume(args, prompt)).toEqual(expected);
   });
 
+  test("without our settings (a command shown to the user) the user's own --settings stay", () => {
+    const parsed = parseClaudeArgs(["-p", "--settings", "mine.json", "--output-format", "json", "q"]);
+    expect(resumeArgs(parsed, { settingsPath: null, sessionId: UUID, prompt: "Go on." })).toEqual([
+      "-p",
+      "--settings",
+      "mine.json",
+      "--output-format",
+      "json",
+      "--resume",
+      UUID,
+      "--",
+      "Go on.",
+    ]);
+  });
+
   test("re-parsing the resume args finds the session, print mode and the resume prompt", () => {
     const args = ["-p", "--add-dir", "a", "b", "--output-format", "json", "--session-id", "x", "original"];
     const again = parseClaudeArgs(resume(args, "Continue where you left off."));

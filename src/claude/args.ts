@@ -372,12 +372,19 @@ export function launchArgs(
  */
 export function resumeArgs(
   parsed: ClaudeArgs,
-  injected: { settingsPath: string; sessionId: string; prompt: string | null },
+  injected: { settingsPath: string | null; sessionId: string; prompt: string | null },
 ): string[] {
+  // Our settings (which carry the user's) replace the user's own --settings; without ours (a
+  // command shown to the user) theirs stay.
+  const ours = injected.settingsPath;
   const options = tokensWithout(
     parsed,
-    (item) => item.kind !== "option" || item.name === "--settings" || SESSION_OPTIONS.has(item.name!),
+    (item) =>
+      item.kind !== "option" ||
+      (ours !== null && item.name === "--settings") ||
+      SESSION_OPTIONS.has(item.name!),
   );
   const prompt = injected.prompt ? ["--", injected.prompt] : [];
-  return [...options, "--settings", injected.settingsPath, "--resume", injected.sessionId, ...prompt];
+  const settings = ours !== null ? ["--settings", ours] : [];
+  return [...options, ...settings, "--resume", injected.sessionId, ...prompt];
 }

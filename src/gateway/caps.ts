@@ -85,6 +85,13 @@ export function capRefusalMessage(status: CapStatus): string {
   );
 }
 
+/** Why a switch to API billing would be refused at once, for a limit notice. */
+export function capReachedReason(status: CapStatus): string {
+  const limit = formatUsd(nanoToUsd(status.limitNanoUsd));
+  const spent = formatUsd(nanoToUsd(status.spentNanoUsd));
+  return `the ${LABEL[status.cap]} API spending cap of ${limit} is already reached (${spent} spent ${SPENT_WHEN[status.cap]}); raise ${status.configKey} to continue on API billing`;
+}
+
 export function capWarningMessage(status: CapStatus): string {
   const limit = formatUsd(nanoToUsd(status.limitNanoUsd));
   const spent = formatUsd(nanoToUsd(status.spentNanoUsd));

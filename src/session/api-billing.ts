@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { KeyProvider, ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
+import { capReachedReason, reachedCap } from "../gateway/caps.js";
 import type { Gateway, GatewayEvent } from "../gateway/server.js";
 import { isLoopbackHostname } from "../net/loopback.js";
 import type { EventKind, Ledger } from "../usage/ledger.js";
@@ -105,6 +106,25 @@ export async function startApiBilling(options: ApiBillingOptions): Promise<Gatew
     throw new FallbackError(
       `could not start the API gateway: ${error instanceof Error ? error.message : error}`,
     );
+  }
+}
+
+/**
+ * The cap that would refuse the very first API request of this run (a $0 cap, or today's or this
+ * month's spend of other runs), as a reason for the limit notice; null when there is none or the
+ * ledger cannot tell (the gateway then judges each request itself).
+ */
+export function capRefusingSwitch(config: Config, ledger: Ledger, runId: string, now: number): string | null {
+  try {
+    const snapshot = new SpendTracker(ledger, runId).snapshot(now);
+    const reached = reachedCap(config, {
+      session: snapshot.run.nanoUsd,
+      day: snapshot.day.nanoUsd,
+      month: snapshot.month.nanoUsd,
+    });
+    return reached ? capReachedReason(reached) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -9,27 +9,23 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { launchArgs, resumeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
+import { shellQuote } from "../claude/settings-scripts.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { Notifier, notificationFor } from "../notify/notifier.js";
 import { stateFile, updateState } from "../state/store.js";
 import type { EventKind } from "../usage/ledger.js";
-import { LazyApiBilling } from "./api-billing.js";
+import { capRefusingSwitch, LazyApiBilling } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
 import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import type { LimitInfo } from "./machine.js";
-import { decideOnLimit, NO_KEY_REASON } from "./policy.js";
+import { AUTO_SWITCH_OFF_REASON, decideOnLimit, NO_KEY_REASON } from "./policy.js";
 import { type DisplayNotice, noticeText, resetText, withoutOurName } from "./presentation.js";
+import { Continuation, gateMode, PrintOutputGate } from "./print-output-gate.js";
 
 export interface HeadlessRunOptions extends WrappedRunOptions {
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
-}
-
-interface Attempt {
-  exitCode: number;
-  /** stdout when it was withheld; null when it was passed straight through. */
-  stdout: Buffer | null;
 }
 
 export class HeadlessRun {
@@ -92,16 +88,21 @@ export class HeadlessRun {
       if (options.args.session.kind === "new") this.sessionId = newSessionId;
       const first = launchArgs(options.args, { settingsPath: this.settingsPath, newSessionId });
 
-      // On the subscription the output is held until we know whether the run ended at the limit.
-      const withhold = options.initialMode === "subscription";
-      const attempt = await this.attempt(options.initialMode, first, withhold, "inherit");
+      // Output is held back only as far as a switch at the limit would make it wrong.
+      const maySwitch = options.initialMode === "subscription" && this.policy().decision === "auto";
+      const gate = new PrintOutputGate(gateMode(options.args.outputFormat, maySwitch), (chunk) =>
+        this.stdout.write(chunk),
+      );
+      const exitCode = await this.attempt(options.initialMode, first, (chunk) => gate.push(chunk), "inherit");
       const limit =
-        this.limit ?? (attempt.exitCode !== 0 ? this.detector.fromPrintOutput(attempt.stdout) : null);
-      if (!withhold || !limit) {
-        if (attempt.stdout) this.stdout.write(attempt.stdout);
-        return attempt.exitCode;
+        options.initialMode === "subscription"
+          ? (this.limit ?? (exitCode !== 0 ? this.detector.fromPrintOutput(gate.forDetection()) : null))
+          : null;
+      if (!limit) {
+        gate.release();
+        return exitCode;
       }
-      return await this.afterLimit(limit, attempt);
+      return await this.afterLimit(limit, exitCode, gate);
     } finally {
       await this.notifier.flush();
       await this.billing.close();
@@ -109,7 +110,22 @@ export class HeadlessRun {
     }
   }
 
-  private async afterLimit(limit: LimitInfo, attempt: Attempt): Promise<number> {
+  /** SPEC §4.4 for a run that cannot ask, with what API billing could do right now. */
+  private policy() {
+    const { options } = this;
+    const hasKey = options.keys.source !== null;
+    return decideOnLimit({
+      config: options.config,
+      hasKey,
+      headless: true,
+      approvedThisRun: false,
+      apiRefusal: hasKey
+        ? capRefusingSwitch(options.config, options.ledger, options.runId, this.now())
+        : null,
+    });
+  }
+
+  private async afterLimit(limit: LimitInfo, exitCode: number, gate: PrintOutputGate): Promise<number> {
     const { options } = this;
     this.writes.run("its state", () =>
       updateState(stateFile(options.paths.stateDir), () => ({
@@ -121,18 +137,13 @@ export class HeadlessRun {
         },
       })),
     );
-    const { decision, reason } = decideOnLimit({
-      config: options.config,
-      hasKey: options.keys.source !== null,
-      headless: true,
-      approvedThisRun: false,
-    });
+    const { decision, reason } = this.policy();
     this.recordEvent("limit_detected", { ...limit, decision, reason });
     this.sendNotice({ kind: "limit_reached", limit, detail: reason }, `limit:${limit.resetsAt}`);
     if (decision !== "auto" || !this.sessionId) {
-      if (attempt.stdout) this.stdout.write(attempt.stdout);
-      this.stderr.write(`${this.hint(limit, reason)}\n`);
-      return attempt.exitCode;
+      gate.release();
+      this.stderr.write(`${this.hint(limit, decision === "auto" ? null : reason)}\n`);
+      return exitCode;
     }
     // -p needs a prompt: with no resume_prompt, the interrupted one is asked again.
     const prompt = options.config.resume_prompt || options.args.prompt || "Continue where you left off.";
@@ -146,8 +157,10 @@ export class HeadlessRun {
     this.stderr.write(
       `claude-fallback: ${noticeText({ kind: "notice", notice: { kind: "limit_reached", limit, detail: reason }, config: options.config, now: this.now() }).join(" ")} Continuing on API billing.\n`,
     );
-    const continued = await this.attempt("api", args, false, "ignore");
-    return continued.exitCode;
+    const continuation = new Continuation(options.args.outputFormat, (chunk) => this.stdout.write(chunk));
+    const continued = await this.attempt("api", args, (chunk) => continuation.push(chunk), "ignore");
+    continuation.end();
+    return continued;
   }
 
   private recordEvent(kind: EventKind, detail: unknown): void {
@@ -156,13 +169,22 @@ export class HeadlessRun {
     );
   }
 
-  private hint(limit: LimitInfo, reason: string): string {
-    const id = this.sessionId ?? "<session id>";
-    const how =
-      reason === NO_KEY_REASON
-        ? "add an API key (claude-fallback config init) and set auto_switch: true"
-        : "set auto_switch: true to continue automatically";
-    return `claude-fallback: subscription limit reached (${resetText(limit, this.now())}); ${how}, or continue now on API billing: claude-fallback --force-api -- -p --resume ${id} "${this.options.config.resume_prompt || "Continue where you left off."}"`;
+  /** What to do about a limit that did not switch; `blocker`: the policy's reason (null: it was to switch). */
+  private hint(limit: LimitInfo, blocker: string | null): string {
+    const reached = `claude-fallback: subscription limit reached (${resetText(limit, this.now())})`;
+    // No way onto API billing now: say what stands in the way, not a command that would fail.
+    if (blocker === NO_KEY_REASON) return `${reached}; ${NO_KEY_REASON}, and set auto_switch: true`;
+    if (blocker !== null && blocker !== AUTO_SWITCH_OFF_REASON) return `${reached}; ${blocker}`;
+    if (!this.sessionId)
+      return `${reached}; its session id is unknown, so it cannot be continued on API billing`;
+    const resume = resumeArgs(this.options.args, {
+      settingsPath: null,
+      sessionId: this.sessionId,
+      prompt: this.options.config.resume_prompt || "Continue where you left off.",
+    });
+    const auto =
+      blocker === AUTO_SWITCH_OFF_REASON ? "set auto_switch: true to continue automatically, or " : "";
+    return `${reached}; ${auto}continue now on API billing: claude-fallback --force-api -- ${resume.map(shellQuote).join(" ")}`;
   }
 
   /** Desktop and webhook; never waits for them. */
@@ -179,12 +201,13 @@ export class HeadlessRun {
     if (event.name === "StopFailure") this.limit = this.detector.fromStopFailure(event) ?? this.limit;
   }
 
+  /** Runs claude once; its standard output goes to `out` as it comes. Resolves with its exit code. */
   private async attempt(
     mode: BillingMode,
     args: string[],
-    withhold: boolean,
+    out: (chunk: Buffer) => void,
     stdin: "inherit" | "ignore",
-  ): Promise<Attempt> {
+  ): Promise<number> {
     const gateway = mode === "api" ? await this.billing.ensure() : undefined;
     const { env, removed } = childEnvironment(this.options.env, mode, gateway);
     for (const name of removed) this.stderr.write(`${removedCredentialNotice(name, mode)}\n`);
@@ -194,11 +217,7 @@ export class HeadlessRun {
         env,
         stdio: [stdin, "pipe", "pipe"],
       });
-      const held: Buffer[] = [];
-      child.stdout.on("data", (chunk: Buffer) => {
-        if (withhold) held.push(chunk);
-        else this.stdout.write(chunk);
-      });
+      child.stdout.on("data", out);
       child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
       const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
       const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map(
@@ -208,10 +227,7 @@ export class HeadlessRun {
       child.on("error", reject);
       child.on("close", (code, signal) => {
         for (const [name, handler] of handlers) process.off(name, handler);
-        resolve({
-          exitCode: code ?? 128 + (signal === "SIGKILL" ? 9 : signal === "SIGINT" ? 2 : 15),
-          stdout: withhold ? Buffer.concat(held) : null,
-        });
+        resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : signal === "SIGINT" ? 2 : 15));
       });
     });
   }

@@ -149,6 +149,26 @@ describe("decideOnLimit", () => {
     expect(outcome.reason).toContain("config init");
   });
 
+  test("a switch API billing would refuse at once is not made, in any mode, and the reason says why", () => {
+    const refusal = "the daily API spending cap of $5.00 is already reached ($5.01 spent today)";
+    for (const headless of [false, true]) {
+      for (const approved of [false, true]) {
+        const outcome = decideOnLimit({
+          ...input({ hasKey: true, auto: true, prompt: true, headless, approved }),
+          apiRefusal: refusal,
+        });
+        expect(outcome).toEqual({ decision: "notify", reason: refusal });
+      }
+    }
+    // Without a key, adding one comes first.
+    expect(
+      decideOnLimit({
+        ...input({ hasKey: false, auto: true, prompt: true, headless: true, approved: false }),
+        apiRefusal: refusal,
+      }).reason,
+    ).toBe(NO_KEY_REASON);
+  });
+
   test("the reasons tell the cases apart", () => {
     const reasons = new Set(
       [

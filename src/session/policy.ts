@@ -1,5 +1,8 @@
 import type { Config } from "../config/schema.js";
 
+/** A headless run without auto_switch: it cannot ask. */
+export const AUTO_SWITCH_OFF_REASON = "a headless run cannot ask, and auto_switch is off";
+
 /** What to do when the subscription limit is hit (SPEC §4.4). */
 export type LimitDecision = "auto" | "ask" | "notify";
 
@@ -11,6 +14,8 @@ export interface PolicyInput {
   headless: boolean;
   /** The user already agreed in this run ("yes for this run", or a yes before a revert). */
   approvedThisRun: boolean;
+  /** Why API billing could not take a single request now (a cap already reached), if so. */
+  apiRefusal?: string | null;
 }
 
 export interface PolicyOutcome {
@@ -25,11 +30,12 @@ export const NO_KEY_REASON =
 
 export function decideOnLimit(input: PolicyInput): PolicyOutcome {
   if (!input.hasKey) return { decision: "notify", reason: NO_KEY_REASON };
+  // Switching would only trade the limit for a refusal.
+  if (input.apiRefusal) return { decision: "notify", reason: input.apiRefusal };
   if (input.config.auto_switch) return { decision: "auto", reason: "auto_switch is on" };
   if (input.approvedThisRun)
     return { decision: "auto", reason: "you agreed to API billing earlier in this run" };
-  if (input.headless)
-    return { decision: "notify", reason: "a headless run cannot ask, and auto_switch is off" };
+  if (input.headless) return { decision: "notify", reason: AUTO_SWITCH_OFF_REASON };
   if (input.config.prompt_before_switch) return { decision: "ask", reason: "prompt_before_switch is on" };
   return { decision: "notify", reason: "auto_switch and prompt_before_switch are off" };
 }

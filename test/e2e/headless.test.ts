@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import { eventually } from "../support/eventually.js";
 import { killLiveProcesses } from "./harness/claude.js";
 import { runFallback, writeFallbackConfig } from "./harness/cli.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
@@ -125,10 +126,75 @@ describe("claude -p at the limit without auto_switch", () => {
     expect(messageRequests().every((request) => request.billing === "subscription")).toBe(true);
   });
 
-  test("without a key it says how to add one", async () => {
+  test("without a key it says how to add one, and offers no command that would fail", async () => {
     await writeFallbackConfig(sandbox, {});
     const result = await runFallback(sandbox, ["--", "-p", "summarise"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("config init");
+    expect(result.stderr).not.toContain("--force-api");
+  });
+
+  test("the hint's command keeps the user's other options and continues the same session", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const result = await runFallback(sandbox, ["--", "-p", "summarise", "--output-format", "json"]);
+    expect(result.code).toBe(1);
+    const sessionId = messageRequests()[0]?.sessionId;
+    expect(result.stderr).toContain(
+      `claude-fallback --force-api -- -p --output-format json --resume ${sessionId} -- 'Continue where you left off.'`,
+    );
+  });
+});
+
+describe("a limit while an API cap is already reached", () => {
+  test("auto_switch does not switch into the refusal: the limit passes through and the hint names the cap", async () => {
+    await writeFallbackConfig(sandbox, {
+      api_key: TEST_API_KEY,
+      auto_switch: true,
+      cost_limit_per_session: 0,
+    });
+    const result = await runFallback(sandbox, ["--", "-p", "summarise"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/You've hit your 5-hour limit/);
+    expect(result.stderr).not.toContain("Continuing on API billing");
+    const hint = result.stderr.split("\n").filter((line) => line.includes("subscription limit reached"));
+    expect(hint).toHaveLength(1);
+    expect(hint[0]).toContain("per-session API spending cap of $0.00 is already reached");
+    expect(hint[0]).toContain("cost_limit_per_session");
+    expect(messageRequests().map((request) => request.billing)).toEqual(["subscription"]);
+  });
+});
+
+describe("stream-json flows as it comes", () => {
+  /** Runs a stream-json -p whose first API request hangs, until its init event has been printed. */
+  async function initEventWhileRunning(config: Record<string, unknown>): Promise<void> {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, ...config });
+    simulator.configure({ limitAfterRequests: null });
+    simulator.enqueue({ firstByteDelayMs: 10 * 60_000 });
+    let printed = "";
+    let exited = false;
+    const run = runFallback(
+      sandbox,
+      ["--", "-p", "summarise", "--output-format", "stream-json", "--verbose"],
+      undefined,
+      { onStdout: (chunk) => (printed += chunk) },
+    ).finally(() => {
+      exited = true;
+    });
+    await eventually(
+      () => printed.split("\n").some((line) => line.includes('"subtype":"init"')) || exited,
+      "the init event",
+      60_000,
+    );
+    expect(exited).toBe(false);
+    killLiveProcesses();
+    await run.catch(() => {});
+  }
+
+  test("without auto_switch nothing is held back", async () => {
+    await initEventWhileRunning({});
+  });
+
+  test("with auto_switch only a limit's epilogue would be held back, not the run's events", async () => {
+    await initEventWhileRunning({ auto_switch: true });
   });
 });

@@ -735,7 +735,7 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
           sandbox,
           ["--force-api", "--", "-p", `parallel question ${i}`],
           fallbackEnv(sandbox),
-          150_000,
+          { timeoutMs: 150_000 },
         ),
       ),
     );

@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Fails the run (and kills the process group) after this long. */
   timeoutMs?: number;
   input?: string;
+  /** Sees standard output as it arrives (the result has all of it too). */
+  onStdout?: (chunk: string) => void;
 }
 
 const live = new Set<ChildProcess>();
@@ -45,6 +47,7 @@ export function runProcess(command: string, args: string[], options: RunOptions)
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
+      options.onStdout?.(chunk);
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;

@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ProcessResult, pinnedClaudeBinary, runProcess } from "./claude.js";
+import { type ProcessResult, pinnedClaudeBinary, type RunOptions, runProcess } from "./claude.js";
 import { PtySession } from "./pty.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -29,12 +29,13 @@ export function runFallback(
   sandbox: Sandbox,
   args: string[],
   env: NodeJS.ProcessEnv = fallbackEnv(sandbox),
-  timeoutMs = 90_000,
+  options: Pick<RunOptions, "timeoutMs" | "onStdout"> = {},
 ): Promise<ProcessResult> {
   return runProcess(process.execPath, [CLI, "--claude", pinnedClaudeBinary(), ...args], {
     cwd: sandbox.project,
     env,
-    timeoutMs,
+    timeoutMs: 90_000,
+    ...options,
   });
 }
 
