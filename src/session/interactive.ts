@@ -37,7 +37,8 @@ import {
   writeAll,
 } from "../terminal/index.js";
 import type { EventKind } from "../usage/ledger.js";
-import { LazyApiBilling } from "./api-billing.js";
+import { formatUsd, nanoToUsd } from "../usage/pricing.js";
+import { capRefusingSwitch, LazyApiBilling } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
 import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
@@ -166,6 +167,7 @@ export class InteractiveRun {
         onStatusLine: (input) => this.onStatusLine(input),
       });
       this.watchPreferredMode();
+      process.stdout.on("resize", this.onResize);
       this.guard.enter();
       process.stdin.on("data", this.onInput);
       process.stdin.resume();
@@ -237,7 +239,11 @@ export class InteractiveRun {
         },
       })),
     );
-    this.dispatch({ type: "limit", limit });
+    const apiRefusal =
+      this.state.mode === "subscription" && this.options.keys.source !== null
+        ? capRefusingSwitch(this.options.config, this.options.ledger, this.options.runId, this.now())
+        : null;
+    this.dispatch({ type: "limit", limit, apiRefusal });
   }
 
   private onStatusLine(input: StatusLineInput): void {
@@ -268,6 +274,13 @@ export class InteractiveRun {
     }
     this.publish();
   }
+
+  /** An open overlay is drawn again for the new size (after the child has taken it). */
+  private readonly onResize = (): void => {
+    setImmediate(() => {
+      if (this.overlay) this.showOverlay(this.overlay.kind);
+    });
+  };
 
   private readonly onInput = (chunk: Buffer): void => {
     this.input.push(chunk);
@@ -321,6 +334,12 @@ export class InteractiveRun {
       else if (key.name === "n" || key.name === "escape") this.dispatch({ type: "answer", answer: "no" });
       return;
     }
+    if (key.name === "c" || key.name === "escape" || key.name === "q") {
+      this.closeOverlay();
+      return;
+    }
+    // Only the keys the page shows do anything.
+    if (!overlay.spec.keys.some((shown) => shown.key === key.name)) return;
     if (key.name === "a") {
       this.closeOverlay();
       this.requestSwitch("api");
@@ -329,8 +348,6 @@ export class InteractiveRun {
       this.requestSwitch("subscription");
     } else if (key.name === "u") {
       this.showOverlay({ kind: "menu", page: "usage" });
-    } else if (key.name === "c" || key.name === "escape" || key.name === "q") {
-      this.closeOverlay();
     }
   }
 
@@ -415,6 +432,9 @@ export class InteractiveRun {
     this.detector.resetScreen();
     this.lastIdleAt = 0;
     child.onData((chunk) => {
+      // A Claude being stopped for a switch says goodbye ("Resume this session with: claude
+      // --resume …", plain claude, unwrapped): not shown, the next one takes over the screen.
+      if (this.child !== child) return;
       this.guard.modes.feed(chunk);
       const signal = this.detector.scanScreen(chunk);
       this.gate.write(chunk);
@@ -517,18 +537,18 @@ export class InteractiveRun {
       };
     }
     const billing = this.state.mode === "api" ? "API billing (your key)" : "your subscription";
+    // The switch offered is the one away from where Claude runs or is about to.
+    const switchKey =
+      (this.state.switching?.to ?? this.state.pending?.to ?? this.state.mode) === "api"
+        ? { key: "s", label: "back to subscription" }
+        : { key: "a", label: "switch to API" };
     return {
       title: "claude-fallback",
       lines: [
         `Claude is running on ${billing}.`,
         this.state.pending ? `A switch to ${this.state.pending.to} waits for Claude's turn to end.` : "",
       ].filter(Boolean),
-      keys: [
-        { key: "a", label: "switch to API" },
-        { key: "s", label: "back to subscription" },
-        { key: "u", label: "usage and spend" },
-        { key: "c", label: "close" },
-      ],
+      keys: [switchKey, { key: "u", label: "usage and spend" }, { key: "c", label: "close" }],
       cols,
       rows,
     };
@@ -614,14 +634,20 @@ export class InteractiveRun {
     for (const timer of [this.promptTimer, this.quietTimer, this.resetTimer, this.inputTimer])
       clearTimeout(timer);
     process.stdin.off("data", this.onInput);
+    process.stdout.off("resize", this.onResize);
     process.stdin.pause();
     if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
     this.guard.restore();
+    const resume = this.sessionId ? `claude-fallback resume ${this.sessionId}` : null;
     if (this.killedBy) {
-      const resume = this.sessionId
-        ? `; continue the conversation with: claude-fallback resume ${this.sessionId}`
-        : "";
-      process.stderr.write(`claude-fallback: claude was killed (${this.killedBy})${resume}\n`);
+      process.stderr.write(
+        `claude-fallback: claude was killed (${this.killedBy})${resume ? `; continue the conversation with: ${resume}` : ""}\n`,
+      );
+    } else if (this.billing.gatewayStarted()) {
+      // What API billing cost is said at the end of every run that used it (SPEC §1).
+      process.stderr.write(
+        `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(this.billing.spentThisRun()))} (details: claude-fallback usage run)${resume ? `; continue the conversation with: ${resume}` : ""}\n`,
+      );
     }
     this.stateWatcher?.close();
     this.spool?.close();

@@ -515,6 +515,36 @@ describe("transition table", () => {
       switch: { to: "api", reason: "limit", resume: true },
     },
     {
+      name: "a no, then API billing chosen from the menu: a limit after the revert switches without asking again",
+      preset: "ask",
+      setup: [
+        ...ASKING,
+        E.timeout,
+        E.menu("api"),
+        E.switched("api"),
+        E.idle,
+        E.reset,
+        E.switched("subscription"),
+        E.busy,
+      ],
+      event: E.limit(),
+      effects: ["record", "notify", "schedule_reset", "switch"],
+      state: { phase: "switching" },
+      switch: { to: "api", reason: "limit", resume: true },
+    },
+    {
+      name: "a limit while API billing would refuse at once (a cap reached): notified, not asked, not switched",
+      preset: "auto",
+      setup: [E.busy],
+      event: {
+        type: "limit",
+        limit,
+        apiRefusal: "the per-session API spending cap of $0.00 is already reached",
+      },
+      effects: ["record", "notify", "schedule_reset"],
+      state: { phase: "running", declined: true, mode: "subscription" },
+    },
+    {
       name: "after a no, a limit after the reset asks again",
       preset: "ask",
       setup: [...ASKING, E.timeout, E.reset, E.busy],
@@ -927,7 +957,11 @@ describe("properties over random event sequences", () => {
             if (effect.reason === "revert") expect(effect.to).toBe("subscription");
           }
           if (state.approvedThisRun && !before.approvedThisRun) {
-            expect(event.type === "answer" && event.answer !== "no").toBe(true);
+            // Only a yes, or choosing API billing (menu, `use api`), agrees to it.
+            expect(
+              (event.type === "answer" && event.answer !== "no") ||
+                (event.type === "switch_requested" && event.to === "api"),
+            ).toBe(true);
           }
           // Exit comes once, and nothing after it.
           if (ended) expect(effects).toEqual([]);

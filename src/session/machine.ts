@@ -55,7 +55,8 @@ export interface MachineConfig {
 }
 
 export type SessionEvent =
-  | { type: "limit"; limit: LimitInfo }
+  /** `apiRefusal`: why API billing would refuse the first request now (a cap already reached). */
+  | { type: "limit"; limit: LimitInfo; apiRefusal?: string | null }
   | { type: "answer"; answer: "yes" | "no" | "always" }
   | { type: "prompt_timeout" }
   | { type: "busy" }
@@ -145,7 +146,12 @@ function onKnownLimit(state: SessionState, known: LimitInfo, limit: LimitInfo): 
   return { state, effects: [] };
 }
 
-function onLimit(state: SessionState, limit: LimitInfo, config: MachineConfig): Result {
+function onLimit(
+  state: SessionState,
+  limit: LimitInfo,
+  config: MachineConfig,
+  apiRefusal: string | null | undefined,
+): Result {
   // On API billing a "limit" is not the subscription's (an API rate limit, or stale news): ignored.
   if (state.mode !== "subscription") return { state, effects: [] };
   if (state.limit && (state.phase !== "running" || state.declined))
@@ -166,7 +172,11 @@ function onLimit(state: SessionState, limit: LimitInfo, config: MachineConfig): 
     // The user already asked for API billing (menu, `use api`) while Claude was busy: that switch goes now.
     return startPendingIfIdle(base, detected("pending", "a switch to API billing was already requested"));
   }
-  const { decision, reason } = decideOnLimit({ ...config.policy, approvedThisRun: state.approvedThisRun });
+  const { decision, reason } = decideOnLimit({
+    ...config.policy,
+    approvedThisRun: state.approvedThisRun,
+    apiRefusal: apiRefusal ?? null,
+  });
   const effects = detected(decision, reason);
   if (decision === "auto") return startSwitch(base, "api", "limit", effects);
   if (decision === "ask") {
@@ -187,7 +197,7 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
   if (state.phase === "ended") return { state, effects: [] };
   switch (event.type) {
     case "limit":
-      return onLimit(state, event.limit, config);
+      return onLimit(state, event.limit, config, event.apiRefusal);
 
     case "answer":
     case "prompt_timeout": {
@@ -254,15 +264,21 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
     case "switch_requested": {
       // Already there (or on the way): nothing to do, and an opposite switch waiting is cancelled.
       if (event.to === targetMode(state)) return { state: { ...state, pending: null }, effects: [] };
+      // Choosing API billing (menu, `use api`) is agreeing to it for this run (SPEC §4.6).
+      const approvedThisRun = state.approvedThisRun || event.to === "api";
       if (state.phase === "asking") {
         // Choosing API billing from the menu while asked is an answer too.
-        const running: SessionState = { ...state, phase: "running", pending: null };
+        const running: SessionState = { ...state, phase: "running", pending: null, approvedThisRun };
         return startSwitch(running, event.to, event.reason, [
           { type: "close_prompt" },
           { type: "record", kind: "prompt_answered", detail: { answer: event.reason } },
         ]);
       }
-      const next: SessionState = { ...state, pending: { to: event.to, reason: event.reason } };
+      const next: SessionState = {
+        ...state,
+        pending: { to: event.to, reason: event.reason },
+        approvedThisRun,
+      };
       const started = startPendingIfIdle(next, []);
       if (started.effects.length > 0) return started;
       return { state: next, effects: [{ type: "notify", notice: { kind: "switch_pending", to: event.to } }] };

@@ -14,7 +14,10 @@ import type { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY, TEST_OAUTH_TOKEN } from "./harness/sandbox.js";
 
 const MENU_KEY = "\x1d";
-const MENU_KEYS = /\[a\] switch to API.*\[s\] back to subscription.*\[u\] usage and spend[\s\S]*\[c\] close/;
+/** The menu offers the switch away from where Claude runs, usage, close. */
+const MENU_ON_SUBSCRIPTION = /\[a\] switch to API.*\[u\] usage and spend[\s\S]*\[c\] close/;
+const MENU_ON_API = /\[s\] back to subscription.*\[u\] usage and spend[\s\S]*\[c\] close/;
+const MENU_KEYS = /\[u\] usage and spend[\s\S]*\[c\] close/;
 
 let simulator: Simulator;
 let sandbox: Sandbox;
@@ -67,9 +70,10 @@ describe("the menu key", () => {
 
     // Ctrl-]: the menu, over Claude's screen.
     session.write(MENU_KEY);
-    await session.waitFor(MENU_KEYS);
+    await session.waitFor(MENU_ON_SUBSCRIPTION);
     expect(session.text()).toMatch(/claude-fallback\b(?!:)/);
     expect(session.text()).toContain("Claude is running on your subscription.");
+    expect(session.text()).not.toContain("back to subscription");
 
     // u: usage and spend.
     session.write("u");
@@ -79,8 +83,18 @@ describe("the menu key", () => {
     expect(usage).toMatch(/API spend this run: \$0\.00 of \$10\.00/);
     expect(usage).toContain("API spend today: $0.00");
     expect(usage).toContain("API spend this month: $0.00");
+    // A key the page does not show does nothing: `a` here is not a switch.
+    session.write("a");
     session.write("c");
     await session.waitUntil(() => !session.text().includes("usage and spend"), "the usage page to close");
+    await session.submit("a question while nothing switched");
+    await session.waitUntil(
+      () => requestWith("a question while nothing switched") !== undefined,
+      "the question after the usage page",
+    );
+    expect(requestWith("a question while nothing switched")?.billing).toBe("subscription");
+    expect(started()).toBe(1);
+    await session.waitFor("Simulated reply 2");
 
     // Ctrl-] a: API billing; the next prompt goes through the gateway with the whole conversation.
     session.write(MENU_KEY);
@@ -100,11 +114,11 @@ describe("the menu key", () => {
     expect(onApi.sessionId).toBe(requestWith("first question about pineapples")?.sessionId);
     expect(conversationOf(onApi)).toContain("first question about pineapples");
     expect(conversationOf(onApi)).toContain("Simulated reply 1");
-    await session.waitFor("Simulated reply 2");
+    await session.waitFor("Simulated reply 3");
 
     // Ctrl-] Ctrl-]: the key goes to Claude and the menu does not stay open; typing reaches Claude.
     session.write(MENU_KEY);
-    await session.waitFor(MENU_KEYS);
+    await session.waitFor(MENU_ON_API);
     session.write(MENU_KEY);
     await session.waitUntil(() => !MENU_KEYS.test(session.text()), "the menu to close");
     await session.submit("third question still on the key");
@@ -114,7 +128,7 @@ describe("the menu key", () => {
     );
     expect(requestWith("third question still on the key")!.billing).toBe("api");
     expect(session.text()).not.toMatch(MENU_KEYS);
-    await session.waitFor("Simulated reply 3");
+    await session.waitFor("Simulated reply 4");
 
     // `use subscription` from another process: the live wrapper follows at its next idle moment.
     const use = await runFallback(sandbox, ["use", "subscription"]);
@@ -132,6 +146,6 @@ describe("the menu key", () => {
     expect(back.headers.authorization).toBe(`Bearer ${TEST_OAUTH_TOKEN}`);
     expect(back.headers["x-api-key"]).toBeUndefined();
     expect(conversationOf(back)).toContain("second question on the key");
-    await session.waitFor("Simulated reply 4");
+    await session.waitFor("Simulated reply 5");
   });
 });

@@ -80,6 +80,28 @@ describe("at the subscription limit", () => {
     await session.waitUntil(() => /Simulated reply 3/.test(session.text()), "the continued reply on screen");
   });
 
+  test("the prompt is drawn again for a new window size, whole", async () => {
+    const session = await start({});
+    await reachLimit(session);
+    await session.waitFor(PROMPT_TITLE);
+    session.resize(70, 30);
+    // The box's bottom edge, both corners within the new 70 columns (the old one was cut there).
+    await session.waitUntil(
+      () =>
+        session.lines().some((line) => {
+          const left = line.indexOf("└─");
+          const right = line.indexOf("─┘");
+          return left !== -1 && right > left + 20 && right + 1 < 70;
+        }),
+      "the prompt redrawn at 70 columns",
+    );
+    const screen = session.text();
+    expect(screen).toContain(PROMPT_TITLE);
+    expect(screen).toMatch(/\[y\] yes/);
+    session.write("n");
+    await session.waitUntil(() => !session.text().includes(PROMPT_TITLE), "the prompt to close");
+  });
+
   test("n bills nothing and leaves Claude's own wait for the reset running", async () => {
     const session = await start({});
     await reachLimit(session);
@@ -99,6 +121,17 @@ describe("at the subscription limit", () => {
     );
     await session.waitFor("Simulated reply 3");
     expect(session.raw).not.toContain(PROMPT_TITLE);
+
+    // At the end: what API billing cost and how to go on, through the wrapper. The Claude stopped
+    // for the switch said nothing of its own (its "Resume this session with: claude --resume …"
+    // names plain claude); only the last one's goodbye can be on screen.
+    await session.quit();
+    const sessionId = messageRequests()[0]?.sessionId;
+    expect(session.raw).toMatch(
+      /this run's API billing: \$\d+\.\d{2} \(details: claude-fallback usage run\)/,
+    );
+    expect(session.raw).toContain(`continue the conversation with: claude-fallback resume ${sessionId}`);
+    expect(session.raw.split("Resume this session with").length - 1).toBeLessThanOrEqual(1);
   });
 
   test("no answer within prompt_timeout_seconds counts as no", async () => {

@@ -53,6 +53,12 @@ export class PtySession {
     });
   }
 
+  /** The terminal window changes size (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    this.terminal.resize(cols, rows);
+    this.process.resize(cols, rows);
+  }
+
   /** The visible screen plus scrollback, one string per line, trailing spaces trimmed. */
   lines(): string[] {
     const buffer = this.terminal.buffer.active;
