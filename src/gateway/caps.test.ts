@@ -3,9 +3,11 @@ import {
   type CapConfig,
   type CapSpend,
   capConfigKey,
+  capCrossedMessage,
   capRefusalMessage,
   capsAtWarning,
   capWarningMessage,
+  raisedLimitUsd,
   reachedCap,
 } from "./caps.js";
 
@@ -115,4 +117,35 @@ describe("messages", () => {
       "cost_limit_per_month",
     ]);
   });
+});
+
+describe("raisedLimitUsd", () => {
+  const status = (limitUsd: number, spentUsd: number) => ({
+    cap: "session" as const,
+    configKey: "cost_limit_per_session" as const,
+    limitNanoUsd: Math.round(limitUsd * 1e9),
+    spentNanoUsd: Math.round(spentUsd * 1e9),
+  });
+  test.each([
+    ["just reached: one more step", 10, 10, 10, 20],
+    ["crossed by a request: the next step above the spend", 10, 10.02, 10, 20],
+    ["already raised once", 20, 20.5, 10, 30],
+    ["spend far past the limit: steps until above it", 10, 34.5, 10, 40],
+    ["a cap of $0 is never raised", 0, 0.01, 0, null],
+  ])("%s", (_name, limit, spent, configured, expected) => {
+    expect(raisedLimitUsd(status(limit, spent), configured)).toBe(expected);
+  });
+});
+
+test("a cap crossed by an answered request says so, not that nothing was sent", () => {
+  const message = capCrossedMessage({
+    cap: "session",
+    configKey: "cost_limit_per_session",
+    limitNanoUsd: 50_000_000,
+    spentNanoUsd: 60_000_000,
+  });
+  expect(message).toBe(
+    "the per-session API spending cap of $0.05 is reached ($0.06 spent this run): further API requests are refused. To go on, raise cost_limit_per_session (a wrapped session offers to, for this run), or wait for your subscription to reset.",
+  );
+  expect(message).not.toContain("nothing was sent");
 });

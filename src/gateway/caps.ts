@@ -70,26 +70,56 @@ export function capsAtWarning(caps: CapConfig, spent: CapSpend): CapStatus[] {
   );
 }
 
+/** "per-session", "daily", "monthly". */
+export function capLabel(cap: CapName): string {
+  return LABEL[cap];
+}
+
+/** "the per-session API spending cap of $10.00 is reached ($10.02 spent this run)" */
+export function capReachedText(status: CapStatus): string {
+  const limit = formatUsd(nanoToUsd(status.limitNanoUsd));
+  const spent = formatUsd(nanoToUsd(status.spentNanoUsd));
+  return `the ${LABEL[status.cap]} API spending cap of ${limit} is reached (${spent} spent ${SPENT_WHEN[status.cap]})`;
+}
+
 /**
  * The refusal Claude Code shows verbatim: which cap, the spend, and the ways out. Claude Code
  * prints a 402 `billing_error` as `API Error: 402 <message>` and does not retry it.
  */
 export function capRefusalMessage(status: CapStatus): string {
-  const limit = formatUsd(nanoToUsd(status.limitNanoUsd));
-  const spent = formatUsd(nanoToUsd(status.spentNanoUsd));
   return (
-    `claude-fallback: the ${LABEL[status.cap]} API spending cap of ${limit} is reached ` +
-    `(${spent} spent ${SPENT_WHEN[status.cap]}); nothing was sent to Anthropic. ` +
-    `To go on, raise ${status.configKey} in your claude-fallback config, ` +
+    `claude-fallback: ${capReachedText(status)}; nothing was sent to Anthropic. ` +
+    `To go on, raise ${status.configKey} in your claude-fallback config (read when claude-fallback starts), ` +
     "or wait for your subscription to reset and run `claude-fallback use subscription`."
+  );
+}
+
+/**
+ * A cap reached by a request that was answered and billed (a cap is checked before each request,
+ * so one request can cross it): the requests after it are refused.
+ */
+export function capCrossedMessage(status: CapStatus): string {
+  return (
+    `${capReachedText(status)}: further API requests are refused. ` +
+    `To go on, raise ${status.configKey} (a wrapped session offers to, for this run), ` +
+    "or wait for your subscription to reset."
   );
 }
 
 /** Why a switch to API billing would be refused at once, for a limit notice. */
 export function capReachedReason(status: CapStatus): string {
-  const limit = formatUsd(nanoToUsd(status.limitNanoUsd));
-  const spent = formatUsd(nanoToUsd(status.spentNanoUsd));
-  return `the ${LABEL[status.cap]} API spending cap of ${limit} is already reached (${spent} spent ${SPENT_WHEN[status.cap]}); raise ${status.configKey} to continue on API billing`;
+  return `${capReachedText(status)}; raise ${status.configKey} to continue on API billing`;
+}
+
+/**
+ * The limit a reached cap is raised to for the rest of a run: one more of the configured amount
+ * (as many as it takes to pass the spend). None for a cap of $0, which says "never".
+ */
+export function raisedLimitUsd(status: CapStatus, configuredUsd: number): number | null {
+  if (!(configuredUsd > 0)) return null;
+  const step = usdToNano(configuredUsd);
+  const over = Math.max(0, status.spentNanoUsd - status.limitNanoUsd);
+  return nanoToUsd(status.limitNanoUsd + step * (Math.floor(over / step) + 1));
 }
 
 export function capWarningMessage(status: CapStatus): string {

@@ -12,6 +12,7 @@ import {
   type CapSpend,
   type CapStatus,
   capConfigKey,
+  capCrossedMessage,
   capNames,
   capRefusalMessage,
   capsAtWarning,
@@ -255,7 +256,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         announce(`reached:${status.cap}`, {
           kind: "cap_reached",
           cap: status,
-          message: capRefusalMessage(status),
+          message: capCrossedMessage(status),
         });
       } else {
         announce(`warning:${status.cap}`, {

@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { KeyProvider, ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
-import { capReachedReason, reachedCap } from "../gateway/caps.js";
+import { type CapConfig, capReachedReason, reachedCap } from "../gateway/caps.js";
 import type { Gateway, GatewayEvent } from "../gateway/server.js";
 import { isLoopbackHostname } from "../net/loopback.js";
 import type { EventKind, Ledger } from "../usage/ledger.js";
@@ -152,6 +152,12 @@ export class LazyApiBilling {
 
   gatewayStarted(): Gateway | undefined {
     return this.gateway;
+  }
+
+  /** New caps for the rest of this run (a cap raised from the wrapper's prompt). */
+  setCaps(caps: CapConfig): void {
+    this.options.config = { ...this.options.config, ...caps };
+    this.gateway?.setCaps(caps);
   }
 
   ensure(): Promise<Gateway> {

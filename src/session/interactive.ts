@@ -11,7 +11,8 @@ import { appendFileSync, type FSWatcher, mkdirSync, watch } from "node:fs";
 import { launchArgs, resumeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
 import { writeSegmentFile } from "../claude/settings.js";
-import { menuKeyByte } from "../config/schema.js";
+import { type Config, menuKeyByte } from "../config/schema.js";
+import { type CapConfig, type CapStatus, capLabel, capReachedText, raisedLimitUsd } from "../gateway/caps.js";
 import type { GatewayEvent } from "../gateway/server.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { type SpoolWatcher, watchSpool } from "../ipc/spool.js";
@@ -53,7 +54,7 @@ import {
   transition,
 } from "./machine.js";
 import { NO_KEY_REASON } from "./policy.js";
-import { type DisplayNotice, noticeText, segmentFor, usageSummary } from "./presentation.js";
+import { type DisplayNotice, noticeText, resetText, segmentFor, usageSummary } from "./presentation.js";
 
 /** Keys still for this long count as "no keystroke for a few seconds" (SPEC §4.6). */
 export const QUIET_AFTER_MS = 3000;
@@ -77,7 +78,11 @@ export interface InteractiveRunOptions extends WrappedRunOptions {
   initialLimit?: LimitInfo | null;
 }
 
-type OverlayKind = { kind: "prompt"; limit: LimitInfo } | { kind: "menu"; page: "main" | "usage" };
+type OverlayKind =
+  | { kind: "prompt"; limit: LimitInfo }
+  | { kind: "menu"; page: "main" | "usage" }
+  /** An API spending cap was reached: raise it for this run, or go back to the subscription. */
+  | { kind: "cap"; cap: CapStatus };
 
 export class InteractiveRun {
   private state: SessionState;
@@ -107,6 +112,7 @@ export class InteractiveRun {
     this.notify({ kind: "error", message }, `write:${message}`),
   );
   private lastSegment = "";
+  private raisedCaps: Partial<CapConfig> = {};
   private lastIdleAt = 0;
   /** `CLAUDE_FALLBACK_TRACE=<file>`: every event and effect of the machine, one JSON line each. */
   private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
@@ -151,6 +157,11 @@ export class InteractiveRun {
       onChannelError: (error) =>
         this.recordEvent("error", { notification_channel: error.channel, message: error.message }),
     });
+  }
+
+  /** The config with the caps as they are now: raised from the cap prompt for this run. */
+  private get config(): Config {
+    return { ...this.options.config, ...this.raisedCaps };
   }
 
   /** Runs until the user ends Claude; resolves with the exit status to pass on. */
@@ -241,7 +252,7 @@ export class InteractiveRun {
     );
     const apiRefusal =
       this.state.mode === "subscription" && this.options.keys.source !== null
-        ? capRefusingSwitch(this.options.config, this.options.ledger, this.options.runId, this.now())
+        ? capRefusingSwitch(this.config, this.options.ledger, this.options.runId, this.now())
         : null;
     this.dispatch({ type: "limit", limit, apiRefusal });
   }
@@ -340,6 +351,12 @@ export class InteractiveRun {
     }
     // Only the keys the page shows do anything.
     if (!overlay.spec.keys.some((shown) => shown.key === key.name)) return;
+    if (overlay.kind.kind === "cap") {
+      this.closeOverlay();
+      if (key.name === "r") this.raiseCap(overlay.kind.cap);
+      else if (key.name === "w") this.requestSwitch("subscription");
+      return;
+    }
     if (key.name === "a") {
       this.closeOverlay();
       this.requestSwitch("api");
@@ -349,6 +366,20 @@ export class InteractiveRun {
     } else if (key.name === "u") {
       this.showOverlay({ kind: "menu", page: "usage" });
     }
+  }
+
+  /** The cap prompt's "raise": one more of the configured amount, for the rest of this run (SPEC §6). */
+  private raiseCap(cap: CapStatus): void {
+    const to = raisedLimitUsd(cap, this.options.config[cap.configKey] ?? 0);
+    if (to === null) return;
+    const from = nanoToUsd(cap.limitNanoUsd);
+    this.raisedCaps = { ...this.raisedCaps, [cap.configKey]: to };
+    this.billing.setCaps(this.config);
+    this.recordEvent("cap_raised", { cap: cap.cap, from_usd: from, to_usd: to });
+    this.banner(
+      `the ${capLabel(cap.cap)} API spending cap is ${formatUsd(to)} for the rest of this run (${cap.configKey} in the config is unchanged).`,
+    );
+    this.publish();
   }
 
   private requestSwitch(to: BillingMode): void {
@@ -455,6 +486,7 @@ export class InteractiveRun {
   private onGatewayEvent(event: GatewayEvent): void {
     if (event.kind === "cap_warning" || event.kind === "cap_reached") {
       this.notify({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
+      if (event.kind === "cap_reached" && !this.overlay) this.showOverlay({ kind: "cap", cap: event.cap });
     } else if (
       event.kind === "unknown_model" ||
       event.kind === "upstream_error" ||
@@ -505,7 +537,7 @@ export class InteractiveRun {
       const text = noticeText({
         kind: "ask",
         limit: kind.limit,
-        config: this.options.config,
+        config: this.config,
         now: this.now(),
       });
       return {
@@ -520,6 +552,26 @@ export class InteractiveRun {
         rows,
       };
     }
+    if (kind.kind === "cap") {
+      const raiseTo = raisedLimitUsd(kind.cap, this.options.config[kind.cap.configKey] ?? 0);
+      const limit = this.state.limit;
+      return {
+        title: "claude-fallback: API spending cap reached",
+        lines: [
+          `${capReachedText(kind.cap)}: API requests are refused until it is raised.`.replace(/^t/, "T"),
+          limit ? `Your subscription ${resetText(limit, this.now())}.` : "",
+        ].filter(Boolean),
+        keys: [
+          ...(raiseTo !== null
+            ? [{ key: "r", label: `raise it to ${formatUsd(raiseTo)} for this run` }]
+            : []),
+          ...(this.state.mode === "api" ? [{ key: "w", label: "back to the subscription" }] : []),
+          { key: "c", label: "close" },
+        ],
+        cols,
+        rows,
+      };
+    }
     if (kind.page === "usage") {
       return {
         title: "claude-fallback: usage and spend",
@@ -527,7 +579,7 @@ export class InteractiveRun {
           mode: this.state.mode,
           ledger: this.options.ledger,
           runSpendNano: this.billing.spentThisRun(),
-          config: this.options.config,
+          config: this.config,
           stateDir: this.options.paths.stateDir,
           now: this.now(),
         }),
@@ -581,9 +633,7 @@ export class InteractiveRun {
   private notify(notice: DisplayNotice, key: string): void {
     if (this.notified.has(key)) return;
     this.notified.add(key);
-    const text = noticeText({ kind: "notice", notice, config: this.options.config, now: this.now() }).join(
-      " ",
-    );
+    const text = noticeText({ kind: "notice", notice, config: this.config, now: this.now() }).join(" ");
     const external = notificationFor(notice, text, key);
     if (external) void this.notifier.notify(external);
     if (!this.options.config.notifications.terminal) return;
@@ -607,7 +657,7 @@ export class InteractiveRun {
       state: this.state,
       ledger: this.options.ledger,
       runSpendNano: this.billing.spentThisRun(),
-      config: this.options.config,
+      config: this.config,
       stateDir: this.options.paths.stateDir,
       env: this.options.env,
       now: this.now(),

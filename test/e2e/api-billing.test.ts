@@ -52,6 +52,18 @@ function ledgerRows(): RequestRow[] {
   }
 }
 
+function ledgerEvents(): { kind: string; detail: string }[] {
+  const db = new Database(join(sandbox.root, "fallback-home", "data", "usage.db"), { readonly: true });
+  try {
+    return db.prepare("SELECT kind, detail FROM events ORDER BY id").all() as {
+      kind: string;
+      detail: string;
+    }[];
+  } finally {
+    db.close();
+  }
+}
+
 describe("--force-api", () => {
   test("a -p run completes through the gateway; only the configured key reaches the API; Claude never sees it", async () => {
     const envDump = join(sandbox.root, "claude-env.txt");
@@ -156,6 +168,14 @@ describe("--force-api", () => {
     sessions.push(session);
     await session.waitFor("❯");
     await session.submit("first prompt");
+    // The first answer crossed the cap ($0.15): the wrapper says so and offers to raise it.
+    await session.waitFor("API spending cap reached");
+    expect(session.text()).toMatch(/\[r\] raise it to \$0\.20 for this run/);
+    session.write("c");
+    await session.waitUntil(
+      () => !session.text().includes("API spending cap reached"),
+      "the cap prompt to close",
+    );
     await session.waitFor("Simulated reply 1");
     await session.submit("second prompt");
     await session.waitFor(
@@ -166,5 +186,35 @@ describe("--force-api", () => {
     expect(exit.exitCode).toBe(0);
     expect(existsSync(join(sandbox.root, "fallback-home", "data", "usage.db"))).toBe(true);
     expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "refused_cap"]);
+  });
+
+  test("the cap prompt raises a reached cap for the rest of the run: the next prompt goes through", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_session: 0.05 });
+    simulator.configure({
+      usage: { inputTokens: 100, outputTokens: 2_000 },
+      responseModel: "claude-sonnet-4-5",
+    });
+    const session = spawnFallback(sandbox, ["--force-api"]);
+    sessions.push(session);
+    await session.waitFor("❯");
+    await session.submit("first prompt"); // $0.0303: under the cap
+    await session.waitFor("Simulated reply 1");
+    await session.submit("second prompt"); // $0.0606: crosses it
+    await session.waitFor("API spending cap reached");
+    expect(session.text()).toContain(
+      "per-session API spending cap of $0.05 is reached ($0.06 spent this run)",
+    );
+    session.write("r");
+    await session.waitFor("API spending cap is $0.10 for the rest of this run");
+    await session.waitFor("Simulated reply 2");
+    await session.submit("third prompt");
+    await session.waitFor("Simulated reply 3");
+    expect(messageRequests()).toHaveLength(3);
+    await session.quit();
+    expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "ok", "ok"]);
+    const raised = ledgerEvents().filter((event) => event.kind === "cap_raised");
+    expect(raised.map((event) => JSON.parse(event.detail))).toEqual([
+      { cap: "session", from_usd: 0.05, to_usd: 0.1 },
+    ]);
   });
 });
