@@ -1,9 +1,12 @@
 import { type Command, CommanderError } from "commander";
+import { shellQuote } from "../claude/settings-scripts.js";
+import { quoteForMessage } from "../config/json.js";
+import { levenshtein } from "../config/load.js";
 import { exitCodeOf, UsageError } from "../errors.js";
 import { registerConfig } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerDoctor } from "./doctor.js";
-import { newProgram } from "./fast-path.js";
+import { CommandLineError, commandOf, newProgram } from "./fast-path.js";
 import { registerMonitor } from "./monitor.js";
 import { registerResume } from "./resume.js";
 import { registerRun } from "./run.js";
@@ -54,6 +57,66 @@ export function buildProgram(claudeArgs: string[] = []): Command {
   return program;
 }
 
+/** The commands whose extra words and unknown options are most likely meant for claude (SPEC §3). */
+const TAKE_CLAUDE_ARGS = new Set(["run", "resume"]);
+
+/**
+ * The command the user most likely meant by `word`, when it is a likely typo of one: at most one
+ * edit per three letters of the command's name (`stauts`, `usge`, `doctro`; not `yes` for `use`),
+ * the fewest edits for the length winning (`usge` is `usage`, not `use`).
+ */
+export function likelyCommand(word: string, names: readonly string[]): string | null {
+  let best: { name: string; score: number } | null = null;
+  for (const name of names) {
+    const distance = levenshtein(word.toLowerCase(), name);
+    const score = distance / Math.max(word.length, name.length);
+    if (distance <= Math.floor(name.length / 3) && (!best || score < best.score)) best = { name, score };
+  }
+  return best?.name ?? null;
+}
+
+/** `words` without the words of `remove`, matched from the end (they are the last ones the command got). */
+function withoutLast(words: readonly string[], remove: readonly string[]): string[] {
+  const kept = [...words];
+  let next = remove.length - 1;
+  for (let i = kept.length - 1; i >= 0 && next >= 0; i--) {
+    if (kept[i] === remove[next]) {
+      kept.splice(i, 1);
+      next--;
+    }
+  }
+  return kept;
+}
+
+/**
+ * The one line for a command-line error. `run` (the default command) and `resume` refusing words
+ * or options most likely means they were meant for claude: the line says they go after `--`, with
+ * the command that does it; a first word that is no command says so first, with the command meant
+ * when it looks like a typo (`claude-fallback stauts`). Other errors keep their own line.
+ */
+export function describeCommandLineError(
+  error: CommandLineError,
+  ours: readonly string[],
+  claudeArgs: readonly string[],
+): string {
+  const { command, code } = error;
+  const refused = command.args.slice(command.registeredArguments.length);
+  const aboutClaude = code === "commander.unknownOption" || code === "commander.excessArguments";
+  if (!TAKE_CLAUDE_ARGS.has(command.name()) || !aboutClaude || refused.length === 0) return error.message;
+  const words = code === "commander.unknownOption" ? "options" : "arguments";
+  const corrected = [...withoutLast(ours, refused), "--", ...refused, ...claudeArgs]
+    .map(shellQuote)
+    .join(" ");
+  const pointer = `claude's own ${words} go after --: claude-fallback ${corrected}`;
+  const first = refused[0]!;
+  const names = (command.parent?.commands ?? []).map((sub) => sub.name());
+  if (code === "commander.excessArguments" && first === commandOf(ours) && !names.includes(first)) {
+    const meant = likelyCommand(first, names);
+    return `${quoteForMessage(first)} is not a command${meant ? ` (did you mean ${meant}?)` : ""}; ${pointer}`;
+  }
+  return `${error.problem}; ${pointer}`;
+}
+
 /** Parses argv, runs the command, and returns the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   const { ours, claudeArgs } = splitClaudeArgs(argv);
@@ -63,8 +126,13 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end through exitOverride with exit code 0.
+      // --help and --version end through exitOverride with exit code 0; help shown for a missing
+      // subcommand (`config`) with 1.
       return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof CommandLineError) {
+      process.stderr.write(`claude-fallback: ${describeCommandLineError(error, ours, claudeArgs)}\n`);
+      return 2;
     }
     if (error instanceof UsageError) {
       process.stderr.write(`claude-fallback: ${error.message}\n`);

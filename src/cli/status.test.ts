@@ -2,12 +2,13 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { UsageError } from "../errors.js";
+import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readme.js";
+import { FallbackError, UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
 import { writeLiveRun } from "../state/runs.js";
 import { stateFile, updateState } from "../state/store.js";
 import { ledgerPath, openLedger } from "../usage/ledger.js";
-import { splitClaudeArgs } from "./program.js";
+import { buildProgram, splitClaudeArgs } from "./program.js";
 import { collectStatus, renderStatusText, statusCommand } from "./status.js";
 
 let home: string;
@@ -80,6 +81,22 @@ function seedRunAndLedger(): void {
   });
 }
 
+/** Every field of the report non-null: a `use api` preference, a limit, utilisation, a live run, spend. */
+function seedEverything(): void {
+  writeConfig({ api_key: KEY, cost_limit_per_day: 5, cost_limit_per_month: 50 });
+  const file = stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir);
+  updateState(file, () => ({
+    preferred_mode: "api",
+    preferred_mode_set_at: now - HOUR,
+    last_limit: { at: now - 3 * HOUR, resets_at: now + 2 * HOUR, window: "five_hour", assumed: false },
+    utilisation: {
+      at: now - 3 * HOUR,
+      windows: { five_hour: { used_percentage: 100, resets_at: now + 2 * HOUR } },
+    },
+  }));
+  seedRunAndLedger();
+}
+
 describe("collectStatus", () => {
   test("nothing known: defaults, no key, no ledger", async () => {
     const { io: env } = io();
@@ -120,18 +137,7 @@ describe("collectStatus", () => {
   });
 
   test("everything known: the pinned --json shape", async () => {
-    writeConfig({ api_key: KEY, cost_limit_per_day: 5, cost_limit_per_month: 50 });
-    const file = stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir);
-    updateState(file, () => ({
-      preferred_mode: "api",
-      preferred_mode_set_at: now - HOUR,
-      last_limit: { at: now - 3 * HOUR, resets_at: now + 2 * HOUR, window: "five_hour", assumed: false },
-      utilisation: {
-        at: now - 3 * HOUR,
-        windows: { five_hour: { used_percentage: 100, resets_at: now + 2 * HOUR } },
-      },
-    }));
-    seedRunAndLedger();
+    seedEverything();
     const { io: env, out } = io();
     await statusCommand({ json: true }, env);
     const report = JSON.parse(out());
@@ -141,7 +147,7 @@ describe("collectStatus", () => {
       generated_at: "2030-01-15T10:00:00.000Z",
       timezone: "UTC",
       mode: "api",
-      mode_reason: "preferred mode set by `claude-fallback use api` (since 2030-01-15T09:00:00.000Z)",
+      mode_reason: "preferred mode set by `claude-fallback use api`",
       preferred_mode: "api",
       preferred_mode_set_at: "2030-01-15T09:00:00.000Z",
       limit: {
@@ -239,7 +245,28 @@ describe("collectStatus", () => {
     writeConfig({ auto_swtich: true });
     await expect(collectStatus({}, io().io)).rejects.toBeInstanceOf(UsageError);
   });
+
+  test("a file where the data directory should be is an error naming it, not $0 of spend", async () => {
+    const dataDir = resolvePaths({ CLAUDE_FALLBACK_HOME: home }).dataDir;
+    writeFileSync(dataDir, "not a directory");
+    const status = collectStatus({}, io().io);
+    await expect(status).rejects.toBeInstanceOf(FallbackError);
+    await expect(status).rejects.toThrow(`${dataDir} is a file, not a directory`);
+  });
 });
+
+test("README.md's JSON output section documents exactly the fields `status --json` prints", async () => {
+  seedEverything();
+  const { io: env, out } = io();
+  await statusCommand({ json: true }, env);
+  const report = JSON.parse(out());
+  const docs = readmeJsonDocs("### `status --json`");
+  expect(docs.examples).toHaveLength(1);
+  // The example has the real shape, every nested field included…
+  expect([...fieldPaths(docs.examples[0])].sort()).toEqual([...fieldPaths(report)].sort());
+  // …and the table describes each field name, and no other.
+  expect([...docs.fields].sort()).toEqual([...fieldNames(report)].sort());
+}, 30_000);
 
 describe("text output", () => {
   test("names the mode, limit, spend against caps, sessions and key source", async () => {
@@ -248,7 +275,7 @@ describe("text output", () => {
       last_limit: { at: now - HOUR, resets_at: now + 2 * HOUR, window: "five_hour", assumed: true },
     }));
     seedRunAndLedger();
-    const text = renderStatusText(await collectStatus({}, io().io));
+    const text = renderStatusText(await collectStatus({}, io().io), true);
     expect(text).toContain("Mode:          subscription — default: no `use` preference");
     expect(text).toContain(
       "Limit:         5-hour limit reached 2030-01-15 09:00, resets 2030-01-15 12:00 (assumed)",
@@ -263,6 +290,60 @@ describe("text output", () => {
     expect(text).toContain("API key:       api_key in the config file sk-ant-…WXYZ");
     expect(text).not.toContain(KEY);
   });
+
+  test("the time of a `use` preference is local, like the other times", async () => {
+    seedEverything();
+    // 09:00 UTC is 18:00 in Tokyo.
+    const text = renderStatusText(await collectStatus({}, { ...io().io, zone: "Asia/Tokyo" }), true);
+    expect(text).toContain(
+      "Mode:          api — preferred mode set by `claude-fallback use api` (since 2030-01-15 18:00)",
+    );
+    expect(text).toContain("Limit:         5-hour limit reached 2030-01-15 16:00, resets 2030-01-15 21:00");
+    expect(text).not.toMatch(/\d{4}-\d\d-\d\dT/);
+  });
+
+  test("a `use api` preference that cannot apply (no key) shows no time: it is not what decides", async () => {
+    updateState(stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir), () => ({
+      preferred_mode: "api",
+      preferred_mode_set_at: now - HOUR,
+    }));
+    const text = renderStatusText(await collectStatus({}, io().io), true);
+    expect(text).toContain("Mode:          subscription — `use api` is set but no API key is configured\n");
+  });
+
+  test("a spend that has reached its cap says so; one below it does not", async () => {
+    // Today $1.24 against a cap of exactly $1.24 (reached: the gateway refuses at >=), the month
+    // $4.24 against $50, the run $11.24 against $10.
+    writeConfig({ api_key: KEY, cost_limit_per_day: 1.24, cost_limit_per_month: 50 });
+    seedRunAndLedger();
+    const text = renderStatusText(await collectStatus({}, io().io), true);
+    expect(text).toContain("API today:     $1.24 of $1.24 cap (+1 of unknown cost) — cap reached\n");
+    expect(text).toContain("API month:     $4.24 of $50.00 cap (+1 of unknown cost)\n");
+    expect(text).toMatch(
+      /spend \$11\.24 of \$10\.00 cap \(\+1 of unknown cost\) — cap reached, switch pending/,
+    );
+  });
+
+  test("outside a UTF-8 locale the text is ASCII, as doctor's and the status line's", async () => {
+    seedEverything();
+    const ascii = io({ LANG: "C" });
+    await statusCommand({}, ascii.io);
+    expect(ascii.out()).toMatch(/^[\x20-\x7e\n]*$/);
+    expect(ascii.out()).toContain("Mode:          api -- preferred mode set by");
+    expect(ascii.out()).toContain("API key:       api_key in the config file sk-ant-...WXYZ");
+    expect(ascii.out()).toContain("spend $11.24 of $10.00 cap (+1 of unknown cost) -- cap reached");
+    const utf8 = io({ LANG: "en_US.UTF-8" });
+    await statusCommand({}, utf8.io);
+    expect(utf8.out()).toContain("Mode:          api — preferred mode set by");
+    expect(utf8.out()).toContain("sk-ant-…WXYZ");
+  });
+});
+
+test("status --help points to the README's JSON output section", () => {
+  const status = buildProgram().commands.find((command) => command.name() === "status");
+  expect(status?.helpInformation().replace(/\s+/g, " ")).toContain(
+    '--json machine-readable JSON (stable; documented in the README, section "JSON output")',
+  );
 });
 
 test("`--status` is the seed spelling of `status`", () => {

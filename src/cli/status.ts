@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { apiKeySource, maskKey } from "../config/secret.js";
 import { listLiveRuns } from "../state/runs.js";
 import { readState, stateFile } from "../state/store.js";
+import { localeIsUtf8 } from "../statusline/segment.js";
 import type { Spend } from "../usage/ledger.js";
 import { periodOf, systemZone } from "../usage/periods.js";
-import { formatUsd, NANO_PER_USD } from "../usage/pricing.js";
+import { formatUsd, NANO_PER_USD, usdToNano } from "../usage/pricing.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 /**
@@ -13,47 +14,8 @@ import { type ContextOptions, loadContext } from "./context.js";
  * live wrapped sessions, the config file and where the key comes from. Never runs
  * `api_key_command` and never prints a key (only `maskKey` of a key held in config or env).
  *
- * ## `--json` shape (stable; fields are only ever added)
- *
- * ```jsonc
- * {
- *   "format": 1,
- *   "generated_at": "2026-11-24T10:00:00.000Z",  // all instants: ISO 8601 UTC
- *   "timezone": "Europe/Paris",                  // of the day / month periods
- *   "mode": "subscription",                      // what a new wrapped run starts on
- *   "mode_reason": "default: no `use` preference",
- *   "preferred_mode": null,                      // "subscription" | "api" | null (set by `use`)
- *   "preferred_mode_set_at": null,               // ISO | null
- *   "limit": {                                   // the last subscription limit seen; null if none
- *     "detected_at": "…", "resets_at": "…",
- *     "window": "five_hour",                     // null when unknown
- *     "reset_assumed": false,                    // true: no reset time was given, 5 h assumed
- *     "in_force": true                           // resets_at is still ahead
- *   },
- *   "subscription": {                            // utilisation from the last status line; null if none
- *     "updated_at": "…",
- *     "windows": [{ "name": "five_hour", "used_percentage": 63, "resets_at": "…" | null }]
- *   },
- *   "api_spend": {                               // all runs, from the usage ledger
- *     "day":   { "period": "2026-11-24", "cost_usd": 1.23, "cost_nanousd": 1230000000,
- *                "requests": 12, "unknown_cost_requests": 0, "cap_usd": null },
- *     "month": { "period": "2026-11", …the same… },
- *     "run_cap_usd": 10                          // cost_limit_per_session; null for none
- *   },
- *   "sessions": [{                               // live wrapped runs, oldest first
- *     "run_id": "…", "pid": 123, "claude_pid": 456, "cwd": "/home/me/project",
- *     "mode": "api", "session_id": "…" | null, "started_at": "…",
- *     "pending": "subscription (reset)" | null,  // a switch waiting for an idle moment
- *     "spend": { "cost_usd": 0.12, "cost_nanousd": 120000000, "requests": 3,
- *                "unknown_cost_requests": 0, "cap_usd": 10 }
- *   }],
- *   "config": { "path": "/home/me/.config/claude-fallback/config.json",
- *               "source": "default",             // "flag" | "env" | "default"
- *               "exists": true },
- *   "api_key": { "source": "config",             // "env" | "command" | "config" | null
- *                "masked": "sk-ant-…wxyz" }      // null for "command" (not run) and for none
- * }
- * ```
+ * `--json` is stable (fields are only ever added) and documented in README.md, "JSON output";
+ * `status.test.ts` holds that section equal to what this command prints.
  */
 export interface StatusReport {
   format: 1;
@@ -148,16 +110,15 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
 
   const preferred = shared.preferred_mode;
   const setAt = shared.preferred_mode_set_at;
-  const since = setAt !== null ? ` (since ${iso(setAt)})` : "";
   let mode: "subscription" | "api" = "subscription";
   let reason: string;
   if (preferred === "api" && source !== null) {
     mode = "api";
-    reason = `preferred mode set by \`claude-fallback use api\`${since}`;
+    reason = "preferred mode set by `claude-fallback use api`";
   } else if (preferred === "api") {
     reason = "`use api` is set but no API key is configured";
   } else if (preferred === "subscription") {
-    reason = `preferred mode set by \`claude-fallback use subscription\`${since}`;
+    reason = "preferred mode set by `claude-fallback use subscription`";
   } else {
     reason = "default: no `use` preference";
   }
@@ -168,8 +129,9 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
   let daySpend = ZERO;
   let monthSpend = ZERO;
   const runSpend = new Map<string, Spend>();
-  const { ledgerPath, openExistingLedger } = await import("../usage/ledger.js");
-  const ledger = openExistingLedger(ledgerPath(ctx.paths.dataDir));
+  const { ledgerPath } = await import("../usage/ledger.js");
+  const { openLedgerToRead } = await import("./usage.js");
+  const ledger = openLedgerToRead(ledgerPath(ctx.paths.dataDir));
   if (ledger) {
     try {
       daySpend = ledger.spendSince(day.startMs, day.endMs);
@@ -249,10 +211,27 @@ function localTime(isoText: string, zone: string): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-function money(spend: SpendJson): string {
+/** The characters of the text output that have an ASCII stand-in (doctor and statusline do the same). */
+interface Glyphs {
+  dash: string;
+  ellipsis: string;
+}
+
+const UNICODE: Glyphs = { dash: "—", ellipsis: "…" };
+const ASCII: Glyphs = { dash: "--", ellipsis: "..." };
+
+/**
+ * `$1.24 of $5.00 cap`, and `— cap reached` once the spend has reached the cap: the gateway then
+ * refuses every request that counts against it (`reachedCap` in gateway/caps.ts, the same `>=`).
+ */
+function money(spend: SpendJson, glyphs: Glyphs): string {
   const unknown = spend.unknown_cost_requests > 0 ? ` (+${spend.unknown_cost_requests} of unknown cost)` : "";
   const cap = spend.cap_usd !== null ? ` of ${formatUsd(spend.cap_usd)} cap` : " (no cap)";
-  return `${formatUsd(spend.cost_usd)}${cap}${unknown}`;
+  const reached =
+    spend.cap_usd !== null && spend.cost_nanousd >= usdToNano(spend.cap_usd)
+      ? ` ${glyphs.dash} cap reached`
+      : "";
+  return `${formatUsd(spend.cost_usd)}${cap}${unknown}${reached}`;
 }
 
 const KEY_SOURCE_LABEL = {
@@ -261,11 +240,16 @@ const KEY_SOURCE_LABEL = {
   config: "api_key in the config file",
 } as const;
 
-/** The human form of the report. */
-export function renderStatusText(report: StatusReport): string {
+/** The human form of the report; `unicode` false (a locale that is not UTF-8): ASCII for our own characters. */
+export function renderStatusText(report: StatusReport, unicode: boolean): string {
   const zone = report.timezone;
+  const glyphs = unicode ? UNICODE : ASCII;
   const lines: string[] = [];
-  lines.push(`Mode:          ${report.mode} — ${report.mode_reason}`);
+  // The time a `use` preference was set, when it is what decides the mode.
+  const setAt = report.preferred_mode_set_at;
+  const since =
+    setAt !== null && report.preferred_mode === report.mode ? ` (since ${localTime(setAt, zone)})` : "";
+  lines.push(`Mode:          ${report.mode} ${glyphs.dash} ${report.mode_reason}${since}`);
   if (report.limit) {
     const window = report.limit.window ? `${WINDOW_NAMES[report.limit.window] ?? report.limit.window} ` : "";
     const resets = `${localTime(report.limit.resets_at, zone)}${report.limit.reset_assumed ? " (assumed)" : ""}`;
@@ -289,8 +273,8 @@ export function renderStatusText(report: StatusReport): string {
     lines.push("Subscription:  utilisation not known yet (a wrapped run learns it from the status line)");
   }
   const runCap = report.api_spend.run_cap_usd;
-  lines.push(`API today:     ${money(report.api_spend.day)}`);
-  lines.push(`API month:     ${money(report.api_spend.month)}`);
+  lines.push(`API today:     ${money(report.api_spend.day, glyphs)}`);
+  lines.push(`API month:     ${money(report.api_spend.month, glyphs)}`);
   lines.push(`API per run:   ${runCap !== null ? `cap ${formatUsd(runCap)}` : "no cap"}`);
   if (report.sessions.length === 0) {
     lines.push("Live sessions: none");
@@ -299,7 +283,7 @@ export function renderStatusText(report: StatusReport): string {
     for (const session of report.sessions) {
       const pending = session.pending ? `, switch pending: ${session.pending}` : "";
       lines.push(
-        `  pid ${session.pid}  ${session.mode}  session ${session.session_id ?? "(not known yet)"}  ${session.cwd}  spend ${money(session.spend)}${pending}`,
+        `  pid ${session.pid}  ${session.mode}  session ${session.session_id ?? "(not known yet)"}  ${session.cwd}  spend ${money(session.spend, glyphs)}${pending}`,
       );
     }
   }
@@ -310,7 +294,7 @@ export function renderStatusText(report: StatusReport): string {
   lines.push(
     key.source === null
       ? "API key:       none (add one with `claude-fallback config init` or $CLAUDE_FALLBACK_API_KEY)"
-      : `API key:       ${KEY_SOURCE_LABEL[key.source]}${key.masked ? ` ${key.masked}` : ""}`,
+      : `API key:       ${KEY_SOURCE_LABEL[key.source]}${key.masked ? ` ${key.masked.replace("…", glyphs.ellipsis)}` : ""}`,
   );
   return `${lines.join("\n")}\n`;
 }
@@ -324,7 +308,9 @@ export async function statusCommand(
   io: StatusIo & { write: (text: string) => void },
 ): Promise<void> {
   const report = await collectStatus(opts, io);
-  io.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatusText(report));
+  io.write(
+    opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatusText(report, localeIsUtf8(io.env)),
+  );
 }
 
 export function registerStatus(program: Command): void {
@@ -333,7 +319,7 @@ export function registerStatus(program: Command): void {
     .description(
       "billing mode and why, last limit and reset, subscription utilisation, API spend vs caps, live sessions, key source",
     )
-    .option("--json", "machine-readable JSON (stable; documented in src/cli/status.ts)")
+    .option("--json", 'machine-readable JSON (stable; documented in the README, section "JSON output")')
     .action(async (_opts: StatusFlags, command: Command) => {
       await statusCommand(command.optsWithGlobals<ContextOptions & StatusFlags>(), {
         env: process.env,

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readme.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
 import { ledgerPath, openLedger } from "../usage/ledger.js";
@@ -109,6 +110,21 @@ describe("runUsageCommand", () => {
     rmSync(`${dbPath}-shm`, { force: true });
     expect(() => run("daily")).toThrow(FallbackError);
     expect(() => run("daily")).toThrow(dbPath);
+  });
+
+  test("a file where the data directory should be is an error naming it, not an empty report", () => {
+    const dataDir = dirname(dbPath);
+    writeFileSync(dataDir, "not a directory");
+    expect(() => run("daily")).toThrow(FallbackError);
+    expect(() => run("daily")).toThrow(
+      `usage ledger ${dbPath} cannot be read: ${dataDir} is a file, not a directory; move it aside`,
+    );
+    // The same a level up: $CLAUDE_FALLBACK_HOME itself a file.
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, "");
+    expect(() => run("daily", { json: true })).toThrow(`${dir} is a file, not a directory`);
+    rmSync(dir);
+    mkdirSync(dir);
   });
 });
 
@@ -233,6 +249,25 @@ describe("usage --subscription", () => {
   });
 });
 
+test("README.md's JSON output section documents exactly the fields `usage --json` prints", () => {
+  seed();
+  const plain = JSON.parse(run("daily", { json: true }));
+  const env = { CLAUDE_CONFIG_DIR: seedTranscripts(), HOME: dir };
+  let out = "";
+  runUsageCommand("daily", { json: true, subscription: true }, { dbPath, env, write: (t) => (out += t) });
+  const withSubscription = JSON.parse(out);
+  const docs = readmeJsonDocs("### `usage --json`");
+  expect(docs.examples).toHaveLength(2);
+  const [example, subscriptionExample] = docs.examples;
+  // The examples have the real shapes, every nested field included…
+  expect([...fieldPaths(example)].sort()).toEqual([...fieldPaths(plain)].sort());
+  expect([...fieldPaths(subscriptionExample)].sort()).toEqual(
+    [...fieldPaths({ subscription: withSubscription.subscription })].sort(),
+  );
+  // …and the table describes each field name, and no other.
+  expect([...docs.fields].sort()).toEqual([...fieldNames(withSubscription)].sort());
+});
+
 describe("registerUsage", () => {
   function program(): Command {
     const root = new Command("claude-fallback").exitOverride().configureOutput({ writeErr: () => {} });
@@ -269,6 +304,13 @@ describe("registerUsage", () => {
     const haiku = JSON.parse(chunks.join("")).subscription.rows[0].models[0];
     // 2100 tokens at the overridden $10/MTok.
     expect(haiku).toMatchObject({ model: "claude-haiku-4-5", cost_nanousd: 21_000_000 });
+  });
+
+  test("--help points to the README's JSON output section", () => {
+    const usage = program().commands.find((command) => command.name() === "usage");
+    expect(usage?.helpInformation().replace(/\s+/g, " ")).toContain(
+      '--json machine-readable JSON (stable; documented in the README, section "JSON output")',
+    );
   });
 
   test("rejects an unknown report name before doing anything", async () => {

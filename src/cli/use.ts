@@ -1,7 +1,9 @@
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { createKeyProvider } from "../config/secret.js";
-import { UsageError } from "../errors.js";
+import { FallbackError, UsageError } from "../errors.js";
 import { NO_KEY_REASON } from "../session/policy.js";
+import { fileInPlaceOfDirectory } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
 import { stateFile, updateState } from "../state/store.js";
 import { type ContextOptions, loadContext } from "./context.js";
@@ -18,10 +20,12 @@ export function useMode(mode: string, opts: ContextOptions, write: (text: string
   if (mode === "api" && createKeyProvider(ctx.config, ctx.env).source === null)
     throw new UsageError(NO_KEY_REASON);
   const now = Date.now();
-  updateState(stateFile(ctx.paths.stateDir), () => ({
-    preferred_mode: mode as Mode,
-    preferred_mode_set_at: now,
-  }));
+  const file = stateFile(ctx.paths.stateDir);
+  try {
+    updateState(file, () => ({ preferred_mode: mode as Mode, preferred_mode_set_at: now }));
+  } catch (error) {
+    throw new FallbackError(`could not save the preferred mode: ${whyNotWritten(file, error)}`);
+  }
   const live = listLiveRuns(ctx.paths.stateDir);
   const following = live.filter((run) => run.mode !== mode).length;
   const label = mode === "api" ? "API billing" : "the subscription";
@@ -33,6 +37,15 @@ export function useMode(mode: string, opts: ContextOptions, write: (text: string
         : `all ${live.length} live wrapped session(s) are already on ${label}\n`,
     );
   }
+}
+
+/** Why `file` could not be written, naming the path in the way, and what to do. */
+function whyNotWritten(file: string, error: unknown): string {
+  const blocking = fileInPlaceOfDirectory(dirname(file));
+  const elsewhere = "or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place";
+  if (blocking !== null) return `${blocking} is a file, not a directory; move it aside, ${elsewhere}`;
+  const reason = error instanceof Error ? error.message : String(error);
+  return `${file} cannot be written (${reason}); fix that, ${elsewhere}`;
 }
 
 export function registerUse(program: Command): void {

@@ -1,5 +1,6 @@
+import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** Where claude-fallback keeps its files (SPEC §10, DESIGN "Files at run time"). */
 export interface Paths {
@@ -41,4 +42,18 @@ export function resolvePaths(env: Env = process.env): Paths {
     dataDir: join(dataHome, "claude-fallback"),
     runtimeDir: runtimeBase ? join(runtimeBase, "claude-fallback") : join(stateDir, "run"),
   };
+}
+
+/**
+ * The file standing where `dir` or one of its parents should be a directory — nothing can then be
+ * read from or created in `dir` — or null when there is none (`dir` may simply not exist yet).
+ */
+export function fileInPlaceOfDirectory(dir: string): string | null {
+  let probe = dir;
+  while (!existsSync(probe)) {
+    const parent = dirname(probe);
+    if (parent === probe) return null;
+    probe = parent;
+  }
+  return statSync(probe).isDirectory() ? null : probe;
 }

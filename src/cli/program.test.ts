@@ -1,0 +1,152 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { likelyCommand, main } from "./program.js";
+
+const ID = "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40";
+let home: string;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "cf-program-"));
+  vi.stubEnv("CLAUDE_FALLBACK_HOME", home);
+  vi.stubEnv("CLAUDE_FALLBACK_CONFIG", "");
+  vi.stubEnv("CLAUDE_FALLBACK_API_KEY", "");
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** Runs `main` and returns its exit code and what it wrote. */
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
+}
+
+describe("usage errors: one line, claude-fallback: prefix, exit 2", () => {
+  test.each([
+    // Not a command: typo suggested, and where claude's own arguments go.
+    [
+      ["stauts"],
+      `"stauts" is not a command (did you mean status?); claude's own arguments go after --: claude-fallback -- stauts`,
+    ],
+    [
+      ["fix the bug"],
+      `"fix the bug" is not a command; claude's own arguments go after --: claude-fallback -- 'fix the bug'`,
+    ],
+    [
+      ["fix", "the", "bug"],
+      `"fix" is not a command; claude's own arguments go after --: claude-fallback -- fix the bug`,
+    ],
+    // SPEC §3 lists a `hook` command that was replaced by http hooks and scripts: not a command.
+    [["hook"], `"hook" is not a command; claude's own arguments go after --: claude-fallback -- hook`],
+    [
+      ["--force-api", "stauts"],
+      `"stauts" is not a command (did you mean status?); claude's own arguments go after --: claude-fallback --force-api -- stauts`,
+    ],
+    [
+      ["fix the bug", "--", "--model", "opus"],
+      `"fix the bug" is not a command; claude's own arguments go after --: claude-fallback -- 'fix the bug' --model opus`,
+    ],
+    // claude's options given as ours.
+    [["-p", "hi"], `unknown option '-p'; claude's own options go after --: claude-fallback -- -p hi`],
+    [
+      ["--force-api", "-p", "hi"],
+      `unknown option '-p'; claude's own options go after --: claude-fallback --force-api -- -p hi`,
+    ],
+    [
+      ["run", "fix"],
+      `too many arguments for 'run'. Expected 0 arguments but got 1; claude's own arguments go after --: claude-fallback run -- fix`,
+    ],
+    [
+      ["resume", ID, "-p", "hi"],
+      `unknown option '-p'; claude's own options go after --: claude-fallback resume ${ID} -- -p hi`,
+    ],
+    [
+      ["resume", ID, "more"],
+      `too many arguments for 'resume'. Expected 1 argument but got 2; claude's own arguments go after --: claude-fallback resume ${ID} -- more`,
+    ],
+    // Commander's own errors of the other commands, on one line with where the help is.
+    [
+      ["status", "--jsn"],
+      "unknown option '--jsn' (did you mean --json?); see `claude-fallback status --help`",
+    ],
+    [
+      ["status", "extra"],
+      "too many arguments for 'status'. Expected 0 arguments but got 1; see `claude-fallback status --help`",
+    ],
+    [["use"], "missing required argument 'mode'; see `claude-fallback use --help`"],
+    [
+      ["usage", "weekly"],
+      "command-argument value 'weekly' is invalid for argument 'report'. Allowed choices are daily, monthly, session, run; see `claude-fallback usage --help`",
+    ],
+    [["config", "init", "--bad"], "unknown option '--bad'; see `claude-fallback config init --help`"],
+    [["--config"], "option '--config <path>' argument missing; see `claude-fallback --help`"],
+  ])("%j", async (argv, line) => {
+    const result = await cli(argv);
+    expect(result).toEqual({ code: 2, stdout: "", stderr: `claude-fallback: ${line}\n` });
+  });
+});
+
+describe("what must not change", () => {
+  test("--help and --version exit 0 on stdout", async () => {
+    const help = await cli(["--help"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toContain("Usage: claude-fallback [options] [command]");
+    const version = await cli(["--version"]);
+    expect(version).toMatchObject({ code: 0, stderr: "" });
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test("the seed spellings --status and --use-subscription still work", async () => {
+    const status = await cli(["--status", "--json"]);
+    expect(status).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(status.stdout)).toMatchObject({ format: 1, mode: "subscription" });
+    const use = await cli(["--use-subscription"]);
+    expect(use).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(readFileSync(join(home, "state", "state.json"), "utf8")).preferred_mode).toBe(
+      "subscription",
+    );
+  });
+
+  test("everything after -- is claude's: no command-line error for it", async () => {
+    // The run goes as far as looking for claude, which is not there.
+    const claude = join(home, "no-such-claude");
+    for (const argv of [
+      ["--claude", claude, "--", "stauts"],
+      ["--claude", claude, "--", "-p", "hi"],
+      ["--claude", claude, "--force-api", "--", "hook", "--status"],
+    ]) {
+      const result = await cli(argv);
+      expect(result.stderr).toContain(claude);
+      expect(result.stderr).not.toMatch(/not a command|unknown option|too many arguments/);
+    }
+  });
+});
+
+describe("likelyCommand", () => {
+  const names = ["run", "use", "config", "usage", "monitor", "status", "resume", "doctor", "statusline"];
+  test.each([
+    ["stauts", "status"],
+    ["STATUS", "status"],
+    ["usge", "usage"],
+    ["doctro", "doctor"],
+    ["monitr", "monitor"],
+    ["rn", "run"],
+    ["yes", null],
+    ["ls", null],
+    ["hook", null],
+    ["fix", null],
+    ["fix the bug", null],
+  ])("%j → %j", (word, expected) => {
+    expect(likelyCommand(word, names)).toBe(expected);
+  });
+});
