@@ -240,6 +240,8 @@ export class InteractiveRun {
   }
 
   private onSignal(limit: LimitInfo): void {
+    // On API billing a limit seen is old news (a resumed Claude redraws it) or not the subscription's.
+    if (this.state.mode !== "subscription") return;
     this.writes.run("its state", () =>
       updateState(stateFile(this.options.paths.stateDir), () => ({
         last_limit: {
