@@ -18,6 +18,23 @@ const NEWLINE = 0x0a;
 
 export type GateMode = "pass" | "hold" | "hold-epilogue";
 
+/**
+ * The first complete line of `data` for which `test` holds (its start, and its end past the
+ * newline), and where the complete lines end: the rest is a line still coming.
+ */
+function scanLines(
+  data: Buffer,
+  test: (line: string) => boolean,
+): { match: { start: number; end: number } | null; complete: number } {
+  let start = 0;
+  for (let newline = data.indexOf(NEWLINE); newline !== -1; newline = data.indexOf(NEWLINE, start)) {
+    if (test(data.toString("utf8", start, newline)))
+      return { match: { start, end: newline + 1 }, complete: start };
+    start = newline + 1;
+  }
+  return { match: null, complete: start };
+}
+
 export function gateMode(outputFormat: string, maySwitch: boolean): GateMode {
   if (!maySwitch) return "pass";
   return outputFormat === "stream-json" ? "hold-epilogue" : "hold";
@@ -64,22 +81,16 @@ export class PrintOutputGate {
       return;
     }
     // stream-json, nothing held yet: complete lines go out unless one starts the epilogue.
-    let data = this.#partial.length > 0 ? Buffer.concat([this.#partial, chunk]) : chunk;
-    let lineStart = 0;
-    for (let newline = data.indexOf(NEWLINE); newline !== -1; newline = data.indexOf(NEWLINE, lineStart)) {
-      if (startsEpilogue(data.toString("utf8", lineStart, newline))) {
-        this.#holding = true;
-        break;
-      }
-      lineStart = newline + 1;
-    }
-    if (lineStart > 0) this.write(data.subarray(0, lineStart));
-    data = data.subarray(lineStart);
-    if (this.#holding) {
-      this.#held.push(data);
+    const data = this.#partial.length > 0 ? Buffer.concat([this.#partial, chunk]) : chunk;
+    const { match, complete } = scanLines(data, startsEpilogue);
+    const out = match ? match.start : complete;
+    if (out > 0) this.write(data.subarray(0, out));
+    if (match) {
+      this.#holding = true;
+      this.#held.push(data.subarray(match.start));
       this.#partial = Buffer.alloc(0);
     } else {
-      this.#partial = Buffer.from(data);
+      this.#partial = Buffer.from(data.subarray(complete));
     }
   }
 
@@ -119,19 +130,16 @@ export class Continuation {
       return;
     }
     const data = this.#partial.length > 0 ? Buffer.concat([this.#partial, chunk]) : chunk;
-    let lineStart = 0;
-    for (let newline = data.indexOf(NEWLINE); newline !== -1; newline = data.indexOf(NEWLINE, lineStart)) {
-      if (isInit(data.toString("utf8", lineStart, newline))) {
-        this.#initSeen = true;
-        if (lineStart > 0) this.write(data.subarray(0, lineStart));
-        if (newline + 1 < data.length) this.write(data.subarray(newline + 1));
-        this.#partial = Buffer.alloc(0);
-        return;
-      }
-      lineStart = newline + 1;
+    const { match, complete } = scanLines(data, isInit);
+    if (match) {
+      this.#initSeen = true;
+      if (match.start > 0) this.write(data.subarray(0, match.start));
+      if (match.end < data.length) this.write(data.subarray(match.end));
+      this.#partial = Buffer.alloc(0);
+      return;
     }
-    if (lineStart > 0) this.write(data.subarray(0, lineStart));
-    this.#partial = Buffer.from(data.subarray(lineStart));
+    if (complete > 0) this.write(data.subarray(0, complete));
+    this.#partial = Buffer.from(data.subarray(complete));
   }
 
   /** The run ended: a last line without its newline goes out too. */
