@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { withoutApiKeyEnv } from "../config/secret.js";
 import { UsageError } from "../errors.js";
-
-const run = promisify(execFile);
+import { exitStatus, formatSeconds, runInOwnGroup } from "../process-group.js";
 
 function isExecutableFile(path: string): boolean {
   try {
@@ -42,15 +39,53 @@ export function locateClaude(
   );
 }
 
-/** `claude --version` → "2.1.330", or null when it cannot be read. Run without our key in its environment. */
+/** How long `claude --version` may take; it normally answers in well under a second. */
+export const CLAUDE_VERSION_TIMEOUT_MS = 15_000;
+
+/** More than any version banner. */
+const MAX_VERSION_OUTPUT_BYTES = 64 * 1024;
+
+/** A version such as "2.1.330", or why there is none (a phrase naming `claude --version`). */
+export type VersionProbe = { version: string } | { version: null; problem: string };
+
+/**
+ * Runs `claude --version`, without our key in its environment, in a process group of its own:
+ * a `claude` that hangs is killed after `timeoutMs` with everything it started.
+ */
+export async function probeClaudeVersion(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs: number = CLAUDE_VERSION_TIMEOUT_MS,
+): Promise<VersionProbe> {
+  const result = await runInOwnGroup(path, ["--version"], {
+    env: withoutApiKeyEnv(env),
+    timeoutMs,
+    maxStdoutBytes: MAX_VERSION_OUTPUT_BYTES,
+    maxStderrBytes: 0,
+  });
+  const command = "`claude --version`";
+  switch (result.outcome) {
+    case "error":
+      return { version: null, problem: `${command} could not be started (${result.message})` };
+    case "timeout":
+      return {
+        version: null,
+        problem: `${command} timed out after ${formatSeconds(timeoutMs)} and was killed`,
+      };
+    case "overflow":
+      return { version: null, problem: `${command} printed more than ${MAX_VERSION_OUTPUT_BYTES} bytes` };
+    case "exited": {
+      if (result.code !== 0) return { version: null, problem: `${command} failed (${exitStatus(result)})` };
+      const version = /(\d+\.\d+\.\d+)/.exec(result.stdout)?.[1];
+      return version ? { version } : { version: null, problem: `${command} gave no version` };
+    }
+  }
+}
+
+/** `claude --version` → "2.1.330", or null when it cannot be read (see {@link probeClaudeVersion}). */
 export async function claudeVersion(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | null> {
-  try {
-    const { stdout } = await run(path, ["--version"], { timeout: 15_000, env: withoutApiKeyEnv(env) });
-    return /(\d+\.\d+\.\d+)/.exec(stdout)?.[1] ?? null;
-  } catch {
-    return null;
-  }
+  return (await probeClaudeVersion(path, env)).version;
 }

@@ -1,7 +1,20 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { eventually } from "../../test/support/eventually.js";
+import { alive } from "../../test/support/processes.js";
+import { openLedger } from "../usage/ledger.js";
 import { doctorCommand, formatCheck, runChecks, versionAtLeast } from "./doctor.js";
 
 const KEY = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789-WXYZ";
@@ -22,9 +35,23 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  killLeftover(join(root, "sleep.pid"));
   chmodSync(root, 0o700);
   rmSync(root, { recursive: true, force: true });
 });
+
+/** The pid a test's command wrote to `file` (`echo $! > file`), once it is whole; else null. */
+function recordedPid(file: string): number | null {
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const pid = Number(text.trim());
+  return text.endsWith("\n") && Number.isInteger(pid) && pid > 1 ? pid : null;
+}
+
+/** Kills what a failed or timed-out test may have left running. */
+function killLeftover(file: string): void {
+  const pid = recordedPid(file);
+  if (pid !== null && alive(pid)) process.kill(pid, "SIGKILL");
+}
 
 function fakeClaude(output: string): string {
   const path = join(root, `claude-${Math.random().toString(36).slice(2)}`);
@@ -50,7 +77,13 @@ function env(extra: Record<string, string> = {}) {
 }
 
 async function doctor(
-  options: { claude?: string; online?: boolean; env?: Record<string, string>; fetch?: typeof fetch } = {},
+  options: {
+    claude?: string;
+    online?: boolean;
+    env?: Record<string, string>;
+    fetch?: typeof fetch;
+    versionTimeoutMs?: number;
+  } = {},
 ) {
   let out = "";
   const code = await doctorCommand(
@@ -60,6 +93,7 @@ async function doctor(
       cwd: join(root, "project"),
       write: (text) => (out += text),
       managedSettingsFiles: [managed],
+      ...(options.versionTimeoutMs !== undefined && { versionTimeoutMs: options.versionTimeoutMs }),
       fetch:
         options.fetch ??
         (vi.fn(() => Promise.reject(new Error("no network in tests"))) as unknown as typeof fetch),
@@ -91,27 +125,53 @@ describe("doctor", () => {
     expect(out).toContain(`✓ config: ${join(home, "config.json")} is valid`);
     expect(out).toMatch(/✓ claude: .*claude-\w+ \(2\.1\.330\)/);
     expect(out).toContain("✓ StopFailure hook (the most reliable limit signal): supported (needs ≥ 2.1.78)");
+    expect(out).toContain(
+      "✓ http hooks (busy/idle tracking without a process per event): supported (verified from 2.1.330)",
+    );
     expect(out).toContain("✓ API key: api_key in the config sk-ant-…WXYZ");
     expect(out).toContain(`✓ usage ledger: ${join(home, "data", "usage.db")} can be created`);
     expect(out).not.toContain(KEY);
   });
 
   test.each([
-    ["2.1.77", ["StopFailure hook", "status line rate_limits", "http hooks"]],
-    ["2.1.79", ["status line rate_limits", "http hooks"]],
-    ["2.1.200", ["http hooks"]],
-  ])("claude %s lacks %j", async (version, missing) => {
+    ["2.1.77", ["StopFailure hook", "status line rate_limits"]],
+    ["2.1.79", ["status line rate_limits"]],
+    ["2.1.200", []],
+  ])("claude %s lacks %j, and http hooks are only a warning", async (version, missing) => {
     writeConfig({ api_key: KEY });
     const { code, lines } = await doctor({ claude: fakeClaude(`${version} (Claude Code)`) });
-    expect(code).toBe(1);
+    expect(code).toBe(missing.length > 0 ? 1 : 0);
     const failed = lines.filter((line) => line.startsWith("✗ "));
     expect(failed.map((line) => /^✗ (.*?) \(/.exec(line)?.[1])).toEqual(missing);
+    const warned = lines.filter((line) => line.startsWith("! "));
+    expect(warned).toEqual([
+      `! http hooks (busy/idle tracking without a process per event): verified from Claude Code 2.1.330, found ${version}; if they do not arrive, limits are still detected from the status line, transcript and screen, but a switch or revert may not wait for a running turn to end — fix: update Claude Code (claude update)`,
+    ]);
     expect(
-      failed.every(
+      [...failed, ...warned].every(
         (line) =>
           line.includes(`found ${version}`) && line.endsWith("fix: update Claude Code (claude update)"),
       ),
     ).toBe(true);
+    expect(lines.at(-1)).toBe(
+      missing.length > 0 ? `${missing.length} check(s) failed (1 warning)` : "all checks passed (1 warning)",
+    );
+  });
+
+  test("a claude that hangs on --version: the time-out is said, and nothing it started is left", async () => {
+    writeConfig({ api_key: KEY });
+    const pidFile = join(root, "sleep.pid");
+    const claude = join(root, "hanging-claude");
+    writeFileSync(claude, `#!/bin/sh\n/bin/sleep 100 & echo $! > ${pidFile}; wait\n`);
+    chmodSync(claude, 0o755);
+    const { code, lines } = await doctor({ claude, versionTimeoutMs: 2000 });
+    expect(code).toBe(1);
+    expect(lines).toContain(
+      `✗ claude: ${claude} found, but \`claude --version\` timed out after 2 s and was killed — fix: reinstall Claude Code (npm install -g @anthropic-ai/claude-code)`,
+    );
+    const pid = recordedPid(pidFile);
+    if (pid === null) throw new Error("the hanging claude recorded no pid");
+    await eventually(() => !alive(pid), "the hanging claude's sleep to be killed");
   });
 
   test.each([
@@ -198,6 +258,44 @@ describe("doctor", () => {
     expect((await doctor()).code).toBe(0);
   });
 
+  test("a damaged usage ledger fails, with what the next run does about it, and is left as it was", async () => {
+    writeConfig({ api_key: KEY });
+    const data = join(home, "data");
+    const ledger = join(data, "usage.db");
+    mkdirSync(data);
+    writeFileSync(ledger, "garbage\n");
+    const { code, lines } = await doctor();
+    expect(code).toBe(1);
+    expect(lines).toContain(
+      `✗ usage ledger: ${ledger} is damaged or not a SQLite database (file is not a database) — fix: the next run moves it aside to usage.db.corrupt-<time> and starts a new one (not while cost_limit_per_day or cost_limit_per_month is set: it holds their spend); or move it aside yourself: mv ${ledger} ${ledger}.corrupt`,
+    );
+    expect(readdirSync(data)).toEqual(["usage.db"]);
+    expect(readFileSync(ledger, "utf8")).toBe("garbage\n");
+  });
+
+  test("a ledger this version cannot open fails with the ledger's own reason", async () => {
+    writeConfig({ api_key: KEY });
+    const ledger = join(home, "data", "usage.db");
+    openLedger(ledger).close();
+    const db = new Database(ledger);
+    db.pragma("user_version = 999");
+    db.close();
+    const { code, lines } = await doctor();
+    expect(code).toBe(1);
+    expect(lines.filter((line) => line.startsWith("✗ usage ledger: "))).toEqual([
+      expect.stringMatching(/has schema version 999, newer than this claude-fallback understands .*upgrade/),
+    ]);
+  });
+
+  test("an existing, sound usage ledger passes", async () => {
+    writeConfig({ api_key: KEY });
+    const ledger = join(home, "data", "usage.db");
+    openLedger(ledger).close();
+    const { code, out } = await doctor();
+    expect(code).toBe(0);
+    expect(out).toContain(`✓ usage ledger: ${ledger} is writable`);
+  });
+
   test("data and state directories that cannot be made fail (also for root)", async () => {
     writeConfig({ api_key: KEY });
     const blocker = join(root, "not-a-dir");
@@ -234,7 +332,11 @@ describe("doctor --online", () => {
 
   test.each([
     [200, 0, /^✓ API key accepted by https:\/\/upstream\.example$/],
-    [401, 1, /^✗ API key rejected by https:\/\/upstream\.example \(HTTP 401\) — fix: create a key/],
+    [
+      401,
+      1,
+      /^✗ API key rejected by https:\/\/upstream\.example \(HTTP 401\) — fix: create a key at console\.anthropic\.com and update api_key in the config$/,
+    ],
     [529, 1, /^✗ API key rejected .*\(HTTP 529\) — fix: try again later/],
   ])("HTTP %i", async (status, code, line) => {
     writeConfig({ api_key: KEY, upstream_url: "https://upstream.example" });
@@ -249,6 +351,23 @@ describe("doctor --online", () => {
     expect(result.out).not.toContain(KEY);
   });
 
+  test.each([
+    ["$CLAUDE_FALLBACK_API_KEY", {}, { CLAUDE_FALLBACK_API_KEY: KEY }, "set $CLAUDE_FALLBACK_API_KEY to it"],
+    ["api_key_command", { api_key_command: `printf '%s' '${KEY}'` }, {}, "make api_key_command print it"],
+  ])("a rejected key from %s: the fix names that source", async (_source, config, extraEnv, fix) => {
+    writeConfig({ ...config, upstream_url: "https://upstream.example" });
+    const result = await doctor({
+      online: true,
+      env: env(extraEnv),
+      fetch: fakeFetch(403) as unknown as typeof globalThis.fetch,
+    });
+    expect(result.code).toBe(1);
+    expect(result.lines).toContain(
+      `✗ API key rejected by https://upstream.example (HTTP 403) — fix: create a key at console.anthropic.com and ${fix}`,
+    );
+    expect(result.out).not.toContain("update the config");
+  });
+
   test("runs api_key_command only when online, and a network failure is a failed check", async () => {
     writeConfig({ api_key_command: `printf '%s' '${KEY}'` });
     const offline = await doctor();
@@ -261,8 +380,10 @@ describe("doctor --online", () => {
   });
 
   test("the formatted line never carries a key that appears in an error", () => {
-    expect(formatCheck({ ok: false, text: "x", fix: "y" }, true)).toBe("✗ x — fix: y\n");
-    expect(formatCheck({ ok: true, text: "x", fix: "y" }, false)).toBe("OK   x\n");
+    expect(formatCheck({ status: "fail", text: "x", fix: "y" }, true)).toBe("✗ x — fix: y\n");
+    expect(formatCheck({ status: "ok", text: "x", fix: "y" }, false)).toBe("OK   x\n");
+    expect(formatCheck({ status: "warn", text: "x", fix: "y" }, true)).toBe("! x — fix: y\n");
+    expect(formatCheck({ status: "warn", text: "x", fix: "y" }, false)).toBe("WARN x -- fix: y\n");
   });
 });
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { UsageError } from "../errors.js";
+import { createPricing, normalizeModelId } from "../usage/pricing.js";
 import { loadConfig, parseConfigText } from "./load.js";
 import { CONFIG_KEYS, type Config, type ConfigKey, ConfigSchema } from "./schema.js";
 
@@ -38,6 +39,8 @@ function outcome(text: string, path = FILE): Outcome {
   // What comes out is a complete, valid config: every key, and it validates again as it is.
   expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
   expect(ConfigSchema.safeParse(config).success).toBe(true);
+  // A run builds its price list from it without a complaint the loader let through.
+  expect(() => createPricing(config.pricing)).not.toThrow();
   return { ok: true, config };
 }
 
@@ -73,22 +76,33 @@ const menuKey = fc
   .tuple(fc.constantFrom(...menuKeys), fc.boolean())
   .map(([key, plus]) => (plus ? key.replace("ctrl-", "ctrl+") : key))
   .chain((key) => fc.constantFrom(key, key.toUpperCase(), ` ${key} `));
-const priceRow = fc.record(
-  {
-    input: finiteUsd,
-    output: finiteUsd,
-    cache_write_5m: finiteUsd,
-    cache_write_1h: finiteUsd,
-    cache_read: finiteUsd,
-    input_long: finiteUsd,
-    output_long: finiteUsd,
-    cache_write_5m_long: finiteUsd,
-    cache_write_1h_long: finiteUsd,
-    cache_read_long: finiteUsd,
-  },
-  { requiredKeys: [] },
-);
-const modelId = fc.string({ minLength: 1, maxLength: 30 }).filter((id) => id !== "__proto__");
+const price = fc.double({ min: 0, max: 100_000, noNaN: true, noDefaultInfinity: true });
+/** A row complete for any model: input and output, and a long tier given whole or not at all. */
+const priceRow = fc
+  .tuple(
+    fc.record(
+      { input: price, output: price, cache_write_5m: price, cache_write_1h: price, cache_read: price },
+      { requiredKeys: ["input", "output"] },
+    ),
+    fc.option(
+      fc.record(
+        {
+          input_long: price,
+          output_long: price,
+          cache_write_5m_long: price,
+          cache_write_1h_long: price,
+          cache_read_long: price,
+        },
+        { requiredKeys: ["input_long", "output_long"] },
+      ),
+      { nil: undefined },
+    ),
+  )
+  .map(([base, long]) => ({ ...base, ...long }));
+/** Ids that name a model (`[1m]` or `anthropic.` alone normalise to nothing). */
+const modelId = fc
+  .string({ minLength: 1, maxLength: 30 })
+  .filter((id) => id !== "__proto__" && normalizeModelId(id) !== "");
 
 /** For every key, values the schema accepts. */
 const VALID: Record<ConfigKey, fc.Arbitrary<unknown>> = {
@@ -307,6 +321,32 @@ describe("parseConfigText on configs", () => {
         expect(result.config.api_key).toBe(config.api_key === "" ? null : (config.api_key ?? null));
       }),
       { seed: 6306, numRuns: 600 },
+    );
+  });
+
+  test("pricing rows with any subset of fields, under any model id: accepted only if a run can use them", () => {
+    // `outcome` holds an accepted config to createPricing; a refusal must be one line about pricing.
+    const partialRow = fc.record(
+      { input: price, output: price, input_long: price, output_long: price, cache_read_long: price },
+      { requiredKeys: [] },
+    );
+    const ids = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.constantFrom(
+        "claude-opus-5-5",
+        "claude-sonnet-4-5",
+        "my-model",
+        "[1m]",
+        "line\u2028break",
+        "nb\u00a0sp",
+      ),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(ids, partialRow, { maxKeys: 3 }), (pricing) => {
+        const result = outcome(JSON.stringify({ pricing }));
+        if (!result.ok) expect(result.message).toMatch(new RegExp(`^config file ${FILE}: pricing[.[]`));
+      }),
+      { seed: 6313, numRuns: 500 },
     );
   });
 

@@ -179,6 +179,30 @@ describe("reading the file", () => {
       `config file ${path}: notifications.webhook_url is 3: wrong type (a number); allowed: an http:// or https:// URL, or null`,
     );
   });
+
+  it.each([
+    [
+      { "my-model": { input: 1 } },
+      "pricing.my-model.output: required for a model not in the shipped price table (give at least input and output)",
+    ],
+    [
+      { "claude-opus-5-5": { input_long: 1 } },
+      "pricing.claude-opus-5-5.output_long: required when giving long-context prices for a model without a long-context tier",
+    ],
+  ])("a pricing row a run could not use (%j) is refused at load, with the file", (pricing, problem) => {
+    const path = write(join(dir, "config.json"), { pricing });
+    expect(usageErrorOf(() => loadConfig({ configFlag: path }))).toBe(`config file ${path}: ${problem}`);
+  });
+
+  it("the pricing check never shows the config's API key", () => {
+    const path = write(join(dir, "config.json"), {
+      api_key: TEST_KEY,
+      pricing: { [TEST_KEY]: { input: 1 } },
+    });
+    const message = usageErrorOf(() => loadConfig({ configFlag: path }));
+    expect(message).toContain("output: required");
+    expect(message).not.toContain(TEST_KEY);
+  });
 });
 
 describe("permission warnings", () => {

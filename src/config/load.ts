@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { z } from "zod";
 import { UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
+import { createPricing, PriceOverrideError } from "../usage/pricing.js";
 import { parseJson, quoteForMessage } from "./json.js";
 import { type Config, ConfigSchema, type FieldInfo, fieldInfo } from "./schema.js";
 import { maskKey, redactSecrets } from "./secret.js";
@@ -127,17 +128,37 @@ export function validateConfig(data: unknown, path: string): Config {
       `config file ${path}: the top level must be a JSON object ({ "key": value, … }), found ${jsonKind(data)}`,
     );
   }
+  const rawKey = (data as Record<string, unknown>).api_key;
+  const knownKeys = [typeof rawKey === "string" ? rawKey : null];
   const result = ConfigSchema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) {
+    checkPricing(result.data, path, knownKeys);
+    return result.data;
+  }
   const issues = [...result.error.issues].sort(
     (a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"),
   );
   const [first] = issues;
   const more =
     issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-  const rawKey = (data as Record<string, unknown>).api_key;
   const message = `config file ${path}: ${describeIssue(first!, data)}${more}`;
-  throw new UsageError(redactSecrets(message, [typeof rawKey === "string" ? rawKey : null]));
+  throw new UsageError(redactSecrets(message, knownKeys));
+}
+
+/**
+ * Whether a `pricing` row is complete depends on the shipped price table (a new model needs
+ * input and output; a long tier needs input_long and output_long unless the model has one), so
+ * the schema leaves every field optional and the rule stays in `createPricing`, which a run uses:
+ * building the price list here makes `config validate`, `doctor` and a run agree.
+ */
+function checkPricing(config: Config, path: string, knownKeys: (string | null)[]): void {
+  try {
+    createPricing(config.pricing);
+  } catch (error) {
+    if (!(error instanceof PriceOverrideError)) throw error;
+    const key = formatKeyPath(["pricing", ...error.path]);
+    throw new UsageError(redactSecrets(`config file ${path}: ${key}: ${error.problem}`, knownKeys));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

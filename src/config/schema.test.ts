@@ -124,7 +124,15 @@ const VALID: [string, unknown, unknown][] = [
   ["upstream_url", "http://[::1]:4000", "http://[::1]:4000"],
   ["upstream_url", null, null],
   ["pricing", {}, {}],
-  ["pricing", { "claude-x-1": { input: 3 } }, { "claude-x-1": { input: 3 } }],
+  ["pricing", { "claude-x-1": { input: 3, output: 15 } }, { "claude-x-1": { input: 3, output: 15 } }],
+  // A shipped model's row changes only the fields given.
+  ["pricing", { "claude-sonnet-4-5": { output: 20 } }, { "claude-sonnet-4-5": { output: 20 } }],
+  ["pricing", { "claude-sonnet-4-5": { input_long: 7 } }, { "claude-sonnet-4-5": { input_long: 7 } }],
+  [
+    "pricing",
+    { "claude-x-1": { input: 100_000, output: 0 } },
+    { "claude-x-1": { input: 100_000, output: 0 } },
+  ],
   [
     "pricing",
     {
@@ -254,6 +262,27 @@ const INVALID: [string, unknown, string][] = [
   ["pricing", { "claude-x": { output: "15" } }, 'pricing.claude-x.output is "15": wrong type'],
   ["pricing", { "claude-4.5": { input: null } }, 'pricing["claude-4.5"].input is null: wrong type'],
   ["pricing", { "": { input: 1 } }, "not a valid key (must not be empty)"],
+  // Above the cap a derived rate (2 × input) could reach Infinity, which no cost can be made of.
+  ["pricing", { "claude-x": { input: 1e308, output: 1 } }, "out of range; allowed: a price in US dollars"],
+  ["pricing", { "claude-x": { input: 100_001, output: 1 } }, "from 0 to 100000"],
+  // Complete rows: the rule is the price list's (createPricing), applied by the loader.
+  [
+    "pricing",
+    { "my-model": { input: 1 } },
+    "pricing.my-model.output: required for a model not in the shipped price table (give at least input and output)",
+  ],
+  ["pricing", { "my-model": { output: 1 } }, "pricing.my-model.input: required"],
+  [
+    "pricing",
+    { "claude-opus-5-5": { input_long: 1 } },
+    "pricing.claude-opus-5-5.output_long: required when giving long-context prices for a model without a long-context tier",
+  ],
+  [
+    "pricing",
+    { "my-model": { input: 1, output: 2, output_long: 3 } },
+    "pricing.my-model.input_long: required when giving long-context prices",
+  ],
+  ["pricing", { "[1m]": { input: 1, output: 2 } }, 'pricing["[1m]"]: a model id is required'],
 ];
 
 describe("invalid values", () => {
@@ -460,7 +489,7 @@ describe("menuKeyByte", () => {
 });
 
 describe("PriceRowSchema", () => {
-  it("accepts partial rows and rejects unknown fields and negative prices", () => {
+  it("accepts partial rows (completeness is the loader's check) and rejects unknown fields and negative prices", () => {
     expect(PriceRowSchema.parse({ output: 15 })).toEqual({ output: 15 });
     expect(PriceRowSchema.safeParse({ inputs: 1 }).success).toBe(false);
     expect(PriceRowSchema.safeParse({ input: -1 }).success).toBe(false);

@@ -128,18 +128,29 @@ const nonEmptyStringOrNull = (allowed: string) =>
 /** An empty string in a hand-edited file means "not set", like null. */
 const emptyAsNull = (value: unknown) => (value === "" ? null : value);
 
+/**
+ * The highest price a `pricing` row may give, $ per million tokens: hundreds of times any real
+ * one, low enough that derived rates and a request's cost stay exact integers of nano-dollars.
+ */
+const MAX_PRICE_PER_MILLION = 100_000;
+
 /** Dollars per million tokens, as in Anthropic's price list. Every field optional: rows merge. */
 const pricePerMillion = () =>
   z
     .number()
     .min(0)
+    .max(MAX_PRICE_PER_MILLION)
     .optional()
-    .register(fieldInfo, { allowed: "a price in US dollars per million tokens ≥ 0" });
+    .register(fieldInfo, {
+      allowed: `a price in US dollars per million tokens, from 0 to ${MAX_PRICE_PER_MILLION}`,
+    });
 
 /**
  * One model's prices in the `pricing` override, $ per million tokens. `_long` fields are the
- * long-context tier (prompts over 200k input tokens) where the model has one. Exported so the
- * pricing module validates its shipped table with the same rules.
+ * long-context tier (prompts over 200k input tokens) where the model has one. Each field is
+ * optional because a row for a shipped model changes only what it gives; whether a row is
+ * complete depends on the shipped table, so `createPricing` decides that and the loader
+ * (`load.ts`) runs it on every config it accepts.
  */
 export const PriceRowSchema = z.strictObject({
   input: pricePerMillion(),

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually } from "../../test/support/eventually.js";
+import { alive } from "../../test/support/processes.js";
 import { UsageError } from "../errors.js";
 import {
   API_KEY_ENV,
@@ -29,6 +31,19 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The pid a test's command wrote to `file` (`echo $! > file`), once it is whole; else null. */
+function recordedPid(file: string): number | null {
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const pid = Number(text.trim());
+  return text.endsWith("\n") && Number.isInteger(pid) && pid > 1 ? pid : null;
+}
+
+/** Kills what a failed or timed-out test may have left running. */
+function killLeftover(file: string): void {
+  const pid = recordedPid(file);
+  if (pid !== null && alive(pid)) process.kill(pid, "SIGKILL");
+}
 
 async function usageErrorOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -261,6 +276,44 @@ describe("api_key_command", () => {
     const message = await usageErrorOf(runKeyCommand(`printf '%0500d' 0 >&2; exit 1`, BASE_ENV));
     expect(message.length).toBeLessThan(250);
     expect(message.endsWith("…")).toBe(true);
+  });
+
+  describe("leaves nothing running", () => {
+    let pidFile: string;
+
+    beforeEach(() => {
+      pidFile = join(dir, "pid");
+    });
+
+    afterEach(() => killLeftover(pidFile));
+
+    function backgroundSleep(): number {
+      const pid = recordedPid(pidFile);
+      if (pid === null) throw new Error("the command recorded no pid");
+      return pid;
+    }
+
+    it("a time-out kills what the command started, not only the shell", async () => {
+      const message = await usageErrorOf(
+        runKeyCommand(`/bin/sleep 1000 & echo $! > ${pidFile}; wait`, BASE_ENV, 2000),
+      );
+      expect(message).toBe("api_key_command timed out after 2 s and was killed (no exit status)");
+      const pid = backgroundSleep();
+      await eventually(() => !alive(pid), "the command's background sleep to be killed");
+    });
+
+    it("a background child that keeps stdout open does not hold up the key, and is killed", async () => {
+      const pidFile = join(dir, "pid");
+      // Without the group kill this waits for the sleep, past the 60 s limit and the test's time.
+      const key = await runKeyCommand(
+        `/bin/sleep 1000 & echo $! > ${pidFile}; echo ${CMD_KEY}`,
+        BASE_ENV,
+        60_000,
+      );
+      expect(key).toBe(CMD_KEY);
+      const pid = backgroundSleep();
+      await eventually(() => !alive(pid), "the command's background sleep to be killed");
+    }, 30_000);
   });
 
   it("resolveApiKey passes command failures through", async () => {

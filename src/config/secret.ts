@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { UsageError } from "../errors.js";
+import { exitStatus, formatSeconds, runInOwnGroup } from "../process-group.js";
 import { apiKeyProblem, type Config } from "./schema.js";
 
 /**
@@ -146,79 +146,41 @@ function stderrHint(stderr: string): string {
 
 /**
  * Runs `command` with `/bin/sh -c` and returns its trimmed stdout, which must be an API key.
- * stdin is the null device (a password manager that needs to ask uses its own dialog or the
- * terminal directly); stdout is never echoed in any message.
+ * stdin is the null device and the command has no controlling terminal (it runs in a process
+ * group of its own, so that the time limit and our exit kill everything it started): a password
+ * manager that needs to ask uses its own dialog. stdout is never echoed in any message.
  */
-export function runKeyCommand(
+export async function runKeyCommand(
   command: string,
   env: Env = process.env,
   timeoutMs: number = DEFAULT_KEY_COMMAND_TIMEOUT_MS,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const fail = (detail: string) => reject(new UsageError(`api_key_command ${detail}`));
-    const child = spawn("/bin/sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderrBytes = 0;
-    let settled = false;
-    const finish = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      action();
-    };
-    // On timeout give up at once: a grandchild of the shell may keep the pipes open, so waiting
-    // for them to close could wait for as long as it lives.
-    const timer = setTimeout(() => {
-      finish(() => {
-        child.kill("SIGKILL");
-        child.stdout.destroy();
-        child.stderr.destroy();
-        fail(`timed out after ${formatSeconds(timeoutMs)} and was killed (no exit status)`);
-      });
-    }, timeoutMs);
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > MAX_COMMAND_OUTPUT_BYTES) {
-        finish(() => {
-          child.kill("SIGKILL");
-          child.stdout.destroy();
-          child.stderr.destroy();
-          fail(`printed more than ${MAX_COMMAND_OUTPUT_BYTES} bytes, which is not an API key`);
-        });
-        return;
-      }
-      stdout.push(chunk);
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      if (stderrBytes < MAX_COMMAND_OUTPUT_BYTES) stderr.push(chunk);
-      stderrBytes += chunk.length;
-    });
-    child.on("error", (error) => finish(() => fail(`could not be started (${error.message})`)));
-    child.on("close", (code, signal) => {
-      finish(() => {
-        const status = code !== null ? `exit status ${code}` : `killed by ${signal}`;
-        if (code !== 0) {
-          fail(`failed (${status})${stderrHint(Buffer.concat(stderr).toString("utf8"))}`);
-          return;
-        }
-        const key = Buffer.concat(stdout).toString("utf8").trim();
-        if (key === "") {
-          fail(`printed nothing (${status})`);
-          return;
-        }
-        const problem = apiKeyProblem(key);
-        if (problem) {
-          fail(`printed a value that is unusable as the API key: ${problem} (${status})`);
-          return;
-        }
-        resolve(key);
-      });
-    });
+  const fail = (detail: string) => new UsageError(`api_key_command ${detail}`);
+  const result = await runInOwnGroup("/bin/sh", ["-c", command], {
+    env,
+    timeoutMs,
+    maxStdoutBytes: MAX_COMMAND_OUTPUT_BYTES,
+    maxStderrBytes: MAX_COMMAND_OUTPUT_BYTES,
   });
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+  switch (result.outcome) {
+    case "error":
+      throw fail(`could not be started (${result.message})`);
+    case "overflow":
+      throw fail(`printed more than ${MAX_COMMAND_OUTPUT_BYTES} bytes, which is not an API key`);
+    case "timeout":
+      throw fail(
+        result.exit
+          ? `exited (${exitStatus(result.exit)}), but a process it started kept its output open; gave up after ${formatSeconds(timeoutMs)}`
+          : `timed out after ${formatSeconds(timeoutMs)} and was killed (no exit status)`,
+      );
+    case "exited":
+      break;
+  }
+  const status = exitStatus(result);
+  if (result.code !== 0) throw fail(`failed (${status})${stderrHint(result.stderr)}`);
+  const key = result.stdout.trim();
+  if (key === "") throw fail(`printed nothing (${status})`);
+  const problem = apiKeyProblem(key);
+  if (problem) throw fail(`printed a value that is unusable as the API key: ${problem} (${status})`);
+  return key;
 }

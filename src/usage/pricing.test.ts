@@ -10,6 +10,7 @@ import {
   normalizeModelId,
   PRICE_SOURCES,
   PRICES_CHECKED,
+  PriceOverrideError,
   SHIPPED_MODELS,
   type TokenUsage,
   tokenUsageFromApi,
@@ -491,6 +492,28 @@ describe("overrides (config `pricing`)", () => {
   ])("rejects %j", (overrides, message) => {
     expect(() => createPricing(overrides)).toThrow(UsageError);
     expect(() => createPricing(overrides)).toThrow(message);
+  });
+
+  it.each([
+    [{ "my-model": { input: 1 } }, ["my-model", "output"]],
+    [{ "claude-opus-5-5": { input_long: 1 } }, ["claude-opus-5-5", "output_long"]],
+    [{ "[1m]": { input: 1, output: 1 } }, ["[1m]"]],
+    [{ m: { input: 1, output: 1, fast: { input: 1 } } as never }, ["m", "fast", "output"]],
+  ])("names where %j went wrong as a key path, for the config loader's messages", (overrides, path) => {
+    let caught: unknown;
+    try {
+      createPricing(overrides);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(PriceOverrideError);
+    expect((caught as PriceOverrideError).path).toEqual(path);
+    expect((caught as PriceOverrideError).message).toBe(
+      `pricing.${JSON.stringify(path[0])}${path
+        .slice(1)
+        .map((field) => `.${field}`)
+        .join("")}: ${(caught as PriceOverrideError).problem}`,
+    );
   });
 
   it("hands out frozen rows", () => {

@@ -52,6 +52,20 @@ export interface TokenUsage {
   inference_geo?: string | null;
 }
 
+/**
+ * An unusable `pricing` override. `path` is where, below `pricing`: the model key, then the
+ * field; the config loader names it the way it names every other key.
+ */
+export class PriceOverrideError extends UsageError {
+  constructor(
+    readonly path: readonly string[],
+    readonly problem: string,
+  ) {
+    const [model = "", ...fields] = path;
+    super(`pricing.${[JSON.stringify(model), ...fields].join(".")}: ${problem}`);
+  }
+}
+
 /** The config's `pricing` row: any subset of the rate fields ($ per million tokens). */
 export type PriceOverride = Partial<PriceRow>;
 
@@ -211,7 +225,7 @@ export function tokenUsageFromApi(usage: unknown): TokenUsage {
 
 /**
  * Builds the effective price list: the shipped table with `overrides` (the config's `pricing`)
- * applied. Throws a {@link UsageError} naming the key when an override is unusable.
+ * applied. Throws a {@link PriceOverrideError} (a UsageError) naming the key when an override is unusable.
  *
  * - Key naming a known model (any spelling `normalizeModelId` accepts): only the given fields
  *   replace the shipped ones. Derived rates are not recomputed: overriding `input` alone leaves
@@ -240,9 +254,9 @@ export function createPricing(overrides: Readonly<Record<string, PriceOverride>>
   }
 
   for (const [key, override] of Object.entries(overrides)) {
-    const where = `pricing.${JSON.stringify(key)}`;
+    const where = [key];
     const id = normalizeModelId(key);
-    if (id === "") throw new UsageError(`${where}: a model id is required`);
+    if (id === "") throw new PriceOverrideError(where, "a model id is required");
     const given = cleanOverride(override, where);
     const existing = index.get(id);
     if (existing) {
@@ -428,28 +442,33 @@ function describe(value: unknown): string {
 }
 
 /** Keeps the known, defined fields of an override and checks their types. */
-function cleanOverride(override: PriceOverride, where: string): PriceOverride {
+function cleanOverride(override: PriceOverride, where: readonly string[]): PriceOverride {
   if (!isRecord(override))
-    throw new UsageError(`${where}: expected an object of prices, got ${describe(override)}`);
+    throw new PriceOverrideError(where, `expected an object of prices, got ${describe(override)}`);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(override)) {
     if (value === undefined) continue;
     if (!(OVERRIDE_KEYS as readonly string[]).includes(key)) {
-      throw new UsageError(`${where}.${key}: unknown price field; allowed: ${OVERRIDE_KEYS.join(", ")}`);
+      throw new PriceOverrideError(
+        [...where, key],
+        `unknown price field; allowed: ${OVERRIDE_KEYS.join(", ")}`,
+      );
     }
     if (key === "fast") {
-      out.fast = checkRateSet(value, `${where}.fast`);
+      out.fast = checkRateSet(value, [...where, "fast"]);
     } else if (key === "long_context_threshold") {
       if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-        throw new UsageError(
-          `${where}.${key}: ${describe(value)} is not allowed; expected a whole number of tokens > 0`,
+        throw new PriceOverrideError(
+          [...where, key],
+          `${describe(value)} is not allowed; expected a whole number of tokens > 0`,
         );
       }
       out[key] = value;
     } else {
       if (!isRate(value)) {
-        throw new UsageError(
-          `${where}.${key}: ${describe(value)} is not allowed; expected a price in US dollars per million tokens ≥ 0`,
+        throw new PriceOverrideError(
+          [...where, key],
+          `${describe(value)} is not allowed; expected a price in US dollars per million tokens ≥ 0`,
         );
       }
       out[key] = value;
@@ -458,23 +477,27 @@ function cleanOverride(override: PriceOverride, where: string): PriceOverride {
   return out as PriceOverride;
 }
 
-function checkRateSet(value: unknown, where: string): RateSet {
+function checkRateSet(value: unknown, where: readonly string[]): RateSet {
   if (!isRecord(value))
-    throw new UsageError(`${where}: expected an object of prices, got ${describe(value)}`);
+    throw new PriceOverrideError(where, `expected an object of prices, got ${describe(value)}`);
   for (const key of RATE_KEYS) {
     if (!isRate(value[key])) {
-      throw new UsageError(`${where}.${key}: ${describe(value[key])} is not allowed; expected a price ≥ 0`);
+      throw new PriceOverrideError(
+        [...where, key],
+        `${describe(value[key])} is not allowed; expected a price ≥ 0`,
+      );
     }
   }
   return pickRates(value as unknown as RateSet);
 }
 
 /** Fills defaults of a new row (or checks a merged one) so that every base rate is present. */
-function completeRow(row: PriceOverride, where: string, shipped: PriceRow | undefined): PriceRow {
+function completeRow(row: PriceOverride, where: readonly string[], shipped: PriceRow | undefined): PriceRow {
   for (const key of ["input", "output"] as const) {
     if (row[key] === undefined) {
-      throw new UsageError(
-        `${where}.${key}: required for a model not in the shipped price table (give at least input and output)`,
+      throw new PriceOverrideError(
+        [...where, key],
+        "required for a model not in the shipped price table (give at least input and output)",
       );
     }
   }
@@ -490,8 +513,9 @@ function completeRow(row: PriceOverride, where: string, shipped: PriceRow | unde
   if (anyLong) {
     for (const key of ["input_long", "output_long"] as const) {
       if (row[key] === undefined) {
-        throw new UsageError(
-          `${where}.${key}: required when giving long-context prices${shipped ? " for a model without a long-context tier" : ""}`,
+        throw new PriceOverrideError(
+          [...where, key],
+          `required when giving long-context prices${shipped ? " for a model without a long-context tier" : ""}`,
         );
       }
     }

@@ -100,7 +100,7 @@ test("control characters and line separators in the file reach stderr escaped, o
 
 test("a valid file still validates (the generator above is not just refusing everything)", async () => {
   const path = join(dir, "config.json");
-  writeFileSync(path, '\uFEFF{"auto_switch": true, "pricing": {"m": {"input": 1}}}');
+  writeFileSync(path, '\uFEFF{"auto_switch": true, "pricing": {"m": {"input": 1, "output": 5}}}');
   chmodSync(path, 0o600);
   const result = await runProcess(process.execPath, [CLI, "config", "validate", "--config", path], {
     cwd: dir,
