@@ -145,7 +145,17 @@ test("a cap crossed by an answered request says so, not that nothing was sent", 
     spentNanoUsd: 60_000_000,
   });
   expect(message).toBe(
-    "the per-session API spending cap of $0.05 is reached ($0.06 spent this run): further API requests are refused. To go on, raise cost_limit_per_session (a wrapped session offers to, for this run), or wait for your subscription to reset.",
+    "the per-session API spending cap of $0.05 is reached ($0.06 spent this run): further API requests are refused. To go on, raise cost_limit_per_session (an interactive wrapped session can, for this run, from its menu), or wait for your subscription to reset.",
   );
   expect(message).not.toContain("nothing was sent");
+});
+
+test("a refusal in a run that can raise the cap says how, between the config and waiting", () => {
+  const message = capRefusalMessage(
+    { cap: "day", configKey: "cost_limit_per_day", limitNanoUsd: 10_000_000, spentNanoUsd: 150_000_000 },
+    "in this session, press ctrl-] then r to raise it for this run",
+  );
+  expect(message).toBe(
+    "claude-fallback: the daily API spending cap of $0.01 is reached ($0.15 spent today); nothing was sent to Anthropic. To go on, raise cost_limit_per_day in your claude-fallback config (read when claude-fallback starts) or, in this session, press ctrl-] then r to raise it for this run, or wait for your subscription to reset and run `claude-fallback use subscription`.",
+  );
 });

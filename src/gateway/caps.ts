@@ -86,11 +86,12 @@ export function capReachedText(status: CapStatus): string {
  * The refusal Claude Code shows verbatim: which cap, the spend, and the ways out. Claude Code
  * prints a 402 `billing_error` as `API Error: 402 <message>` and does not retry it.
  */
-export function capRefusalMessage(status: CapStatus): string {
+export function capRefusalMessage(status: CapStatus, hint?: string): string {
   return (
     `claude-fallback: ${capReachedText(status)}; nothing was sent to Anthropic. ` +
-    `To go on, raise ${status.configKey} in your claude-fallback config (read when claude-fallback starts), ` +
-    "or wait for your subscription to reset and run `claude-fallback use subscription`."
+    `To go on, raise ${status.configKey} in your claude-fallback config (read when claude-fallback starts)` +
+    (hint ? ` or, ${hint}` : "") +
+    ", or wait for your subscription to reset and run `claude-fallback use subscription`."
   );
 }
 
@@ -101,7 +102,7 @@ export function capRefusalMessage(status: CapStatus): string {
 export function capCrossedMessage(status: CapStatus): string {
   return (
     `${capReachedText(status)}: further API requests are refused. ` +
-    `To go on, raise ${status.configKey} (a wrapped session offers to, for this run), ` +
+    `To go on, raise ${status.configKey} (an interactive wrapped session can, for this run, from its menu), ` +
     "or wait for your subscription to reset."
   );
 }

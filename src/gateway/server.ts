@@ -51,6 +51,8 @@ export interface GatewayOptions {
   onEvent?: (event: GatewayEvent) => void;
   /** Called after each metered Messages response is recorded (the spend may have changed). */
   onMetered?: () => void;
+  /** Appended to a cap refusal: where to raise the cap in this run, when it can be. */
+  capRefusalHint?: string;
   now?: () => number;
   /** Largest request body accepted (the API's own limit is 32 MB). */
   maxRequestBytes?: number;
@@ -333,7 +335,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       };
       const reached = anyCap() ? reachedCap(caps, capSpend()) : null;
       if (reached) {
-        const message = capRefusalMessage(reached);
+        const message = capRefusalMessage(reached, options.capRefusalHint);
         refuse(message, `reached:${reached.cap}`, { kind: "cap_reached", cap: reached, message });
         return;
       }

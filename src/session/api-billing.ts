@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { KeyProvider, ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
-import { type CapConfig, capReachedReason, reachedCap } from "../gateway/caps.js";
+import { type CapConfig, type CapStatus, capReachedReason, reachedCap } from "../gateway/caps.js";
 import type { Gateway, GatewayEvent } from "../gateway/server.js";
 import { isLoopbackHostname } from "../net/loopback.js";
 import type { EventKind, Ledger } from "../usage/ledger.js";
@@ -71,6 +71,8 @@ export interface ApiBillingOptions {
   runId: string;
   onEvent: (event: GatewayEvent) => void;
   onMetered?: () => void;
+  /** Appended to a cap refusal Claude shows: where to raise the cap in this kind of run. */
+  capRefusalHint?: string;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function startApiBilling(options: ApiBillingOptions): Promise<Gatew
       spend,
       caps: options.config,
       onMetered: options.onMetered,
+      capRefusalHint: options.capRefusalHint,
       onEvent: (event) => {
         try {
           options.ledger.recordEvent({ runId: options.runId, at: Date.now(), ...eventRecord(event) });
@@ -110,22 +113,34 @@ export async function startApiBilling(options: ApiBillingOptions): Promise<Gatew
 }
 
 /**
- * The cap that would refuse the very first API request of this run (a $0 cap, or today's or this
- * month's spend of other runs), as a reason for the limit notice; null when there is none or the
- * ledger cannot tell (the gateway then judges each request itself).
+ * The cap an API request of this run would be refused by now, if any: this run's spend
+ * (`runSpendNano` when the gateway counts it in memory, else the ledger's rows of the run), and
+ * today's and this month's spend of every run. Null when none is reached or the ledger cannot tell
+ * (the gateway then judges each request itself).
  */
-export function capRefusingSwitch(config: Config, ledger: Ledger, runId: string, now: number): string | null {
+export function reachedCapNow(
+  config: Config,
+  ledger: Ledger,
+  runId: string,
+  now: number,
+  runSpendNano?: number,
+): CapStatus | null {
   try {
     const snapshot = new SpendTracker(ledger, runId).snapshot(now);
-    const reached = reachedCap(config, {
-      session: snapshot.run.nanoUsd,
+    return reachedCap(config, {
+      session: runSpendNano ?? snapshot.run.nanoUsd,
       day: snapshot.day.nanoUsd,
       month: snapshot.month.nanoUsd,
     });
-    return reached ? capReachedReason(reached) : null;
   } catch {
     return null;
   }
+}
+
+/** The cap that would refuse the very first API request of this run, as a reason for a limit notice. */
+export function capRefusingSwitch(config: Config, ledger: Ledger, runId: string, now: number): string | null {
+  const reached = reachedCapNow(config, ledger, runId, now);
+  return reached ? capReachedReason(reached) : null;
 }
 
 /**

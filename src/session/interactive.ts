@@ -39,7 +39,7 @@ import {
 } from "../terminal/index.js";
 import type { EventKind } from "../usage/ledger.js";
 import { formatUsd, nanoToUsd } from "../usage/pricing.js";
-import { capRefusingSwitch, LazyApiBilling } from "./api-billing.js";
+import { capRefusingSwitch, LazyApiBilling, reachedCapNow } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
 import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
@@ -54,7 +54,7 @@ import {
   transition,
 } from "./machine.js";
 import { NO_KEY_REASON } from "./policy.js";
-import { type DisplayNotice, noticeText, resetText, segmentFor, usageSummary } from "./presentation.js";
+import { type DisplayNotice, noticeText, segmentFor, usageSummary } from "./presentation.js";
 
 /** Keys still for this long count as "no keystroke for a few seconds" (SPEC §4.6). */
 export const QUIET_AFTER_MS = 3000;
@@ -78,11 +78,7 @@ export interface InteractiveRunOptions extends WrappedRunOptions {
   initialLimit?: LimitInfo | null;
 }
 
-type OverlayKind =
-  | { kind: "prompt"; limit: LimitInfo }
-  | { kind: "menu"; page: "main" | "usage" }
-  /** An API spending cap was reached: raise it for this run, or go back to the subscription. */
-  | { kind: "cap"; cap: CapStatus };
+type OverlayKind = { kind: "prompt"; limit: LimitInfo } | { kind: "menu"; page: "main" | "usage" };
 
 export class InteractiveRun {
   private state: SessionState;
@@ -135,6 +131,8 @@ export class InteractiveRun {
       runId: options.runId,
       onEvent: (event) => this.onGatewayEvent(event),
       onMetered: () => this.publish(),
+      // Claude shows a refusal verbatim: it says where to raise the cap for this run.
+      capRefusalHint: `in this session, press ${options.config.menu_key} then r to raise it for this run`,
     });
     this.machineConfig = {
       policy: { config: options.config, hasKey: options.keys.source !== null, headless: false },
@@ -353,10 +351,10 @@ export class InteractiveRun {
     }
     // Only the keys the page shows do anything.
     if (!overlay.spec.keys.some((shown) => shown.key === key.name)) return;
-    if (overlay.kind.kind === "cap") {
+    if (key.name === "r") {
+      const cap = this.reachedCap();
       this.closeOverlay();
-      if (key.name === "r") this.raiseCap(overlay.kind.cap);
-      else if (key.name === "w") this.requestSwitch("subscription");
+      if (cap) this.raiseCap(cap);
       return;
     }
     if (key.name === "a") {
@@ -370,6 +368,17 @@ export class InteractiveRun {
     }
   }
 
+  /** An API spending cap this run's requests have reached, if any (this run's spend from memory). */
+  private reachedCap(): CapStatus | null {
+    return reachedCapNow(
+      this.config,
+      this.options.ledger,
+      this.options.runId,
+      this.now(),
+      this.billing.spentThisRun(),
+    );
+  }
+
   /** The cap prompt's "raise": one more of the configured amount, for the rest of this run (SPEC §6). */
   private raiseCap(cap: CapStatus): void {
     const to = raisedLimitUsd(cap, this.options.config[cap.configKey] ?? 0);
@@ -379,7 +388,7 @@ export class InteractiveRun {
     this.billing.setCaps(this.config);
     this.recordEvent("cap_raised", { cap: cap.cap, from_usd: from, to_usd: to });
     this.banner(
-      `the ${capLabel(cap.cap)} API spending cap is ${formatUsd(to)} for the rest of this run (${cap.configKey} in the config is unchanged).`,
+      `the ${capLabel(cap.cap)} API spending cap is ${formatUsd(to)} for the rest of this run (${cap.configKey} in the config is unchanged); send your prompt again.`,
     );
     this.publish();
   }
@@ -488,7 +497,6 @@ export class InteractiveRun {
   private onGatewayEvent(event: GatewayEvent): void {
     if (event.kind === "cap_warning" || event.kind === "cap_reached") {
       this.notify({ kind: event.kind, text: event.message }, `${event.kind}:${event.cap.cap}`);
-      if (event.kind === "cap_reached" && !this.overlay) this.showOverlay({ kind: "cap", cap: event.cap });
     } else if (
       event.kind === "unknown_model" ||
       event.kind === "upstream_error" ||
@@ -554,26 +562,6 @@ export class InteractiveRun {
         rows,
       };
     }
-    if (kind.kind === "cap") {
-      const raiseTo = raisedLimitUsd(kind.cap, this.options.config[kind.cap.configKey] ?? 0);
-      const limit = this.state.limit;
-      return {
-        title: "claude-fallback: API spending cap reached",
-        lines: [
-          `${capReachedText(kind.cap)}: API requests are refused until it is raised.`.replace(/^t/, "T"),
-          limit ? `Your subscription ${resetText(limit, this.now())}.` : "",
-        ].filter(Boolean),
-        keys: [
-          ...(raiseTo !== null
-            ? [{ key: "r", label: `raise it to ${formatUsd(raiseTo)} for this run` }]
-            : []),
-          ...(this.state.mode === "api" ? [{ key: "w", label: "back to the subscription" }] : []),
-          { key: "c", label: "close" },
-        ],
-        cols,
-        rows,
-      };
-    }
     if (kind.page === "usage") {
       return {
         title: "claude-fallback: usage and spend",
@@ -596,13 +584,24 @@ export class InteractiveRun {
       (this.state.switching?.to ?? this.state.pending?.to ?? this.state.mode) === "api"
         ? { key: "s", label: "back to subscription" }
         : { key: "a", label: "switch to API" };
+    // SPEC §6: a reached cap can be raised for the rest of this run, by one more configured amount.
+    const cap = this.reachedCap();
+    const raiseTo = cap ? raisedLimitUsd(cap, this.options.config[cap.configKey] ?? 0) : null;
     return {
       title: "claude-fallback",
       lines: [
         `Claude is running on ${billing}.`,
         this.state.pending ? `A switch to ${this.state.pending.to} waits for Claude's turn to end.` : "",
+        cap ? `${capReachedText(cap)}: API requests are refused.`.replace(/^t/, "T") : "",
       ].filter(Boolean),
-      keys: [switchKey, { key: "u", label: "usage and spend" }, { key: "c", label: "close" }],
+      keys: [
+        ...(cap && raiseTo !== null
+          ? [{ key: "r", label: `raise the ${capLabel(cap.cap)} cap to ${formatUsd(raiseTo)} for this run` }]
+          : []),
+        switchKey,
+        { key: "u", label: "usage and spend" },
+        { key: "c", label: "close" },
+      ],
       cols,
       rows,
     };

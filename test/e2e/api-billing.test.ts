@@ -168,19 +168,13 @@ describe("--force-api", () => {
     sessions.push(session);
     await session.waitFor("❯");
     await session.submit("first prompt");
-    // The first answer crossed the cap ($0.15): the wrapper says so and offers to raise it.
-    await session.waitFor("API spending cap reached");
-    expect(session.text()).toMatch(/\[r\] raise it to \$0\.20 for this run/);
-    session.write("c");
-    await session.waitUntil(
-      () => !session.text().includes("API spending cap reached"),
-      "the cap prompt to close",
-    );
     await session.waitFor("Simulated reply 1");
     await session.submit("second prompt");
+    // Refused: Claude shows the refusal, which says where to raise the cap for this run.
     await session.waitFor(
       /API Error: 402 claude-fallback: the per-session API spending cap of \$0\.05 is reached/,
     );
+    await session.waitFor("press ctrl-] then r to raise it for this run");
     expect(messageRequests()).toHaveLength(1);
     const exit = await session.quit();
     expect(exit.exitCode).toBe(0);
@@ -188,7 +182,7 @@ describe("--force-api", () => {
     expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "refused_cap"]);
   });
 
-  test("the cap prompt raises a reached cap for the rest of the run: the next prompt goes through", async () => {
+  test("the menu raises a reached cap for the rest of the run: the prompt sent again goes through", async () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_session: 0.05 });
     simulator.configure({
       usage: { inputTokens: 100, outputTokens: 2_000 },
@@ -200,18 +194,21 @@ describe("--force-api", () => {
     await session.submit("first prompt"); // $0.0303: under the cap
     await session.waitFor("Simulated reply 1");
     await session.submit("second prompt"); // $0.0606: crosses it
-    await session.waitFor("API spending cap reached");
+    await session.waitFor("Simulated reply 2");
+    await session.submit("third prompt"); // refused
+    await session.waitFor("press ctrl-] then r to raise it for this run");
+    session.write("\x1d");
+    await session.waitFor(/\[r\] raise the per-session cap to \$0\.10 for this run/);
     expect(session.text()).toContain(
       "per-session API spending cap of $0.05 is reached ($0.06 spent this run)",
     );
     session.write("r");
     await session.waitFor("API spending cap is $0.10 for the rest of this run");
-    await session.waitFor("Simulated reply 2");
-    await session.submit("third prompt");
+    await session.submit("third prompt again");
     await session.waitFor("Simulated reply 3");
     expect(messageRequests()).toHaveLength(3);
     await session.quit();
-    expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "ok", "ok"]);
+    expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "ok", "refused_cap", "ok"]);
     const raised = ledgerEvents().filter((event) => event.kind === "cap_raised");
     expect(raised.map((event) => JSON.parse(event.detail))).toEqual([
       { cap: "session", from_usd: 0.05, to_usd: 0.1 },
