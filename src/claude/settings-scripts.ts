@@ -15,11 +15,7 @@
  * per run): the spool watcher deletes those whose process has exited (`sweepTempFiles`).
  */
 
-/** A word for `sh` that stands for `value` exactly. */
-export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_/.,:@%+=-]+$/.test(value)) return value;
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
+import { shellQuote } from "../shell.js";
 
 /** The variable the status-line script sets for the user's command: `claude-fallback statusline` stays quiet under it. */
 export const WRAPPED_STATUSLINE_ENV = "CLAUDE_FALLBACK_STATUSLINE";

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createRunDir, type RunDir, sweepTempFiles } from "../ipc/spool.js";
+import { shellQuote } from "../shell.js";
 import {
   injectedSettings,
   isOwnStatusLineCommand,
@@ -13,7 +14,7 @@ import {
   writeInjection,
   writeSegmentFile,
 } from "./settings.js";
-import { shellQuote, TEMP_FILE } from "./settings-scripts.js";
+import { TEMP_FILE } from "./settings-scripts.js";
 
 let root: string;
 let run: RunDir;

@@ -12,7 +12,8 @@ import { writeFileAtomic } from "../ipc/atomic-file.js";
 import { HTTP_HOOK_EVENTS } from "../ipc/hook-events.js";
 import { hookUrl } from "../ipc/hook-server.js";
 import { runDirLayout } from "../ipc/spool.js";
-import { sessionStartScript, shellQuote, statusLineScript } from "./settings-scripts.js";
+import { shellQuote } from "../shell.js";
+import { sessionStartScript, statusLineScript } from "./settings-scripts.js";
 import type { UserStatusLine } from "./user-settings.js";
 
 export interface InjectionOptions {

@@ -1,8 +1,8 @@
 import { type Command, CommanderError } from "commander";
-import { shellQuote } from "../claude/settings-scripts.js";
 import { quoteForMessage } from "../config/json.js";
 import { levenshtein } from "../config/load.js";
 import { exitCodeOf, UsageError } from "../errors.js";
+import { shellQuote } from "../shell.js";
 import { registerConfig } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerDoctor } from "./doctor.js";

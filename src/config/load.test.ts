@@ -13,7 +13,6 @@ import {
   nearestKey,
   parseConfigText,
   permissionWarnings,
-  shellQuote,
 } from "./load.js";
 import { DEFAULT_CONFIG } from "./schema.js";
 
@@ -249,15 +248,6 @@ describe("permission warnings", () => {
 });
 
 describe("helpers", () => {
-  it.each([
-    ["/plain/path.json", "/plain/path.json"],
-    ["/with space", "'/with space'"],
-    ["/it's", "'/it'\\''s'"],
-    ["/$HOME", "'/$HOME'"],
-  ])("shellQuote(%j) = %s", (text, quoted) => {
-    expect(shellQuote(text)).toBe(quoted);
-  });
-
   it.each<[PropertyKey[], string]>([
     [[], "(top level)"],
     [["auto_switch"], "auto_switch"],

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { z } from "zod";
 import { UsageError } from "../errors.js";
+import { shellQuote } from "../shell.js";
 import { resolvePaths } from "../state/paths.js";
 import { createPricing, PriceOverrideError } from "../usage/pricing.js";
 import { parseJson, quoteForMessage } from "./json.js";
@@ -163,11 +164,6 @@ function checkPricing(config: Config, path: string, knownKeys: (string | null)[]
 
 // ---------------------------------------------------------------------------------------------
 // Permission warnings.
-
-/** Quotes a path for a copy-pasteable shell command. */
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./~@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
-}
 
 /**
  * A file holding the key must be private (SPEC §10). Independently of the key, a file anyone

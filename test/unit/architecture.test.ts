@@ -49,6 +49,7 @@ const pureModules = [
   /^session\/machine$/,
   /^session\/policy$/,
   /^dates$/,
+  /^shell$/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
