@@ -731,12 +731,9 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
     const PER_REQUEST = billTheSameForEveryRequest();
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        runFallback(
-          sandbox,
-          ["--force-api", "--", "-p", `parallel question ${i}`],
-          fallbackEnv(sandbox),
-          { timeoutMs: 150_000 },
-        ),
+        runFallback(sandbox, ["--force-api", "--", "-p", `parallel question ${i}`], fallbackEnv(sandbox), {
+          timeoutMs: 150_000,
+        }),
       ),
     );
     for (const [i, result] of results.entries()) {
