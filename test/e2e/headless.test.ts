@@ -158,7 +158,7 @@ describe("a limit while an API cap is already reached", () => {
     expect(result.stderr).not.toContain("Continuing on API billing");
     const hint = result.stderr.split("\n").filter((line) => line.includes("subscription limit reached"));
     expect(hint).toHaveLength(1);
-    expect(hint[0]).toContain("per-session API spending cap of $0.00 is already reached");
+    expect(hint[0]).toContain("per-session API spending cap of $0.00 is reached ($0.00 spent this run)");
     expect(hint[0]).toContain("cost_limit_per_session");
     expect(messageRequests().map((request) => request.billing)).toEqual(["subscription"]);
   });

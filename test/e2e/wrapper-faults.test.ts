@@ -465,7 +465,7 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     // $0.0315 spent, $0.021 of it only in memory: the cap is reported reached as soon as the spend
     // gets there, and the $0.03 daily cap holds.
     const capLine = expect.stringMatching(
-      /^claude-fallback: the daily API spending cap of \$0\.03 is reached \(\$0\.03 spent today\); nothing was sent/,
+      /^claude-fallback: the daily API spending cap of \$0\.03 is reached \(\$0\.03 spent today\): further API requests are refused/,
     );
     await session.waitUntil(
       () => (notices() ?? []).some((notice) => notice.includes("daily API spending cap of $0.03 is reached")),
@@ -489,6 +489,7 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     expect(Number(read("status"))).toBe(0);
     expectTerminalRestored(session, { before: read("before"), after: read("after") });
     expect(said(session)).toEqual([
+      `claude-fallback: this run's API billing: $0.03 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${run.sessionId}`,
       `claude-fallback: could not write the usage ledger ${tiny}/data/usage.db: the disk is full; 1 API request of this run ($0.00) could not be written to it, so usage reports and the daily and monthly caps will not count it`,
     ]);
     await expectNoProcessLeft(session);
