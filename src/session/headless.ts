@@ -102,7 +102,7 @@ export class HeadlessRun {
         gate.release();
         return exitCode;
       }
-      return await this.afterLimit(limit, exitCode, gate);
+      return await this.afterLimit(limit, exitCode, gate, maySwitch);
     } finally {
       await this.notifier.flush();
       await this.billing.close();
@@ -125,7 +125,13 @@ export class HeadlessRun {
     });
   }
 
-  private async afterLimit(limit: LimitInfo, exitCode: number, gate: PrintOutputGate): Promise<number> {
+  /** `maySwitch`: the output was held for a switch (it was not, when the run could not switch at its start). */
+  private async afterLimit(
+    limit: LimitInfo,
+    exitCode: number,
+    gate: PrintOutputGate,
+    maySwitch: boolean,
+  ): Promise<number> {
     const { options } = this;
     this.writes.run("its state", () =>
       updateState(stateFile(options.paths.stateDir), () => ({
@@ -140,7 +146,7 @@ export class HeadlessRun {
     const { decision, reason } = this.policy();
     this.recordEvent("limit_detected", { ...limit, decision, reason });
     this.sendNotice({ kind: "limit_reached", limit, detail: reason }, `limit:${limit.resetsAt}`);
-    if (decision !== "auto" || !this.sessionId) {
+    if (decision !== "auto" || !this.sessionId || !maySwitch) {
       gate.release();
       this.stderr.write(`${this.hint(limit, decision === "auto" ? null : reason)}\n`);
       return exitCode;
