@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../test/support/eventually.js";
-import { alive } from "../test/support/processes.js";
+import { alive, killLeftover, recordedPid } from "../test/support/processes.js";
 import { exitStatus, formatSeconds, type GroupRunOptions, runInOwnGroup } from "./process-group.js";
 import { runExitCleanups } from "./terminal/exit-hooks.js";
 
@@ -30,19 +30,6 @@ afterEach(() => {
 /** A shell command that starts `sleep 1000` in the background and records its pid first. */
 function withBackgroundSleep(rest: string, redirect = ""): string[] {
   return ["-c", `/bin/sleep 1000 ${redirect} & echo $! > ${pidFile}; ${rest}`];
-}
-
-/** The pid a test's command wrote to `file` (`echo $! > file`), once it is whole; else null. */
-function recordedPid(file: string): number | null {
-  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const pid = Number(text.trim());
-  return text.endsWith("\n") && Number.isInteger(pid) && pid > 1 ? pid : null;
-}
-
-/** Kills what a failed or timed-out test may have left running. */
-function killLeftover(file: string): void {
-  const pid = recordedPid(file);
-  if (pid !== null && alive(pid)) process.kill(pid, "SIGKILL");
 }
 
 function backgroundPid(): number {

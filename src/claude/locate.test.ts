@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../../test/support/eventually.js";
-import { alive } from "../../test/support/processes.js";
+import { alive, killLeftover, recordedPid } from "../../test/support/processes.js";
 import { claudeVersion, probeClaudeVersion } from "./locate.js";
 
 const ENV = { PATH: process.env.PATH };
@@ -21,19 +21,6 @@ afterEach(() => {
   killLeftover(pidFile);
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The pid a test's command wrote to `file` (`echo $! > file`), once it is whole; else null. */
-function recordedPid(file: string): number | null {
-  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const pid = Number(text.trim());
-  return text.endsWith("\n") && Number.isInteger(pid) && pid > 1 ? pid : null;
-}
-
-/** Kills what a failed or timed-out test may have left running. */
-function killLeftover(file: string): void {
-  const pid = recordedPid(file);
-  if (pid !== null && alive(pid)) process.kill(pid, "SIGKILL");
-}
 
 function fakeClaude(script: string): string {
   const path = join(dir, "claude");

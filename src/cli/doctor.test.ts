@@ -1,19 +1,10 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { eventually } from "../../test/support/eventually.js";
-import { alive } from "../../test/support/processes.js";
+import { alive, killLeftover, recordedPid } from "../../test/support/processes.js";
 import { openLedger } from "../usage/ledger.js";
 import { doctorCommand, formatCheck, runChecks, versionAtLeast } from "./doctor.js";
 
@@ -39,19 +30,6 @@ afterEach(() => {
   chmodSync(root, 0o700);
   rmSync(root, { recursive: true, force: true });
 });
-
-/** The pid a test's command wrote to `file` (`echo $! > file`), once it is whole; else null. */
-function recordedPid(file: string): number | null {
-  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const pid = Number(text.trim());
-  return text.endsWith("\n") && Number.isInteger(pid) && pid > 1 ? pid : null;
-}
-
-/** Kills what a failed or timed-out test may have left running. */
-function killLeftover(file: string): void {
-  const pid = recordedPid(file);
-  if (pid !== null && alive(pid)) process.kill(pid, "SIGKILL");
-}
 
 function fakeClaude(output: string): string {
   const path = join(root, `claude-${Math.random().toString(36).slice(2)}`);

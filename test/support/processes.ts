@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 /** `/proc/<pid>/stat` fields after the command name: state, ppid, pgrp… (undefined: no such process). */
 export function procStat(pid: number | string): string[] | undefined {
@@ -65,4 +65,17 @@ export function processesWithEnv(entry: string): string[] {
     const stat = procStat(pid);
     return stat && stat[0] !== "Z" ? [describe(pid, stat)] : [];
   });
+}
+
+/** The pid a test's command wrote to `file` (`echo $! > file`), once it is whole; else null. */
+export function recordedPid(file: string): number | null {
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const pid = Number(text.trim());
+  return text.endsWith("\n") && Number.isInteger(pid) && pid > 1 ? pid : null;
+}
+
+/** Kills what a failed or timed-out test may have left running. */
+export function killLeftover(file: string): void {
+  const pid = recordedPid(file);
+  if (pid !== null && alive(pid)) process.kill(pid, "SIGKILL");
 }
