@@ -51,8 +51,8 @@ export interface GatewayOptions {
   onEvent?: (event: GatewayEvent) => void;
   /** Called after each metered Messages response is recorded (the spend may have changed). */
   onMetered?: () => void;
-  /** Appended to a cap refusal: where to raise the cap in this run, when it can be. */
-  capRefusalHint?: string;
+  /** Appended to a cap refusal: where to raise that cap in this run, when it can be (null: it cannot). */
+  capRefusalHint?: (cap: CapStatus) => string | null;
   now?: () => number;
   /** Largest request body accepted (the API's own limit is 32 MB). */
   maxRequestBytes?: number;
@@ -335,7 +335,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       };
       const reached = anyCap() ? reachedCap(caps, capSpend()) : null;
       if (reached) {
-        const message = capRefusalMessage(reached, options.capRefusalHint);
+        const message = capRefusalMessage(reached, options.capRefusalHint?.(reached) ?? undefined);
         refuse(message, `reached:${reached.cap}`, { kind: "cap_reached", cap: reached, message });
         return;
       }

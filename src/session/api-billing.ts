@@ -72,7 +72,7 @@ export interface ApiBillingOptions {
   onEvent: (event: GatewayEvent) => void;
   onMetered?: () => void;
   /** Appended to a cap refusal Claude shows: where to raise the cap in this kind of run. */
-  capRefusalHint?: string;
+  capRefusalHint?: (cap: CapStatus) => string | null;
 }
 
 /**

@@ -131,8 +131,11 @@ export class InteractiveRun {
       runId: options.runId,
       onEvent: (event) => this.onGatewayEvent(event),
       onMetered: () => this.publish(),
-      // Claude shows a refusal verbatim: it says where to raise the cap for this run.
-      capRefusalHint: `in this session, press ${options.config.menu_key} then r to raise it for this run`,
+      // Claude shows a refusal verbatim: it says where to raise the cap for this run, when the menu can.
+      capRefusalHint: (cap) =>
+        raisedLimitUsd(cap, options.config[cap.configKey] ?? 0) === null
+          ? null
+          : `in this session, press ${options.config.menu_key} then r to raise it for this run`,
     });
     this.machineConfig = {
       policy: { config: options.config, hasKey: options.keys.source !== null, headless: false },
@@ -379,7 +382,7 @@ export class InteractiveRun {
     );
   }
 
-  /** The cap prompt's "raise": one more of the configured amount, for the rest of this run (SPEC §6). */
+  /** The menu's "raise": one more of the configured amount, for the rest of this run (SPEC §6). */
   private raiseCap(cap: CapStatus): void {
     const to = raisedLimitUsd(cap, this.options.config[cap.configKey] ?? 0);
     if (to === null) return;
