@@ -169,7 +169,7 @@ export class LazyApiBilling {
     return this.gateway;
   }
 
-  /** New caps for the rest of this run (a cap raised from the wrapper's prompt). */
+  /** New caps for the rest of this run (a cap raised from the wrapper's menu). */
   setCaps(caps: CapConfig): void {
     this.options.config = { ...this.options.config, ...caps };
     this.gateway?.setCaps(caps);
