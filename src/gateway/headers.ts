@@ -29,9 +29,16 @@ const droppedRequestHeaders = new Set([
 
 const SUBSCRIPTION_BETA = "oauth-2025-04-20";
 
-function connectionListed(headers: Record<string, string | string[] | undefined>): Set<string> {
+/** The usual values of `Connection`, parsed once: the headers of every request and response are checked. */
+const commonListings = new Map(
+  ["", "keep-alive", "close"].map((value) => [value, new Set(value ? [value] : [])]),
+);
+
+function connectionListed(headers: Record<string, string | string[] | undefined>): ReadonlySet<string> {
   const value = headers.connection;
   const list = Array.isArray(value) ? value.join(",") : (value ?? "");
+  const common = commonListings.get(list);
+  if (common) return common;
   return new Set(
     list
       .split(",")

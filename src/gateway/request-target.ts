@@ -27,8 +27,10 @@ export function checkRequestTarget(target: string | undefined): TargetCheck {
   return { ok: true, pathAndQuery: target };
 }
 
-/** Joins the upstream base URL (which may carry a path prefix) and an origin-form target. */
-export function upstreamUrl(upstream: URL, pathAndQuery: string): URL {
-  const base = upstream.pathname.replace(/\/+$/, "");
-  return new URL(`${upstream.origin}${base}${pathAndQuery}`);
+/**
+ * The path to ask the upstream for: its base URL's path (a prefix such as `/anthropic`, without
+ * trailing slashes) and the origin-form target, which is passed on as it came.
+ */
+export function upstreamPath(upstream: URL, pathAndQuery: string): string {
+  return `${upstream.pathname.replace(/\/+$/, "")}${pathAndQuery}`;
 }

@@ -227,7 +227,9 @@ interface Row {
   run_id: string;
 }
 
+/** The request rows, with those the gateway has queued to write with the next ones (tested below). */
 function rows(ledger: Ledger): Row[] {
+  ledger.flushPending();
   return ledger.db.prepare("SELECT * FROM requests ORDER BY id").all() as Row[];
 }
 
@@ -864,8 +866,10 @@ describe("caps", () => {
     let spent = 0;
     const diskFull = {
       runSpend: () => ({ nanoUsd: spent }),
-      record: (request: { costNanoUsd: number | null }) => {
+      queue: (request: { costNanoUsd: number | null }) => {
         spent += request.costNanoUsd ?? 0;
+      },
+      flush: () => {
         throw new FallbackError("could not write the usage ledger /x/usage.db: the disk is full");
       },
     } as unknown as SpendTracker;
@@ -877,6 +881,8 @@ describe("caps", () => {
     });
     expect((await call(gateway, { body: messages({ stream: true }) })).status).toBe(200);
     expect(metered).toBe(1);
+    // The row is written a moment after the response (with any others): that is when it fails.
+    await waitFor(() => events.some((event) => event.kind === "ledger_error"), "the ledger's failure");
     expect(events.map((event) => event.kind)).toEqual(["cap_warning", "ledger_error"]);
   });
 
@@ -1015,7 +1021,8 @@ describe("caps", () => {
     const broken = {
       snapshot: unreadable,
       runSpend: unreadable,
-      record: () => {},
+      queue: () => {},
+      flush: () => {},
     } as unknown as SpendTracker;
     // A daily cap needs the ledger (all runs) before every request.
     const { gateway, events } = await gatewayFor(raw.url, {
@@ -1112,6 +1119,53 @@ describe("thinking-signature rejection", () => {
     expect(answer.body.toString()).toBe(body);
     expect(raw.requests).toHaveLength(1);
     expect(rows(ledger)).toMatchObject([{ outcome: "error", error_type: "invalid_request_error" }]);
+  });
+});
+
+describe("ledger writes", () => {
+  /** Rows as another process sees them in the file, without flushing what the gateway queued. */
+  const rowsInFile = (file: string) => {
+    const reader = ledgerAt(file);
+    return reader.db.prepare("SELECT outcome, cost_nanousd AS cost FROM requests ORDER BY id").all();
+  };
+
+  test("rows reach the file on their own a moment after their responses; the run's caps count them at once", async () => {
+    const sim = await simulator({ usage: SONNET_USAGE });
+    const file = join(dir, "own", "usage.db");
+    const { gateway } = await gatewayFor(sim.url, {
+      ledger: ledgerAt(file),
+      caps: { ...NO_CAPS, cost_limit_per_session: 0.08 },
+    });
+    await Promise.all([call(gateway, { body: messages() }), call(gateway, { body: messages() })]);
+    // The cap already counts both answers ($0.09), written or not.
+    expect((await call(gateway, { body: messages() })).status).toBe(402);
+    expect(gateway.spentThisRun()).toBe(2 * SONNET_COST);
+    await waitFor(() => rowsInFile(file).length === 3 || null, "the rows in the file");
+    expect(rowsInFile(file)).toEqual([
+      { outcome: "ok", cost: SONNET_COST },
+      { outcome: "ok", cost: SONNET_COST },
+      { outcome: "refused_cap", cost: 0 },
+    ]);
+  });
+
+  test("closing the gateway writes the rows still queued", async () => {
+    const sim = await simulator({ usage: SONNET_USAGE });
+    const file = join(dir, "closing", "usage.db");
+    const { gateway } = await gatewayFor(sim.url, { ledger: ledgerAt(file) });
+    await call(gateway, { body: messages() });
+    await gateway.close();
+    expect(rowsInFile(file)).toEqual([{ outcome: "ok", cost: SONNET_COST }]);
+  });
+
+  test("with a daily cap, each row is written before the next request: other runs check the cap against the file", async () => {
+    const sim = await simulator({ usage: SONNET_USAGE });
+    const file = join(dir, "daily", "usage.db");
+    const { gateway } = await gatewayFor(sim.url, {
+      ledger: ledgerAt(file),
+      caps: { ...NO_CAPS, cost_limit_per_day: 100 },
+    });
+    await call(gateway, { body: messages() });
+    expect(rowsInFile(file)).toEqual([{ outcome: "ok", cost: SONNET_COST }]);
   });
 });
 

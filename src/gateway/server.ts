@@ -5,7 +5,8 @@ import { Pool } from "undici";
 import { maskKey } from "../config/secret.js";
 import { FallbackError } from "../errors.js";
 import { bearerMatcher, isLoopbackHost, newSecret } from "../net/loopback.js";
-import type { RequestOutcome, SpendTracker } from "../usage/ledger.js";
+import { onProcessExit } from "../terminal/exit-hooks.js";
+import type { RequestOutcome, RequestRecord, SpendTracker } from "../usage/ledger.js";
 import { type Pricing, tokenUsageFromApi } from "../usage/pricing.js";
 import {
   type CapConfig,
@@ -23,9 +24,9 @@ import { sendApiError } from "./errors.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { meterFor } from "./meter.js";
 import { topLevelFields } from "./request-fields.js";
-import { checkRequestTarget, upstreamUrl } from "./request-target.js";
+import { checkRequestTarget, upstreamPath } from "./request-target.js";
 import { isThinkingSignatureRejection, withoutEarlierThinking } from "./thinking.js";
-import { sendUpstream, type UpstreamBody, type UpstreamResponse } from "./upstream.js";
+import { Cancellation, sendUpstream, type UpstreamBody, type UpstreamResponse } from "./upstream.js";
 
 /** Things the gateway tells the wrapper about; each kind at most once per cap or model per run. */
 export type GatewayEvent =
@@ -77,6 +78,8 @@ export interface Gateway {
 }
 
 const MESSAGES_PATH = "/v1/messages";
+/** How long a request row waits to be written with the rows of the requests that end after it. */
+const LEDGER_WRITE_DELAY_MS = 50;
 const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 class RequestTooLarge extends Error {}
@@ -161,18 +164,20 @@ function relayBody(
     let batch: Buffer[] = [];
     let batchBytes = 0;
     let done = false;
-    /** The bytes that arrived since the last write, metered: what the upstream sent is billed. */
+    /** The bytes that arrived since the last write. */
     const take = (): Buffer | null => {
       if (batch.length === 0) return null;
       const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
       batch = [];
       batchBytes = 0;
-      onChunk?.(chunk);
       return chunk;
     };
+    // Each piece is metered (what the upstream sent is billed) once it is on its way to the client.
     const flush = () => {
       const chunk = take();
-      if (chunk && !res.destroyed && !res.write(chunk)) body.pause();
+      if (!chunk) return;
+      if (!res.destroyed && !res.write(chunk)) body.pause();
+      onChunk?.(chunk);
     };
     const onDrain = () => body.resume();
     const finish = (ended: boolean) => {
@@ -182,8 +187,10 @@ function relayBody(
       res.off("drain", onDrain);
       res.off("close", onClose);
       // The last bytes and the end of the response leave in one write.
-      if (ended && !res.destroyed) res.end(last);
-      resolve(ended && !res.destroyed);
+      const complete = ended && !res.destroyed;
+      if (complete) res.end(last);
+      if (last) onChunk?.(last);
+      resolve(complete);
     };
     const onClose = () => finish(false);
     res.on("drain", onDrain);
@@ -217,6 +224,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const announced = new Set<string>();
   /** Models that answered without a price: with a cap set, what they cost could not be counted. */
   const answeredUnpriced = new Set<string>();
+  /** A ledger that cannot be read or written must not take the gateway down; it is said once per reason. */
+  const ledgerFailed = (error: FallbackError) =>
+    announce(`ledger:${error.message}`, { kind: "ledger_error", message: error.message });
   const announce = (key: string, event: GatewayEvent) => {
     if (announced.has(key)) return;
     announced.add(key);
@@ -235,6 +245,45 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     connectTimeout: 10_000,
   });
   let port = 0;
+
+  // Rows are written a little after their response ended, with the others that ended meanwhile:
+  // one commit per burst of requests instead of one per request, off the path of the next one.
+  // This run's caps count a row from the moment it is queued; the run's end, the gateway's and the
+  // process's write what is still queued. With a day or month cap, other runs check it against
+  // the file, so each row is written at once.
+  let writeTimer: NodeJS.Timeout | null = null;
+  const writeRows = () => {
+    if (writeTimer) clearTimeout(writeTimer);
+    writeTimer = null;
+    try {
+      options.spend.flush();
+    } catch (error) {
+      // A row that cannot be written (a full disk) still counts in memory: the warnings and the
+      // status line follow the spend all the same, and the row is written once the ledger can.
+      if (!(error instanceof FallbackError)) throw error;
+      ledgerFailed(error);
+    }
+  };
+  const record = (request: Omit<RequestRecord, "runId">) => {
+    options.spend.queue(request);
+    if (caps.cost_limit_per_day !== null || caps.cost_limit_per_month !== null) writeRows();
+    else writeTimer ??= setTimeout(writeRows, LEDGER_WRITE_DELAY_MS).unref();
+  };
+  const forgetExitHook = onProcessExit(() => {
+    try {
+      options.spend.flush();
+    } catch {
+      // The process is ending: the run's own end says what the ledger could not take.
+    }
+  });
+  // Host headers already found to name this server (Claude Code sends the same one every time).
+  let acceptedHost: string | undefined;
+  const addressedHere = (host: string | undefined) => {
+    if (host !== undefined && host === acceptedHost) return true;
+    if (!isLoopbackHost(host, port)) return false;
+    acceptedHost = host;
+    return true;
+  };
 
   // The ledger is read only for the caps that span runs; the session cap is in memory. This runs
   // before every forwarded request, so it stays off the database unless a day or month cap is set.
@@ -278,7 +327,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       res.setHeader("connection", "close");
       sendApiError(res, status, type, `claude-fallback gateway: ${message}`);
     };
-    if (!isLoopbackHost(req.headers.host, port)) {
+    if (!addressedHere(req.headers.host)) {
       refuse(403, "permission_error", "requests must be addressed to 127.0.0.1");
       return;
     }
@@ -324,7 +373,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const refuse = (message: string, key: string, event: GatewayEvent) => {
         sendApiError(res, 402, "billing_error", message);
         announce(key, event);
-        options.spend.record({
+        record({
           ...base,
           httpStatus: 402,
           outcome: "refused_cap",
@@ -352,23 +401,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
 
-    const abort = new AbortController();
-    let clientGone = false;
+    const cancellation = new Cancellation();
     res.on("close", () => {
-      if (!res.writableFinished) {
-        clientGone = true;
-        abort.abort();
-      }
+      if (!res.writableFinished) cancellation.cancel();
     });
     const headers = upstreamRequestHeaders(req.headers, options.apiKey);
-    const url = upstreamUrl(options.upstream, target.pathAndQuery);
     const send = (payload: Buffer) =>
       sendUpstream(pool, {
-        path: `${url.pathname}${url.search}`,
+        path: upstreamPath(options.upstream, target.pathAndQuery),
         method: (req.method ?? "GET") as "GET",
         headers,
         body: payload.length > 0 || req.method === "POST" ? payload : null,
-        signal: abort.signal,
+        cancellation,
       });
 
     let upstream: UpstreamResponse;
@@ -385,7 +429,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         } else {
           res.writeHead(400, downstreamResponseHeaders(upstream.headers));
           res.end(errorBody);
-          options.spend.record({
+          record({
             ...base,
             httpStatus: 400,
             outcome: "error",
@@ -405,7 +449,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         announce("upstream:401", { kind: "upstream_error", message });
         sendApiError(res, 402, "billing_error", message);
         if (isMessages) {
-          options.spend.record({
+          record({
             ...base,
             httpStatus: 401,
             outcome: "error",
@@ -418,9 +462,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
     } catch (error) {
-      if (clientGone) {
+      if (cancellation.cancelled) {
         if (isMessages) {
-          options.spend.record({
+          record({
             ...base,
             outcome: "aborted",
             durationMs: now() - startedAt,
@@ -436,7 +480,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // The API's own types: 504 is `timeout_error`, a failed upstream `api_error`.
       sendApiError(res, timedOut ? 504 : 502, timedOut ? "timeout_error" : "api_error", message);
       if (isMessages) {
-        options.spend.record({
+        record({
           ...base,
           httpStatus: timedOut ? 504 : 502,
           outcome: "upstream_error",
@@ -460,7 +504,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
     }
     const ended = await relayBody(upstream.body, res, meter ? (chunk) => meter.push(chunk) : null);
-    const streamFailed = !ended && !clientGone;
+    const streamFailed = !ended && !cancellation.cancelled;
     if (!ended) {
       upstream.body.destroy();
       res.destroy();
@@ -491,7 +535,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
     const ok = upstream.statusCode >= 200 && upstream.statusCode < 300;
-    const outcome: RequestOutcome = clientGone
+    const outcome: RequestOutcome = cancellation.cancelled
       ? "aborted"
       : streamFailed
         ? "upstream_error"
@@ -501,41 +545,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             reading.complete
             ? "ok"
             : "upstream_error";
-    // A row that cannot be written (a full disk) is still counted in memory: the warnings and the
-    // status line must follow the spend all the same.
-    try {
-      options.spend.record({
-        ...base,
-        model: reading.model,
-        httpStatus: upstream.statusCode,
-        outcome,
-        errorType: reading.errorType,
-        requestId: headerValue(upstream.headers["request-id"]),
-        durationMs: now() - startedAt,
-        inputTokens: usage?.input_tokens ?? 0,
-        outputTokens: usage?.output_tokens ?? 0,
-        cacheWrite5mTokens: usage?.cache_creation_5m_input_tokens ?? 0,
-        cacheWrite1hTokens: usage?.cache_creation_1h_input_tokens ?? 0,
-        cacheReadTokens: usage?.cache_read_input_tokens ?? 0,
-        webSearchRequests: usage?.server_tool_use?.web_search_requests ?? 0,
-        webFetchRequests: usage?.server_tool_use?.web_fetch_requests ?? 0,
-        costNanoUsd,
-        longContext,
-      });
-    } finally {
-      announceWarnings();
-      options.onMetered?.();
-    }
+    record({
+      ...base,
+      model: reading.model,
+      httpStatus: upstream.statusCode,
+      outcome,
+      errorType: reading.errorType,
+      requestId: headerValue(upstream.headers["request-id"]),
+      durationMs: now() - startedAt,
+      inputTokens: usage?.input_tokens ?? 0,
+      outputTokens: usage?.output_tokens ?? 0,
+      cacheWrite5mTokens: usage?.cache_creation_5m_input_tokens ?? 0,
+      cacheWrite1hTokens: usage?.cache_creation_1h_input_tokens ?? 0,
+      cacheReadTokens: usage?.cache_read_input_tokens ?? 0,
+      webSearchRequests: usage?.server_tool_use?.web_search_requests ?? 0,
+      webFetchRequests: usage?.server_tool_use?.web_fetch_requests ?? 0,
+      costNanoUsd,
+      longContext,
+    });
+    announceWarnings();
+    options.onMetered?.();
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      // A ledger that cannot be read or written must not take the gateway down; a failed write's
-      // cost is already counted in memory. Our own errors are one user-facing line, no secret.
+      // Our own errors (a ledger that cannot be read for the day and month caps) are one
+      // user-facing line, no secret.
       const reason = error instanceof FallbackError ? error.message : "internal error";
-      if (error instanceof FallbackError) {
-        announce(`ledger:${reason}`, { kind: "ledger_error", message: reason });
-      }
+      if (error instanceof FallbackError) ledgerFailed(error);
       if (!res.headersSent) sendApiError(res, 500, "api_error", `claude-fallback gateway: ${reason}`);
       // A response cut short must look cut short: ending it cleanly would pass it off as complete.
       else if (!res.writableEnded) res.destroy();
@@ -570,6 +607,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close() {
       // Idempotent: the wrapper may close on exit and again on a signal.
       closing ??= (async () => {
+        writeRows();
+        forgetExitHook();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await pool.close();

@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { describe, expect, it } from "vitest";
-import { UpstreamBody } from "./upstream.js";
+import { Cancellation, UpstreamBody } from "./upstream.js";
 
 function fakeController() {
   const calls: string[] = [];
@@ -69,5 +69,25 @@ describe("UpstreamBody", () => {
     body.pause();
     body.resume();
     expect(calls).toEqual(["pause", "resume"]);
+  });
+});
+
+describe("Cancellation", () => {
+  it("runs the current action once, however often it is cancelled, and none once it was cleared", () => {
+    const calls: string[] = [];
+    const first = new Cancellation();
+    first.onCancel(() => calls.push("abort"));
+    expect(first.cancelled).toBe(false);
+    first.cancel();
+    first.cancel();
+    expect(first.cancelled).toBe(true);
+    expect(calls).toEqual(["abort"]);
+
+    const settled = new Cancellation();
+    settled.onCancel(() => calls.push("too late"));
+    settled.onCancel(null);
+    settled.cancel();
+    expect(settled.cancelled).toBe(true);
+    expect(calls).toEqual(["abort"]);
   });
 });

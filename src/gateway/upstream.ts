@@ -15,8 +15,33 @@ export interface UpstreamRequest {
   method: Dispatcher.HttpMethod;
   headers: Record<string, string>;
   body: Buffer | null;
-  /** Aborting it aborts the upstream request, at whatever point it is. */
-  signal: AbortSignal;
+  /** Cancelling it aborts the upstream request, at whatever point it is. */
+  cancellation: Cancellation;
+}
+
+/**
+ * The client's side of an exchange going away: {@link cancel} aborts the upstream request it was
+ * given to, before it is sent, while its answer is awaited or while its body streams. (An
+ * AbortController does the same with an event target, a signal and a listener per request.)
+ */
+export class Cancellation {
+  #cancelled = false;
+  #onCancel: (() => void) | null = null;
+
+  get cancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#onCancel?.();
+  }
+
+  /** What cancelling does now (null: nothing more). */
+  onCancel(action: (() => void) | null): void {
+    this.#onCancel = action;
+  }
 }
 
 export interface UpstreamResponse {
@@ -30,16 +55,16 @@ export function sendUpstream(dispatcher: Dispatcher, request: UpstreamRequest): 
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | null = null;
     let body: UpstreamBody | null = null;
-    const abort = () => controller?.abort(request.signal.reason);
-    request.signal.addEventListener("abort", abort, { once: true });
-    const settled = () => request.signal.removeEventListener("abort", abort);
+    const { cancellation } = request;
+    cancellation.onCancel(() => controller?.abort(new Error("the client went away")));
+    const settled = () => cancellation.onCancel(null);
     dispatcher.dispatch(
       { path: request.path, method: request.method, headers: request.headers, body: request.body },
       {
         onRequestStart(started) {
           controller = started;
-          // Aborted while it waited for a connection: it ends here, before anything is sent.
-          if (request.signal.aborted) started.abort(request.signal.reason);
+          // Cancelled while it waited for a connection: it ends here, before anything is sent.
+          if (cancellation.cancelled) started.abort(new Error("the client went away"));
         },
         onResponseStart(started, statusCode, headers) {
           body = new UpstreamBody(started, settled);

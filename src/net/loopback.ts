@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
  * The local endpoints of a wrapped run (the metering gateway, the hook server) and the upstream
@@ -10,21 +10,23 @@ export function newSecret(prefix: string): string {
   return `${prefix}-${randomBytes(32).toString("base64url")}`;
 }
 
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
-}
-
 /**
- * Constant-time check of `Authorization: Bearer <secret>`. Comparing digests keeps the comparison
- * length-independent, so neither the secret's length nor a matching prefix leaks through timing.
- * The secret's digest is made once: the check runs before every request a server takes.
+ * Constant-time check of `Authorization: Bearer <secret>`: a token of the secret's length is
+ * compared in constant time, so a matching prefix does not show in the timing. A token of another
+ * length is refused after a comparison of the same cost; its length is no secret (every secret
+ * of a kind has the length {@link newSecret} gives it). The check runs before every request a
+ * server takes, so it hashes nothing.
  */
 export function bearerMatcher(secret: string): (header: string | undefined) => boolean {
-  const expected = digest(secret);
+  const expected = Buffer.from(secret);
   return (header) => {
     // The scheme name is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
-    const presented = header && /^bearer /i.test(header) ? header.slice("Bearer ".length) : "";
-    return timingSafeEqual(digest(presented), expected) && presented.length > 0;
+    const presented = header && /^bearer /i.test(header) ? Buffer.from(header.slice("Bearer ".length)) : null;
+    if (presented?.length !== expected.length) {
+      timingSafeEqual(expected, expected);
+      return false;
+    }
+    return timingSafeEqual(presented, expected) && expected.length > 0;
   };
 }
 

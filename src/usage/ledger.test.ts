@@ -54,6 +54,12 @@ function request(runId: string, overrides: Partial<RequestRecord> = {}): Request
   return { runId, at: T0, outcome: "ok", model: "claude-sonnet-4-5", costNanoUsd: 1_000, ...overrides };
 }
 
+/** What the gateway does with each request: count it, and write its row. */
+function record(tracker: SpendTracker, request: Omit<RequestRecord, "runId">): void {
+  tracker.queue(request);
+  tracker.flush();
+}
+
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
 }
@@ -280,6 +286,41 @@ describe("runs, requests and events", () => {
     expect(l.recordRequest(request(runId))).toBeTypeOf("number");
   });
 
+  test("queued rows count for their run and the day before they are written, then go in one transaction", () => {
+    const l = ledger();
+    const reader = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    const otherRun = l.startRun({ startedAt: T0, initialMode: "api" });
+    for (const [run, cost] of [
+      [runId, 10],
+      [runId, 20],
+      [otherRun, 4],
+    ] as const) {
+      expect(l.queueRequest(request(run, { costNanoUsd: cost }))).toBe(true);
+    }
+    expect(l.runSpend(runId)).toEqual({ nanoUsd: 30, requests: 2, unknownCostRequests: 0 });
+    expect(l.pendingSpend()).toEqual({ nanoUsd: 34, requests: 3, unknownCostRequests: 0 });
+    expect(reader.db.prepare("SELECT count(*) FROM requests").pluck().get()).toBe(0);
+    const before = reader.db.pragma("data_version", { simple: true }) as number;
+    expect(l.flushPending()).toBeTypeOf("number");
+    // One commit by another connection moves data_version once.
+    expect(reader.db.pragma("data_version", { simple: true })).toBe(before + 1);
+    expect(reader.runSpend(runId)).toEqual({ nanoUsd: 30, requests: 2, unknownCostRequests: 0 });
+    expect(l.runSpend(runId)).toEqual({ nanoUsd: 30, requests: 2, unknownCostRequests: 0 });
+    expect(l.pendingSpend().requests).toBe(0);
+  });
+
+  test("a queued row the database rejects is dropped; the rows around it are written", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    l.queueRequest(request(runId, { costNanoUsd: 1 }));
+    l.queueRequest(request("no-such-run", { costNanoUsd: 100 }));
+    l.queueRequest(request(runId, { costNanoUsd: 2 }));
+    expect(() => l.flushPending()).toThrow(FallbackError);
+    expect(l.pendingSpend().requests).toBe(0);
+    expect(l.db.prepare("SELECT cost_nanousd FROM requests ORDER BY id").pluck().all()).toEqual([1, 2]);
+  });
+
   test("log_usage: false stores no request rows but still runs and events", () => {
     const l = ledger({ logUsage: false });
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
@@ -355,8 +396,8 @@ describe("SpendTracker", () => {
     const lateOn24 = Date.UTC(2026, 10, 24, 10, 30);
     const earlyOn25 = Date.UTC(2026, 10, 24, 11, 30);
     const lastMonth = Date.UTC(2026, 9, 31, 10, 0); // 2026-10-31 23:00 in Auckland
-    tracker.record({ at: lateOn24, outcome: "ok", costNanoUsd: 1_000 });
-    tracker.record({ at: earlyOn25, outcome: "ok", costNanoUsd: 20_000 });
+    record(tracker, { at: lateOn24, outcome: "ok", costNanoUsd: 1_000 });
+    record(tracker, { at: earlyOn25, outcome: "ok", costNanoUsd: 20_000 });
     other.recordRequest(request(otherRun, { at: earlyOn25 + 1, costNanoUsd: 300_000 }));
     other.recordRequest(request(otherRun, { at: lastMonth, costNanoUsd: 4_000_000 }));
     other.recordRequest(request(otherRun, { at: earlyOn25 + 2, costNanoUsd: null }));
@@ -386,9 +427,9 @@ describe("SpendTracker", () => {
     const quietRun = quiet.startRun({ startedAt: T0, initialMode: "api" });
     const loudRun = loud.startRun({ startedAt: T0, initialMode: "api" });
     const tracker = new SpendTracker(quiet, quietRun, { zone: "UTC" });
-    tracker.record({ at: T0, outcome: "ok", costNanoUsd: 7_000 });
-    tracker.record({ at: T0 + 1, outcome: "ok", costNanoUsd: null });
-    tracker.record({ at: Date.UTC(2026, 10, 23), outcome: "ok", costNanoUsd: 50 }); // yesterday
+    record(tracker, { at: T0, outcome: "ok", costNanoUsd: 7_000 });
+    record(tracker, { at: T0 + 1, outcome: "ok", costNanoUsd: null });
+    record(tracker, { at: Date.UTC(2026, 10, 23), outcome: "ok", costNanoUsd: 50 }); // yesterday
     loud.recordRequest(request(loudRun, { at: T0 + 2, costNanoUsd: 100 }));
     expect(quiet.db.prepare("SELECT count(*) FROM requests WHERE run_id = ?").pluck().get(quietRun)).toBe(0);
     const snapshot = tracker.snapshot(T0 + 10);
@@ -405,15 +446,15 @@ describe("SpendTracker", () => {
     // 2026-10-31 23:30 in New York (UTC-4) is already November in UTC.
     const halloweenNight = Date.UTC(2026, 10, 1, 3, 30);
     const novemberFirst = Date.UTC(2026, 10, 1, 14);
-    tracker.record({ at: halloweenNight, outcome: "ok", costNanoUsd: 1 });
+    record(tracker, { at: halloweenNight, outcome: "ok", costNanoUsd: 1 });
     expect(tracker.snapshot(halloweenNight).day.nanoUsd).toBe(1);
-    tracker.record({ at: novemberFirst, outcome: "ok", costNanoUsd: 20 });
+    record(tracker, { at: novemberFirst, outcome: "ok", costNanoUsd: 20 });
     let snapshot = tracker.snapshot(novemberFirst);
     expect([snapshot.day.nanoUsd, snapshot.month.nanoUsd, snapshot.run.nanoUsd]).toEqual([20, 20, 21]);
     // A request that started before the next midnight and is recorded after it counts for its own day.
     const nextMorning = Date.UTC(2026, 10, 2, 14);
-    tracker.record({ at: Date.UTC(2026, 10, 2, 3, 59), outcome: "ok", costNanoUsd: 300 });
-    tracker.record({ at: nextMorning, outcome: "ok", costNanoUsd: 4_000 });
+    record(tracker, { at: Date.UTC(2026, 10, 2, 3, 59), outcome: "ok", costNanoUsd: 300 });
+    record(tracker, { at: nextMorning, outcome: "ok", costNanoUsd: 4_000 });
     snapshot = tracker.snapshot(nextMorning);
     expect([snapshot.day.nanoUsd, snapshot.month.nanoUsd]).toEqual([4_000, 4_320]);
     // Asked about an earlier day after a later one, the tracker has let the earlier one go.
@@ -423,9 +464,9 @@ describe("SpendTracker", () => {
   test("a tracker re-created for a run starts from the run's stored spend", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
-    new SpendTracker(l, runId).record({ at: T0, outcome: "ok", costNanoUsd: 123 });
+    record(new SpendTracker(l, runId), { at: T0, outcome: "ok", costNanoUsd: 123 });
     const again = new SpendTracker(l, runId);
-    again.record({ at: T0 + 1, outcome: "ok", costNanoUsd: 1 });
+    record(again, { at: T0 + 1, outcome: "ok", costNanoUsd: 1 });
     expect(again.snapshot(T0 + 2).run).toEqual({ nanoUsd: 124, requests: 2, unknownCostRequests: 0 });
     expect(again.snapshot(T0 + 2).day.nanoUsd).toBe(124); // stored rows are not counted twice
   });
@@ -434,14 +475,14 @@ describe("SpendTracker", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
     const tracker = new SpendTracker(l, runId, { zone: "UTC" });
-    tracker.record({ at: T0, outcome: "ok", costNanoUsd: 10 });
+    record(tracker, { at: T0, outcome: "ok", costNanoUsd: 10 });
     const pages = l.db.pragma("page_count", { simple: true }) as number;
     l.db.pragma(`max_page_count = ${pages}`);
     const big = "x".repeat(64 * 1024);
     let error: unknown;
     try {
       for (let i = 0; i < 10; i++)
-        tracker.record({ at: T0 + 1, outcome: "ok", requestId: big, costNanoUsd: 5 });
+        record(tracker, { at: T0 + 1, outcome: "ok", requestId: big, costNanoUsd: 5 });
     } catch (caught) {
       error = caught;
     }
@@ -462,14 +503,14 @@ describe("SpendTracker", () => {
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
     const otherRun = other.startRun({ startedAt: T0, initialMode: "api" });
     const tracker = new SpendTracker(l, runId, { zone: "UTC" });
-    tracker.record({ at: T0, outcome: "ok", costNanoUsd: 1 });
+    record(tracker, { at: T0, outcome: "ok", costNanoUsd: 1 });
     const pages = l.db.pragma("page_count", { simple: true }) as number;
     l.db.pragma(`max_page_count = ${pages}`);
     const big = (i: number) => `req_${i}_`.padEnd(64 * 1024, "x");
     const failures: unknown[] = [];
     for (let i = 1; i <= 4; i++) {
       try {
-        tracker.record({ at: T0 + i, outcome: "ok", requestId: big(i), costNanoUsd: 10 ** i });
+        record(tracker, { at: T0 + i, outcome: "ok", requestId: big(i), costNanoUsd: 10 ** i });
       } catch (error) {
         failures.push(error);
       }
@@ -483,7 +524,7 @@ describe("SpendTracker", () => {
     expect(l.pendingSpend(T0 + 3).requests).toBe(Math.min(2, failures.length));
 
     l.db.pragma("max_page_count = 1000000");
-    tracker.record({ at: T0 + 6, outcome: "ok", requestId: "after", costNanoUsd: 100_000 });
+    record(tracker, { at: T0 + 6, outcome: "ok", requestId: "after", costNanoUsd: 100_000 });
     expect(l.pendingSpend()).toEqual({ nanoUsd: 0, requests: 0, unknownCostRequests: 0 });
     const rows = l.db
       .prepare("SELECT at, cost_nanousd AS cost FROM requests WHERE run_id = ? ORDER BY id")
@@ -512,7 +553,7 @@ describe("SpendTracker", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
     const tracker = new SpendTracker(l, runId);
-    expect(() => tracker.record({ at: T0, outcome: "ok", inputTokens: -1, costNanoUsd: 1 })).toThrow(
+    expect(() => record(tracker, { at: T0, outcome: "ok", inputTokens: -1, costNanoUsd: 1 })).toThrow(
       RangeError,
     );
     expect(l.pendingSpend().requests).toBe(0);

@@ -289,8 +289,11 @@ export class Ledger {
   /** The open connection, for the report queries in `usage/report.ts` and for tests. */
   readonly db: Database.Database;
   private readonly statements: Statements;
-  /** Request rows whose write failed (a full disk), oldest first: written before the next one. */
+  /** Request rows not written yet (queued, or refused by a full disk), oldest first. */
   private readonly pending: { params: RequestParams; spend: Spend }[] = [];
+
+  /** Runs its argument in one transaction (rolled back if it throws). */
+  private readonly writeRows: (write: () => void) => void;
 
   /** Use {@link openLedger} / {@link openExistingLedger}. */
   constructor(file: string, db: Database.Database, options: LedgerOptions) {
@@ -298,6 +301,7 @@ export class Ledger {
     this.db = db;
     this.logUsage = options.logUsage ?? true;
     this.statements = prepareStatements(db);
+    this.writeRows = db.transaction((write: () => void) => write());
   }
 
   private guard<T>(doing: string, action: () => T): T {
@@ -336,34 +340,56 @@ export class Ledger {
   }
 
   /**
-   * Stores one request row and returns its rowid, or null when `logUsage` is off (nothing stored;
-   * keep the spend in a {@link SpendTracker} so caps still work).
-   *
-   * A row the ledger cannot take (a full disk) is not lost: it is kept in memory, counted by
-   * {@link pendingSpend}, written before the next request row (or by {@link flushPending}) once
-   * the ledger takes writes again, and the failure is thrown as a FallbackError.
+   * Stores one request row now and returns its rowid, or null when `logUsage` is off (nothing
+   * stored; keep the spend in a {@link SpendTracker} so caps still work). A row the ledger cannot
+   * take is kept as {@link queueRequest} keeps it, and the failure is thrown as a FallbackError.
    */
   recordRequest(request: RequestRecord): number | null {
-    const params = requestParams(request);
-    if (!this.logUsage) return null;
-    this.pending.push({ params, spend: spendOfRequest(request) });
-    return this.flushPending();
+    return this.queueRequest(request) ? this.flushPending() : null;
   }
 
-  /** Writes the request rows still waiting, oldest first; returns the last one's rowid (null: none waited). */
+  /**
+   * Keeps one request row for the next {@link flushPending} and returns true, or returns false
+   * when `logUsage` is off (nothing kept). Until it is written, the row counts in
+   * {@link pendingSpend} and {@link runSpend}: a row the ledger cannot take yet (a full disk) is
+   * not lost, and neither is one that waits to be written with others.
+   */
+  queueRequest(request: RequestRecord): boolean {
+    const params = requestParams(request);
+    if (!this.logUsage) return false;
+    this.pending.push({ params, spend: spendOfRequest(request) });
+    return true;
+  }
+
+  /**
+   * Writes the request rows still waiting, oldest first, in one transaction, and returns the last
+   * one's rowid (null: none waited). One commit however many rows: each commit appends every page
+   * a row touched (the table and its three indexes) to the WAL, and takes the file locks again.
+   * When the ledger refuses, the rows keep waiting and a FallbackError is thrown; a row the database
+   * rejects (a constraint) can never be written, so it is dropped and the others are written.
+   */
   flushPending(): number | null {
+    if (this.pending.length === 0) return null;
+    let writing = 0;
     let rowid: number | null = null;
-    while (this.pending.length > 0) {
-      const { params } = this.pending[0]!;
-      try {
-        rowid = Number(this.statements.request.run(params).lastInsertRowid);
-      } catch (error) {
-        // A row the database rejects (a constraint) can never be written: it must not block the rest.
-        if (String((error as SqliteLikeError).code).startsWith("SQLITE_CONSTRAINT")) this.pending.shift();
-        throw ledgerError(this.file, "write", error);
+    try {
+      this.writeRows(() => {
+        for (writing = 0; writing < this.pending.length; writing++) {
+          rowid = Number(this.statements.request.run(this.pending[writing]!.params).lastInsertRowid);
+        }
+      });
+    } catch (error) {
+      if (String((error as SqliteLikeError).code).startsWith("SQLITE_CONSTRAINT")) {
+        this.pending.splice(writing, 1);
+        try {
+          this.flushPending();
+        } catch {
+          // Still refused: the rows wait for the next flush, which says why.
+        }
       }
-      this.pending.shift();
+      throw ledgerError(this.file, "write", error);
     }
+    this.pending.length = 0;
     return rowid;
   }
 
@@ -396,7 +422,6 @@ export class Ledger {
     );
   }
 
-  /** API spend of one run's stored requests. */
   /** The upstream request ids of every API request recorded (to tell API turns in transcripts). */
   apiRequestIds(): string[] {
     return this.guard("read", () =>
@@ -408,8 +433,13 @@ export class Ledger {
     );
   }
 
+  /** API spend of one run's requests, stored or waiting to be. */
   runSpend(runId: string): Spend {
-    return this.guard("read", () => spendOf(this.statements.runSpend.get(runId) as SpendRow | undefined));
+    let total = this.guard("read", () =>
+      spendOf(this.statements.runSpend.get(runId) as SpendRow | undefined),
+    );
+    for (const { params, spend } of this.pending) if (params.runId === runId) total = addSpend(total, spend);
+    return total;
   }
 
   close(): void {
@@ -543,26 +573,28 @@ export class SpendTracker {
   }
 
   /**
-   * Records a request of this run in the ledger and in memory. A ledger failure is thrown as a
-   * FallbackError after the cost has been counted in memory, so caps stay right; the ledger keeps
-   * the row and writes it once it can ({@link Ledger.recordRequest}).
+   * Records a request of this run in memory; its row is written by the next {@link flush} (or by
+   * the ledger's next write). Caps count it at once, in this process and, once written, in others.
    */
-  record(request: Omit<RequestRecord, "runId">): void {
+  queue(request: Omit<RequestRecord, "runId">): void {
     const spend = spendOfRequest(request);
-    let stored: number | null = null;
-    try {
-      stored = this.ledger.recordRequest({ ...request, runId: this.runId });
-    } catch (error) {
-      if (error instanceof RangeError || error instanceof TypeError) throw error;
-      this.run = addSpend(this.run, spend);
-      throw new FallbackError(
-        `${(error as Error).message}; API spend is still counted against your caps, and written once the ledger can take it`,
-      );
-    }
+    const kept = this.ledger.queueRequest({ ...request, runId: this.runId });
     this.run = addSpend(this.run, spend);
-    if (stored === null) {
+    if (!kept) {
       this.unloggedByDay.add(request.at, spend);
       this.unloggedByMonth.add(request.at, spend);
+    }
+  }
+
+  /** Writes the rows {@link queue} kept; throws a FallbackError while the ledger refuses them. */
+  flush(): void {
+    try {
+      this.ledger.flushPending();
+    } catch (error) {
+      if (!(error instanceof FallbackError)) throw error;
+      throw new FallbackError(
+        `${error.message}; API spend is still counted against your caps, and written once the ledger can take it`,
+      );
     }
   }
 
