@@ -19,9 +19,24 @@ export const CONTENT_EVENTS = ["content_block_start", "content_block_delta", "co
 const LF = 0x0a;
 const CR = 0x0d;
 const LINE_FEED = Uint8Array.of(LF);
-const SKIPPED_FIRST_LINE = new RegExp(`^event: ?(?:${CONTENT_EVENTS.join("|")})$`);
+/** The first lines of the skipped events (`event: name`, the space optional), as bytes. */
+const SKIPPED_FIRST_LINES = CONTENT_EVENTS.flatMap((name) => [`event: ${name}`, `event:${name}`]).map(
+  (line) => Buffer.from(line, "latin1"),
+);
 /** Longer than any skipped first line: a first line this long is passed on without waiting for its end. */
 const HEAD_LIMIT = 64;
+
+/** Whether `bytes[start, end)` is the first line of a skipped event; compared in place, nothing copied. */
+function isSkippedFirstLine(bytes: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  for (const line of SKIPPED_FIRST_LINES) {
+    if (line.length !== length) continue;
+    let i = 0;
+    while (i < length && bytes[start + i] === line[i]) i++;
+    if (i === length) return true;
+  }
+  return false;
+}
 
 /**
  * Finds line ends in one chunk. Each byte search runs on from the last one it found: a chunk of
@@ -73,21 +88,30 @@ export class ContentEventFilter {
           passFrom = i;
           continue;
         }
-        this.#head.set(chunk.subarray(i, stop), this.#headLength);
-        this.#headLength += stop - i;
+        // A first line within this chunk is read where it is; one cut by the chunk's end is
+        // gathered in #head first.
+        const whole = this.#headLength === 0 && end !== -1;
+        if (!whole) {
+          this.#head.set(chunk.subarray(i, stop), this.#headLength);
+          this.#headLength += stop - i;
+        }
         if (end === -1) break;
+        const lineStart = i;
         i = end + 1;
         this.#afterCR = chunk[end] === CR;
         // An empty line between events dispatches nothing: the parser does not need it.
-        if (this.#headLength === 0) continue;
-        const firstLine = Buffer.from(this.#head.buffer, 0, this.#headLength).toString("latin1");
-        if (SKIPPED_FIRST_LINE.test(firstLine)) {
+        if (whole ? end === lineStart : this.#headLength === 0) continue;
+        const skipped = whole
+          ? isSkippedFirstLine(chunk, lineStart, end)
+          : isSkippedFirstLine(this.#head, 0, this.#headLength);
+        if (skipped) {
           this.#headLength = 0;
           this.#state = "skip";
         } else {
+          // The line is passed on: from #head when it was gathered there, else where it is.
           this.#flushHead();
           this.#state = "pass";
-          passFrom = end;
+          passFrom = whole ? lineStart : end;
         }
         this.#atLineStart = true;
         continue;

@@ -4,11 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG } from "../config/schema.js";
+import { createKeyProvider } from "../config/secret.js";
 import { UsageError } from "../errors.js";
-import type { GatewayEvent } from "../gateway/server.js";
+import type { Gateway, GatewayEvent } from "../gateway/server.js";
 import { startSimulator } from "../simulator/index.js";
 import { openLedger } from "../usage/ledger.js";
-import { DEFAULT_UPSTREAM, eventRecord, resolveUpstream, startApiBilling } from "./api-billing.js";
+import {
+  capRefusingSwitch,
+  DEFAULT_UPSTREAM,
+  eventRecord,
+  LazyApiBilling,
+  resolveUpstream,
+  startApiBilling,
+} from "./api-billing.js";
 
 describe("resolveUpstream", () => {
   const PROXY = "https://proxy.example/anthropic";
@@ -88,6 +96,26 @@ describe("eventRecord", () => {
   });
 });
 
+/** One request to a gateway as Claude Code sends it; resolves with the status once the answer is read. */
+function post(gateway: Gateway, body: unknown): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      `${gateway.url}/v1/messages`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${gateway.secret}`, "content-type": "application/json" },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
 describe("startApiBilling", () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
@@ -114,27 +142,10 @@ describe("startApiBilling", () => {
     });
     cleanups.push(() => gateway.close());
 
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(
-        `${gateway.url}/v1/messages`,
-        {
-          method: "POST",
-          headers: { authorization: `Bearer ${gateway.secret}`, "content-type": "application/json" },
-          agent: false,
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on("error", reject);
-      req.end(
-        JSON.stringify({
-          model: "claude-opus-4-1",
-          max_tokens: 10,
-          messages: [{ role: "user", content: "hi" }],
-        }),
-      );
+    const status = await post(gateway, {
+      model: "claude-opus-4-1",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
     });
 
     expect(status).toBe(200);
@@ -167,5 +178,54 @@ describe("startApiBilling", () => {
         onEvent: () => {},
       }),
     ).rejects.toThrow(UsageError);
+  });
+});
+
+describe("capRefusingSwitch", () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()?.();
+  });
+
+  test.each([true, false])("counts this run's API spend (log_usage: %s)", async (logUsage) => {
+    // $0.0135 per answer on claude-sonnet-4-5: 1000 input, 500 output, 10,000 cache reads.
+    const sim = await startSimulator({
+      usage: { inputTokens: 1000, outputTokens: 500, cacheReadTokens: 10_000 },
+      responseModel: "claude-sonnet-4-5",
+    });
+    cleanups.push(() => sim.close());
+    const dir = mkdtempSync(join(tmpdir(), "cf-billing-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ledger = openLedger(join(dir, "usage.db"), { logUsage });
+    cleanups.push(() => ledger.close());
+    const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "subscription" });
+    const config = {
+      ...DEFAULT_CONFIG,
+      upstream_url: sim.url,
+      log_usage: logUsage,
+      cost_limit_per_session: 0.01,
+    };
+    const env = { CLAUDE_FALLBACK_API_KEY: "sk-ant-api03-test-cap-refusal-000000000000" };
+    const billing = new LazyApiBilling({
+      config,
+      keys: createKeyProvider(config, env),
+      env,
+      ledger,
+      runId,
+      onEvent: () => {},
+    });
+    cleanups.push(() => billing.close());
+    expect(capRefusingSwitch(config, ledger, runId, Date.now(), billing)).toBeNull();
+    const gateway = await billing.ensure();
+    expect(
+      await post(gateway, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    ).toBe(200);
+    expect(capRefusingSwitch(config, ledger, runId, Date.now(), billing)).toMatch(
+      /per-session API spending cap of \$0\.01 is reached/,
+    );
   });
 });

@@ -137,9 +137,18 @@ export function reachedCapNow(
   }
 }
 
-/** The cap that would refuse the very first API request of this run, as a reason for a limit notice. */
-export function capRefusingSwitch(config: Config, ledger: Ledger, runId: string, now: number): string | null {
-  const reached = reachedCapNow(config, ledger, runId, now);
+/**
+ * The cap that would refuse the very first API request after a switch, as a reason for a limit
+ * notice. `billing` counts this run's spend, with `log_usage: false` too.
+ */
+export function capRefusingSwitch(
+  config: Config,
+  ledger: Ledger,
+  runId: string,
+  now: number,
+  billing: LazyApiBilling,
+): string | null {
+  const reached = reachedCapNow(config, ledger, runId, now, billing.spentThisRun());
   return reached ? capReachedReason(reached) : null;
 }
 
@@ -152,6 +161,8 @@ export class LazyApiBilling {
   private gateway: Gateway | undefined;
   private starting: Promise<Gateway> | undefined;
   private key: string | null = null;
+  /** Caps raised for this run, which the gateway gets when it starts (null: the configured ones). */
+  private caps: CapConfig | null = null;
 
   constructor(private readonly options: Omit<ApiBillingOptions, "key"> & { keys: KeyProvider }) {}
 
@@ -171,7 +182,7 @@ export class LazyApiBilling {
 
   /** New caps for the rest of this run (a cap raised from the wrapper's menu). */
   setCaps(caps: CapConfig): void {
-    this.options.config = { ...this.options.config, ...caps };
+    this.caps = caps;
     this.gateway?.setCaps(caps);
   }
 
@@ -180,7 +191,11 @@ export class LazyApiBilling {
       const key = await this.options.keys.get();
       if (!key) throw new Error(NO_KEY_REASON);
       this.key = key.key;
-      this.gateway = await startApiBilling({ ...this.options, key });
+      this.gateway = await startApiBilling({
+        ...this.options,
+        config: { ...this.options.config, ...this.caps },
+        key,
+      });
       return this.gateway;
     })().catch((error: unknown) => {
       // A failed start (a failing api_key_command) may be retried at the next switch.

@@ -120,7 +120,7 @@ export class HeadlessRun {
       headless: true,
       approvedThisRun: false,
       apiRefusal: hasKey
-        ? capRefusingSwitch(options.config, options.ledger, options.runId, this.now())
+        ? capRefusingSwitch(options.config, options.ledger, options.runId, this.now(), this.billing)
         : null,
     });
   }

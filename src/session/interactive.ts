@@ -255,7 +255,7 @@ export class InteractiveRun {
     );
     const apiRefusal =
       this.state.mode === "subscription" && this.options.keys.source !== null
-        ? capRefusingSwitch(this.config, this.options.ledger, this.options.runId, this.now())
+        ? capRefusingSwitch(this.config, this.options.ledger, this.options.runId, this.now(), this.billing)
         : null;
     this.dispatch({ type: "limit", limit, apiRefusal });
   }
@@ -595,7 +595,7 @@ export class InteractiveRun {
       lines: [
         `Claude is running on ${billing}.`,
         this.state.pending ? `A switch to ${this.state.pending.to} waits for Claude's turn to end.` : "",
-        cap ? `${capReachedText(cap)}: API requests are refused.`.replace(/^t/, "T") : "",
+        cap ? `API requests are refused: ${capReachedText(cap)}.` : "",
       ].filter(Boolean),
       keys: [
         ...(cap && raiseTo !== null
