@@ -253,7 +253,7 @@ describe("config validate", () => {
   it.each([
     [{ notify_at_percentage: 0 }, "notify_at_percentage is 0: out of range"],
     [{ auto_swtch: true }, 'unknown key "auto_swtch"; did you mean "auto_switch"?'],
-    [{ api_key: `${FILE_KEY}!` }, 'api_key is "sk-ant-…1LE!": not an Anthropic API key'],
+    [{ api_key: `${FILE_KEY}!` }, 'api_key is "sk-ant-…1LE!": not a whole Anthropic API key'],
   ])("fails with exit 2 and one line for %j", (content, expected) => {
     const path = write(join(dir, "bad.json"), content);
     const io = capture();

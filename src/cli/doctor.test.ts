@@ -357,6 +357,30 @@ describe("doctor --online", () => {
     ).toBe(true);
   });
 
+  test("a key in the environment that a run would refuse fails here with the run's words", async () => {
+    writeConfig({});
+    const result = await doctor({
+      online: true,
+      env: env({ CLAUDE_FALLBACK_API_KEY: "garbage-secret-value" }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.lines).toContain(
+      "✗ API key: CLAUDE_FALLBACK_API_KEY is …alue: not an Anthropic API key (expected sk-ant-…) — fix: create a key at console.anthropic.com and set $CLAUDE_FALLBACK_API_KEY to it",
+    );
+    // Not also checked online: the same failure twice would say nothing new.
+    expect(result.out).not.toContain("API key check online");
+    expect(result.out).not.toContain("garbage-secret-value");
+  });
+
+  test("a failing api_key_command is named, with a fix about the command, not the network", async () => {
+    writeConfig({ api_key_command: "exit 3" });
+    const result = await doctor({ online: true });
+    expect(result.code).toBe(1);
+    expect(result.lines).toContain(
+      "✗ API key: api_key_command failed (exit status 3) — fix: make api_key_command print your API key (sk-ant-…) and exit 0; try it in a shell",
+    );
+  });
+
   test("the formatted line never carries a key that appears in an error", () => {
     expect(formatCheck({ status: "fail", text: "x", fix: "y" }, true)).toBe("✗ x — fix: y\n");
     expect(formatCheck({ status: "ok", text: "x", fix: "y" }, false)).toBe("OK   x\n");

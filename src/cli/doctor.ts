@@ -5,7 +5,15 @@ import { CLAUDE_VERSION_TIMEOUT_MS, locateClaude, probeClaudeVersion } from "../
 import { settingsFiles } from "../claude/user-settings.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import { apiKeySource, type KeySource, maskKey, redactSecrets, resolveApiKey } from "../config/secret.js";
+import {
+  apiKeySource,
+  envKeyProblem,
+  type KeySource,
+  maskKey,
+  type ResolvedKey,
+  redactSecrets,
+  resolveApiKey,
+} from "../config/secret.js";
 import { shellQuote } from "../shell.js";
 import { resolvePaths } from "../state/paths.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
@@ -228,11 +236,23 @@ const REJECTED_KEY_FIX: Record<KeySource, string> = {
 };
 
 async function onlineKeyCheck(config: Config, io: DoctorIo): Promise<Check> {
-  let key: string | null = null;
+  let resolved: ResolvedKey | null;
   try {
-    const resolved = await resolveApiKey(config, io.env);
-    if (resolved === null) return { status: "fail", text: "API key check online: no key to check" };
-    key = resolved.key;
+    resolved = await resolveApiKey(config, io.env);
+  } catch (error) {
+    // The key could not be had (api_key_command failed or printed no key): the network is not the question.
+    return {
+      status: "fail",
+      text: `API key: ${error instanceof Error ? error.message : String(error)}`,
+      fix:
+        apiKeySource(config, io.env) === "command"
+          ? "make api_key_command print your API key (sk-ant-…) and exit 0; try it in a shell"
+          : REJECTED_KEY_FIX.env,
+    };
+  }
+  if (resolved === null) return { status: "fail", text: "API key check online: no key to check" };
+  const { key } = resolved;
+  try {
     const { resolveUpstream } = await import("../session/api-billing.js");
     const upstream = resolveUpstream(config, io.env as NodeJS.ProcessEnv);
     const url = new URL(`${upstream.pathname.replace(/\/$/, "")}/v1/models`, upstream);
@@ -350,6 +370,7 @@ export async function runChecks(opts: ContextOptions & DoctorFlags, io: DoctorIo
   if (config) {
     const source = apiKeySource(config, io.env);
     const envKey = io.env.CLAUDE_FALLBACK_API_KEY;
+    let problem: string | null = null;
     if (source === null) {
       checks.push({
         status: "fail",
@@ -361,9 +382,15 @@ export async function runChecks(opts: ContextOptions & DoctorFlags, io: DoctorIo
     } else {
       const key = source === "env" ? (envKey ?? "") : (config.api_key ?? "");
       const where = source === "env" ? "$CLAUDE_FALLBACK_API_KEY" : "api_key in the config";
-      checks.push({ status: "ok", text: `API key: ${where} ${maskKey(key)}` });
+      // A key in the config was checked when it was loaded; one in the environment is checked here, as a run would.
+      problem = source === "env" ? envKeyProblem(io.env) : null;
+      checks.push(
+        problem
+          ? { status: "fail", text: `API key: ${problem}`, fix: REJECTED_KEY_FIX.env }
+          : { status: "ok", text: `API key: ${where} ${maskKey(key)}` },
+      );
     }
-    if (opts.online && source !== null) checks.push(await onlineKeyCheck(config, io));
+    if (opts.online && source !== null && problem === null) checks.push(await onlineKeyCheck(config, io));
   }
 
   checks.push(ledgerCheck(paths.dataDir));

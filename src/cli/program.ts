@@ -1,6 +1,6 @@
 import { type Command, CommanderError } from "commander";
 import { quoteForMessage } from "../config/json.js";
-import { levenshtein } from "../config/load.js";
+import { editDistance } from "../config/load.js";
 import { exitCodeOf, UsageError } from "../errors.js";
 import { shellQuote } from "../shell.js";
 import { registerConfig } from "./config.js";
@@ -68,7 +68,7 @@ const TAKE_CLAUDE_ARGS = new Set(["run", "resume"]);
 export function likelyCommand(word: string, names: readonly string[]): string | null {
   let best: { name: string; score: number } | null = null;
   for (const name of names) {
-    const distance = levenshtein(word.toLowerCase(), name);
+    const distance = editDistance(word.toLowerCase(), name);
     const score = distance / Math.max(word.length, name.length);
     if (distance <= Math.floor(name.length / 3) && (!best || score < best.score)) best = { name, score };
   }

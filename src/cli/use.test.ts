@@ -31,6 +31,13 @@ test("saves the preferred mode in the state file", () => {
   expect(state.preferred_mode).toBe("api");
 });
 
+test("the mode may be typed in any case; anything else is a usage error naming the modes", () => {
+  expect(use("API")).toBe("preferred mode: api (new runs start on API billing)\n");
+  const state = JSON.parse(readFileSync(join(home, "state", "state.json"), "utf8"));
+  expect(state.preferred_mode).toBe("api");
+  expect(() => use("apy")).toThrow('use: unknown mode "apy"; allowed: api, subscription');
+});
+
 test.each(["api", "subscription"])(
   "use %s with a file where the state directory should be: what, where, and what to do",
   (mode) => {

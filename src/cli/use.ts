@@ -9,20 +9,18 @@ import { stateFile, updateState } from "../state/store.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 const MODES = ["api", "subscription"] as const;
-type Mode = (typeof MODES)[number];
 
 /** Sets the preferred billing mode; live wrapped sessions follow at their next idle moment. */
-export function useMode(mode: string, opts: ContextOptions, write: (text: string) => void): void {
-  if (!(MODES as readonly string[]).includes(mode)) {
-    throw new UsageError(`use: unknown mode "${mode}"; allowed: api, subscription`);
-  }
+export function useMode(typed: string, opts: ContextOptions, write: (text: string) => void): void {
+  const mode = MODES.find((known) => known === typed.toLowerCase());
+  if (!mode) throw new UsageError(`use: unknown mode "${typed}"; allowed: api, subscription`);
   const ctx = loadContext(opts);
   if (mode === "api" && createKeyProvider(ctx.config, ctx.env).source === null)
     throw new UsageError(NO_KEY_REASON);
   const now = Date.now();
   const file = stateFile(ctx.paths.stateDir);
   try {
-    updateState(file, () => ({ preferred_mode: mode as Mode, preferred_mode_set_at: now }));
+    updateState(file, () => ({ preferred_mode: mode, preferred_mode_set_at: now }));
   } catch (error) {
     throw new FallbackError(`could not save the preferred mode: ${whyNotWritten(file, error)}`);
   }

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../errors.js";
 import {
+  editDistance,
   formatKeyPath,
   type LocateOptions,
-  levenshtein,
   loadConfig,
   locateConfig,
   maskUrl,
@@ -275,9 +275,12 @@ describe("helpers", () => {
     ["abc", "", 3],
     ["kitten", "sitting", 3],
     ["flaw", "lawn", 2],
-  ])("levenshtein(%j, %j) = %i", (a, b, distance) => {
-    expect(levenshtein(a, b)).toBe(distance);
-    expect(levenshtein(b, a)).toBe(distance);
+    ["usgae", "usage", 1],
+    ["ab", "ba", 1],
+    ["ca", "abc", 3],
+  ])("editDistance(%j, %j) = %i", (a, b, distance) => {
+    expect(editDistance(a, b)).toBe(distance);
+    expect(editDistance(b, a)).toBe(distance);
   });
 
   it.each([

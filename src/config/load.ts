@@ -345,15 +345,27 @@ function describeIssue(issue: Issue, data: unknown): string {
   return `${key} is ${showValue(value, info)}: ${problemOf(issue, value)}${allowed}`;
 }
 
-/** Edit distance between two strings (insertions, deletions, substitutions). */
-export function levenshtein(a: string, b: string): number {
+/**
+ * Edit distance between two strings: insertions, deletions, substitutions and swaps of two
+ * neighbouring letters (the commonest typo: `usgae` is one edit from `usage`), each counting one.
+ */
+export function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+      let distance = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, before[j - 2]! + 1);
+      }
+      current.push(distance);
     }
+    before = previous;
     previous = current;
   }
   return previous[b.length]!;
@@ -370,7 +382,7 @@ export function nearestKey(unknown: string, known: readonly string[]): string | 
   let best: { key: string; score: number } | null = null;
   for (const key of known) {
     const candidate = normalise(key);
-    const distance = levenshtein(wanted, candidate);
+    const distance = editDistance(wanted, candidate);
     const isTruncation = wanted.length >= 4 && candidate.startsWith(wanted);
     const score = isTruncation ? 0 : distance / Math.max(wanted.length, candidate.length, 1);
     const close = isTruncation || distance <= 2 || score <= 0.5;

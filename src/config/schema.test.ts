@@ -183,7 +183,7 @@ describe("valid values", () => {
 const INVALID: [string, unknown, string][] = [
   ["api_key", 42, "api_key is 42: wrong type (a number)"],
   ["api_key", "hunter2", "not an Anthropic API key"],
-  ["api_key", "sk-ant-", "not an Anthropic API key"],
+  ["api_key", "sk-ant-", "not a whole Anthropic API key"],
   ["api_key", "sk-live-0123456789abcdef", "not an Anthropic API key"],
   ["api_key", ` ${TEST_KEY}`, "surrounded by whitespace"],
   ["api_key", `sk-ant-oat01-test${"q".repeat(40)}`, "subscription login token"],
@@ -459,10 +459,17 @@ describe("apiKeyProblem", () => {
     [TEST_KEY, null],
     ["sk-ant-api03-test_abcdEFGH", null],
     ["sk-ant-admin01-test-abcdefgh", null],
-    ["sk-ant-abc", "not an Anthropic API key (expected sk-ant-…)"],
+    [
+      "sk-ant-abc",
+      "not a whole Anthropic API key (after sk-ant-: at least 8 letters, digits, - or _, nothing else)",
+    ],
+    ["sk-live-0123456789abcdef", "not an Anthropic API key (expected sk-ant-…)"],
     [`sk-ant-oat01-test${"a".repeat(20)}`, "a Claude subscription login token (sk-ant-oat…), not an API key"],
     [`${TEST_KEY}\n`, "surrounded by whitespace"],
-    [`sk-ant-api03-test${"a".repeat(10)} x`, "not an Anthropic API key (expected sk-ant-…)"],
+    [
+      `sk-ant-api03-test${"a".repeat(10)} x`,
+      "not a whole Anthropic API key (after sk-ant-: at least 8 letters, digits, - or _, nothing else)",
+    ],
     ["", "not an Anthropic API key (expected sk-ant-…)"],
   ])("%j → %j", (value, problem) => {
     expect(apiKeyProblem(value)).toBe(problem);

@@ -37,8 +37,10 @@ export function apiKeyProblem(value: string): string | null {
     return "a Claude subscription login token (sk-ant-oat…), not an API key";
   }
   if (value !== value.trim()) return "surrounded by whitespace";
-  if (!API_KEY_PATTERN.test(value)) return "not an Anthropic API key (expected sk-ant-…)";
-  return null;
+  if (API_KEY_PATTERN.test(value)) return null;
+  return value.startsWith("sk-ant-")
+    ? "not a whole Anthropic API key (after sk-ant-: at least 8 letters, digits, - or _, nothing else)"
+    : "not an Anthropic API key (expected sk-ant-…)";
 }
 
 /** Why `value` is not a usable http(s) URL, or null if it is. */

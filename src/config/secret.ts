@@ -80,6 +80,17 @@ export function apiKeySource(
   return null;
 }
 
+/**
+ * Why the key in $CLAUDE_FALLBACK_API_KEY cannot be used, as the one line a run would refuse it
+ * with (the key masked), or null when it can or there is none. (A key in the config file is
+ * checked when the config is loaded.)
+ */
+export function envKeyProblem(env: Env): string | null {
+  const key = envKey(env);
+  const problem = key === undefined ? null : apiKeyProblem(key);
+  return problem && `${API_KEY_ENV} is ${maskKey(key!)}: ${problem}`;
+}
+
 export interface ResolveOptions {
   /** Kill `api_key_command` after this long. */
   timeoutMs?: number;
@@ -97,10 +108,9 @@ export async function resolveApiKey(
 ): Promise<ResolvedKey | null> {
   const source = apiKeySource(config, env);
   if (source === "env") {
-    const key = envKey(env)!;
-    const problem = apiKeyProblem(key);
-    if (problem) throw new UsageError(`${API_KEY_ENV} is ${maskKey(key)}: ${problem}`);
-    return { key, source };
+    const problem = envKeyProblem(env);
+    if (problem) throw new UsageError(problem);
+    return { key: envKey(env)!, source };
   }
   if (source === "command") {
     const key = await runKeyCommand(config.api_key_command!, env, options.timeoutMs);
@@ -176,11 +186,10 @@ export async function runKeyCommand(
     case "exited":
       break;
   }
-  const status = exitStatus(result);
-  if (result.code !== 0) throw fail(`failed (${status})${stderrHint(result.stderr)}`);
+  if (result.code !== 0) throw fail(`failed (${exitStatus(result)})${stderrHint(result.stderr)}`);
   const key = result.stdout.trim();
-  if (key === "") throw fail(`printed nothing (${status})`);
+  if (key === "") throw fail("printed nothing");
   const problem = apiKeyProblem(key);
-  if (problem) throw fail(`printed a value that is unusable as the API key: ${problem} (${status})`);
+  if (problem) throw fail(`printed a value that is unusable as the API key: ${problem}`);
   return key;
 }

@@ -20,7 +20,13 @@ import { Detector } from "./detection.js";
 import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import type { LimitInfo } from "./machine.js";
 import { AUTO_SWITCH_OFF_REASON, decideOnLimit, NO_KEY_REASON } from "./policy.js";
-import { type DisplayNotice, noticeText, resetText, withoutOurName } from "./presentation.js";
+import {
+  apiBillingSummary,
+  type DisplayNotice,
+  noticeText,
+  resetText,
+  withoutOurName,
+} from "./presentation.js";
 import { Continuation, gateMode, PrintOutputGate } from "./print-output-gate.js";
 
 export interface HeadlessRunOptions extends WrappedRunOptions {
@@ -104,6 +110,10 @@ export class HeadlessRun {
       }
       return await this.afterLimit(limit, exitCode, gate, maySwitch);
     } finally {
+      // What API billing cost is said at the end of every run that used it (SPEC §1).
+      if (this.billing.gatewayStarted()) {
+        this.stderr.write(`${apiBillingSummary(this.billing.spentThisRun(), this.sessionId)}\n`);
+      }
       await this.notifier.flush();
       await this.billing.close();
       await this.injection?.close();

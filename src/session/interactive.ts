@@ -54,7 +54,13 @@ import {
   transition,
 } from "./machine.js";
 import { NO_KEY_REASON } from "./policy.js";
-import { type DisplayNotice, noticeText, segmentFor, usageSummary } from "./presentation.js";
+import {
+  apiBillingSummary,
+  type DisplayNotice,
+  noticeText,
+  segmentFor,
+  usageSummary,
+} from "./presentation.js";
 
 /** Keys still for this long count as "no keystroke for a few seconds" (SPEC §4.6). */
 export const QUIET_AFTER_MS = 3000;
@@ -699,9 +705,7 @@ export class InteractiveRun {
       );
     } else if (this.billing.gatewayStarted()) {
       // What API billing cost is said at the end of every run that used it (SPEC §1).
-      process.stderr.write(
-        `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(this.billing.spentThisRun()))} (details: claude-fallback usage run)${resume ? `; continue the conversation with: ${resume}` : ""}\n`,
-      );
+      process.stderr.write(`${apiBillingSummary(this.billing.spentThisRun(), this.sessionId)}\n`);
     }
     this.stateWatcher?.close();
     this.spool?.close();

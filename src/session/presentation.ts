@@ -99,6 +99,12 @@ interface SpendContext {
   now: number;
 }
 
+/** The line that ends every run that used API billing (SPEC §1: what it cost), and how to go on. */
+export function apiBillingSummary(spentNanoUsd: number, sessionId: string | null): string {
+  const resume = sessionId ? `; continue the conversation with: claude-fallback resume ${sessionId}` : "";
+  return `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(spentNanoUsd))} (details: claude-fallback usage run)${resume}`;
+}
+
 /** The status-line segment for the current state (SPEC §8). */
 export function segmentFor(context: SpendContext & { state: SessionState; env: NodeJS.ProcessEnv }): string {
   const { state, runSpendNano, config, now } = context;

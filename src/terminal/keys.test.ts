@@ -162,6 +162,12 @@ describe("double press", () => {
     ]);
   });
 
+  test("a pair is used up: the third press in a row is a first press again, the fourth its repeat", () => {
+    expect(run([bytes("\x1d\x1d"), bytes("\x1d"), bytes("\x1d")]).menus.map((menu) => menu.repeated)).toEqual(
+      [false, true, false, true],
+    );
+  });
+
   test("across reads and encodings", () => {
     expect(
       run([bytes("\x1b[93;5u"), bytes("\x1b[93;5:3u"), bytes("\x1d")]).menus.map((menu) => menu.repeated),

@@ -31,8 +31,9 @@
  * them: bytes typed right after the menu key in the same read already reach the overlay.
  *
  * ## Double press
- * `menu` events carry `repeated: true` when the previous user input was the menu key itself
- * (releases, mouse and focus reports and terminal replies in between do not count). The spec's
+ * `menu` events carry `repeated: true` when the previous user input was a first press of the menu
+ * key (releases, mouse and focus reports and terminal replies in between do not count); the
+ * press after a repeated one is a first press again. The spec's
  * "pressed twice, it sends the key itself" is then: close the overlay and write `event.bytes`
  * — the key in the encoding the terminal used, which is what the child expects — to the child.
  */
@@ -262,7 +263,8 @@ export class InputScanner {
 
   private menuEvent(start: number, end: number): InputEvent {
     const repeated = this.lastInputWasMenu;
-    this.lastInputWasMenu = true;
+    // A pair is used up by its second press: a third one opens the menu again.
+    this.lastInputWasMenu = !repeated;
     return { type: "menu", bytes: this.buffer.subarray(start, end), repeated };
   }
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, test } from "vitest";
-import { type PeriodUnit, periodOf } from "./periods.js";
+import { type PeriodUnit, periodOf, resolveZone, systemZone } from "./periods.js";
 
 const HOUR = 3_600_000;
 
@@ -63,5 +63,30 @@ describe("periodOf", () => {
       }),
       { seed: 20261124, numRuns: 300 },
     );
+  });
+});
+
+describe("resolveZone", () => {
+  test("a zone named in any case is given back in its own spelling", () => {
+    expect(resolveZone("europe/paris")).toBe("Europe/Paris");
+    expect(resolveZone("utc")).toBe("UTC");
+    expect(resolveZone("America/New_York")).toBe("America/New_York");
+  });
+
+  test("an unknown zone is a usage error naming it", () => {
+    expect(() => resolveZone("Mars/Olympus", "--tz")).toThrow('--tz: unknown time zone "Mars/Olympus"');
+  });
+
+  test("no name is the system zone; an empty TZ is UTC, not ICU's Etc/Unknown", () => {
+    expect(resolveZone(undefined)).toBe(systemZone());
+    const saved = process.env.TZ;
+    try {
+      process.env.TZ = "";
+      expect(new Intl.DateTimeFormat().resolvedOptions().timeZone).toBe("Etc/Unknown");
+      expect(systemZone()).toBe("UTC");
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 });

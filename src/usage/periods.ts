@@ -17,7 +17,9 @@ export type PeriodUnit = "day" | "month";
 
 /** The zone of this process: `TZ` when set, else the system's. */
 export function systemZone(): string {
-  return new Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // An empty or unknown TZ leaves ICU with "Etc/Unknown", which is UTC by another name.
+  return zone && zone !== "Etc/Unknown" ? zone : "UTC";
 }
 
 /**
@@ -31,7 +33,8 @@ export function resolveZone(name?: string | null, what = "--tz"): string {
       `${what}: unknown time zone "${name}" (expected an IANA zone such as Europe/Paris or UTC)`,
     );
   }
-  return name;
+  // Zone names are matched whatever their case; reports show the zone's own spelling.
+  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
 }
 
 /**

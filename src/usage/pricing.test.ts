@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../errors.js";
+import { NANO_PER_USD } from "../money.js";
 import {
   type CostResult,
   createPricing,
   formatUsd,
-  NANO_PER_USD,
   nanoToUsd,
   normalizeModelId,
   PRICE_SOURCES,

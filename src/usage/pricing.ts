@@ -18,6 +18,7 @@
  */
 
 import { UsageError } from "../errors.js";
+import { centsText, NANO_PER_USD, roundedCents } from "../money.js";
 import {
   CACHE_MULTIPLIERS,
   DEFAULT_LONG_CONTEXT_THRESHOLD,
@@ -68,8 +69,6 @@ export class PriceOverrideError extends UsageError {
 
 /** The config's `pricing` row: any subset of the rate fields ($ per million tokens). */
 export type PriceOverride = Partial<PriceRow>;
-
-export const NANO_PER_USD = 1_000_000_000;
 
 /** Per-category cost of one request in nano-dollars; they add up to `nanoUsd`. */
 export interface CostBreakdown {
@@ -183,11 +182,7 @@ export function formatUsd(usd: number): string {
     const text = (nano / NANO_PER_USD).toFixed(digits).replace(/0+$/, "");
     return `${sign}$${text.endsWith(".") ? `${text}00` : text}`;
   }
-  const cents = Math.floor((nano + 5_000_000) / 10_000_000);
-  const whole = Math.floor(cents / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${sign}$${whole}.${(cents % 100).toString().padStart(2, "0")}`;
+  return `${sign}${centsText(roundedCents(nano))}`;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates.js";
 import { UsageError } from "../errors.js";
+import { centsText, grouped, NANO_PER_USD, roundedCents } from "../money.js";
 import { type Ledger, ledgerError } from "./ledger.js";
 import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
-import { NANO_PER_USD, type Pricing } from "./pricing.js";
+import type { Pricing } from "./pricing.js";
 import type { TranscriptScan } from "./transcripts.js";
 
 /**
@@ -491,15 +492,11 @@ export function renderReportCsv(report: UsageReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function grouped(n: number): string {
-  return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
 /** Dollars to the cent for people: "$1,234.57", "<$0.01" for a non-zero amount under half a cent. */
 export function formatCents(nanoUsd: number): string {
-  const cents = Math.floor((nanoUsd + 5_000_000) / 10_000_000);
+  const cents = roundedCents(nanoUsd);
   if (cents === 0 && nanoUsd > 0) return "<$0.01";
-  return `$${grouped(Math.floor(cents / 100))}.${(cents % 100).toString().padStart(2, "0")}`;
+  return centsText(cents);
 }
 
 /** "?" when no cost is known, "$1.23+?" when some are not, else "$1.23". */

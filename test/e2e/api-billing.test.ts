@@ -104,6 +104,11 @@ describe("--force-api", () => {
     // Sonnet 4.5: $3 per million input tokens, $15 per million output tokens.
     expect(row?.cost_nanousd).toBe(1000 * 3000 + 500 * 15000);
     expect(row?.claude_session_id).toBe(requests[0]?.sessionId);
+    // The run ends with what API billing cost, on stderr (stdout is Claude's answer).
+    expect(result.stderr.trim().split("\n").at(-1)).toBe(
+      `claude-fallback: this run's API billing: $0.01 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${requests[0]?.sessionId}`,
+    );
+    expect(result.stdout).not.toContain("this run's API billing");
   });
 
   test("a key from CLAUDE_FALLBACK_API_KEY wins, and a stray ANTHROPIC_API_KEY is removed with a notice", async () => {

@@ -50,6 +50,7 @@ const pureModules = [
   /^session\/policy$/,
   /^dates$/,
   /^shell$/,
+  /^money$/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
