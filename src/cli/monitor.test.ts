@@ -7,7 +7,10 @@ describe("monitor flags", () => {
     [{}, { kind: "all" }],
     [{ all: true }, { kind: "all" }],
     [{ pid: "4242" }, { kind: "pid", pid: 4242 }],
-    [{ session: "0b9c-11ee_x.y" }, { kind: "session", sessionId: "0b9c-11ee_x.y" }],
+    [
+      { session: "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40" },
+      { kind: "session", sessionId: "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40" },
+    ],
   ])("%j", (flags, target) => {
     expect(monitorTarget(flags)).toEqual(target);
   });
@@ -17,8 +20,9 @@ describe("monitor flags", () => {
     [{ pid: "1", session: "x" }, /only one of/],
     [{ pid: "abc" }, /--pid must be a process id/],
     [{ pid: "0" }, /--pid must be a process id/],
-    [{ session: "../etc" }, /--session must be/],
-    [{ session: ".." }, /--session must be/],
+    [{ session: "../etc" }, /--session: "\.\.\/etc" is not a Claude Code session id/],
+    [{ session: ".." }, /--session: "\.\." is not a Claude Code session id/],
+    [{ session: "nope" }, /--session: "nope" is not a Claude Code session id \(expected a UUID/],
   ])("%j is a usage error", (flags, message) => {
     expect(() => monitorTarget(flags)).toThrow(UsageError);
     expect(() => monitorTarget(flags)).toThrow(message);

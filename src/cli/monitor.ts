@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { type ProcessTable, systemProcessTable } from "../claude/process.js";
+import { checkSessionId } from "../claude/session-id.js";
 import { UsageError } from "../errors.js";
 import { type MonitorEvent, type MonitorTarget, runMonitor } from "../monitor/monitor.js";
 import type { Notification } from "../notify/messages.js";
@@ -24,12 +25,7 @@ export function monitorTarget(flags: MonitorFlags): MonitorTarget {
     return { kind: "pid", pid: Number(flags.pid) };
   }
   if (flags.session !== undefined) {
-    if (!/^[A-Za-z0-9._-]+$/.test(flags.session) || /^\.+$/.test(flags.session)) {
-      throw new UsageError(
-        `monitor: --session must be a Claude Code session id, not ${JSON.stringify(flags.session)}`,
-      );
-    }
-    return { kind: "session", sessionId: flags.session };
+    return { kind: "session", sessionId: checkSessionId(flags.session, "monitor: --session") };
   }
   return { kind: "all" };
 }

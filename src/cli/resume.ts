@@ -1,10 +1,8 @@
 import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
+import { checkSessionId } from "../claude/session-id.js";
 import { UsageError } from "../errors.js";
 import type { RunOptions } from "./run.js";
-
-/** Claude Code session ids are UUIDs (`--session-id` accepts nothing else). */
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ResumeFlags {
   api?: boolean | undefined;
@@ -20,11 +18,7 @@ export function resumePlan(
   flags: ResumeFlags,
   claudeArgs: readonly string[],
 ): { args: string[]; forceApi: boolean } {
-  if (!SESSION_ID.test(sessionId)) {
-    throw new UsageError(
-      `resume: ${JSON.stringify(sessionId)} is not a Claude Code session id (expected a UUID such as 0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40)`,
-    );
-  }
+  checkSessionId(sessionId, "resume");
   if (parseClaudeArgs(claudeArgs).session.kind !== "new") {
     throw new UsageError(
       "resume: the claude arguments after -- must not choose a session (--resume, --continue, --session-id, …)",
