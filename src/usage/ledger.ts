@@ -13,8 +13,9 @@ import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.j
  *
  * Several wrappers write at once: the file is in WAL mode (readers never block the writer) and
  * every connection waits up to {@link BUSY_TIMEOUT_MS} for the write lock instead of failing.
- * Each row is one autocommit INSERT, so there is no read-then-write transaction that could hit
- * SQLITE_BUSY_SNAPSHOT. `synchronous = NORMAL` (WAL): a committed row survives a crash of any
+ * Request rows are written in `BEGIN IMMEDIATE` transactions of INSERTs only (several rows in one
+ * commit, see {@link Ledger.flushPending}), and other rows are autocommit INSERTs, so no
+ * transaction reads before it writes and none can hit SQLITE_BUSY_SNAPSHOT. `synchronous = NORMAL` (WAL): a committed row survives a crash of any
  * process; only a power cut or OS crash can lose the last commits. FULL would fsync on every
  * insert, and better-sqlite3 is synchronous: measured, that fsync blocked the wrapper's event loop
  * (pty pass-through, other streams) for several milliseconds per request.
@@ -292,7 +293,7 @@ export class Ledger {
   /** Request rows not written yet (queued, or refused by a full disk), oldest first. */
   private readonly pending: { params: RequestParams; spend: Spend }[] = [];
 
-  /** Runs its argument in one transaction (rolled back if it throws). */
+  /** Runs its argument in one transaction that holds the write lock from its start (rolled back if it throws). */
   private readonly writeRows: (write: () => void) => void;
 
   /** Use {@link openLedger} / {@link openExistingLedger}. */
@@ -301,7 +302,8 @@ export class Ledger {
     this.db = db;
     this.logUsage = options.logUsage ?? true;
     this.statements = prepareStatements(db);
-    this.writeRows = db.transaction((write: () => void) => write());
+    const transaction = db.transaction((write: () => void) => write());
+    this.writeRows = (write) => transaction.immediate(write);
   }
 
   private guard<T>(doing: string, action: () => T): T {
