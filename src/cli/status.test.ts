@@ -132,7 +132,7 @@ describe("collectStatus", () => {
       },
       sessions: [],
       config: { path: join(home, "config.json"), source: "default", exists: false },
-      api_key: { source: null, masked: null },
+      api_key: { source: null, masked: null, problem: null },
     });
   });
 
@@ -200,19 +200,30 @@ describe("collectStatus", () => {
         },
       ],
       config: { path: join(home, "config.json"), source: "default", exists: true },
-      api_key: { source: "config", masked: "sk-ant-…WXYZ" },
+      api_key: { source: "config", masked: "sk-ant-…WXYZ", problem: null },
     });
     expect(out()).not.toContain(KEY);
   });
 
   test.each([
-    ["env key, masked", { CLAUDE_FALLBACK_API_KEY: KEY }, {}, { source: "env", masked: "sk-ant-…WXYZ" }],
+    [
+      "env key, masked",
+      { CLAUDE_FALLBACK_API_KEY: KEY },
+      {},
+      { source: "env", masked: "sk-ant-…WXYZ", problem: null },
+    ],
+    [
+      "an env key a run would refuse, with why",
+      { CLAUDE_FALLBACK_API_KEY: "garbage-secret-value" },
+      {},
+      { source: "env", masked: "…alue", problem: "not an Anthropic API key (expected sk-ant-…)" },
+    ],
     // The command is never run by status: `false` would fail if it were.
     [
       "command key, not run",
       {},
       { api_key_command: "echo ran >&2; exit 1" },
-      { source: "command", masked: null },
+      { source: "command", masked: null, problem: null },
     ],
   ])("%s", async (_name, env, config, expected) => {
     writeConfig(config);

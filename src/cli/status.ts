@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { apiKeyProblem } from "../config/schema.js";
 import { apiKeySource, maskKey } from "../config/secret.js";
 import { NANO_PER_USD } from "../money.js";
 import { listLiveRuns } from "../state/runs.js";
@@ -44,7 +45,8 @@ export interface StatusReport {
   };
   sessions: StatusSession[];
   config: { path: string; source: "flag" | "env" | "default"; exists: boolean };
-  api_key: { source: "env" | "command" | "config" | null; masked: string | null };
+  /** `problem`: why a run would refuse the key in $CLAUDE_FALLBACK_API_KEY (a config key is checked when it loads). */
+  api_key: { source: "env" | "command" | "config" | null; masked: string | null; problem: string | null };
 }
 
 export interface SpendJson {
@@ -102,6 +104,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
   const shared = readState(stateFile(ctx.paths.stateDir));
   const source = apiKeySource(ctx.config, ctx.env);
   const envKey = ctx.env.CLAUDE_FALLBACK_API_KEY;
+  const problem = source === "env" && envKey ? apiKeyProblem(envKey) : null;
   const masked =
     source === "env" && envKey
       ? maskKey(envKey)
@@ -187,7 +190,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
       spend: spendJson(runSpend.get(run.runId) ?? ZERO, sessionCap),
     })),
     config: { path: ctx.configPath, source: ctx.configSource, exists: ctx.configExists },
-    api_key: { source, masked },
+    api_key: { source, masked, problem },
   };
 }
 
@@ -295,7 +298,7 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
   lines.push(
     key.source === null
       ? "API key:       none (add one with `claude-fallback config init` or $CLAUDE_FALLBACK_API_KEY)"
-      : `API key:       ${KEY_SOURCE_LABEL[key.source]}${key.masked ? ` ${key.masked.replace("…", glyphs.ellipsis)}` : ""}`,
+      : `API key:       ${KEY_SOURCE_LABEL[key.source]}${key.masked ? ` ${key.masked.replace("…", glyphs.ellipsis)}` : ""}${key.problem ? ` (a run refuses it: ${key.problem})` : ""}`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -54,7 +54,7 @@ test("status --json (and the seed spelling --status): stable shape, key masked",
     sessions: [],
     api_spend: { day: { cost_usd: 0, cap_usd: 5 }, month: { cap_usd: null }, run_cap_usd: 10 },
     config: { exists: true, source: "default" },
-    api_key: { source: "config", masked: "sk-ant-…AAAA" },
+    api_key: { source: "config", masked: "sk-ant-…AAAA", problem: null },
   });
   const seed = await runFallback(sandbox, ["--status"]);
   expect(seed.code).toBe(0);
