@@ -1,7 +1,6 @@
-import { describe, expect, test } from "vitest";
-import { centsText, grouped, roundedCents } from "./money.js";
+import { describe, expect, it, test } from "vitest";
+import { centsText, formatUsd, grouped, nanoToUsd, roundedCents, usdToNano } from "./money.js";
 import { formatSpend } from "./statusline/segment.js";
-import { formatUsd, nanoToUsd } from "./usage/pricing.js";
 import { formatCents } from "./usage/report.js";
 
 describe("money to the cent", () => {
@@ -31,5 +30,34 @@ describe("money to the cent", () => {
     expect(formatCents(nano)).toBe(text);
     expect(formatUsd(nanoToUsd(nano))).toBe(text);
     expect(formatSpend(nanoToUsd(nano))).toBe(text);
+  });
+});
+
+describe("formatUsd / usdToNano", () => {
+  it.each([
+    [0, "$0.00"],
+    [0.01, "$0.01"],
+    [0.005, "$0.005"],
+    [0.0042, "$0.0042"],
+    [0.00424, "$0.0042"],
+    [0.000125, "$0.00013"],
+    [0.009999, "$0.01"],
+    [1e-9, "$0.000000001"],
+    [0.1, "$0.10"],
+    [1.005, "$1.01"],
+    [2.675, "$2.68"],
+    [12.3, "$12.30"],
+    [1234.565, "$1,234.57"],
+    [1_000_000, "$1,000,000.00"],
+    [-0.42, "-$0.42"],
+    [-0.0042, "-$0.0042"],
+  ])("%d → %s", (usd, text) => {
+    expect(formatUsd(usd)).toBe(text);
+  });
+
+  it("converts dollars to nano-dollars", () => {
+    expect(usdToNano(10)).toBe(10_000_000_000);
+    expect(usdToNano(0.1 + 0.2)).toBe(300_000_000);
+    expect(() => usdToNano(Number.NaN)).toThrow(RangeError);
   });
 });

@@ -240,14 +240,12 @@ async function onlineKeyCheck(config: Config, io: DoctorIo): Promise<Check> {
   try {
     resolved = await resolveApiKey(config, io.env);
   } catch (error) {
-    // The key could not be had (api_key_command failed or printed no key): the network is not the question.
+    // Only api_key_command can fail here (a refused $CLAUDE_FALLBACK_API_KEY fails before the online
+    // check, a config key when the config loads): the network is not the question.
     return {
       status: "fail",
       text: `API key: ${error instanceof Error ? error.message : String(error)}`,
-      fix:
-        apiKeySource(config, io.env) === "command"
-          ? "make api_key_command print your API key (sk-ant-…) and exit 0; try it in a shell"
-          : REJECTED_KEY_FIX.env,
+      fix: "make api_key_command print your API key (sk-ant-…) and exit 0; try it in a shell",
     };
   }
   if (resolved === null) return { status: "fail", text: "API key check online: no key to check" };

@@ -5,6 +5,7 @@ import { claudeVersion, locateClaude } from "../claude/locate.js";
 import type { Config } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
+import { formatUsd, nanoToUsd } from "../money.js";
 import { formatClock } from "../notify/messages.js";
 import { HeadlessRun } from "../session/headless.js";
 import { InteractiveRun } from "../session/interactive.js";
@@ -13,7 +14,6 @@ import { runClaudeInheritingTerminal } from "../session/plain-run.js";
 import { NO_KEY_REASON } from "../session/policy.js";
 import { readState, type SharedState, setAsideDamagedState, stateFile } from "../state/store.js";
 import { type Ledger, LedgerDamagedError, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
-import { formatUsd, nanoToUsd } from "../usage/pricing.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 export interface RunOptions extends ContextOptions {

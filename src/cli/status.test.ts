@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { recordRow } from "../../test/support/ledger.js";
 import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readme.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
@@ -55,10 +56,10 @@ function seedRunAndLedger(): void {
   const ledger = openLedger(ledgerPath(paths.dataDir));
   const runId = ledger.startRun({ startedAt: now - 2 * HOUR, initialMode: "subscription" });
   const request = { runId, outcome: "ok" as const, model: "claude-sonnet-4-5" };
-  ledger.recordRequest({ ...request, at: now - HOUR, costNanoUsd: 1_240_000_000 });
-  ledger.recordRequest({ ...request, at: now - 5 * 24 * HOUR, costNanoUsd: 3_000_000_000 });
-  ledger.recordRequest({ ...request, at: now - 20 * 24 * HOUR, costNanoUsd: 7_000_000_000 }); // last month
-  ledger.recordRequest({ ...request, at: now - HOUR / 2, model: "mystery", costNanoUsd: null });
+  recordRow(ledger, { ...request, at: now - HOUR, costNanoUsd: 1_240_000_000 });
+  recordRow(ledger, { ...request, at: now - 5 * 24 * HOUR, costNanoUsd: 3_000_000_000 });
+  recordRow(ledger, { ...request, at: now - 20 * 24 * HOUR, costNanoUsd: 7_000_000_000 }); // last month
+  recordRow(ledger, { ...request, at: now - HOUR / 2, model: "mystery", costNanoUsd: null });
   ledger.close();
   writeLiveRun(paths.stateDir, {
     runId,

@@ -1,13 +1,12 @@
 import type { Command } from "commander";
 import { apiKeyProblem } from "../config/schema.js";
 import { apiKeySource, maskKey } from "../config/secret.js";
-import { NANO_PER_USD } from "../money.js";
+import { formatUsd, NANO_PER_USD, usdToNano } from "../money.js";
 import { listLiveRuns } from "../state/runs.js";
 import { readState, stateFile } from "../state/store.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
 import type { Spend } from "../usage/ledger.js";
 import { periodOf, systemZone } from "../usage/periods.js";
-import { formatUsd, usdToNano } from "../usage/pricing.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { recordRow } from "../../test/support/ledger.js";
 import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readme.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
@@ -30,7 +31,7 @@ function seed(): void {
     ["2026-11-24T09:00:00Z", 1_500_000_000],
     ["2026-11-24T23:30:00Z", 250_000_000],
   ] as const) {
-    ledger.recordRequest({
+    recordRow(ledger, {
       runId,
       at: Date.parse(at),
       outcome: "ok",
@@ -177,7 +178,7 @@ describe("usage --subscription", () => {
     const ledger = openLedger(dbPath);
     const runId = ledger.startRun({ id: "run-api", startedAt: 0, initialMode: "api" });
     // The haiku response of the fixture went through the gateway: its request id is in the ledger.
-    ledger.recordRequest({
+    recordRow(ledger, {
       runId,
       at: Date.parse("2026-11-24T23:30:00Z"),
       outcome: "ok",

@@ -1,4 +1,4 @@
-import { formatUsd, nanoToUsd, usdToNano } from "../usage/pricing.js";
+import { formatUsd, nanoToUsd, usdToNano } from "../money.js";
 
 /** The three caps of SPEC §6, in the units of the config file (USD; null = no cap). */
 export interface CapConfig {

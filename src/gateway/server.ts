@@ -251,6 +251,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // This run's caps count a row from the moment it is queued; the run's end, the gateway's and the
   // process's write what is still queued. With a day or month cap, other runs check it against
   // the file, so each row is written at once.
+  /** A day or month cap: checked against every run's rows in the ledger, by other runs too. */
+  const capsSpanRuns = () => caps.cost_limit_per_day !== null || caps.cost_limit_per_month !== null;
   let writeTimer: NodeJS.Timeout | null = null;
   const writeRows = () => {
     if (writeTimer) clearTimeout(writeTimer);
@@ -266,7 +268,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const record = (request: Omit<RequestRecord, "runId">) => {
     options.spend.queue(request);
-    if (caps.cost_limit_per_day !== null || caps.cost_limit_per_month !== null) writeRows();
+    if (capsSpanRuns()) writeRows();
     else writeTimer ??= setTimeout(writeRows, LEDGER_WRITE_DELAY_MS).unref();
   };
   const forgetExitHook = onProcessExit(() => {
@@ -288,7 +290,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The ledger is read only for the caps that span runs; the session cap is in memory. This runs
   // before every forwarded request, so it stays off the database unless a day or month cap is set.
   const capSpend = (): CapSpend => {
-    if (caps.cost_limit_per_day === null && caps.cost_limit_per_month === null) {
+    if (!capsSpanRuns()) {
       return { session: options.spend.runSpend().nanoUsd, day: 0, month: 0 };
     }
     const snapshot = options.spend.snapshot(now());

@@ -19,6 +19,9 @@ export interface UpstreamRequest {
   cancellation: Cancellation;
 }
 
+/** Why an upstream request is aborted when its client has gone. */
+const CLIENT_WENT_AWAY = new Error("the client went away");
+
 /**
  * The client's side of an exchange going away: {@link cancel} aborts the upstream request it was
  * given to, before it is sent, while its answer is awaited or while its body streams. (An
@@ -56,7 +59,7 @@ export function sendUpstream(dispatcher: Dispatcher, request: UpstreamRequest): 
     let controller: Dispatcher.DispatchController | null = null;
     let body: UpstreamBody | null = null;
     const { cancellation } = request;
-    cancellation.onCancel(() => controller?.abort(new Error("the client went away")));
+    cancellation.onCancel(() => controller?.abort(CLIENT_WENT_AWAY));
     const settled = () => cancellation.onCancel(null);
     dispatcher.dispatch(
       { path: request.path, method: request.method, headers: request.headers, body: request.body },
@@ -64,7 +67,7 @@ export function sendUpstream(dispatcher: Dispatcher, request: UpstreamRequest): 
         onRequestStart(started) {
           controller = started;
           // Cancelled while it waited for a connection: it ends here, before anything is sent.
-          if (cancellation.cancelled) started.abort(new Error("the client went away"));
+          if (cancellation.cancelled) started.abort(CLIENT_WENT_AWAY);
         },
         onResponseStart(started, statusCode, headers) {
           body = new UpstreamBody(started, settled);

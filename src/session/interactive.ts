@@ -16,6 +16,7 @@ import { type CapConfig, type CapStatus, capLabel, capReachedText, raisedLimitUs
 import type { GatewayEvent } from "../gateway/server.js";
 import type { HookEvent } from "../ipc/hook-events.js";
 import { type SpoolWatcher, watchSpool } from "../ipc/spool.js";
+import { formatUsd, nanoToUsd } from "../money.js";
 import { Notifier, notificationFor } from "../notify/notifier.js";
 import { removeLiveRun, writeLiveRun } from "../state/runs.js";
 import { readState, stateFile, updateState } from "../state/store.js";
@@ -38,7 +39,6 @@ import {
   writeAll,
 } from "../terminal/index.js";
 import type { EventKind } from "../usage/ledger.js";
-import { formatUsd, nanoToUsd } from "../usage/pricing.js";
 import { capRefusingSwitch, LazyApiBilling, reachedCapNow } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";

@@ -4,12 +4,12 @@
  * channel say the same thing.
  */
 import type { Config } from "../config/schema.js";
+import { formatUsd, nanoToUsd } from "../money.js";
 import { describeReset } from "../notify/messages.js";
 import { readState, stateFile } from "../state/store.js";
 import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
 import type { Ledger } from "../usage/ledger.js";
 import { periodOf, systemZone } from "../usage/periods.js";
-import { formatUsd, nanoToUsd } from "../usage/pricing.js";
 import type { LimitInfo, Notice, SessionState } from "./machine.js";
 import { NO_KEY_REASON } from "./policy.js";
 

@@ -12,7 +12,7 @@
  */
 
 import { LATEST_DATE_MS } from "../dates.js";
-import { centsText, NANO_PER_USD, roundedCents } from "../money.js";
+import { centsText, roundedCents, usdToNano } from "../money.js";
 import type { RateWindow } from "./status-input.js";
 
 export type SegmentState =
@@ -84,7 +84,7 @@ export function resetLabel(resetsAt: number | null | undefined, options: Segment
 export function formatSpend(usd: number): string {
   if (!Number.isFinite(usd) || usd < 0) return "$?";
   if (usd >= 1000) return `$${Math.round(usd)}`;
-  return centsText(roundedCents(Math.round(usd * NANO_PER_USD)));
+  return centsText(roundedCents(usdToNano(usd)));
 }
 
 /** `$10`, `$12.50`. */

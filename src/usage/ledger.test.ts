@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { recordRow } from "../../test/support/ledger.js";
 import { FallbackError } from "../errors.js";
 import {
   type Ledger,
@@ -78,14 +79,14 @@ describe("opening", () => {
       .pluck()
       .all();
     expect(tables).toEqual(["events", "requests", "runs"]);
-    l.recordRequest(request(l.startRun({ startedAt: T0, initialMode: "api" })));
+    recordRow(l, request(l.startRun({ startedAt: T0, initialMode: "api" })));
     expect(mode(`${file}-wal`)).toBe(0o600);
   });
 
   test("re-opening keeps the rows and does not migrate again", () => {
     const first = ledger();
     const runId = first.startRun({ startedAt: T0, initialMode: "subscription" });
-    first.recordRequest(request(runId, { costNanoUsd: 42 }));
+    recordRow(first, request(runId, { costNanoUsd: 42 }));
     first.close();
     const second = ledger();
     expect(second.runSpend(runId)).toEqual({ nanoUsd: 42, requests: 1, unknownCostRequests: 0 });
@@ -136,7 +137,7 @@ describe("opening", () => {
   test("a truncated file is a LedgerDamagedError; moved aside, a new ledger opens in its place", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
-    for (let i = 0; i < 200; i++) l.recordRequest(request(runId, { requestId: `req_${i}`.padEnd(200, "x") }));
+    for (let i = 0; i < 200; i++) recordRow(l, request(runId, { requestId: `req_${i}`.padEnd(200, "x") }));
     l.db.pragma("wal_checkpoint(TRUNCATE)");
     l.close();
     const size = statSync(file).size;
@@ -194,7 +195,7 @@ describe("runs, requests and events", () => {
   test("stores every field of a request, unknown cost as NULL", () => {
     const l = ledger();
     const runId = l.startRun({ id: "run-1", startedAt: T0, initialMode: "api" });
-    const rowId = l.recordRequest({
+    const rowId = recordRow(l, {
       runId,
       at: T0 + 5,
       claudeSessionId: "0f1e2d3c-0000-4000-8000-000000000001",
@@ -271,19 +272,19 @@ describe("runs, requests and events", () => {
   test("rejects costs and counts that are not non-negative integers", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
-    expect(() => l.recordRequest(request(runId, { costNanoUsd: 1.5 }))).toThrow(RangeError);
-    expect(() => l.recordRequest(request(runId, { costNanoUsd: -1 }))).toThrow(RangeError);
-    expect(() => l.recordRequest(request(runId, { inputTokens: -3 }))).toThrow(RangeError);
+    expect(() => recordRow(l, request(runId, { costNanoUsd: 1.5 }))).toThrow(RangeError);
+    expect(() => recordRow(l, request(runId, { costNanoUsd: -1 }))).toThrow(RangeError);
+    expect(() => recordRow(l, request(runId, { inputTokens: -3 }))).toThrow(RangeError);
     expect(l.db.prepare("SELECT count(*) FROM requests").pluck().get()).toBe(0);
   });
 
   test("a request of an unknown run is a FallbackError (foreign key), not a silent orphan", () => {
     const l = ledger();
-    expect(() => l.recordRequest(request("no-such-run"))).toThrow(FallbackError);
+    expect(() => recordRow(l, request("no-such-run"))).toThrow(FallbackError);
     // Not kept to be written later: it never could be, and would block every row after it.
     expect(l.pendingSpend().requests).toBe(0);
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
-    expect(l.recordRequest(request(runId))).toBeTypeOf("number");
+    expect(recordRow(l, request(runId))).toBeTypeOf("number");
   });
 
   test("queued rows count for their run and the day before they are written, then go in one transaction", () => {
@@ -324,7 +325,7 @@ describe("runs, requests and events", () => {
   test("log_usage: false stores no request rows but still runs and events", () => {
     const l = ledger({ logUsage: false });
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
-    expect(l.recordRequest(request(runId))).toBeNull();
+    expect(recordRow(l, request(runId))).toBeNull();
     l.recordEvent({ runId, at: T0, kind: "cap_warning" });
     l.endRun(runId, { endedAt: T0 + 1, exitCode: 3 });
     expect(l.db.prepare("SELECT count(*) FROM requests").pluck().get()).toBe(0);
@@ -341,11 +342,11 @@ describe("spend", () => {
     // 0.1 + 0.2 style amounts that floats would not add exactly.
     const costs = [100_000_000, 200_000_000, 300_000_001, 7, 999_999_999_999];
     costs.forEach((cost, i) => {
-      l.recordRequest(request(i % 2 ? runA : runB, { at: T0 + i * 1000, costNanoUsd: cost }));
+      recordRow(l, request(i % 2 ? runA : runB, { at: T0 + i * 1000, costNanoUsd: cost }));
     });
-    l.recordRequest(request(runA, { at: T0 + 500, costNanoUsd: null, model: "claude-unknown" }));
-    l.recordRequest(request(runA, { at: T0 - 1, costNanoUsd: 5 })); // before the range
-    l.recordRequest(request(runB, { at: T0 + 5000, costNanoUsd: 11 })); // at the exclusive end
+    recordRow(l, request(runA, { at: T0 + 500, costNanoUsd: null, model: "claude-unknown" }));
+    recordRow(l, request(runA, { at: T0 - 1, costNanoUsd: 5 })); // before the range
+    recordRow(l, request(runB, { at: T0 + 5000, costNanoUsd: 11 })); // at the exclusive end
 
     expect(l.spendSince(T0, T0 + 5000)).toEqual({
       nanoUsd: 100_000_000 + 200_000_000 + 300_000_001 + 7 + 999_999_999_999,
@@ -398,9 +399,9 @@ describe("SpendTracker", () => {
     const lastMonth = Date.UTC(2026, 9, 31, 10, 0); // 2026-10-31 23:00 in Auckland
     record(tracker, { at: lateOn24, outcome: "ok", costNanoUsd: 1_000 });
     record(tracker, { at: earlyOn25, outcome: "ok", costNanoUsd: 20_000 });
-    other.recordRequest(request(otherRun, { at: earlyOn25 + 1, costNanoUsd: 300_000 }));
-    other.recordRequest(request(otherRun, { at: lastMonth, costNanoUsd: 4_000_000 }));
-    other.recordRequest(request(otherRun, { at: earlyOn25 + 2, costNanoUsd: null }));
+    recordRow(other, request(otherRun, { at: earlyOn25 + 1, costNanoUsd: 300_000 }));
+    recordRow(other, request(otherRun, { at: lastMonth, costNanoUsd: 4_000_000 }));
+    recordRow(other, request(otherRun, { at: earlyOn25 + 2, costNanoUsd: null }));
 
     const snapshot = tracker.snapshot(earlyOn25 + 10);
     expect(snapshot.run).toEqual({ nanoUsd: 21_000, requests: 2, unknownCostRequests: 0 });
@@ -430,7 +431,7 @@ describe("SpendTracker", () => {
     record(tracker, { at: T0, outcome: "ok", costNanoUsd: 7_000 });
     record(tracker, { at: T0 + 1, outcome: "ok", costNanoUsd: null });
     record(tracker, { at: Date.UTC(2026, 10, 23), outcome: "ok", costNanoUsd: 50 }); // yesterday
-    loud.recordRequest(request(loudRun, { at: T0 + 2, costNanoUsd: 100 }));
+    recordRow(loud, request(loudRun, { at: T0 + 2, costNanoUsd: 100 }));
     expect(quiet.db.prepare("SELECT count(*) FROM requests WHERE run_id = ?").pluck().get(quietRun)).toBe(0);
     const snapshot = tracker.snapshot(T0 + 10);
     expect(snapshot.run).toEqual({ nanoUsd: 7_050, requests: 3, unknownCostRequests: 1 });
@@ -519,7 +520,7 @@ describe("SpendTracker", () => {
     const waiting = l.pendingSpend();
     expect(waiting.requests).toBe(failures.length);
     // Caps see every cost once: stored rows, rows waiting, other wrappers' rows.
-    other.recordRequest(request(otherRun, { at: T0 + 5, costNanoUsd: 7 }));
+    recordRow(other, request(otherRun, { at: T0 + 5, costNanoUsd: 7 }));
     expect(tracker.snapshot(T0 + 10).day).toEqual({ nanoUsd: 11_118, requests: 6, unknownCostRequests: 0 });
     expect(l.pendingSpend(T0 + 3).requests).toBe(Math.min(2, failures.length));
 
@@ -538,7 +539,7 @@ describe("SpendTracker", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
     l.db.pragma(`max_page_count = ${l.db.pragma("page_count", { simple: true }) as number}`);
-    expect(() => l.recordRequest(request(runId, { requestId: "x".repeat(64 * 1024) }))).toThrow(
+    expect(() => recordRow(l, request(runId, { requestId: "x".repeat(64 * 1024) }))).toThrow(
       "the disk is full",
     );
     expect(() => l.flushPending()).toThrow(`could not write the usage ledger ${file}: the disk is full`);
@@ -564,8 +565,8 @@ describe("SpendTracker", () => {
     const l = ledger();
     const runId = l.startRun({ startedAt: T0, initialMode: "api" });
     l.db.pragma("query_only = ON");
-    expect(() => l.recordRequest(request(runId))).toThrow(FallbackError);
-    expect(() => l.recordRequest(request(runId))).toThrow(
+    expect(() => recordRow(l, request(runId))).toThrow(FallbackError);
+    expect(() => recordRow(l, request(runId))).toThrow(
       `could not write the usage ledger ${file}: not writable`,
     );
     expect(() => l.recordEvent({ runId, at: T0, kind: "error" })).toThrow(FallbackError);
@@ -597,8 +598,9 @@ describe("several writer processes", () => {
             const ledger = openLedger(file);
             const runId = ledger.startRun({ id: "writer-" + writer, startedAt: Date.now(), pid: process.pid, initialMode: "api" });
             for (let i = 0; i < Number(rows); i++) {
-              ledger.recordRequest({ runId, at: 1_800_000_000_000 + i, requestId: writer + ":" + i, outcome: "ok",
+              ledger.queueRequest({ runId, at: 1_800_000_000_000 + i, requestId: writer + ":" + i, outcome: "ok",
                 inputTokens: i, costNanoUsd: (${costOf.toString()})(Number(writer), i) });
+              ledger.flushPending();
             }
             ledger.close();
             process.send("done", () => process.exit(0));

@@ -15,10 +15,11 @@ import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.j
  * every connection waits up to {@link BUSY_TIMEOUT_MS} for the write lock instead of failing.
  * Request rows are written in `BEGIN IMMEDIATE` transactions of INSERTs only (several rows in one
  * commit, see {@link Ledger.flushPending}), and other rows are autocommit INSERTs, so no
- * transaction reads before it writes and none can hit SQLITE_BUSY_SNAPSHOT. `synchronous = NORMAL` (WAL): a committed row survives a crash of any
- * process; only a power cut or OS crash can lose the last commits. FULL would fsync on every
- * insert, and better-sqlite3 is synchronous: measured, that fsync blocked the wrapper's event loop
- * (pty pass-through, other streams) for several milliseconds per request.
+ * transaction reads before it writes and none can hit SQLITE_BUSY_SNAPSHOT. `synchronous =
+ * NORMAL` (WAL): a committed row survives a crash of any process; only a power cut or OS crash can
+ * lose the last commits. FULL would fsync on every commit, and better-sqlite3 is synchronous:
+ * measured, that fsync blocked the wrapper's event loop (pty pass-through, other streams) for
+ * several milliseconds per request.
  *
  * Money is INTEGER nano-dollars (10⁻⁹ USD) per request, as `usage/pricing.ts` computes it, and
  * `NULL` when the cost is unknown (a model missing from the price table) — never 0. Sums are exact
@@ -339,15 +340,6 @@ export class Ledger {
         exitCode: optionalInt("exitCode", end.exitCode),
       }),
     );
-  }
-
-  /**
-   * Stores one request row now and returns its rowid, or null when `logUsage` is off (nothing
-   * stored; keep the spend in a {@link SpendTracker} so caps still work). A row the ledger cannot
-   * take is kept as {@link queueRequest} keeps it, and the failure is thrown as a FallbackError.
-   */
-  recordRequest(request: RequestRecord): number | null {
-    return this.queueRequest(request) ? this.flushPending() : null;
   }
 
   /**

@@ -1,12 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../errors.js";
-import { NANO_PER_USD } from "../money.js";
+import { formatUsd, NANO_PER_USD, nanoToUsd } from "../money.js";
 import {
   type CostResult,
   createPricing,
-  formatUsd,
-  nanoToUsd,
   normalizeModelId,
   PRICE_SOURCES,
   PRICES_CHECKED,
@@ -14,7 +12,6 @@ import {
   SHIPPED_MODELS,
   type TokenUsage,
   tokenUsageFromApi,
-  usdToNano,
 } from "./pricing.js";
 
 const pricing = createPricing();
@@ -603,35 +600,6 @@ describe("money without drift", () => {
       }),
       { numRuns: 500 },
     );
-  });
-});
-
-describe("formatUsd / usdToNano", () => {
-  it.each([
-    [0, "$0.00"],
-    [0.01, "$0.01"],
-    [0.005, "$0.005"],
-    [0.0042, "$0.0042"],
-    [0.00424, "$0.0042"],
-    [0.000125, "$0.00013"],
-    [0.009999, "$0.01"],
-    [1e-9, "$0.000000001"],
-    [0.1, "$0.10"],
-    [1.005, "$1.01"],
-    [2.675, "$2.68"],
-    [12.3, "$12.30"],
-    [1234.565, "$1,234.57"],
-    [1_000_000, "$1,000,000.00"],
-    [-0.42, "-$0.42"],
-    [-0.0042, "-$0.0042"],
-  ])("%d → %s", (usd, text) => {
-    expect(formatUsd(usd)).toBe(text);
-  });
-
-  it("converts dollars to nano-dollars", () => {
-    expect(usdToNano(10)).toBe(10_000_000_000);
-    expect(usdToNano(0.1 + 0.2)).toBe(300_000_000);
-    expect(() => usdToNano(Number.NaN)).toThrow(RangeError);
   });
 });
 

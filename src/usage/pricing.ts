@@ -18,7 +18,7 @@
  */
 
 import { UsageError } from "../errors.js";
-import { centsText, NANO_PER_USD, roundedCents } from "../money.js";
+import { NANO_PER_USD } from "../money.js";
 import {
   CACHE_MULTIPLIERS,
   DEFAULT_LONG_CONTEXT_THRESHOLD,
@@ -156,33 +156,6 @@ export function normalizeModelId(model: string): string {
   id = id.replace(/-v\d+(?::\d+)?$/, "");
   id = id.replace(/@(\d{8})$/, "-$1");
   return id;
-}
-
-/** Round a dollar amount to whole nano-dollars (for caps and other USD inputs). */
-export function usdToNano(usd: number): number {
-  if (!Number.isFinite(usd)) throw new RangeError(`not a dollar amount: ${usd}`);
-  return Math.round(usd * NANO_PER_USD);
-}
-
-export function nanoToUsd(nanoUsd: number): number {
-  return nanoUsd / NANO_PER_USD;
-}
-
-/**
- * "$1,234.57" for amounts of a cent or more (2 decimals, half up); below a cent, two significant
- * digits so small requests stay visible: "$0.0042", "$0.00013". Zero is "$0.00".
- */
-export function formatUsd(usd: number): string {
-  if (!Number.isFinite(usd)) return "$?";
-  const sign = usd < 0 ? "-" : "";
-  const nano = Math.round(Math.abs(usd) * NANO_PER_USD);
-  if (nano === 0) return "$0.00";
-  if (nano < 10_000_000) {
-    const digits = Math.max(2, 1 - Math.floor(Math.log10(nano / NANO_PER_USD)));
-    const text = (nano / NANO_PER_USD).toFixed(digits).replace(/0+$/, "");
-    return `${sign}$${text.endsWith(".") ? `${text}00` : text}`;
-  }
-  return `${sign}${centsText(roundedCents(nano))}`;
 }
 
 /**

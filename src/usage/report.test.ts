@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { recordRow } from "../../test/support/ledger.js";
 import { UsageError } from "../errors.js";
 import { type Ledger, openLedger, type RequestRecord } from "./ledger.js";
 import {
@@ -33,7 +34,7 @@ const S1 = "11111111-1111-4111-8111-111111111111";
 const S2 = "22222222-2222-4222-8222-222222222222";
 
 function add(runId: string, at: string, overrides: Partial<RequestRecord> = {}): void {
-  ledger.recordRequest({
+  recordRow(ledger, {
     runId,
     at: Date.parse(at),
     outcome: "ok",

@@ -25,6 +25,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { openLedger } from "../../src/usage/ledger.js";
+import { recordRow } from "../support/ledger.js";
 import { alive, processesWithEnv } from "../support/processes.js";
 import { killLiveProcesses, pinnedClaudeBinary, runProcess } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
@@ -553,7 +554,7 @@ function truncatedLedger(file: string): void {
   const made = openLedger(file);
   const runId = made.startRun({ startedAt: Date.now(), initialMode: "api" });
   for (let i = 0; i < 300; i++) {
-    made.recordRequest({
+    recordRow(made, {
       runId,
       at: Date.now(),
       outcome: "ok",

@@ -19,6 +19,7 @@ import { createRunDir, type RunDir } from "../../src/ipc/spool.js";
 import { writeLiveRun } from "../../src/state/runs.js";
 import { stateFile, updateState } from "../../src/state/store.js";
 import { openLedger } from "../../src/usage/ledger.js";
+import { recordRow } from "../support/ledger.js";
 
 const hookServer = { url: "http://127.0.0.1:43210", secret: "cf-hook-permissions-test-secret" };
 
@@ -159,7 +160,7 @@ describe("the usage ledger", () => {
     const ledger = openLedger(join(dataDir, "usage.db"));
     try {
       const runId = ledger.startRun({ startedAt: 1, initialMode: "api" });
-      ledger.recordRequest({ runId, at: 1, outcome: "ok", model: "claude-sonnet-4-5", costNanoUsd: 1 });
+      recordRow(ledger, { runId, at: 1, outcome: "ok", model: "claude-sonnet-4-5", costNanoUsd: 1 });
       expect(modesUnder(dataDir)).toEqual({
         "usage.db": "0600",
         "usage.db-shm": "0600",
