@@ -10,8 +10,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { writeInjection, writeSegmentFile } from "../../dist/claude/settings.js";
-import { createRunDir } from "../../dist/ipc/spool.js";
+import { writeInjection, writeSegmentFile } from "../../dist/hooks/settings.js";
+import { createRunDir } from "../../dist/hooks/spool.js";
 import { fmt, summarize, table } from "../lib/stats.mjs";
 
 const quick = process.argv.includes("--quick");

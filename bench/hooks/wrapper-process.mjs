@@ -2,8 +2,8 @@
 // and the wrapper are different processes: the hook server, and the spool watcher on a run
 // directory (argv[2]). Prints `{"url":…,"secret":…}` on its first line; on SIGTERM, a line of
 // counts (`{"hooks":…,"events":…,"statusLines":…}`) and exits.
-import { startHookServer } from "../../dist/ipc/hook-server.js";
-import { watchSpool } from "../../dist/ipc/spool.js";
+import { startHookServer } from "../../dist/hooks/hook-server.js";
+import { watchSpool } from "../../dist/hooks/spool.js";
 
 const runDir = process.argv[2];
 let hooks = 0;

@@ -30,8 +30,8 @@ const SIZE_MIB = Number(argValue("--size") ?? (QUICK ? 50 : 1024));
 const RUNS = Number(argValue("--runs") ?? 1);
 const KEEP = args.includes("--keep");
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
-const { createPricing } = await import(new URL("../../dist/usage/pricing.js", import.meta.url).href);
-const { tokenUsageFromApi } = await import(new URL("../../dist/usage/pricing.js", import.meta.url).href);
+const { createPricing } = await import(new URL("../../dist/pricing/pricing.js", import.meta.url).href);
+const { tokenUsageFromApi } = await import(new URL("../../dist/pricing/pricing.js", import.meta.url).href);
 
 if (!existsSync(cli)) {
   console.error("bench/report: run `npm run build` first");

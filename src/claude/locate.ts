@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { withoutApiKeyEnv } from "../config/secret.js";
 import { UsageError } from "../errors.js";
-import { exitStatus, formatSeconds, runInOwnGroup } from "../process-group.js";
+import { exitStatus, formatSeconds, runInOwnGroup } from "../platform/process-group.js";
 
 function isExecutableFile(path: string): boolean {
   try {

@@ -6,10 +6,12 @@
  * {@link systemProcessTable}; every source is injectable, and the output of `ps` and `lsof` is
  * parsed by pure functions, so all of it is tested on Linux with fakes.
  */
+
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 import { FallbackError } from "../errors.js";
+import { pidExists } from "../platform/pid.js";
 
 export interface ProcessFacts {
   pid: number;
@@ -329,16 +331,6 @@ export function parsePsArgs(output: string, self = process.pid): number[] {
     if (pid !== self && isClaudeCommand(match[2]!.trim().split(/\s+/))) pids.push(pid);
   }
   return pids.sort((a, b) => a - b);
-}
-
-/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
-export function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export function linuxProcessTable(fs: ProcFs = realProcFs): ProcessTable {

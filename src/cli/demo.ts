@@ -6,8 +6,8 @@ import { DEMO_STEPS, failLine, storyHolds, summaryLines } from "../demo/narratio
 import { type DemoOutput, DemoRun, DemoStepError } from "../demo/run.js";
 import { createDemoSandbox, DEMO_API_KEY, type DemoSandbox } from "../demo/sandbox.js";
 import { withoutScreenSwitches } from "../demo/screen.js";
+import { onProcessExit } from "../platform/exit-hooks.js";
 import { startSimulator } from "../simulator/index.js";
-import { onProcessExit } from "../terminal/exit-hooks.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 /** How long the simulator's subscription limit lasts in the demo, and the wrapper's grace after it. */

@@ -1,10 +1,11 @@
 import { dirname } from "node:path";
 import { Argument, type Command } from "commander";
+import { readClaudeTranscripts } from "../claude/transcripts/scan.js";
 import { FallbackError, UsageError } from "../errors.js";
+import { createPricing, type Pricing } from "../pricing/pricing.js";
 import { fileInPlaceOfDirectory, resolvePaths } from "../state/paths.js";
 import { type Ledger, ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { resolveZone } from "../usage/periods.js";
-import { createPricing, type Pricing } from "../usage/pricing.js";
 import {
   buildSubscriptionSection,
   buildUsageReport,
@@ -15,7 +16,6 @@ import {
   renderReportTable,
   SUBSCRIPTION_BY_RUN_ERROR,
 } from "../usage/report.js";
-import { readClaudeTranscripts } from "../usage/transcripts.js";
 import { loadContext } from "./context.js";
 
 /** The flags of `claude-fallback usage` (SPEC §3, §7). */

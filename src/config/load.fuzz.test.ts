@@ -9,7 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { UsageError } from "../errors.js";
-import { createPricing, normalizeModelId } from "../usage/pricing.js";
+import { createPricing, normalizeModelId } from "../pricing/pricing.js";
 import { loadConfig, parseConfigText } from "./load.js";
 import { CONFIG_KEYS, type Config, type ConfigKey, ConfigSchema } from "./schema.js";
 

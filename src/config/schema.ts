@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isLoopbackHostname } from "../net/loopback.js";
+import { isLoopbackHostname } from "../platform/loopback.js";
 
 /**
  * The config file's schema (SPEC §10). It is the single source of the config type, the defaults

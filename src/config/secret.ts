@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import { exitStatus, formatSeconds, runInOwnGroup } from "../process-group.js";
+import { exitStatus, formatSeconds, runInOwnGroup } from "../platform/process-group.js";
 import { apiKeyProblem, type Config } from "./schema.js";
 
 /**

@@ -14,8 +14,8 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { createPricing } from "../pricing/pricing.js";
 import { type Ledger, openLedger, SpendTracker } from "../usage/ledger.js";
-import { createPricing } from "../usage/pricing.js";
 import { type Gateway, startGateway } from "./server.js";
 
 const KEY = "sk-ant-api03-test-hardening-key-0123456789";

@@ -14,10 +14,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { FallbackError } from "../errors.js";
+import { createPricing } from "../pricing/pricing.js";
 import { type Simulator, startSimulator } from "../simulator/index.js";
 import { mintThinkingSignature } from "../simulator/thinking-signature.js";
 import { type Ledger, openLedger, SpendTracker } from "../usage/ledger.js";
-import { createPricing } from "../usage/pricing.js";
 import type { CapConfig } from "./caps.js";
 import { type Gateway, type GatewayEvent, type GatewayOptions, startGateway } from "./server.js";
 

@@ -4,10 +4,10 @@ import type { AddressInfo } from "node:net";
 import { Pool } from "undici";
 import { maskKey } from "../config/secret.js";
 import { FallbackError } from "../errors.js";
-import { bearerMatcher, isLoopbackHost, newSecret } from "../net/loopback.js";
-import { onProcessExit } from "../terminal/exit-hooks.js";
+import { onProcessExit } from "../platform/exit-hooks.js";
+import { bearerMatcher, isLoopbackHost, newSecret } from "../platform/loopback.js";
+import { type Pricing, tokenUsageFromApi } from "../pricing/pricing.js";
 import type { RequestOutcome, RequestRecord, SpendTracker } from "../usage/ledger.js";
-import { type Pricing, tokenUsageFromApi } from "../usage/pricing.js";
 import {
   type CapConfig,
   type CapSpend,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { ProcessFacts, ProcessTable } from "../claude/process.js";
-import { projectSlug, projectsRoot } from "../claude/transcripts.js";
+import { projectSlug, projectsRoot } from "../claude/transcripts/find.js";
 import { Monitor, type MonitorEvent, type MonitorOptions, type MonitorTarget } from "./monitor.js";
 
 const T0 = Date.UTC(2026, 10, 24, 3, 0, 0);

@@ -14,13 +14,13 @@
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { ProcessFacts, ProcessTable } from "../claude/process.js";
-import { TranscriptTail } from "../claude/transcript-tail.js";
 import {
   currentTranscript,
   findSessionTranscript,
   projectDirsFor,
   projectsRoot,
-} from "../claude/transcripts.js";
+} from "../claude/transcripts/find.js";
+import { TranscriptTail } from "../claude/transcripts/tail.js";
 import { fromTranscriptRecord, type LimitSignal } from "../detect/index.js";
 import { describeReset } from "../notify/messages.js";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { systemProcessTable } from "../claude/process.js";
-import { projectSlug, projectsRoot } from "../claude/transcripts.js";
+import { projectSlug, projectsRoot } from "../claude/transcripts/find.js";
 import { FallbackError } from "../errors.js";
 import { Monitor, type MonitorTarget } from "./monitor.js";
 

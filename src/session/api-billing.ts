@@ -3,10 +3,10 @@ import type { KeyProvider, ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { type CapConfig, type CapStatus, capReachedReason, reachedCap } from "../gateway/caps.js";
 import type { Gateway, GatewayEvent } from "../gateway/server.js";
-import { isLoopbackHostname } from "../net/loopback.js";
+import { isLoopbackHostname } from "../platform/loopback.js";
+import { createPricing } from "../pricing/pricing.js";
 import type { EventKind, Ledger } from "../usage/ledger.js";
 import { SpendTracker } from "../usage/ledger.js";
-import { createPricing } from "../usage/pricing.js";
 import { NO_KEY_REASON } from "./policy.js";
 
 export const DEFAULT_UPSTREAM = "https://api.anthropic.com";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { HookEvent } from "../ipc/hook-events.js";
-import type { StatusLineInput } from "../statusline/status-input.js";
+import type { HookEvent } from "../hooks/hook-events.js";
+import type { StatusLineInput } from "../hooks/status-input.js";
 import { Detector } from "./detection.js";
 
 const NOW = Date.parse("2026-11-24T03:17:20Z");

@@ -4,7 +4,7 @@
  * turns their signals into the machine's `LimitInfo`, with the most precise reset known.
  */
 import { StringDecoder } from "node:string_decoder";
-import { TranscriptTail } from "../claude/transcript-tail.js";
+import { TranscriptTail } from "../claude/transcripts/tail.js";
 import {
   fromStatusLine,
   fromStopFailure,
@@ -14,8 +14,8 @@ import {
   type WindowUtilisation,
 } from "../detect/index.js";
 import { fromPrintResult } from "../detect/print-output.js";
-import type { HookEvent } from "../ipc/hook-events.js";
-import type { StatusLineInput } from "../statusline/status-input.js";
+import type { HookEvent } from "../hooks/hook-events.js";
+import type { StatusLineInput } from "../hooks/status-input.js";
 import { systemZone } from "../usage/periods.js";
 import type { LimitInfo } from "./machine.js";
 

@@ -9,7 +9,8 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { launchArgs, resumeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
-import type { HookEvent } from "../ipc/hook-events.js";
+import type { HookEvent } from "../hooks/hook-events.js";
+import { type Injection, prepareInjection, type WrappedRunOptions } from "../hooks/injection.js";
 import { Notifier, notificationFor } from "../notify/notifier.js";
 import { shellQuote } from "../shell.js";
 import { stateFile, updateState } from "../state/store.js";
@@ -17,7 +18,6 @@ import type { EventKind } from "../usage/ledger.js";
 import { capRefusingSwitch, LazyApiBilling } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
-import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import type { LimitInfo } from "./machine.js";
 import { AUTO_SWITCH_OFF_REASON, decideOnLimit, NO_KEY_REASON } from "./policy.js";
 import {

@@ -10,17 +10,18 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync, type FSWatcher, mkdirSync, watch } from "node:fs";
 import { launchArgs, resumeArgs } from "../claude/args.js";
 import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
-import { writeSegmentFile } from "../claude/settings.js";
 import { type Config, menuKeyByte } from "../config/schema.js";
 import { type CapConfig, type CapStatus, capLabel, capReachedText, raisedLimitUsd } from "../gateway/caps.js";
 import type { GatewayEvent } from "../gateway/server.js";
-import type { HookEvent } from "../ipc/hook-events.js";
-import { type SpoolWatcher, watchSpool } from "../ipc/spool.js";
+import type { HookEvent } from "../hooks/hook-events.js";
+import { type Injection, prepareInjection, type WrappedRunOptions } from "../hooks/injection.js";
+import { writeSegmentFile } from "../hooks/settings.js";
+import { type SpoolWatcher, watchSpool } from "../hooks/spool.js";
+import type { StatusLineInput } from "../hooks/status-input.js";
 import { formatUsd, nanoToUsd } from "../money.js";
 import { Notifier, notificationFor } from "../notify/notifier.js";
 import { removeLiveRun, writeLiveRun } from "../state/runs.js";
 import { readState, stateFile, updateState } from "../state/store.js";
-import type { StatusLineInput } from "../statusline/status-input.js";
 import {
   BELL,
   clearOverlay,
@@ -42,7 +43,6 @@ import type { EventKind } from "../usage/ledger.js";
 import { capRefusingSwitch, LazyApiBilling, reachedCapNow } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
-import { type Injection, prepareInjection, type WrappedRunOptions } from "./injection.js";
 import {
   type Effect,
   initialState,

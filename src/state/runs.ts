@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { pidExists } from "../claude/process.js";
-import { writeFileAtomicSync } from "../ipc/atomic-file.js";
+import { writeFileAtomicSync } from "../platform/atomic-file.js";
+import { pidExists } from "../platform/pid.js";
 
 /** One live wrapped session, as `status` shows it and `use` reaches it. */
 export interface LiveRun {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { writeFileAtomicSync } from "../ipc/atomic-file.js";
+import { writeFileAtomicSync } from "../platform/atomic-file.js";
 import { readState, setAsideDamagedState, stateFile, updateState } from "./store.js";
 
 let dir: string;

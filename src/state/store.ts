@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { asidePath, writeFileAtomicSync } from "../ipc/atomic-file.js";
+import { asidePath, writeFileAtomicSync } from "../platform/atomic-file.js";
 
 /**
  * The state every claude-fallback process shares (`<stateDir>/state.json`): the billing mode the

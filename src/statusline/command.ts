@@ -13,9 +13,9 @@
  *     "cap_usd": 10 }                     cost_limit_per_session, null for none
  */
 import { readFile } from "node:fs/promises";
-import { WRAPPED_STATUSLINE_ENV } from "../claude/settings-scripts.js";
+import { WRAPPED_STATUSLINE_ENV } from "../hooks/settings-scripts.js";
+import { epochMs, parseStatusLineInput, type StatusLineInput } from "../hooks/status-input.js";
 import { formatSegment, localeIsUtf8, type SegmentState } from "./segment.js";
-import { epochMs, parseStatusLineInput, type StatusLineInput } from "./status-input.js";
 
 export interface StatuslineStateFile {
   mode?: "subscription" | "api";

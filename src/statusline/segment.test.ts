@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { epochMs, parseStatusLineInput, rateWindows } from "../hooks/status-input.js";
 import { formatCap, formatSegment, formatSpend, localeIsUtf8, type SegmentState } from "./segment.js";
-import { epochMs, parseStatusLineInput, rateWindows } from "./status-input.js";
 
 // 2030-01-01T10:00:00Z, a Tuesday.
 const now = Date.UTC(2030, 0, 1, 10, 0);

@@ -12,8 +12,8 @@
  */
 
 import { LATEST_DATE_MS } from "../dates.js";
+import type { RateWindow } from "../hooks/status-input.js";
 import { centsText, roundedCents, usdToNano } from "../money.js";
-import type { RateWindow } from "./status-input.js";
 
 export type SegmentState =
   | {

@@ -26,7 +26,7 @@
  * ```
  */
 
-export { FATAL_SIGNALS, onProcessExit, runExitCleanups } from "./exit-hooks.js";
+export { FATAL_SIGNALS, onProcessExit, runExitCleanups } from "../platform/exit-hooks.js";
 export {
   decodeKeys,
   type InputEvent,

@@ -10,7 +10,7 @@
 
 import { constants } from "node:os";
 import pty from "@lydell/node-pty";
-import { onProcessExit } from "./exit-hooks.js";
+import { onProcessExit } from "../platform/exit-hooks.js";
 
 const FALLBACK_COLS = 80;
 const FALLBACK_ROWS = 24;

@@ -9,7 +9,7 @@ import ts from "typescript";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { eventually } from "../../test/support/eventually.js";
 import { alive } from "../../test/support/processes.js";
-import { onProcessExit, runExitCleanups } from "./exit-hooks.js";
+import { onProcessExit, runExitCleanups } from "../platform/exit-hooks.js";
 import { TerminalGuard } from "./tty.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

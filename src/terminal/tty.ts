@@ -12,7 +12,7 @@
 
 import { writeSync } from "node:fs";
 import { isatty } from "node:tty";
-import { onProcessExit } from "./exit-hooks.js";
+import { onProcessExit } from "../platform/exit-hooks.js";
 import { TerminalModes } from "./modes.js";
 
 /** Saves the window title on xterm's title stack (`CSI 22 ; 0 t`); terminals without one ignore it. */

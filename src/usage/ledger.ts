@@ -3,7 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } fro
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
-import { asidePath } from "../ipc/atomic-file.js";
+import { asidePath } from "../platform/atomic-file.js";
 import { migrate } from "./ledger-schema.js";
 import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.js";
 

@@ -1,10 +1,10 @@
+import type { TranscriptScan } from "../claude/transcripts/scan.js";
 import { EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates.js";
 import { UsageError } from "../errors.js";
 import { centsText, grouped, NANO_PER_USD, roundedCents } from "../money.js";
+import type { Pricing } from "../pricing/pricing.js";
 import { type Ledger, ledgerError } from "./ledger.js";
 import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
-import type { Pricing } from "./pricing.js";
-import type { TranscriptScan } from "./transcripts.js";
 
 /**
  * API spend reports from the usage ledger (SPEC §7): by local day, by local month, by Claude

@@ -4,61 +4,127 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 
 /**
- * The boundaries of DESIGN.md, held by a test: arrows point down, never up.
- * `cli` may import anything; nothing imports `cli`; pure modules import nothing with I/O.
+ * The folder order of docs/ARCHITECTURE.md, held by a test: a module imports only modules of its
+ * own folder or of folders ranked below it — type imports included, since a type import still ties
+ * a folder to the one it names. Pure modules import nothing that does I/O.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const src = join(root, "src");
 
+/**
+ * Lowest first. The files at the top of `src/` (errors, money, dates, shell) are the base: plain
+ * values and words every folder may use. Each line may import the lines above it, never below.
+ */
+export const FOLDER_ORDER = [
+  "(base)",
+  "platform",
+  "detect",
+  "pricing",
+  "state",
+  "config",
+  "claude",
+  "hooks",
+  "usage",
+  "forecast",
+  "notify",
+  "statusline",
+  "terminal",
+  "gateway",
+  "session",
+  "monitor",
+  "simulator",
+  "demo",
+  "cli",
+  "bin",
+] as const;
+
+interface SourceFile {
+  module: string;
+  imports: string[];
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
+    if (entry.isDirectory()) return entry.name === "fixtures" ? [] : sourceFiles(path);
     return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
   });
 }
 
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, "utf8");
+/** Every module a file names: static imports and re-exports (type-only ones too) and dynamic imports. */
+export function importSpecifiers(text: string): string[] {
   const specifiers: string[] = [];
-  // Type-only imports vanish at compile time: they carry no I/O and no dependency at run time.
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s(?!type\s)[^;]*?from\s+"([^"]+)"/g)) {
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/g)) {
     specifiers.push(match[1]!);
   }
+  for (const match of text.matchAll(/(?:^|\n)\s*import\s+"([^"]+)"/g)) specifiers.push(match[1]!);
   for (const match of text.matchAll(/import\(\s*"([^"]+)"\s*\)/g)) specifiers.push(match[1]!);
   return specifiers;
 }
 
-/** Resolves a relative specifier to a path under src/ ("config/schema"), or keeps a package name. */
+/** Type-only imports vanish at compile time: they carry no I/O at run time (but they do rank). */
+function runtimeSpecifiers(text: string): string[] {
+  const withoutTypeImports = text.replace(/(?:^|\n)\s*(?:import|export)\s+type\s[^;]*?from\s+"[^"]+";?/g, "\n");
+  return importSpecifiers(withoutTypeImports);
+}
+
+/** Resolves a relative specifier to a module path under src/ ("config/schema"), or keeps a package name. */
 function target(file: string, specifier: string): string {
   if (!specifier.startsWith(".")) return specifier;
   return relative(src, resolve(dirname(file), specifier)).replace(/\.js$/, "");
 }
 
-const files = sourceFiles(src).map((path) => ({
-  path,
-  module: relative(src, path).replace(/\.ts$/, ""),
-  imports: importsOf(path).map((specifier) => target(path, specifier)),
-}));
+export function folderOf(module: string): string {
+  return module.includes("/") ? module.slice(0, module.indexOf("/")) : "(base)";
+}
+
+export function rankOf(module: string): number {
+  return (FOLDER_ORDER as readonly string[]).indexOf(folderOf(module));
+}
+
+/** `a -> b` for every import of a module ranked above the importer's folder. */
+export function upwardImports(files: readonly SourceFile[]): string[] {
+  return files.flatMap((file) =>
+    file.imports
+      .filter((dep) => !dep.startsWith("node:") && dep.includes("/") === true && !dep.startsWith("@"))
+      .filter((dep) => folderOf(dep) !== folderOf(file.module) && rankOf(dep) > rankOf(file.module))
+      .map((dep) => `${file.module} -> ${dep}`),
+  );
+}
+
+const paths = sourceFiles(src);
+const files = paths.map((path) => {
+  const text = readFileSync(path, "utf8");
+  const module = relative(src, path).replace(/\.ts$/, "");
+  return {
+    module,
+    imports: importSpecifiers(text)
+      .filter((specifier) => specifier.startsWith("."))
+      .map((specifier) => target(path, specifier)),
+    runtimeImports: runtimeSpecifiers(text).map((specifier) => target(path, specifier)),
+  };
+});
 
 /** Modules that must stay pure: no file system, network, processes or clocks of their own. */
 const pureModules = [
   /^detect\//,
-  /^usage\/pricing$/,
-  /^usage\/prices$/,
+  /^pricing\//,
+  /^forecast\/(?!codebase-files)/,
   /^session\/machine$/,
   /^session\/policy$/,
+  /^session\/wording$/,
+  /^session\/menu$/,
+  /^gateway\/accounting$/,
+  /^claude\/compat$/,
   /^dates$/,
   /^shell$/,
   /^money$/,
+  /^errors$/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
 const pureMayImport = (dep: string) =>
-  isPure(dep) ||
-  dep === "errors" ||
-  /^(zod|luxon)$/.test(dep) ||
-  (dep.startsWith("node:") && !ioBuiltins.test(dep));
+  isPure(dep) || /^(zod|luxon)$/.test(dep) || (dep.startsWith("node:") && !ioBuiltins.test(dep));
 
 describe("architecture", () => {
   test("finds the source tree", () => {
@@ -66,30 +132,65 @@ describe("architecture", () => {
     expect(files.some((file) => file.module === "cli/program")).toBe(true);
   });
 
-  test("nothing outside the command line imports the command line", () => {
-    const offenders = files
-      .filter((file) => !file.module.startsWith("cli/") && !file.module.startsWith("bin/"))
-      .flatMap((file) =>
-        file.imports.filter((dep) => dep.startsWith("cli/")).map((dep) => `${file.module} -> ${dep}`),
-      );
-    expect(offenders).toEqual([]);
+  test("every folder of src/ has its place in the order", () => {
+    const folders = new Set(files.map((file) => folderOf(file.module)));
+    const unranked = [...folders].filter((folder) => rankOf(`${folder}/x`) === -1 && folder !== "(base)");
+    expect(unranked).toEqual([]);
   });
 
-  test("the simulator is a test tool: only the command line and benchmarks use it", () => {
-    const offenders = files
-      .filter((file) => !file.module.startsWith("simulator/") && !file.module.startsWith("cli/"))
-      .flatMap((file) =>
-        file.imports.filter((dep) => dep.startsWith("simulator/")).map((dep) => `${file.module} -> ${dep}`),
-      );
-    expect(offenders).toEqual([]);
+  test("no module imports a folder ranked above its own (type imports included)", () => {
+    expect(upwardImports(files)).toEqual([]);
+  });
+
+  test("the check catches a planted upward import, a type import and a dynamic one", () => {
+    const planted: SourceFile[] = [
+      { module: "notify/notifier", imports: ["session/wording"] },
+      {
+        module: "platform/atomic-file",
+        imports: importSpecifiers('import type { Config } from "../config/schema.js";').map(
+          (specifier) => target(join(src, "platform/atomic-file.ts"), specifier),
+        ),
+      },
+      {
+        module: "detect/classify",
+        imports: importSpecifiers('const m = await import("../gateway/server.js");').map((specifier) =>
+          target(join(src, "detect/classify.ts"), specifier),
+        ),
+      },
+      { module: "cli/run", imports: ["session/run-core"] },
+      { module: "money", imports: ["usage/ledger"] },
+    ];
+    expect(upwardImports(planted)).toEqual([
+      "notify/notifier -> session/wording",
+      "platform/atomic-file -> config/schema",
+      "detect/classify -> gateway/server",
+      "money -> usage/ledger",
+    ]);
   });
 
   test("pure modules import nothing that does I/O", () => {
     const offenders = files
       .filter((file) => isPure(file.module))
       .flatMap((file) =>
-        file.imports.filter((dep) => !pureMayImport(dep)).map((dep) => `${file.module} -> ${dep}`),
+        file.runtimeImports.filter((dep) => !pureMayImport(dep)).map((dep) => `${file.module} -> ${dep}`),
       );
     expect(offenders).toEqual([]);
+  });
+
+  test("the simulator is a test tool: only the command line, the demo and benchmarks use it", () => {
+    const offenders = files
+      .filter((file) => !["simulator", "cli", "demo"].includes(folderOf(file.module)))
+      .flatMap((file) =>
+        file.imports.filter((dep) => dep.startsWith("simulator/")).map((dep) => `${file.module} -> ${dep}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  test("no production file is over 450 lines", () => {
+    const long = paths
+      .map((path) => ({ module: relative(src, path), lines: readFileSync(path, "utf8").split("\n").length }))
+      .filter((file) => file.lines > 451)
+      .map((file) => `${file.module}: ${file.lines}`);
+    expect(long).toEqual([]);
   });
 });

@@ -45,6 +45,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { type Gateway, startGateway } from "../../src/gateway/server.js";
+import { createPricing, type TokenUsage } from "../../src/pricing/pricing.js";
 import { startApiBilling } from "../../src/session/api-billing.js";
 import {
   type RequestLogEntry,
@@ -57,7 +58,6 @@ import { buildReply } from "../../src/simulator/reply.js";
 import { replyEvents } from "../../src/simulator/sse.js";
 import { mintThinkingSignature } from "../../src/simulator/thinking-signature.js";
 import { type Ledger, openLedger, type RequestOutcome, SpendTracker } from "../../src/usage/ledger.js";
-import { createPricing, type TokenUsage } from "../../src/usage/pricing.js";
 
 // ── the campaign's knobs ──────────────────────────────────────────────────────────────────────
 

@@ -13,9 +13,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { writeInjection, writeSegmentFile } from "../../src/claude/settings.js";
 import { configInit } from "../../src/cli/config.js";
-import { createRunDir, type RunDir } from "../../src/ipc/spool.js";
+import { writeInjection, writeSegmentFile } from "../../src/hooks/settings.js";
+import { createRunDir, type RunDir } from "../../src/hooks/spool.js";
 import { writeLiveRun } from "../../src/state/runs.js";
 import { stateFile, updateState } from "../../src/state/store.js";
 import { openLedger } from "../../src/usage/ledger.js";

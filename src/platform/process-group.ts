@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { onProcessExit } from "./terminal/exit-hooks.js";
+import { onProcessExit } from "./exit-hooks.js";
 
 /**
  * Short helper commands we wait for (`api_key_command`, `claude --version`) run in a process

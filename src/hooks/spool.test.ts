@@ -13,10 +13,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { writeInjection } from "../claude/settings.js";
 import { FallbackError } from "../errors.js";
-import type { StatusLineInput } from "../statusline/status-input.js";
 import type { HookEvent } from "./hook-events.js";
+import { writeInjection } from "./settings.js";
 import {
   createRunDir,
   pruneStaleRunDirs,
@@ -25,6 +24,7 @@ import {
   type SpoolWatcher,
   watchSpool,
 } from "./spool.js";
+import type { StatusLineInput } from "./status-input.js";
 
 let root: string;
 let run: RunDir;

@@ -9,7 +9,7 @@ import {
   projectDirsFor,
   projectSlug,
   projectsRoot,
-} from "./transcripts.js";
+} from "./find.js";
 
 let root: string;
 let env: Record<string, string>;

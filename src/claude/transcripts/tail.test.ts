@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { TranscriptTail } from "./transcript-tail.js";
+import { TranscriptTail } from "./tail.js";
 
 let dir: string;
 let file: string;

@@ -10,7 +10,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { bearerMatches, isLoopbackHost, newSecret } from "../net/loopback.js";
+import { bearerMatches, isLoopbackHost, newSecret } from "../platform/loopback.js";
 import {
   fieldsFromHead,
   type HookEvent,

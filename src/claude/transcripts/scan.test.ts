@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { UsageError } from "../errors.js";
-import { createPricing } from "./pricing.js";
-import { buildSubscriptionSection, type ReportKind } from "./report.js";
+import { UsageError } from "../../errors.js";
+import { createPricing } from "../../pricing/pricing.js";
+import { buildSubscriptionSection, type ReportKind } from "../../usage/report.js";
 import {
   candidateConfigDirs,
   claudeConfigDirs,
@@ -12,7 +12,7 @@ import {
   readClaudeTranscripts,
   scanCandidateLines,
   scanTranscripts,
-} from "./transcripts.js";
+} from "./scan.js";
 
 // All fixtures here are hand-written (not captured from a real Claude Code run). Their record shape
 // follows what Claude Code writes: compact JSON, one record per line, one assistant record per

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { eventually } from "../test/support/eventually.js";
-import { alive, killLeftover, recordedPid } from "../test/support/processes.js";
+import { eventually } from "../../test/support/eventually.js";
+import { alive, killLeftover, recordedPid } from "../../test/support/processes.js";
+import { runExitCleanups } from "./exit-hooks.js";
 import { exitStatus, formatSeconds, type GroupRunOptions, runInOwnGroup } from "./process-group.js";
-import { runExitCleanups } from "./terminal/exit-hooks.js";
 
 const OPTIONS: GroupRunOptions = {
   env: { PATH: process.env.PATH },

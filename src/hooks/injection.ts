@@ -5,16 +5,16 @@
  */
 import type { ClaudeArgs } from "../claude/args.js";
 import type { BillingMode } from "../claude/env.js";
-import { writeInjection } from "../claude/settings.js";
 import { findUserStatusLine, readSettingsArgument } from "../claude/user-settings.js";
 import type { Config } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
-import type { HookEvent } from "../ipc/hook-events.js";
-import { type HookServer, startHookServer } from "../ipc/hook-server.js";
-import { createRunDir, pruneStaleRunDirs, type RunDir } from "../ipc/spool.js";
 import type { Paths } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
 import type { Ledger } from "../usage/ledger.js";
+import type { HookEvent } from "./hook-events.js";
+import { type HookServer, startHookServer } from "./hook-server.js";
+import { writeInjection } from "./settings.js";
+import { createRunDir, pruneStaleRunDirs, type RunDir } from "./spool.js";
 
 /** What both kinds of wrapped run are given. */
 export interface WrappedRunOptions {

@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { claudeConfigDir } from "./user-settings.js";
+import { claudeConfigDir } from "../user-settings.js";
 
 type Env = Record<string, string | undefined>;
 

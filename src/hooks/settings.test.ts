@@ -4,7 +4,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { createRunDir, type RunDir, sweepTempFiles } from "../ipc/spool.js";
 import { shellQuote } from "../shell.js";
 import {
   injectedSettings,
@@ -15,6 +14,7 @@ import {
   writeSegmentFile,
 } from "./settings.js";
 import { TEMP_FILE } from "./settings-scripts.js";
+import { createRunDir, type RunDir, sweepTempFiles } from "./spool.js";
 
 let root: string;
 let run: RunDir;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { scanCandidateLines, scanTranscripts } from "./transcripts.js";
+import { scanCandidateLines, scanTranscripts } from "./scan.js";
 
 // The runs are bounded, but the machine is shared with other test runs: generous time per test.
 vi.setConfig({ testTimeout: 30_000 });

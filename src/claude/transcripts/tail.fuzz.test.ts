@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { fromTranscriptRecord } from "../detect/signals.js";
-import { TranscriptTail } from "./transcript-tail.js";
+import { fromTranscriptRecord } from "../../detect/signals.js";
+import { TranscriptTail } from "./tail.js";
 
 // The runs are bounded, but the machine is shared with other test runs: generous time per test.
 vi.setConfig({ testTimeout: 30_000 });

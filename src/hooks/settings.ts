@@ -8,13 +8,14 @@
  * passed here as `userFlagSettings` (merged into ours) and removed from their arguments
  * (`withoutSettingsArgument`).
  */
-import { writeFileAtomic } from "../ipc/atomic-file.js";
-import { HTTP_HOOK_EVENTS } from "../ipc/hook-events.js";
-import { hookUrl } from "../ipc/hook-server.js";
-import { runDirLayout } from "../ipc/spool.js";
+
+import type { UserStatusLine } from "../claude/user-settings.js";
+import { writeFileAtomic } from "../platform/atomic-file.js";
 import { shellQuote } from "../shell.js";
+import { HTTP_HOOK_EVENTS } from "./hook-events.js";
+import { hookUrl } from "./hook-server.js";
 import { sessionStartScript, statusLineScript } from "./settings-scripts.js";
-import type { UserStatusLine } from "./user-settings.js";
+import { runDirLayout } from "./spool.js";
 
 export interface InjectionOptions {
   runDir: string;

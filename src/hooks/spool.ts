@@ -11,11 +11,11 @@
 import { type FSWatcher, watch } from "node:fs";
 import { chmod, lstat, mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pidExists } from "../claude/process.js";
-import { TEMP_FILE } from "../claude/settings-scripts.js";
 import { FallbackError } from "../errors.js";
-import { parseStatusLineInput, type StatusLineInput } from "../statusline/status-input.js";
+import { pidExists } from "../platform/pid.js";
 import { type HookEvent, parseHookEvent } from "./hook-events.js";
+import { TEMP_FILE } from "./settings-scripts.js";
+import { parseStatusLineInput, type StatusLineInput } from "./status-input.js";
 
 /** Where everything of one run lives. */
 export interface RunDirLayout {

@@ -1,7 +1,7 @@
 import { closeSync, type Dirent, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { type TokenUsage, tokenUsageFromApi } from "./pricing.js";
+import { type TokenUsage, tokenUsageFromApi } from "../../pricing/pricing.js";
 
 /**
  * Claude Code's own transcripts (SPEC §7, `usage --subscription`): the assistant responses it

@@ -15,7 +15,7 @@ import {
   listTranscripts,
   projectDirsFor,
   projectSlug,
-} from "./transcripts.js";
+} from "./find.js";
 
 // The runs are bounded, but the machine is shared with other test runs: generous time per test.
 vi.setConfig({ testTimeout: 30_000 });
