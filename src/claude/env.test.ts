@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { type BillingMode, childEnvironment, removedCredentialNotice } from "./env.js";
+import type { BillingMode } from "../billing.js";
+import { childEnvironment, removedCredentialNotice } from "./env.js";
 
 const gateway = { url: "http://127.0.0.1:45678", secret: "run-secret-0123456789abcdef" };
 const REAL_KEY = "sk-ant-api03-REALKEY-do-not-leak";

@@ -1,6 +1,5 @@
+import type { BillingMode } from "../billing.js";
 import { withoutApiKeyEnv } from "../config/secret.js";
-
-export type BillingMode = "subscription" | "api";
 
 export interface GatewayEndpoint {
   url: string;

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { settingsConfigDir } from "./config-dir.js";
 import {
-  claudeConfigDir,
   findUserStatusLine,
   readSettingsArgument,
   userSettingsArgument,
@@ -101,8 +101,8 @@ describe("findUserStatusLine precedence: --settings > local > project > user", (
     mkdirSync(configDir);
     writeFileSync(join(configDir, "settings.json"), JSON.stringify(statusLineOf("config-dir")));
     writeFileSync(layerPath("user"), JSON.stringify(statusLineOf("home")));
-    expect(claudeConfigDir({ HOME: home, CLAUDE_CONFIG_DIR: configDir })).toBe(configDir);
-    expect(claudeConfigDir({ HOME: home })).toBe(join(home, ".claude"));
+    expect(settingsConfigDir({ HOME: home, CLAUDE_CONFIG_DIR: configDir })).toBe(configDir);
+    expect(settingsConfigDir({ HOME: home })).toBe(join(home, ".claude"));
     const result = findUserStatusLine({ cwd, env: { HOME: home, CLAUDE_CONFIG_DIR: configDir } });
     expect(result.statusLine?.command).toBe("echo config-dir");
   });

@@ -2,12 +2,12 @@
  * Reading (never writing) the user's Claude Code settings: which `statusLine` Claude Code would
  * have shown without us, so our status line can run it. Claude Code's precedence, highest first:
  * a `--settings` argument > `<cwd>/.claude/settings.local.json` > `<cwd>/.claude/settings.json` >
- * `$CLAUDE_CONFIG_DIR/settings.json` (default `~/.claude/settings.json`). Managed (policy)
+ * the user's `settings.json` in Claude Code's config directory (`config-dir.ts`). Managed (policy)
  * settings outrank all of them; a managed `statusLine` replaces ours too, so it is not looked at.
  */
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { settingsConfigDir } from "./config-dir.js";
 
 export type SettingsSource = "flag" | "local" | "project" | "user";
 
@@ -37,17 +37,10 @@ export interface UserSettingsLookupOptions {
   userSettingsArg?: string | undefined;
 }
 
-/** `$CLAUDE_CONFIG_DIR`, else `~/.claude`. */
-export function claudeConfigDir(env: Env): string {
-  const configured = env.CLAUDE_CONFIG_DIR;
-  if (configured) return configured;
-  return join(env.HOME || homedir(), ".claude");
-}
-
 /** Where each layer lives, lowest precedence first (the flag, when given, comes last). */
 export function settingsFiles(cwd: string, env: Env): { source: SettingsSource; path: string }[] {
   return [
-    { source: "user", path: join(claudeConfigDir(env), "settings.json") },
+    { source: "user", path: join(settingsConfigDir(env), "settings.json") },
     { source: "project", path: join(cwd, ".claude", "settings.json") },
     { source: "local", path: join(cwd, ".claude", "settings.local.json") },
   ];

@@ -45,6 +45,5 @@ test("a limit becomes a limit_reached notification carrying the line", () => {
     kind: "limit_reached",
     title: "claude-fallback: Subscription limit reached",
     body: line,
-    dedupeKey: `monitor:${line}`,
   });
 });

@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { type MonitorEvent, type MonitorTarget, runMonitor } from "../monitor/monitor.js";
 import type { Notification } from "../notify/messages.js";
 import { Notifier } from "../notify/notifier.js";
+import { runEventTitle } from "../notify/run-events.js";
 import { systemZone } from "../usage/periods.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
@@ -32,15 +33,8 @@ export function monitorTarget(flags: MonitorFlags): MonitorTarget {
 
 /** The desktop / webhook notification of a monitor event. */
 export function monitorNotification(event: MonitorEvent): Notification {
-  return {
-    kind: event.kind === "limit" ? "limit_reached" : "approaching_limit",
-    title:
-      event.kind === "limit"
-        ? "claude-fallback: Subscription limit reached"
-        : "claude-fallback: Approaching the subscription limit",
-    body: event.line,
-    dedupeKey: `monitor:${event.line}`,
-  };
+  const kind = event.kind === "limit" ? "limit_reached" : "approaching_limit";
+  return { kind, title: runEventTitle(kind), body: event.line };
 }
 
 export interface MonitorCommandIo {

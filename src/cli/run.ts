@@ -1,18 +1,21 @@
 import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
-import { type BillingMode, childEnvironment, removedCredentialNotice } from "../claude/env.js";
 import { claudeVersion, locateClaude } from "../claude/locate.js";
-import type { Config } from "../config/schema.js";
+import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { formatUsd, nanoToUsd } from "../money.js";
-import { formatClock } from "../notify/messages.js";
-import { HeadlessRun } from "../session/headless.js";
-import { InteractiveRun } from "../session/interactive.js";
-import type { LimitInfo } from "../session/machine.js";
-import { runClaudeInheritingTerminal } from "../session/plain-run.js";
-import { NO_KEY_REASON } from "../session/policy.js";
-import { readState, type SharedState, setAsideDamagedState, stateFile } from "../state/store.js";
+import { spawnChild } from "../platform/child.js";
+import { runPlainClaude } from "../session/plain-run.js";
+import { startingMode } from "../session/policy.js";
+import { RunCore } from "../session/run-core.js";
+import type { ShellKind } from "../session/run-record.js";
+import { startingAfterLimitText } from "../session/wording.js";
+import { PrintShell } from "../shells/print.js";
+import { PtyShell } from "../shells/pty.js";
+import { readState, setAsideDamagedState, stateFile } from "../state/store.js";
+import { processTerminal } from "../terminal/port.js";
+import { PtyChild } from "../terminal/pty-child.js";
 import { type Ledger, LedgerDamagedError, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
@@ -26,42 +29,38 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   const claude = locateClaude({ flag: opts.claude, configured: ctx.config.claude_path }, ctx.env);
   const args = parseClaudeArgs(claudeArgs);
   const keys = createKeyProvider(ctx.config, ctx.env);
-  if (opts.forceApi && keys.source === null) throw new UsageError(NO_KEY_REASON);
-  const damagedState = setAsideDamagedState(stateFile(ctx.paths.stateDir), Date.now());
-  if (damagedState) process.stderr.write(`claude-fallback: ${damagedState}\n`);
-  const shared = readState(stateFile(ctx.paths.stateDir));
-  const limitInForce = limitStillInForce(shared, Date.now());
-  // With auto_switch, a run started while the subscription's limit is known to be in force goes
-  // straight to API billing (and back at the reset) instead of spending a refused request first.
-  const startAfterLimit =
-    limitInForce !== null && ctx.config.auto_switch && keys.source !== null && !opts.forceApi;
-  const mode: BillingMode =
-    opts.forceApi || startAfterLimit || (shared.preferred_mode === "api" && keys.source !== null)
-      ? "api"
-      : "subscription";
-  if (startAfterLimit && !args.passThrough) {
-    process.stderr.write(
-      `claude-fallback: your subscription's limit is in force until ${formatClock(limitInForce.resetsAt)}; starting on API billing (auto_switch).\n`,
-    );
-  }
-
+  if (opts.forceApi && keys.source === null) throw new UsageError(NO_KEY_MESSAGE);
+  const say = (line: string) => process.stderr.write(`${line}\n`);
   if (args.passThrough) {
     // `claude mcp …`, `--help`, `--version`: nothing to bill or switch; stray keys still go.
-    const child = childEnvironment(ctx.env, "subscription");
-    for (const name of child.removed)
-      process.stderr.write(`${removedCredentialNotice(name, "subscription")}\n`);
-    return runClaudeInheritingTerminal(claude, claudeArgs, child.env);
+    return runPlainClaude(claude, claudeArgs, ctx.env as NodeJS.ProcessEnv, say);
   }
+  const shell: ShellKind = args.print ? "print" : "pty";
+  if (shell === "pty" && !(process.stdin.isTTY && process.stdout.isTTY)) {
+    throw new UsageError(
+      'an interactive Claude Code session needs a terminal; use -- -p "…" for a headless run',
+    );
+  }
+  const damagedState = setAsideDamagedState(stateFile(ctx.paths.stateDir), Date.now());
+  if (damagedState) say(`claude-fallback: ${damagedState}`);
+  const start = startingMode({
+    forceApi: opts.forceApi === true,
+    hasKey: keys.source !== null,
+    autoSwitch: ctx.config.auto_switch,
+    state: readState(stateFile(ctx.paths.stateDir)),
+    now: Date.now(),
+  });
+  if (start.code === "limit_in_force" && start.limit) say(startingAfterLimitText(start.limit));
 
   const ledger = openRunLedger(ledgerPath(ctx.paths.dataDir), ctx.config);
   const runId = ledger.startRun({
     startedAt: Date.now(),
     pid: process.pid,
     cwd: process.cwd(),
-    initialMode: mode,
+    initialMode: start.mode,
     claudeVersion: await claudeVersion(claude),
   });
-  const common = {
+  const core = new RunCore({
     claudePath: claude,
     args,
     config: ctx.config,
@@ -71,23 +70,20 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
     keys,
     ledger,
     runId,
-    initialMode: mode,
-  };
+    start,
+    shell,
+  });
   let exitCode: number | null = null;
   try {
-    if (args.print) {
-      exitCode = await new HeadlessRun(common).run();
-    } else if (process.stdin.isTTY && process.stdout.isTTY) {
-      exitCode = await new InteractiveRun({
-        ...common,
-        configPath: ctx.configPath,
-        initialLimit: startAfterLimit ? limitInForce : null,
-      }).run();
-    } else {
-      throw new UsageError(
-        'an interactive Claude Code session needs a terminal; use -- -p "…" for a headless run',
-      );
-    }
+    exitCode =
+      shell === "print"
+        ? await new PrintShell(core, {
+            stdout: (chunk) => process.stdout.write(chunk),
+            childStderr: (chunk) => process.stderr.write(chunk),
+            stderr: say,
+            spawn: spawnChild,
+          }).run()
+        : await new PtyShell(core, processTerminal(), PtyChild.spawn).run();
     return exitCode;
   } finally {
     closeRunLedger(ledger, runId, exitCode);
@@ -139,17 +135,6 @@ function closeRunLedger(ledger: Ledger, runId: string, exitCode: number | null):
   } finally {
     ledger.close();
   }
-}
-
-/**
- * The subscription limit recorded by an earlier run, if it has not reset yet and the user has not
- * chosen the subscription since (`use subscription`). A reset that was only assumed does not count.
- */
-export function limitStillInForce(shared: SharedState, now: number): LimitInfo | null {
-  const limit = shared.last_limit;
-  if (!limit || limit.assumed || limit.resets_at <= now) return null;
-  if (shared.preferred_mode === "subscription" && (shared.preferred_mode_set_at ?? 0) > limit.at) return null;
-  return { window: limit.window, resetsAt: limit.resets_at, resetAssumed: false, source: "state" };
 }
 
 export function registerRun(program: Command, claudeArgs: string[]): void {

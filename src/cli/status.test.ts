@@ -253,6 +253,18 @@ describe("collectStatus", () => {
     expect(report.mode_reason).toMatch(reason);
   });
 
+  test("mode: a limit in force with auto_switch and a key is API billing, as the next run starts (not `subscription`)", async () => {
+    writeConfig({ api_key: KEY, auto_switch: true });
+    updateState(stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir), () => ({
+      last_limit: { at: now - HOUR, resets_at: now + 2 * HOUR, window: "seven_day", assumed: false },
+    }));
+    const report = await collectStatus({}, io().io);
+    expect(report.mode).toBe("api");
+    expect(report.mode_reason).toBe(
+      "the subscription's weekly limit is in force until 12:00 and auto_switch is on",
+    );
+  });
+
   test("an invalid config is a usage error", async () => {
     writeConfig({ auto_swtich: true });
     await expect(collectStatus({}, io().io)).rejects.toBeInstanceOf(UsageError);

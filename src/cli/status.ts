@@ -1,12 +1,15 @@
 import type { Command } from "commander";
 import { apiKeyProblem } from "../config/schema.js";
 import { apiKeySource, maskKey } from "../config/secret.js";
+import { windowLabel } from "../detect/windows.js";
 import { formatUsd, NANO_PER_USD, usdToNano } from "../money.js";
+import { startingMode } from "../session/policy.js";
+import { startReasonText } from "../session/wording.js";
 import { listLiveRuns } from "../state/runs.js";
 import { readState, stateFile } from "../state/store.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
-import type { Spend } from "../usage/ledger.js";
 import { periodOf, systemZone } from "../usage/periods.js";
+import type { Spend } from "../usage/spend.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 /**
@@ -113,18 +116,14 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
 
   const preferred = shared.preferred_mode;
   const setAt = shared.preferred_mode_set_at;
-  let mode: "subscription" | "api" = "subscription";
-  let reason: string;
-  if (preferred === "api" && source !== null) {
-    mode = "api";
-    reason = "preferred mode set by `claude-fallback use api`";
-  } else if (preferred === "api") {
-    reason = "`use api` is set but no API key is configured";
-  } else if (preferred === "subscription") {
-    reason = "preferred mode set by `claude-fallback use subscription`";
-  } else {
-    reason = "default: no `use` preference";
-  }
+  // The same answer a run started now would give (`run` asks the same function).
+  const start = startingMode({
+    forceApi: false,
+    hasKey: source !== null,
+    autoSwitch: ctx.config.auto_switch,
+    state: shared,
+    now: io.now,
+  });
 
   const runs = listLiveRuns(ctx.paths.stateDir);
   const day = periodOf("day", io.now, zone);
@@ -149,8 +148,8 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
     format: 1,
     generated_at: iso(io.now),
     timezone: zone,
-    mode,
-    mode_reason: reason,
+    mode: start.mode,
+    mode_reason: startReasonText(start, zone),
     preferred_mode: preferred,
     preferred_mode_set_at: setAt !== null ? iso(setAt) : null,
     limit: shared.last_limit
@@ -192,13 +191,6 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
     api_key: { source, masked, problem },
   };
 }
-
-const WINDOW_NAMES: Record<string, string> = {
-  five_hour: "5-hour",
-  seven_day: "7-day",
-  seven_day_opus: "7-day Opus",
-  seven_day_sonnet: "7-day Sonnet",
-};
 
 function localTime(isoText: string, zone: string): string {
   const format = new Intl.DateTimeFormat("en-CA", {
@@ -254,7 +246,7 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
     setAt !== null && report.preferred_mode === report.mode ? ` (since ${localTime(setAt, zone)})` : "";
   lines.push(`Mode:          ${report.mode} ${glyphs.dash} ${report.mode_reason}${since}`);
   if (report.limit) {
-    const window = report.limit.window ? `${WINDOW_NAMES[report.limit.window] ?? report.limit.window} ` : "";
+    const window = report.limit.window ? `${windowLabel(report.limit.window)} ` : "";
     const resets = `${localTime(report.limit.resets_at, zone)}${report.limit.reset_assumed ? " (assumed)" : ""}`;
     lines.push(
       report.limit.in_force
@@ -267,7 +259,7 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
   if (report.subscription && report.subscription.windows.length > 0) {
     const windows = report.subscription.windows.map((window) => {
       const resets = window.resets_at ? `, resets ${localTime(window.resets_at, zone)}` : "";
-      return `${WINDOW_NAMES[window.name] ?? window.name} ${Math.round(window.used_percentage)}%${resets}`;
+      return `${windowLabel(window.name)} ${Math.round(window.used_percentage)}%${resets}`;
     });
     lines.push(
       `Subscription:  ${windows.join("; ")} (as of ${localTime(report.subscription.updated_at, zone)})`,

@@ -1,8 +1,8 @@
 import { dirname } from "node:path";
 import type { Command } from "commander";
+import { NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
-import { NO_KEY_REASON } from "../session/policy.js";
 import { fileInPlaceOfDirectory } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
 import { stateFile, updateState } from "../state/store.js";
@@ -16,7 +16,7 @@ export function useMode(typed: string, opts: ContextOptions, write: (text: strin
   if (!mode) throw new UsageError(`use: unknown mode "${typed}"; allowed: api, subscription`);
   const ctx = loadContext(opts);
   if (mode === "api" && createKeyProvider(ctx.config, ctx.env).source === null)
-    throw new UsageError(NO_KEY_REASON);
+    throw new UsageError(NO_KEY_MESSAGE);
   const now = Date.now();
   const file = stateFile(ctx.paths.stateDir);
   try {

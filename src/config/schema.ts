@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { isLoopbackHostname } from "../platform/loopback.js";
 
+/** What to do without a key (SPEC §4.9): said by a limit notice, `use api`, `--force-api` and the menu. */
+export const NO_KEY_MESSAGE =
+  "no API key is configured for API billing: set CLAUDE_FALLBACK_API_KEY, or api_key_command / api_key in the config (claude-fallback config init)";
+
 /**
  * The config file's schema (SPEC §10). It is the single source of the config type, the defaults
  * and the ranges; `load.ts` turns its issues into one-line messages, using the `allowed` text each

@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createPricing } from "../pricing/pricing.js";
-import { type Ledger, openLedger, SpendTracker } from "../usage/ledger.js";
+import { type Ledger, openLedger } from "../usage/ledger.js";
+import { SpendTracker } from "../usage/spend.js";
 import { type Gateway, startGateway } from "./server.js";
 
 const KEY = "sk-ant-api03-test-hardening-key-0123456789";
@@ -90,7 +91,7 @@ beforeEach(async () => {
     apiKey: KEY,
     pricing: createPricing(),
     spend: new SpendTracker(ledger, runId, { zone: "UTC" }),
-    caps: { cost_limit_per_session: null, cost_limit_per_day: null, cost_limit_per_month: null },
+    caps: () => ({ cost_limit_per_session: null, cost_limit_per_day: null, cost_limit_per_month: null }),
     maxRequestBytes: 4096,
   });
   cleanups.push(() => gateway.close());

@@ -14,12 +14,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { FallbackError } from "../errors.js";
+import { type RunEvent, runEventText, SaidOnce } from "../notify/run-events.js";
 import { createPricing } from "../pricing/pricing.js";
 import { type Simulator, startSimulator } from "../simulator/index.js";
 import { mintThinkingSignature } from "../simulator/thinking-signature.js";
-import { type Ledger, openLedger, SpendTracker } from "../usage/ledger.js";
-import type { CapConfig } from "./caps.js";
-import { type Gateway, type GatewayEvent, type GatewayOptions, startGateway } from "./server.js";
+import type { CapConfig } from "../usage/caps.js";
+import { type Ledger, openLedger } from "../usage/ledger.js";
+import { SpendTracker } from "../usage/spend.js";
+import { type Gateway, type GatewayOptions, startGateway } from "./server.js";
 
 const KEY = "sk-ant-api03-gateway-test-key-0123456789";
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
@@ -54,29 +56,44 @@ interface Harness {
   gateway: Gateway;
   ledger: Ledger;
   runId: string;
-  events: GatewayEvent[];
+  /** What the run would tell the user: the gateway's events through the run's one dedupe. */
+  events: RunEvent[];
+  spend: SpendTracker;
+  /** Raises a cap for the rest of the run, as the wrapper's menu does. */
+  setCaps: (caps: CapConfig) => void;
+}
+
+/** An event's kind, with the gateway's errors by their source. */
+function kindOf(event: RunEvent): string {
+  if (event.kind !== "error") return event.kind;
+  return event.source === "unknown_model" ? "unknown_model" : `${event.source}_error`;
 }
 
 async function gatewayFor(
   upstream: string | URL,
-  options: Partial<GatewayOptions> & { ledger?: Ledger } = {},
+  options: Partial<Omit<GatewayOptions, "caps">> & { ledger?: Ledger; caps?: CapConfig } = {},
 ): Promise<Harness> {
   const ledger = options.ledger ?? ledgerAt();
   const runId = ledger.startRun({ id: randomUUID(), startedAt: NOW, initialMode: "api" });
-  const events: GatewayEvent[] = [];
+  const events: RunEvent[] = [];
+  const said = new SaidOnce();
+  let caps = options.caps ?? NO_CAPS;
+  const spend = options.spend ?? new SpendTracker(ledger, runId, { zone: "UTC" });
   const gateway = await startGateway({
     upstream: new URL(upstream),
     apiKey: KEY,
     pricing: createPricing(),
-    spend: new SpendTracker(ledger, runId, { zone: "UTC" }),
-    caps: NO_CAPS,
     now: () => NOW,
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      if (said.first(event)) events.push(event);
+    },
     ...options,
+    spend,
+    caps: () => caps,
   });
   // Registered after the ledger: closes first.
   cleanups.push(() => gateway.close());
-  return { gateway, ledger, runId, events };
+  return { gateway, ledger, runId, events, spend, setCaps: (next) => (caps = next) };
 }
 
 async function simulator(options: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
@@ -290,7 +307,7 @@ describe("forwarding", () => {
     expect(error.type).toBe("billing_error");
     expect(error.message).toContain("refused the configured API key sk-ant-…6789");
     expect(error.message).not.toContain(KEY);
-    expect(events.map((event) => event.kind)).toEqual(["upstream_error"]);
+    expect(events.map(kindOf)).toEqual(["upstream_error"]);
     expect(rows(ledger)).toMatchObject([
       { outcome: "error", http_status: 401, error_type: "authentication_error" },
     ]);
@@ -663,7 +680,7 @@ describe("upstream failures", () => {
       { outcome: "upstream_error", http_status: 502, cost_nanousd: 0 },
       { outcome: "upstream_error", http_status: 502, cost_nanousd: 0 },
     ]);
-    expect(events.map((e) => e.kind)).toEqual(["upstream_error"]);
+    expect(events.map(kindOf)).toEqual(["upstream_error"]);
   });
 
   test("a first byte slower than headersTimeoutMs → 504 timeout_error, not a hang", async () => {
@@ -806,7 +823,9 @@ describe("metering", () => {
       ["claude-imaginary-9", null],
       ["claude-imaginary-9", null],
     ]);
-    expect(events).toEqual([expect.objectContaining({ kind: "unknown_model", model: "claude-imaginary-9" })]);
+    expect(events).toEqual([
+      expect.objectContaining({ kind: "error", source: "unknown_model", model: "claude-imaginary-9" }),
+    ]);
     expect(ledger.runSpend(rows(ledger)[0]!.run_id).unknownCostRequests).toBe(2);
   });
 
@@ -822,7 +841,9 @@ describe("metering", () => {
     expect(error.message).toContain("no price is known for model claude-imaginary-9");
     expect(error.message).toContain('"pricing"');
     expect(sim.requests).toEqual([]);
-    expect(events).toEqual([expect.objectContaining({ kind: "unknown_model", model: "claude-imaginary-9" })]);
+    expect(events).toEqual([
+      expect.objectContaining({ kind: "error", source: "unknown_model", model: "claude-imaginary-9" }),
+    ]);
     expect(rows(ledger)).toMatchObject([{ outcome: "refused_cap", cost_nanousd: 0 }]);
 
     const priced = await call(gateway, { body: messages({ model: "claude-sonnet-4-5" }) });
@@ -882,8 +903,8 @@ describe("caps", () => {
     expect((await call(gateway, { body: messages({ stream: true }) })).status).toBe(200);
     expect(metered).toBe(1);
     // The row is written a moment after the response (with any others): that is when it fails.
-    await waitFor(() => events.some((event) => event.kind === "ledger_error"), "the ledger's failure");
-    expect(events.map((event) => event.kind)).toEqual(["cap_warning", "ledger_error"]);
+    await waitFor(() => events.some((event) => kindOf(event) === "ledger_error"), "the ledger's failure");
+    expect(events.map(kindOf)).toEqual(["cap_warning", "ledger_error"]);
   });
 
   test("the session cap refuses with a 402 billing_error naming the cap, and nothing is forwarded", async () => {
@@ -909,7 +930,7 @@ describe("caps", () => {
       ["refused_cap", 402, "billing_error", 0],
       ["refused_cap", 402, "billing_error", 0],
     ]);
-    expect(events.map((e) => e.kind)).toEqual(["cap_reached"]);
+    expect(events.map(kindOf)).toEqual(["cap_reached"]);
   });
 
   test("a $0 cap refuses the first request", async () => {
@@ -960,8 +981,8 @@ describe("caps", () => {
     await call(gateway, { body: messages() }); // $0.135: over
     expect((await call(gateway, { body: messages() })).status).toBe(402);
     expect((await call(gateway, { body: messages() })).status).toBe(402);
-    expect(events.map((e) => e.kind)).toEqual(["cap_warning", "cap_reached"]);
-    expect(events[0]?.message).toBe(
+    expect(events.map(kindOf)).toEqual(["cap_warning", "cap_reached"]);
+    expect(runEventText(events[0]!, { now: NOW, caps: NO_CAPS })).toBe(
       "API spend this run is $0.09 of the per-session cap of $0.10 (cost_limit_per_session).",
     );
     expect(sim.requests).toHaveLength(3);
@@ -969,17 +990,17 @@ describe("caps", () => {
 
   test("a raised cap lets requests through and is announced again when it is reached", async () => {
     const sim = await simulator({ usage: SONNET_USAGE });
-    const { gateway, events } = await gatewayFor(sim.url, {
+    const { gateway, events, setCaps } = await gatewayFor(sim.url, {
       caps: { ...NO_CAPS, cost_limit_per_session: 0.04 },
     });
     await call(gateway, { body: messages() });
     expect((await call(gateway, { body: messages() })).status).toBe(402);
-    gateway.setCaps({ ...NO_CAPS, cost_limit_per_session: 0.08 });
+    setCaps({ ...NO_CAPS, cost_limit_per_session: 0.08 });
     expect((await call(gateway, { body: messages() })).status).toBe(200);
     const refused = await call(gateway, { body: messages() });
     expect(refused.status).toBe(402);
     expect(refused.json().error.message).toContain("cap of $0.08 is reached ($0.09 spent this run)");
-    expect(events.map((e) => [e.kind, "cap" in e ? e.cap.limitNanoUsd : null])).toEqual([
+    expect(events.map((e) => [kindOf(e), "cap" in e ? e.cap.limitNanoUsd : null])).toEqual([
       ["cap_reached", 40_000_000],
       ["cap_reached", 80_000_000],
     ]);
@@ -1037,7 +1058,7 @@ describe("caps", () => {
         message: "claude-fallback gateway: could not read the usage ledger /x/usage.db: the disk is full",
       });
     }
-    expect(events.map((e) => e.kind)).toEqual(["ledger_error"]);
+    expect(events.map(kindOf)).toEqual(["ledger_error"]);
     expect(raw.requests).toEqual([]);
   });
 });
@@ -1132,14 +1153,14 @@ describe("ledger writes", () => {
   test("rows reach the file on their own a moment after their responses; the run's caps count them at once", async () => {
     const sim = await simulator({ usage: SONNET_USAGE });
     const file = join(dir, "own", "usage.db");
-    const { gateway } = await gatewayFor(sim.url, {
+    const { gateway, spend } = await gatewayFor(sim.url, {
       ledger: ledgerAt(file),
       caps: { ...NO_CAPS, cost_limit_per_session: 0.08 },
     });
     await Promise.all([call(gateway, { body: messages() }), call(gateway, { body: messages() })]);
     // The cap already counts both answers ($0.09), written or not.
     expect((await call(gateway, { body: messages() })).status).toBe(402);
-    expect(gateway.spentThisRun()).toBe(2 * SONNET_COST);
+    expect(spend.runSpend().nanoUsd).toBe(2 * SONNET_COST);
     await waitFor(() => rowsInFile(file).length === 3 || null, "the rows in the file");
     expect(rowsInFile(file)).toEqual([
       { outcome: "ok", cost: SONNET_COST },

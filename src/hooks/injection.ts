@@ -1,34 +1,26 @@
 /**
- * What every wrapped run (interactive or headless) sets up before starting `claude`: its 0700 run
- * directory, the hook endpoint, and the `--settings` file that points Claude Code's hooks (and,
- * interactively, its status line) at them, with the user's own `--settings` merged in.
+ * What every wrapped run (in a terminal, headless, or for a program) sets up before starting
+ * `claude`: its 0700 run directory, the hook endpoint, and the `--settings` file that points
+ * Claude Code's hooks (and, in a terminal, its status line) at them, with the user's own
+ * `--settings` merged in.
  */
+
 import type { ClaudeArgs } from "../claude/args.js";
-import type { BillingMode } from "../claude/env.js";
 import { findUserStatusLine, readSettingsArgument } from "../claude/user-settings.js";
-import type { Config } from "../config/schema.js";
-import type { KeyProvider } from "../config/secret.js";
 import type { Paths } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
-import type { Ledger } from "../usage/ledger.js";
 import type { HookEvent } from "./hook-events.js";
 import { type HookServer, startHookServer } from "./hook-server.js";
 import { writeInjection } from "./settings.js";
 import { createRunDir, pruneStaleRunDirs, type RunDir } from "./spool.js";
 
-/** What both kinds of wrapped run are given. */
-export interface WrappedRunOptions {
-  claudePath: string;
+/** What the injection needs to know of the run. */
+export interface InjectionTarget {
   args: ClaudeArgs;
-  config: Config;
-  env: NodeJS.ProcessEnv;
   cwd: string;
+  env: NodeJS.ProcessEnv;
   paths: Paths;
-  keys: KeyProvider;
-  ledger: Ledger;
   runId: string;
-  initialMode: BillingMode;
-  now?: () => number;
 }
 
 export interface Injection {
@@ -41,7 +33,7 @@ export interface Injection {
 }
 
 export async function prepareInjection(
-  options: Pick<WrappedRunOptions, "args" | "cwd" | "env" | "paths" | "runId">,
+  options: InjectionTarget,
   onHook: (event: HookEvent) => void,
   { withStatusLine }: { withStatusLine: boolean },
 ): Promise<Injection> {

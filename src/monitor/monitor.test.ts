@@ -2,8 +2,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { claudeProjectsDir } from "../../test/support/claude-home.js";
 import type { ProcessFacts, ProcessTable } from "../claude/process.js";
-import { projectSlug, projectsRoot } from "../claude/transcripts/find.js";
+import { projectSlug } from "../claude/transcripts/find.js";
 import { Monitor, type MonitorEvent, type MonitorOptions, type MonitorTarget } from "./monitor.js";
 
 const T0 = Date.UTC(2026, 10, 24, 3, 0, 0);
@@ -57,7 +58,7 @@ function monitor(target: MonitorTarget, table: ProcessTable, extra: Partial<Moni
 }
 
 function transcriptPath(sessionId: string, cwd = CWD): string {
-  const dir = join(projectsRoot(env), projectSlug(cwd));
+  const dir = join(claudeProjectsDir(env), projectSlug(cwd));
   mkdirSync(dir, { recursive: true });
   return join(dir, `${sessionId}.jsonl`);
 }

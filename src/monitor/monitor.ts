@@ -13,15 +13,12 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
+import { projectsRoots } from "../claude/config-dir.js";
 import type { ProcessFacts, ProcessTable } from "../claude/process.js";
-import {
-  currentTranscript,
-  findSessionTranscript,
-  projectDirsFor,
-  projectsRoot,
-} from "../claude/transcripts/find.js";
+import { currentTranscript, findSessionTranscript, projectDirsFor } from "../claude/transcripts/find.js";
 import { TranscriptTail } from "../claude/transcripts/tail.js";
 import { fromTranscriptRecord, type LimitSignal } from "../detect/index.js";
+import { windowLabel } from "../detect/windows.js";
 import { describeReset } from "../notify/messages.js";
 
 export type MonitorTarget =
@@ -75,18 +72,6 @@ interface Watched {
   tail: TranscriptTail;
 }
 
-const WINDOW_LABELS: Record<string, string> = {
-  five_hour: "5-hour",
-  seven_day: "weekly",
-  seven_day_opus: "weekly Opus",
-  seven_day_sonnet: "weekly Sonnet",
-};
-
-function windowLabel(window: string | null): string | null {
-  if (window === null) return null;
-  return WINDOW_LABELS[window] ?? window.replaceAll("_", " ");
-}
-
 export function resumeCommand(sessionId: string): string {
   return `claude-fallback resume ${sessionId} --api`;
 }
@@ -99,7 +84,7 @@ export function describeEvent(
   now: number,
   zone: string,
 ): string {
-  const label = windowLabel(signal.window === null ? null : String(signal.window));
+  const label = signal.window === null ? null : windowLabel(String(signal.window));
   const session = `session ${where.sessionId}${where.cwd ? ` (${where.cwd})` : ""}`;
   const reset =
     signal.resetsAt === null
@@ -225,7 +210,7 @@ export class Monitor {
       current = currentTranscript(dirs, watch.since)?.path ?? null;
     } else {
       const found = findSessionTranscript(watch.sessionId ?? "", env);
-      dirs = found ? [dirname(found.path)] : [projectsRoot(env)];
+      dirs = found ? [dirname(found.path)] : projectsRoots(env);
       current = found?.path ?? null;
     }
     this.watchDirs(dirs);

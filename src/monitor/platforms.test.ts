@@ -7,8 +7,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { claudeProjectsDir } from "../../test/support/claude-home.js";
 import { systemProcessTable } from "../claude/process.js";
-import { projectSlug, projectsRoot } from "../claude/transcripts/find.js";
+import { projectSlug } from "../claude/transcripts/find.js";
 import { FallbackError } from "../errors.js";
 import { Monitor, type MonitorTarget } from "./monitor.js";
 
@@ -70,7 +71,7 @@ function monitor(target: MonitorTarget, table: ReturnType<typeof systemProcessTa
 }
 
 function writeLimit(sessionId: string, cwd: string, at = T0 + 2000): void {
-  const dir = join(projectsRoot(env), projectSlug(cwd));
+  const dir = join(claudeProjectsDir(env), projectSlug(cwd));
   mkdirSync(dir, { recursive: true });
   appendFileSync(
     join(dir, `${sessionId}.jsonl`),

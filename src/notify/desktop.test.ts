@@ -44,8 +44,8 @@ function env(): NodeJS.ProcessEnv {
   return { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin` };
 }
 
-function note(title: string, body: string, dedupeKey = "k"): OutgoingNotification {
-  return { kind: "limit_reached", title, body, dedupeKey, at: 0, sessionId: null, runId: null };
+function note(title: string, body: string): OutgoingNotification {
+  return { kind: "limit_reached", title, body, at: 0, sessionId: null, runId: null };
 }
 
 const hostile = () => ({
@@ -202,8 +202,8 @@ describe("Notifier with the desktop channel", () => {
       env: { PATH: dir },
       onChannelError: (error) => errors.push(error),
     });
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "B", dedupeKey: "a" });
-    await notifier.notify({ kind: "switched_to_api", title: "T", body: "B", dedupeKey: "b" });
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "B" });
+    await notifier.notify({ kind: "switched_to_api", title: "T", body: "B" });
     expect(errors).toEqual([
       {
         channel: "desktop",
@@ -224,7 +224,7 @@ describe("Notifier with the desktop channel", () => {
       onChannelError: (error) => errors.push(error),
     });
     const started = Date.now();
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "B", dedupeKey: "a" });
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "B" });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toMatch(/did not finish within/);
@@ -239,7 +239,7 @@ describe("Notifier with the desktop channel", () => {
       platform: "linux",
       env: env(),
     });
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "B", dedupeKey: "a" });
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "B" });
     expect(calls(log)).toEqual([]);
   });
 });

@@ -1,24 +1,14 @@
 /**
- * The words of every notification (SPEC §8), one place for all channels. Pure.
+ * A notification as the desktop and webhook channels take it, and the clock words of notices (SPEC §8). Pure.
  */
-export type NotificationKind =
-  | "approaching_limit"
-  | "limit_reached"
-  | "switched_to_api"
-  | "cap_warning"
-  | "cap_reached"
-  | "reverted"
-  | "switch_pending"
-  | "error";
-
+import type { RunEventKind } from "./run-events.js";
 export interface Notification {
-  kind: NotificationKind;
+  /** The webhook's `event`. */
+  kind: RunEventKind;
   /** Short: a desktop notification's title, a banner's lead. */
   title: string;
   /** One sentence with the facts: what happened, when it resets, what it costs. */
   body: string;
-  /** Each notification is sent once per key (e.g. one cap warning per cap per run). */
-  dedupeKey: string;
 }
 
 export function formatClock(epochMs: number, zone?: string): string {
@@ -40,4 +30,14 @@ export function describeReset(resetsAt: number, now: number, zone?: string): str
     }).format(new Date(ms));
   const clock = formatClock(resetsAt, zone);
   return day(resetsAt) === day(now) ? `at ${clock}` : `on ${day(resetsAt)} at ${clock}`;
+}
+
+/** "resets at 15:00", with a word when the reset was only assumed. */
+export function resetText(
+  limit: { resetsAt: number; resetAssumed: boolean },
+  now: number,
+  zone?: string,
+): string {
+  const when = describeReset(limit.resetsAt, now, zone);
+  return limit.resetAssumed ? `resets ${when} (assumed: Claude did not say when)` : `resets ${when}`;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { LimitInfo } from "../session/machine.js";
 import { type Channel, ChannelUnavailableError, type OutgoingNotification } from "./channel.js";
-import { type ChannelError, channelsFor, Notifier, notificationFor } from "./notifier.js";
+import { type ChannelError, channelsFor, Notifier } from "./notifier.js";
 
 const KEY = `sk-ant-api03-unit${"z".repeat(70)}WXYZ`;
 const ODD_KEY = "vault-issued-secret-0123456789abcdef";
@@ -20,15 +19,14 @@ function recording(name = "fake"): Channel & { sent: OutgoingNotification[] } {
 const off = { terminal: true, desktop: false, webhook_url: null };
 
 describe("Notifier", () => {
-  it("sends each dedupe key once, to every channel", async () => {
+  it("sends each notification to every channel (saying an event once is the run's, SaidOnce)", async () => {
     const a = recording("a");
     const b = recording("b");
     const notifier = new Notifier({ notifications: off, channels: [a, b] });
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "one", dedupeKey: "limit:1" });
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "two", dedupeKey: "limit:1" });
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "three", dedupeKey: "limit:2" });
-    expect(a.sent.map((n) => n.body)).toEqual(["one", "three"]);
-    expect(b.sent.map((n) => n.body)).toEqual(["one", "three"]);
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "one" });
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "two" });
+    expect(a.sent.map((n) => n.body)).toEqual(["one", "two"]);
+    expect(b.sent.map((n) => n.body)).toEqual(["one", "two"]);
   });
 
   it("masks the run's key and anything key-shaped in title and body", async () => {
@@ -42,7 +40,6 @@ describe("Notifier", () => {
       kind: "error",
       title: `bad ${KEY}`,
       body: `upstream said ${KEY} and ${ODD_KEY}`,
-      dedupeKey: "e",
     });
     const text = JSON.stringify(channel.sent);
     expect(text).not.toContain(KEY);
@@ -74,8 +71,8 @@ describe("Notifier", () => {
       onChannelError: (error) => errors.push(error),
     });
     const started = Date.now();
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "B", dedupeKey: "1" });
-    await notifier.notify({ kind: "reverted", title: "T", body: "B", dedupeKey: "2" });
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "B" });
+    await notifier.notify({ kind: "reverted", title: "T", body: "B" });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(good.sent).toHaveLength(2);
     expect(errors.map((e) => [e.channel, e.unavailable])).toEqual([
@@ -95,13 +92,13 @@ describe("Notifier", () => {
       send: (n) =>
         new Promise<void>((resolve) => {
           release = () => {
-            sent.push(n.dedupeKey);
+            sent.push(n.body);
             resolve();
           };
         }),
     };
     const notifier = new Notifier({ notifications: off, channels: [slow] });
-    const delivery = notifier.notify({ kind: "limit_reached", title: "T", body: "B", dedupeKey: "x" });
+    const delivery = notifier.notify({ kind: "limit_reached", title: "T", body: "x" });
     expect(sent).toEqual([]);
     const flushed = notifier.flush();
     await Promise.resolve();
@@ -118,28 +115,5 @@ describe("Notifier", () => {
         notifications: { terminal: false, desktop: true, webhook_url: "http://127.0.0.1:1/x" },
       }).map((c) => c.name),
     ).toEqual(["desktop", "webhook"]);
-  });
-});
-
-describe("notificationFor", () => {
-  const limit: LimitInfo = { window: "five_hour", resetsAt: 0, resetAssumed: false } as LimitInfo;
-
-  it("maps the run's notices to notification kinds and titles", () => {
-    expect(notificationFor({ kind: "limit_reached", limit, detail: "" }, "text", "k")).toEqual({
-      kind: "limit_reached",
-      title: "claude-fallback: Subscription limit reached",
-      body: "text",
-      dedupeKey: "k",
-    });
-    expect(notificationFor({ kind: "approaching", text: "80%" }, "80%", "k")?.kind).toBe("approaching_limit");
-    expect(notificationFor({ kind: "switched_to_api", reason: "limit" }, "t", "k")?.title).toBe(
-      "claude-fallback: Switched to API billing",
-    );
-    expect(notificationFor({ kind: "cap_reached", text: "t" }, "t", "k")?.kind).toBe("cap_reached");
-    expect(notificationFor({ kind: "error", message: "m" }, "m", "k")?.kind).toBe("error");
-  });
-
-  it("leaves a pending switch to the terminal", () => {
-    expect(notificationFor({ kind: "switch_pending", to: "api" }, "t", "k")).toBeNull();
   });
 });

@@ -1,14 +1,13 @@
 /**
- * Sends each notification once (by its dedupe key) to the enabled channels of
- * `config.notifications` (SPEC §8). Never blocks the session and never throws: every delivery is
- * bounded in time, and a failing channel is reported once through `onChannelError`.
+ * Sends notifications to the enabled channels of `config.notifications` (SPEC §8). Never blocks
+ * the session and never throws: every delivery is bounded in time, and a failing channel is
+ * reported once through `onChannelError`. Saying each event once is the caller's (`SaidOnce`).
  *
- * The terminal channel (banner, bell, OSC 9) belongs to the interactive run, which owns the
+ * The terminal channel (banner, bell, OSC 9; a stderr line) belongs to the shell, which owns the
  * screen; this dispatcher serves the channels that leave the terminal: desktop and webhook.
  */
 import type { Config } from "../config/schema.js";
 import { redactSecrets } from "../config/secret.js";
-import type { DisplayNotice } from "../session/presentation.js";
 import {
   CHANNEL_TIMEOUT_MS,
   type Channel,
@@ -17,7 +16,7 @@ import {
   type OutgoingNotification,
 } from "./channel.js";
 import { createDesktopChannel } from "./desktop.js";
-import type { Notification, NotificationKind } from "./messages.js";
+import type { Notification } from "./messages.js";
 import { createWebhookChannel } from "./webhook.js";
 
 /** How much longer than its own timeout a channel gets before it is abandoned. */
@@ -71,7 +70,6 @@ export class Notifier {
   private readonly channels: Channel[];
   private readonly timeoutMs: number;
   private readonly now: () => number;
-  private readonly sent = new Set<string>();
   private readonly reported = new Set<string>();
   private readonly unavailable = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
@@ -83,12 +81,10 @@ export class Notifier {
   }
 
   /**
-   * Sends `notification` unless its key was sent before. The promise settles when every channel
-   * has delivered, failed or timed out; it never rejects. Callers need not wait for it.
+   * Sends `notification`. The promise settles when every channel has delivered, failed or timed
+   * out; it never rejects. Callers need not wait for it.
    */
   notify(notification: Notification): Promise<void> {
-    if (this.sent.has(notification.dedupeKey)) return Promise.resolve();
-    this.sent.add(notification.dedupeKey);
     const channels = this.channels.filter((channel) => !this.unavailable.has(channel.name));
     if (channels.length === 0) return Promise.resolve();
     let secrets: readonly (string | null | undefined)[] = [];
@@ -101,7 +97,6 @@ export class Notifier {
     }
     const outgoing: OutgoingNotification = {
       kind: notification.kind,
-      dedupeKey: notification.dedupeKey,
       title: redactSecrets(notification.title, secrets),
       body: redactSecrets(notification.body, secrets),
       at: this.now(),
@@ -161,30 +156,4 @@ export class Notifier {
       // Reporting is best effort too.
     }
   }
-}
-
-const TITLES: Record<NotificationKind, string> = {
-  approaching_limit: "Approaching the subscription limit",
-  limit_reached: "Subscription limit reached",
-  switched_to_api: "Switched to API billing",
-  cap_warning: "API spend nearing its cap",
-  cap_reached: "API spending cap reached",
-  reverted: "Back on your subscription",
-  switch_pending: "Switch pending",
-  error: "Needs your attention",
-};
-
-/**
- * The desktop / webhook notification for a notice the run shows, with `text` from
- * `noticeText`; null for notices that only matter on the terminal (a switch waiting for the turn).
- */
-export function notificationFor(notice: DisplayNotice, text: string, dedupeKey: string): Notification | null {
-  const kind: NotificationKind | null =
-    notice.kind === "approaching"
-      ? "approaching_limit"
-      : notice.kind === "switch_pending"
-        ? null
-        : notice.kind;
-  if (!kind) return null;
-  return { kind, title: `claude-fallback: ${TITLES[kind]}`, body: text, dedupeKey };
 }

@@ -50,7 +50,6 @@ const sample: OutgoingNotification = {
   kind: "limit_reached",
   title: "claude-fallback: Subscription limit reached",
   body: "Subscription 5-hour limit reached; it resets at 15:00. <!channel> & co",
-  dedupeKey: "limit:1",
   at: Date.UTC(2025, 0, 2, 3, 4, 5),
   sessionId: "0b5c8e3e-1111-2222-3333-444455556666",
   runId: "run-1",
@@ -126,8 +125,8 @@ describe("Notifier with the webhook channel", () => {
       onChannelError: (error) => errors.push(error),
     });
     const started = Date.now();
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "B", dedupeKey: "a" });
-    await notifier.notify({ kind: "switched_to_api", title: "T", body: "B", dedupeKey: "b" });
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "B" });
+    await notifier.notify({ kind: "switched_to_api", title: "T", body: "B" });
     const elapsed = Date.now() - started;
     await arrived;
     expect(received.length).toBeGreaterThanOrEqual(1);
@@ -151,23 +150,22 @@ describe("Notifier with the webhook channel", () => {
       notifications: { terminal: true, desktop: false, webhook_url: url },
       onChannelError: (error) => errors.push(error),
     });
-    await notifier.notify({ kind: "limit_reached", title: "T", body: "B", dedupeKey: "a" });
-    await notifier.notify({ kind: "switched_to_api", title: "T", body: "B", dedupeKey: "b" });
+    await notifier.notify({ kind: "limit_reached", title: "T", body: "B" });
+    await notifier.notify({ kind: "switched_to_api", title: "T", body: "B" });
     expect(received).toHaveLength(2);
     expect(errors.map((error) => error.message)).toEqual([
       "webhook notification failed: the receiver answered HTTP 500",
     ]);
   });
 
-  it("sends session and run from the context, each event once", async () => {
+  it("sends session and run from the context", async () => {
     const { url, received } = await receiver();
     const notifier = new Notifier({
       notifications: { terminal: true, desktop: false, webhook_url: url },
       context: () => ({ sessionId: "sess-1", runId: "run-9" }),
       now: () => Date.UTC(2025, 5, 1),
     });
-    await notifier.notify({ kind: "cap_reached", title: "T", body: "B", dedupeKey: "cap:session" });
-    await notifier.notify({ kind: "cap_reached", title: "T", body: "B", dedupeKey: "cap:session" });
+    await notifier.notify({ kind: "cap_reached", title: "T", body: "B" });
     expect(received).toHaveLength(1);
     expect(received[0]?.body).toMatchObject({
       event: "cap_reached",

@@ -4,19 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG } from "../config/schema.js";
-import { createKeyProvider } from "../config/secret.js";
 import { UsageError } from "../errors.js";
-import type { Gateway, GatewayEvent } from "../gateway/server.js";
+import type { Gateway } from "../gateway/server.js";
+import type { RunEvent } from "../notify/run-events.js";
 import { startSimulator } from "../simulator/index.js";
 import { openLedger } from "../usage/ledger.js";
-import {
-  capRefusingSwitch,
-  DEFAULT_UPSTREAM,
-  eventRecord,
-  LazyApiBilling,
-  resolveUpstream,
-  startApiBilling,
-} from "./api-billing.js";
+import { SpendTracker } from "../usage/spend.js";
+import { DEFAULT_UPSTREAM, resolveUpstream, startApiBilling } from "./api-billing.js";
 
 describe("resolveUpstream", () => {
   const PROXY = "https://proxy.example/anthropic";
@@ -72,30 +66,6 @@ describe("resolveUpstream", () => {
   });
 });
 
-describe("eventRecord", () => {
-  const cap = {
-    cap: "day" as const,
-    configKey: "cost_limit_per_day" as const,
-    limitNanoUsd: 5,
-    spentNanoUsd: 6,
-  };
-  test.each<[GatewayEvent, string, Record<string, unknown>]>([
-    [
-      { kind: "cap_reached", cap, message: "m" },
-      "cap_reached",
-      { message: "m", cap: "day", configKey: "cost_limit_per_day", limitNanoUsd: 5, spentNanoUsd: 6 },
-    ],
-    [{ kind: "cap_warning", cap, message: "w" }, "cap_warning", { message: "w", cap: "day" }],
-    [{ kind: "unknown_model", model: "x", message: "u" }, "unknown_model", { message: "u", model: "x" }],
-    [{ kind: "upstream_error", message: "e" }, "error", { message: "e", source: "upstream_error" }],
-    [{ kind: "ledger_error", message: "l" }, "error", { message: "l", source: "ledger_error" }],
-  ])("%j", (event, kind, detail) => {
-    const record = eventRecord(event);
-    expect(record.kind).toBe(kind);
-    expect(record.detail).toMatchObject(detail);
-  });
-});
-
 /** One request to a gateway as Claude Code sends it; resolves with the status once the answer is read. */
 function post(gateway: Gateway, body: unknown): Promise<number> {
   return new Promise<number>((resolve, reject) => {
@@ -122,7 +92,7 @@ describe("startApiBilling", () => {
     while (cleanups.length > 0) await cleanups.pop()?.();
   });
 
-  test("runs the gateway on the resolved upstream with the key, the caps and the event log", async () => {
+  test("runs the gateway on the resolved upstream with the key, the caps and the run's spend", async () => {
     const key = "sk-ant-api03-billing-test-key-000000000000";
     const sim = await startSimulator({ requireApiKey: key, responseModel: "claude-unpriced-1" });
     cleanups.push(() => sim.close());
@@ -131,13 +101,14 @@ describe("startApiBilling", () => {
     const ledger = openLedger(join(dir, "usage.db"));
     cleanups.push(() => ledger.close());
     const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "api" });
-    const seen: GatewayEvent[] = [];
+    const seen: RunEvent[] = [];
+    const spend = new SpendTracker(ledger, runId);
     const gateway = await startApiBilling({
       config: { ...DEFAULT_CONFIG, upstream_url: sim.url, api_model: "claude-haiku-4-5" },
+      caps: () => DEFAULT_CONFIG,
       key: { key, source: "env" },
       env: { ANTHROPIC_BASE_URL: "https://ignored.example" },
-      ledger,
-      runId,
+      spend,
       onEvent: (event) => seen.push(event),
     });
     cleanups.push(() => gateway.close());
@@ -151,16 +122,11 @@ describe("startApiBilling", () => {
     expect(status).toBe(200);
     expect(sim.requests[0]?.headers["x-api-key"]).toBe(key);
     expect((sim.requests[0]!.body as { model: string }).model).toBe("claude-haiku-4-5");
-    expect(seen.map((e) => e.kind)).toEqual(["unknown_model"]);
-    const events = ledger.db.prepare("SELECT run_id, kind, detail FROM events").all() as Array<{
-      run_id: string;
-      kind: string;
-      detail: string;
-    }>;
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ run_id: runId, kind: "unknown_model" });
-    expect(JSON.parse(events[0]!.detail)).toMatchObject({ model: "claude-unpriced-1" });
-    expect(JSON.stringify(events)).not.toContain(key);
+    expect(seen).toEqual([
+      expect.objectContaining({ kind: "error", source: "unknown_model", model: "claude-unpriced-1" }),
+    ]);
+    expect(JSON.stringify(seen)).not.toContain(key);
+    expect(spend.runSpend()).toEqual({ nanoUsd: 0, requests: 1, unknownCostRequests: 1 });
   });
 
   test("a bad upstream is a UsageError before anything starts", async () => {
@@ -173,59 +139,10 @@ describe("startApiBilling", () => {
         config: { ...DEFAULT_CONFIG },
         key: { key: "sk-ant-api03-x", source: "env" },
         env: { ANTHROPIC_BASE_URL: "http://remote.example" },
-        ledger,
-        runId: "r",
+        spend: new SpendTracker(ledger, "r"),
+        caps: () => DEFAULT_CONFIG,
         onEvent: () => {},
       }),
     ).rejects.toThrow(UsageError);
-  });
-});
-
-describe("capRefusingSwitch", () => {
-  const cleanups: Array<() => unknown> = [];
-  afterEach(async () => {
-    while (cleanups.length > 0) await cleanups.pop()?.();
-  });
-
-  test.each([true, false])("counts this run's API spend (log_usage: %s)", async (logUsage) => {
-    // $0.0135 per answer on claude-sonnet-4-5: 1000 input, 500 output, 10,000 cache reads.
-    const sim = await startSimulator({
-      usage: { inputTokens: 1000, outputTokens: 500, cacheReadTokens: 10_000 },
-      responseModel: "claude-sonnet-4-5",
-    });
-    cleanups.push(() => sim.close());
-    const dir = mkdtempSync(join(tmpdir(), "cf-billing-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const ledger = openLedger(join(dir, "usage.db"), { logUsage });
-    cleanups.push(() => ledger.close());
-    const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "subscription" });
-    const config = {
-      ...DEFAULT_CONFIG,
-      upstream_url: sim.url,
-      log_usage: logUsage,
-      cost_limit_per_session: 0.01,
-    };
-    const env = { CLAUDE_FALLBACK_API_KEY: "sk-ant-api03-test-cap-refusal-000000000000" };
-    const billing = new LazyApiBilling({
-      config,
-      keys: createKeyProvider(config, env),
-      env,
-      ledger,
-      runId,
-      onEvent: () => {},
-    });
-    cleanups.push(() => billing.close());
-    expect(capRefusingSwitch(config, ledger, runId, Date.now(), billing)).toBeNull();
-    const gateway = await billing.ensure();
-    expect(
-      await post(gateway, {
-        model: "claude-sonnet-4-5",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    ).toBe(200);
-    expect(capRefusingSwitch(config, ledger, runId, Date.now(), billing)).toMatch(
-      /per-session API spending cap of \$0\.01 is reached/,
-    );
   });
 });

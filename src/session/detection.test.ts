@@ -72,7 +72,7 @@ describe("Detector: the reset instant a limit gets", () => {
     const detector = new Detector({ zone: "UTC", now: () => NOW });
     const findings = detector.fromStatusLine(statusLine(NOW / 1000 + 3600, 85), 80);
     expect(findings?.warnings).toHaveLength(1);
-    expect(findings?.warnings[0]?.text).toContain("85%");
+    expect(findings?.warnings[0]?.percent).toBe(85);
     expect(detector.fromStatusLine(statusLine(NOW / 1000 + 3600, 70), 80)?.warnings).toEqual([]);
   });
 });

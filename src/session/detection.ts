@@ -13,18 +13,18 @@ import {
   ScreenScanner,
   type WindowUtilisation,
 } from "../detect/index.js";
+import type { LimitInfo } from "../detect/limit.js";
 import { fromPrintResult } from "../detect/print-output.js";
 import type { HookEvent } from "../hooks/hook-events.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
 import { systemZone } from "../usage/periods.js";
-import type { LimitInfo } from "./machine.js";
 
 export interface StatusLineFindings {
   windows: WindowUtilisation[];
   /** Exact reset instants per window (epoch ms), to refine a limit read from text. */
   resets: { window: string; at: number }[];
   /** Warnings at or above notify_at_percentage, one per window. */
-  warnings: { window: string; resetsAt: number | null; text: string }[];
+  warnings: { window: string; percent: number; resetsAt: number | null }[];
 }
 
 export class Detector {
@@ -97,8 +97,8 @@ export class Detector {
       .filter((signal) => signal.kind === "warning" && signal.window !== null)
       .map((signal) => ({
         window: String(signal.window),
+        percent: signal.percent ?? 0,
         resetsAt: signal.resetsAt,
-        text: `Subscription ${String(signal.window).replaceAll("_", " ")} usage is at ${Math.round(signal.percent ?? 0)}%.`,
       }));
     const resets = reading.snapshot.windows.flatMap((window) =>
       window.resetsAt !== null ? [{ window: window.window, at: window.resetsAt }] : [],

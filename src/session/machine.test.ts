@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import type { BillingMode } from "../claude/env.js";
+import type { BillingMode } from "../billing.js";
+import type { LimitInfo } from "../detect/limit.js";
+import { runEventText } from "../notify/run-events.js";
 import {
   type Effect,
   initialState,
-  type LimitInfo,
   type MachineConfig,
   type SessionEvent,
   type SessionState,
@@ -12,6 +13,7 @@ import {
 } from "./machine.js";
 
 const RESET = Date.UTC(2026, 0, 1, 15, 0, 0);
+const NO_CAPS = { cost_limit_per_session: null, cost_limit_per_day: null, cost_limit_per_month: null };
 const limit: LimitInfo = {
   window: "five_hour",
   resetsAt: RESET,
@@ -108,6 +110,7 @@ describe("initialState", () => {
       draft: false,
       quiet: true,
       limit: null,
+      limitOutcome: null,
       declined: false,
       approvedThisRun: false,
       pending: null,
@@ -539,7 +542,7 @@ describe("transition table", () => {
       event: {
         type: "limit",
         limit,
-        apiRefusal: "the per-session API spending cap of $0.00 is already reached",
+        reachedCap: { cap: "session", configKey: "cost_limit_per_session", limitNanoUsd: 0, spentNanoUsd: 0 },
       },
       effects: ["record", "notify", "schedule_reset"],
       state: { phase: "running", declined: true, mode: "subscription" },
@@ -739,16 +742,16 @@ describe("transition table", () => {
 });
 
 describe("effect details", () => {
-  test("a limit is recorded with the decision and notified with the reason", () => {
+  test("a limit is recorded with the decision and its reason, and notified", () => {
     const { effects } = run("ask", [E.limit()]);
     expect(effects[0]).toMatchObject({
       type: "record",
       kind: "limit_detected",
-      detail: { ...limit, decision: "ask" },
+      detail: { ...limit, decision: "ask", reason: "prompt_before_switch is on" },
     });
     expect(effects[1]).toEqual({
       type: "notify",
-      notice: { kind: "limit_reached", limit, detail: "prompt_before_switch is on" },
+      notice: { kind: "limit_reached", limit, noKey: false },
     });
     expect(effects[2]).toEqual({ type: "schedule_reset", at: RESET });
     expect(effects[3]).toMatchObject({ type: "record", kind: "prompt_asked" });
@@ -758,8 +761,11 @@ describe("effect details", () => {
   test("without a key the notice says how to add one", () => {
     const { effects } = run("nokey", [E.limit()]);
     const notice = effects.find((effect) => effect.type === "notify");
-    expect(notice).toMatchObject({ notice: { kind: "limit_reached" } });
-    expect(JSON.stringify(notice)).toContain("CLAUDE_FALLBACK_API_KEY");
+    expect(notice).toMatchObject({ notice: { kind: "limit_reached", noKey: true } });
+    if (notice?.type !== "notify") throw new Error("no notice");
+    expect(runEventText(notice.notice, { now: RESET - 3_600_000, caps: NO_CAPS })).toContain(
+      "CLAUDE_FALLBACK_API_KEY",
+    );
   });
 
   test.each<[SessionEvent, string]>([
@@ -794,7 +800,7 @@ describe("effect details", () => {
   test("switch_failed carries the message", () => {
     const { effects } = run("auto", [E.limit(), E.failed("api")]);
     expect(effects).toEqual([
-      { type: "notify", notice: { kind: "error", message: "could not start claude" } },
+      { type: "notify", notice: { kind: "error", source: "switch", message: "could not start claude" } },
     ]);
   });
 

@@ -3,21 +3,12 @@
  * next state and the effects the session must carry out; it does no I/O and reads no clock —
  * times arrive inside events. The session feeds it hook, key, timer and child events.
  */
-import type { BillingMode } from "../claude/env.js";
-import { decideOnLimit, type PolicyInput } from "./policy.js";
-
-export type SwitchReason = "limit" | "menu" | "use" | "revert";
-
-export interface LimitInfo {
-  /** The subscription window that ran out (five_hour, seven_day, …), when known. */
-  window: string | null;
-  /** When the limit resets, epoch ms. */
-  resetsAt: number;
-  /** True when the reset time was not given and 5 hours was assumed. */
-  resetAssumed: boolean;
-  /** Which signal told us (SPEC §5). */
-  source: string;
-}
+import type { BillingMode } from "../billing.js";
+import type { LimitInfo } from "../detect/limit.js";
+import type { RunEvent, SwitchReason } from "../notify/run-events.js";
+import type { CapStatus } from "../usage/caps.js";
+import { decideOnLimit, type PolicyInput, type PolicyOutcome } from "./policy.js";
+import { policyReasonText } from "./wording.js";
 
 export interface SwitchPlan {
   to: BillingMode;
@@ -36,6 +27,8 @@ export interface SessionState {
   quiet: boolean;
   /** The subscription limit in force, until the reset or a revert. */
   limit: LimitInfo | null;
+  /** What the policy decided for the current limit, and why. */
+  limitOutcome: PolicyOutcome | null;
   /** The user declined API billing for the current limit (or let the prompt time out). */
   declined: boolean;
   /** "Yes for this run", or any yes: a limit after a revert does not ask again. */
@@ -55,8 +48,11 @@ export interface MachineConfig {
 }
 
 export type SessionEvent =
-  /** `apiRefusal`: why API billing would refuse the first request now (a cap already reached). */
-  | { type: "limit"; limit: LimitInfo; apiRefusal?: string | null }
+  /**
+   * `reachedCap`: the cap API billing would refuse the first request with now; `switchable`
+   * false: a switch would make what was already passed on wrong.
+   */
+  | { type: "limit"; limit: LimitInfo; reachedCap?: CapStatus | null; switchable?: boolean }
   | { type: "answer"; answer: "yes" | "no" | "always" }
   | { type: "prompt_timeout" }
   | { type: "busy" }
@@ -71,13 +67,6 @@ export type SessionEvent =
   | { type: "switch_failed"; to: BillingMode; message: string }
   | { type: "claude_exited"; exitCode: number };
 
-export type Notice =
-  | { kind: "limit_reached"; limit: LimitInfo; detail: string }
-  | { kind: "switched_to_api"; reason: SwitchReason }
-  | { kind: "reverted"; reason: SwitchReason }
-  | { kind: "switch_pending"; to: BillingMode }
-  | { kind: "error"; message: string };
-
 export type Effect =
   | { type: "ask"; limit: LimitInfo }
   | { type: "close_prompt" }
@@ -88,7 +77,7 @@ export type Effect =
   | { type: "switch"; to: BillingMode; reason: SwitchReason; resume: boolean }
   /** Raise `reset_due` at `at` (epoch ms); a later `schedule_reset` replaces an earlier one. */
   | { type: "schedule_reset"; at: number }
-  | { type: "notify"; notice: Notice }
+  | { type: "notify"; notice: RunEvent }
   | {
       type: "record";
       kind: "limit_detected" | "prompt_asked" | "prompt_answered" | "switched" | "reverted";
@@ -105,6 +94,7 @@ export function initialState(mode: BillingMode, limit: LimitInfo | null = null):
     draft: false,
     quiet: true,
     limit,
+    limitOutcome: null,
     declined: false,
     approvedThisRun: false,
     pending: null,
@@ -150,15 +140,16 @@ function onLimit(
   state: SessionState,
   limit: LimitInfo,
   config: MachineConfig,
-  apiRefusal: string | null | undefined,
+  reachedCap: CapStatus | null | undefined,
+  switchable: boolean | undefined,
 ): Result {
   // On API billing a "limit" is not the subscription's (an API rate limit, or stale news): ignored.
   if (state.mode !== "subscription") return { state, effects: [] };
   if (state.limit && (state.phase !== "running" || state.declined))
     return onKnownLimit(state, state.limit, limit);
-  const detected = (decision: string, reason: string): Effect[] => [
+  const detected = (decision: string, reason: string, noKey = false): Effect[] => [
     { type: "record", kind: "limit_detected", detail: { ...limit, decision, reason } },
-    { type: "notify", notice: { kind: "limit_reached", limit, detail: reason } },
+    { type: "notify", notice: { kind: "limit_reached", limit, noKey } },
     { type: "schedule_reset", at: limit.resetsAt },
   ];
   // The limit ended Claude's turn.
@@ -172,20 +163,23 @@ function onLimit(
     // The user already asked for API billing (menu, `use api`) while Claude was busy: that switch goes now.
     return startPendingIfIdle(base, detected("pending", "a switch to API billing was already requested"));
   }
-  const { decision, reason } = decideOnLimit({
+  const outcome = decideOnLimit({
     ...config.policy,
     approvedThisRun: state.approvedThisRun,
-    apiRefusal: apiRefusal ?? null,
+    reachedCap: reachedCap ?? null,
+    switchable,
   });
-  const effects = detected(decision, reason);
-  if (decision === "auto") return startSwitch(base, "api", "limit", effects);
+  const { decision } = outcome;
+  const effects = detected(decision, policyReasonText(outcome), outcome.code === "no_key");
+  const decided: SessionState = { ...base, limitOutcome: outcome };
+  if (decision === "auto") return startSwitch(decided, "api", "limit", effects);
   if (decision === "ask") {
     return {
-      state: { ...base, phase: "asking" },
+      state: { ...decided, phase: "asking" },
       effects: [...effects, { type: "record", kind: "prompt_asked", detail: {} }, { type: "ask", limit }],
     };
   }
-  return { state: { ...base, declined: true }, effects };
+  return { state: { ...decided, declined: true }, effects };
 }
 
 /** The billing mode `claude` runs in, or will once the switch under way is done. */
@@ -197,7 +191,7 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
   if (state.phase === "ended") return { state, effects: [] };
   switch (event.type) {
     case "limit":
-      return onLimit(state, event.limit, config, event.apiRefusal);
+      return onLimit(state, event.limit, config, event.reachedCap, event.switchable);
 
     case "answer":
     case "prompt_timeout": {
@@ -230,7 +224,7 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
       if (state.phase === "asking") {
         // The limit is over before the user answered: nothing left to ask about.
         return {
-          state: { ...state, phase: "running", limit: null, declined: false },
+          state: { ...state, phase: "running", limit: null, limitOutcome: null, declined: false },
           effects: [
             { type: "close_prompt" },
             { type: "record", kind: "prompt_answered", detail: { answer: "reset" } },
@@ -238,7 +232,7 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         };
       }
       if (state.mode === "subscription")
-        return { state: { ...state, limit: null, declined: false }, effects: [] };
+        return { state: { ...state, limit: null, limitOutcome: null, declined: false }, effects: [] };
       if (!config.autoRevert || !state.limit) return { state, effects: [] };
       return startPendingIfIdle({ ...state, pending: { to: "subscription", reason: "revert" } }, []);
     }
@@ -302,6 +296,7 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         quiet: true,
         // Back on the subscription, the old limit is over: a new one will be detected afresh.
         limit: event.to === "subscription" ? null : state.limit,
+        limitOutcome: event.to === "subscription" ? null : state.limitOutcome,
         declined: false,
       };
       const effects: Effect[] = [];
@@ -329,7 +324,7 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
           // menu still offers API billing.
           declined: state.declined || (event.to === "api" && state.limit !== null),
         },
-        effects: [{ type: "notify", notice: { kind: "error", message: event.message } }],
+        effects: [{ type: "notify", notice: { kind: "error", source: "switch", message: event.message } }],
       };
 
     case "claude_exited": {

@@ -1,42 +1,29 @@
-import { spawn } from "node:child_process";
-
-const FORWARDED_SIGNALS = ["SIGTERM", "SIGHUP"] as const;
+import type { BillingMode } from "../billing.js";
+import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
+import { type ChildSpawner, spawnChild } from "../platform/child.js";
 
 /**
- * Runs `claude` on the user's own terminal (inherited stdio) and resolves with its exit code
- * (128 + signal number when a signal ended it, as a shell reports it). Ctrl-C reaches Claude
- * directly through the terminal, so this process ignores SIGINT while Claude runs; SIGTERM and
- * SIGHUP sent to us are passed on, so Claude never outlives us.
+ * Runs `claude` as it is, on the user's own terminal (inherited stdio): a management command
+ * (`claude mcp …`), `--help`, `--version` — nothing to bill or switch, but a stray key is still
+ * removed (SPEC §2). Ctrl-C reaches Claude directly through the terminal, so this process ignores
+ * SIGINT while Claude runs; SIGTERM and SIGHUP sent to us are passed on, so Claude never outlives us.
  */
-export function runClaudeInheritingTerminal(
+export async function runPlainClaude(
   file: string,
   args: string[],
-  env: NodeJS.ProcessEnv,
+  parentEnv: NodeJS.ProcessEnv,
+  say: (line: string) => void,
+  spawn: ChildSpawner = spawnChild,
 ): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: "inherit" });
-    const ignoreInterrupt = () => {};
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const forwarders = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
-    process.on("SIGINT", ignoreInterrupt);
-    for (const [signal, handler] of forwarders) process.on(signal, handler);
-    const cleanup = () => {
-      process.off("SIGINT", ignoreInterrupt);
-      for (const [signal, handler] of forwarders) process.off(signal, handler);
-    };
-    child.on("error", (error) => {
-      cleanup();
-      reject(error);
-    });
-    child.on("exit", (code, signal) => {
-      cleanup();
-      if (code !== null) resolve(code);
-      else resolve(128 + (signal ? signalNumber(signal) : 0));
-    });
+  const mode: BillingMode = "subscription";
+  const { env, removed } = childEnvironment(parentEnv, mode);
+  for (const name of removed) say(removedCredentialNotice(name, mode));
+  const child = spawn(file, args, {
+    env,
+    stdin: "inherit",
+    output: "inherit",
+    forward: ["SIGTERM", "SIGHUP"],
+    ignored: ["SIGINT"],
   });
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return numbers[signal] ?? 1;
+  return child.exited;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { decideOnLimit, type LimitDecision, NO_KEY_REASON, type PolicyInput } from "./policy.js";
+import { NO_KEY_MESSAGE } from "../config/schema.js";
+import type { CapStatus } from "../usage/caps.js";
+import { decideOnLimit, type LimitDecision, type PolicyInput } from "./policy.js";
+import { policyReasonText } from "./wording.js";
 
 interface Case {
   name: string;
@@ -122,7 +125,7 @@ describe("decideOnLimit", () => {
   test.each(cases)("$name → $expected", ({ name: _name, expected, ...c }) => {
     const outcome = decideOnLimit(input(c));
     expect(outcome.decision).toBe(expected);
-    expect(outcome.reason.length).toBeGreaterThan(10);
+    expect(policyReasonText(outcome).length).toBeGreaterThan(10);
   });
 
   test("every one of the 32 combinations follows the rule", () => {
@@ -144,29 +147,38 @@ describe("decideOnLimit", () => {
     const outcome = decideOnLimit(
       input({ hasKey: false, auto: false, prompt: true, headless: false, approved: false }),
     );
-    expect(outcome.reason).toBe(NO_KEY_REASON);
-    expect(outcome.reason).toContain("CLAUDE_FALLBACK_API_KEY");
-    expect(outcome.reason).toContain("config init");
+    expect(outcome.code).toBe("no_key");
+    expect(policyReasonText(outcome)).toBe(NO_KEY_MESSAGE);
+    expect(policyReasonText(outcome)).toContain("CLAUDE_FALLBACK_API_KEY");
+    expect(policyReasonText(outcome)).toContain("config init");
   });
 
   test("a switch API billing would refuse at once is not made, in any mode, and the reason says why", () => {
-    const refusal = "the daily API spending cap of $5.00 is already reached ($5.01 spent today)";
+    const cap: CapStatus = {
+      cap: "day",
+      configKey: "cost_limit_per_day",
+      limitNanoUsd: 5e9,
+      spentNanoUsd: 5.01e9,
+    };
     for (const headless of [false, true]) {
       for (const approved of [false, true]) {
         const outcome = decideOnLimit({
           ...input({ hasKey: true, auto: true, prompt: true, headless, approved }),
-          apiRefusal: refusal,
+          reachedCap: cap,
         });
-        expect(outcome).toEqual({ decision: "notify", reason: refusal });
+        expect(outcome).toEqual({ decision: "notify", code: "cap_reached", cap });
+        expect(policyReasonText(outcome)).toBe(
+          "the daily API spending cap of $5.00 is reached ($5.01 spent today); raise cost_limit_per_day to continue on API billing",
+        );
       }
     }
     // Without a key, adding one comes first.
     expect(
       decideOnLimit({
         ...input({ hasKey: false, auto: true, prompt: true, headless: true, approved: false }),
-        apiRefusal: refusal,
-      }).reason,
-    ).toBe(NO_KEY_REASON);
+        reachedCap: cap,
+      }).code,
+    ).toBe("no_key");
   });
 
   test("the reasons tell the cases apart", () => {
@@ -178,8 +190,22 @@ describe("decideOnLimit", () => {
         { hasKey: true, auto: false, prompt: true, headless: true, approved: false },
         { hasKey: true, auto: false, prompt: true, headless: false, approved: false },
         { hasKey: true, auto: false, prompt: false, headless: false, approved: false },
-      ].map((c) => decideOnLimit(input(c)).reason),
+      ].map((c) => policyReasonText(decideOnLimit(input(c)))),
     );
     expect(reasons.size).toBe(6);
+  });
+});
+
+describe("a headless run whose output already went out does not switch", () => {
+  test.each([
+    [{ auto: true, approved: false }, "output_passed"],
+    [{ auto: false, approved: true }, "output_passed"],
+    [{ auto: false, approved: false }, "auto_switch_off"],
+  ])("%j → %s", (c, code) => {
+    const outcome = decideOnLimit({
+      ...input({ hasKey: true, prompt: true, headless: true, ...c }),
+      switchable: false,
+    });
+    expect(outcome).toEqual({ decision: "notify", code });
   });
 });

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { BillingMode } from "../billing.js";
 import { writeFileAtomicSync } from "../platform/atomic-file.js";
 import { pidExists } from "../platform/pid.js";
 
@@ -9,11 +10,16 @@ export interface LiveRun {
   pid: number;
   claudePid: number | null;
   cwd: string;
-  mode: "subscription" | "api";
+  mode: BillingMode;
   sessionId: string | null;
   startedAt: number;
   /** The reason a switch is waiting, shown by `status`. */
   pending: string | null;
+  /**
+   * How Claude was started: in a terminal (`pty`), headless (`print`, `claude -p`), or by a
+   * program or IDE over stream-json. Entries of older versions have none.
+   */
+  shell?: "pty" | "print" | "stream-json";
 }
 
 function runsDir(stateDir: string): string {

@@ -10,6 +10,7 @@
 
 import { constants } from "node:os";
 import pty from "@lydell/node-pty";
+import { exitStatus as childExitStatus } from "../platform/child.js";
 import { onProcessExit } from "../platform/exit-hooks.js";
 
 const FALLBACK_COLS = 80;
@@ -50,10 +51,9 @@ export interface RedrawOptions {
   maxMs?: number;
 }
 
-/** The status a shell would report for this exit: the code, or 128 + the signal number. */
+/** The status a shell would report for this exit (one rule for every child: `platform/child.ts`). */
 export function exitStatus(exit: PtyExit): number {
-  if (exit.signal === null) return exit.exitCode;
-  return 128 + constants.signals[exit.signal];
+  return childExitStatus(exit.exitCode, exit.signal);
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -127,20 +127,27 @@ child.exited.then((exit) => {
 });
 `;
 
-/** Our terminal modules as plain JavaScript next to the harness (Node 20 cannot import .ts). */
+/** Our terminal modules as plain JavaScript, in their folders beside the harness (Node 20 cannot import .ts). */
 function buildHarness(directory: string): string {
   const nodePty = pathToFileURL(require.resolve("@lydell/node-pty")).href;
-  for (const name of ["exit-hooks", "modes", "tty", "pty-child"]) {
-    const source = readFileSync(join(here, `${name}.ts`), "utf8");
+  for (const module of [
+    "platform/exit-hooks",
+    "platform/child",
+    "terminal/modes",
+    "terminal/tty",
+    "terminal/pty-child",
+  ]) {
+    const source = readFileSync(join(here, "..", `${module}.ts`), "utf8");
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });
+    mkdirSync(join(directory, dirname(module)), { recursive: true });
     writeFileSync(
-      join(directory, `${name}.js`),
+      join(directory, `${module}.js`),
       outputText.replaceAll('"@lydell/node-pty"', JSON.stringify(nodePty)),
     );
   }
-  const harness = join(directory, "harness.mjs");
+  const harness = join(directory, "terminal", "harness.mjs");
   writeFileSync(harness, HARNESS);
   return harness;
 }

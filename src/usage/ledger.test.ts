@@ -24,10 +24,10 @@ import {
   moveLedgerAside,
   openExistingLedger,
   openLedger,
-  type RequestRecord,
-  SpendTracker,
 } from "./ledger.js";
+import type { RequestRecord } from "./ledger-records.js";
 import { LEDGER_SCHEMA_VERSION } from "./ledger-schema.js";
+import { SpendTracker } from "./spend.js";
 
 let dir: string;
 let file: string;

@@ -2,10 +2,13 @@ import { randomUUID } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import type { BillingMode } from "../billing.js";
 import { FallbackError } from "../errors.js";
 import { asidePath } from "../platform/atomic-file.js";
+import type { EventRecord, RequestRecord, RunEnd, RunStart } from "./ledger-records.js";
 import { migrate } from "./ledger-schema.js";
 import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.js";
+import { addSpend, type Spend, spendOfRequest, ZERO_SPEND } from "./spend.js";
 
 /**
  * The usage ledger (SPEC §7): one SQLite file, `<dataDir>/usage.db`, with the runs of the wrapper,
@@ -39,96 +42,6 @@ export const LEDGER_FILE_NAME = "usage.db";
 /** `<dataDir>/usage.db`; `dataDir` is `resolvePaths(env).dataDir`. */
 export function ledgerPath(dataDir: string): string {
   return join(dataDir, LEDGER_FILE_NAME);
-}
-
-export type BillingMode = "subscription" | "api";
-
-export type RequestOutcome = "ok" | "error" | "aborted" | "refused_cap" | "upstream_error";
-
-export type EventKind =
-  | "limit_detected"
-  | "limit_warning"
-  | "prompt_asked"
-  | "prompt_answered"
-  | "switched"
-  | "reverted"
-  | "cap_warning"
-  | "cap_reached"
-  | "cap_raised"
-  | "unknown_model"
-  | "error";
-
-export interface RunStart {
-  /** A UUID is made when omitted. */
-  id?: string;
-  startedAt: number;
-  pid?: number | null;
-  cwd?: string | null;
-  initialMode: BillingMode;
-  claudeVersion?: string | null;
-}
-
-export interface RunEnd {
-  endedAt: number;
-  exitCode: number | null;
-}
-
-/** One metered API request; token counts default to 0. */
-export interface RequestRecord {
-  runId: string;
-  /** Epoch ms when the request was received. */
-  at: number;
-  /** Claude Code's session id (`metadata.user_id`'s `session_id`, or `x-claude-code-session-id`). */
-  claudeSessionId?: string | null;
-  /** The `model` of the request as sent (after any `api_model` rewrite). */
-  requestedModel?: string | null;
-  /** The model named in the response: the one billed. */
-  model?: string | null;
-  httpStatus?: number | null;
-  outcome: RequestOutcome;
-  errorType?: string | null;
-  /** The upstream `request-id` header. */
-  requestId?: string | null;
-  durationMs?: number | null;
-  inputTokens?: number;
-  outputTokens?: number;
-  cacheWrite5mTokens?: number;
-  cacheWrite1hTokens?: number;
-  cacheReadTokens?: number;
-  webSearchRequests?: number;
-  webFetchRequests?: number;
-  /** Integer nano-dollars; `null` when the cost is unknown (never 0 for unknown). */
-  costNanoUsd: number | null;
-  longContext?: boolean;
-}
-
-export interface EventRecord {
-  /** `null` for events outside a wrapper run (e.g. `monitor`). */
-  runId: string | null;
-  at: number;
-  kind: EventKind;
-  /** Stored as JSON. Never put a secret here. */
-  detail?: unknown;
-}
-
-/** API spend over some set of requests. */
-export interface Spend {
-  /** Exact sum of the known costs, integer nano-dollars. */
-  nanoUsd: number;
-  /** Requests counted (including those of unknown cost). */
-  requests: number;
-  /** Requests whose cost is unknown and therefore not in `nanoUsd`. */
-  unknownCostRequests: number;
-}
-
-export const ZERO_SPEND: Readonly<Spend> = Object.freeze({ nanoUsd: 0, requests: 0, unknownCostRequests: 0 });
-
-export function addSpend(a: Spend, b: Spend): Spend {
-  return {
-    nanoUsd: a.nanoUsd + b.nanoUsd,
-    requests: a.requests + b.requests,
-    unknownCostRequests: a.unknownCostRequests + b.unknownCostRequests,
-  };
 }
 
 export interface LedgerOptions {
@@ -236,15 +149,6 @@ function requestParams(request: RequestRecord) {
     webFetchRequests: count("webFetchRequests", request.webFetchRequests),
     costNanoUsd: cost,
     longContext: request.longContext ? 1 : 0,
-  };
-}
-
-/** What one request adds to a {@link Spend}. */
-function spendOfRequest(request: Pick<RequestRecord, "costNanoUsd">): Spend {
-  return {
-    nanoUsd: request.costNanoUsd ?? 0,
-    requests: 1,
-    unknownCostRequests: request.costNanoUsd === null ? 1 : 0,
   };
 }
 
@@ -493,126 +397,4 @@ export function moveLedgerAside(file: string, nowMs: number): string | null {
 export function openExistingLedger(file: string, options: LedgerOptions = {}): Ledger | null {
   if (!existsSync(file)) return null;
   return open(file, options);
-}
-
-export interface SpendSnapshot {
-  /** This run: every request it made, stored or not. */
-  run: Spend;
-  /** All runs, today (local day of `zone`). */
-  day: Spend;
-  /** All runs, this month. */
-  month: Spend;
-}
-
-/**
- * Spend summed by the local day (or month) of each request. Caps ask only for the current period
- * and later ones, so earlier sums are dropped when asked: memory stays a few entries however long
- * the run.
- */
-class SpendByPeriod {
-  readonly #sums = new Map<string, Spend>();
-
-  constructor(
-    private readonly unit: PeriodUnit,
-    private readonly zone: string,
-  ) {}
-
-  add(at: number, spend: Spend): void {
-    const key = periodOf(this.unit, at, this.zone).key;
-    this.#sums.set(key, addSpend(this.#sums.get(key) ?? ZERO_SPEND, spend));
-  }
-
-  /** The spend of `period` and of any later one (a clock set back); forgets earlier periods. */
-  since(period: Period): Spend {
-    let total: Spend = ZERO_SPEND;
-    for (const [key, spend] of this.#sums) {
-      // Keys are yyyy-MM-dd / yyyy-MM: as strings they sort as the periods do.
-      if (key < period.key) this.#sums.delete(key);
-      else total = addSpend(total, spend);
-    }
-    return total;
-  }
-}
-
-/**
- * The spend a run's caps are checked against (SPEC §6), kept by the process that forwards the
- * run's requests.
- *
- * - Run spend is in memory: this process is the only writer of its run, so memory is exact and
- *   holds even with `log_usage: false`. It starts from the run's rows already in the ledger, so a
- *   tracker re-created for the same run continues where the last one stopped.
- * - Day and month spend cover every wrapper, so they are read from the ledger at each
- *   {@link snapshot} (two indexed SUMs, a few microseconds each), plus this run's requests that are
- *   not in the ledger (`log_usage: false`, or a write that failed and waits): a cap never forgets a cost.
- * - Day and month are local to `zone` (default: `TZ` / the system zone).
- */
-export class SpendTracker {
-  readonly runId: string;
-  readonly zone: string;
-  private run: Spend;
-  /** This run's requests with `log_usage: false`, never in the ledger, by day and by month. */
-  private readonly unloggedByDay: SpendByPeriod;
-  private readonly unloggedByMonth: SpendByPeriod;
-
-  constructor(
-    private readonly ledger: Ledger,
-    runId: string,
-    options: { zone?: string } = {},
-  ) {
-    this.runId = runId;
-    this.zone = resolveZone(options.zone, "time zone");
-    this.unloggedByDay = new SpendByPeriod("day", this.zone);
-    this.unloggedByMonth = new SpendByPeriod("month", this.zone);
-    this.run = ledger.runSpend(runId);
-  }
-
-  /**
-   * Records a request of this run in memory; its row is written by the next {@link flush} (or by
-   * the ledger's next write). Caps count it at once, in this process and, once written, in others.
-   */
-  queue(request: Omit<RequestRecord, "runId">): void {
-    const spend = spendOfRequest(request);
-    const kept = this.ledger.queueRequest({ ...request, runId: this.runId });
-    this.run = addSpend(this.run, spend);
-    if (!kept) {
-      this.unloggedByDay.add(request.at, spend);
-      this.unloggedByMonth.add(request.at, spend);
-    }
-  }
-
-  /** Writes the rows {@link queue} kept; throws a FallbackError while the ledger refuses them. */
-  flush(): void {
-    try {
-      this.ledger.flushPending();
-    } catch (error) {
-      if (!(error instanceof FallbackError)) throw error;
-      throw new FallbackError(
-        `${error.message}; API spend is still counted against your caps, and written once the ledger can take it`,
-      );
-    }
-  }
-
-  /** Spend since `period` began: the ledger's rows, rows still waiting to be written, and unlogged requests. */
-  private spendSince(period: Period, unlogged: SpendByPeriod): Spend {
-    return addSpend(
-      addSpend(this.ledger.spendSince(period.startMs), this.ledger.pendingSpend(period.startMs)),
-      unlogged.since(period),
-    );
-  }
-
-  /** This run's spend, from memory (no query). */
-  runSpend(): Spend {
-    return { ...this.run };
-  }
-
-  /** Run, day and month spend at `nowMs`. Throws FallbackError if the ledger cannot be read. */
-  snapshot(nowMs: number): SpendSnapshot {
-    const day = periodOf("day", nowMs, this.zone);
-    const month = periodOf("month", nowMs, this.zone);
-    return {
-      run: { ...this.run },
-      day: this.spendSince(day, this.unloggedByDay),
-      month: this.spendSince(month, this.unloggedByMonth),
-    };
-  }
 }

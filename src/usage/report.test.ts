@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { recordRow } from "../../test/support/ledger.js";
 import { UsageError } from "../errors.js";
-import { type Ledger, openLedger, type RequestRecord } from "./ledger.js";
+import { type Ledger, openLedger } from "./ledger.js";
+import type { RequestRecord } from "./ledger-records.js";
 import {
   buildUsageReport,
   formatCents,

@@ -1,4 +1,5 @@
-import type { Ledger, RequestRecord } from "../../src/usage/ledger.js";
+import type { Ledger } from "../../src/usage/ledger.js";
+import type { RequestRecord } from "../../src/usage/ledger-records.js";
 
 /**
  * Writes one request row now, as a test's fixture or as one of several writers: queued and written

@@ -15,7 +15,7 @@ const src = join(root, "src");
  * Lowest first. The files at the top of `src/` (errors, money, dates, shell) are the base: plain
  * values and words every folder may use. Each line may import the lines above it, never below.
  */
-export const FOLDER_ORDER = [
+const FOLDER_ORDER = [
   "(base)",
   "platform",
   "detect",
@@ -31,6 +31,7 @@ export const FOLDER_ORDER = [
   "terminal",
   "gateway",
   "session",
+  "shells",
   "monitor",
   "simulator",
   "demo",
@@ -52,7 +53,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every module a file names: static imports and re-exports (type-only ones too) and dynamic imports. */
-export function importSpecifiers(text: string): string[] {
+function importSpecifiers(text: string): string[] {
   const specifiers: string[] = [];
   for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/g)) {
     specifiers.push(match[1]!);
@@ -64,7 +65,10 @@ export function importSpecifiers(text: string): string[] {
 
 /** Type-only imports vanish at compile time: they carry no I/O at run time (but they do rank). */
 function runtimeSpecifiers(text: string): string[] {
-  const withoutTypeImports = text.replace(/(?:^|\n)\s*(?:import|export)\s+type\s[^;]*?from\s+"[^"]+";?/g, "\n");
+  const withoutTypeImports = text.replace(
+    /(?:^|\n)\s*(?:import|export)\s+type\s[^;]*?from\s+"[^"]+";?/g,
+    "\n",
+  );
   return importSpecifiers(withoutTypeImports);
 }
 
@@ -74,19 +78,19 @@ function target(file: string, specifier: string): string {
   return relative(src, resolve(dirname(file), specifier)).replace(/\.js$/, "");
 }
 
-export function folderOf(module: string): string {
+function folderOf(module: string): string {
   return module.includes("/") ? module.slice(0, module.indexOf("/")) : "(base)";
 }
 
-export function rankOf(module: string): number {
+function rankOf(module: string): number {
   return (FOLDER_ORDER as readonly string[]).indexOf(folderOf(module));
 }
 
 /** `a -> b` for every import of a module ranked above the importer's folder. */
-export function upwardImports(files: readonly SourceFile[]): string[] {
+function upwardImports(files: readonly SourceFile[]): string[] {
   return files.flatMap((file) =>
     file.imports
-      .filter((dep) => !dep.startsWith("node:") && dep.includes("/") === true && !dep.startsWith("@"))
+      .filter((dep) => dep.includes("/"))
       .filter((dep) => folderOf(dep) !== folderOf(file.module) && rankOf(dep) > rankOf(file.module))
       .map((dep) => `${file.module} -> ${dep}`),
   );
@@ -110,16 +114,15 @@ const pureModules = [
   /^detect\//,
   /^pricing\//,
   /^forecast\/(?!codebase-files)/,
-  /^session\/machine$/,
-  /^session\/policy$/,
-  /^session\/wording$/,
-  /^session\/menu$/,
+  /^session\/(machine|policy|wording|menu)$/,
+  /^notify\/(messages|run-events)$/,
+  /^statusline\/segment$/,
+  /^usage\/caps$/,
   /^gateway\/accounting$/,
+  /^config\/schema$/,
+  /^platform\/loopback$/,
   /^claude\/compat$/,
-  /^dates$/,
-  /^shell$/,
-  /^money$/,
-  /^errors$/,
+  /^(dates|shell|money|errors|billing)$/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
@@ -147,8 +150,8 @@ describe("architecture", () => {
       { module: "notify/notifier", imports: ["session/wording"] },
       {
         module: "platform/atomic-file",
-        imports: importSpecifiers('import type { Config } from "../config/schema.js";').map(
-          (specifier) => target(join(src, "platform/atomic-file.ts"), specifier),
+        imports: importSpecifiers('import type { Config } from "../config/schema.js";').map((specifier) =>
+          target(join(src, "platform/atomic-file.ts"), specifier),
         ),
       },
       {

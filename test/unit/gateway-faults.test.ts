@@ -57,7 +57,9 @@ import {
 import { buildReply } from "../../src/simulator/reply.js";
 import { replyEvents } from "../../src/simulator/sse.js";
 import { mintThinkingSignature } from "../../src/simulator/thinking-signature.js";
-import { type Ledger, openLedger, type RequestOutcome, SpendTracker } from "../../src/usage/ledger.js";
+import { type Ledger, openLedger } from "../../src/usage/ledger.js";
+import type { RequestOutcome } from "../../src/usage/ledger-records.js";
+import { SpendTracker } from "../../src/usage/spend.js";
 
 // ── the campaign's knobs ──────────────────────────────────────────────────────────────────────
 
@@ -608,6 +610,7 @@ function targetOf(fault: Fault): TargetName {
 interface Target {
   gateway: Gateway;
   runId: string;
+  spend: SpendTracker;
   agent: Agent;
 }
 
@@ -692,16 +695,17 @@ async function closedPort(): Promise<number> {
 
 async function apiModeGateway(upstream: string, key = KEY): Promise<Target> {
   const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "api" });
+  const spend = new SpendTracker(ledger, runId);
   const gateway = await startApiBilling({
     // No cap: a refusal before forwarding is not what this campaign is about (the caps have their own tests).
     config: { ...DEFAULT_CONFIG, ...NO_CAPS, upstream_url: upstream },
+    caps: () => NO_CAPS,
     key: { key, source: "env" },
     env: {},
-    ledger,
-    runId,
+    spend,
     onEvent: () => {},
   });
-  return { gateway, runId, agent: new Agent({ keepAlive: true, maxSockets: 4 }) };
+  return { gateway, runId, spend, agent: new Agent({ keepAlive: true, maxSockets: 4 }) };
 }
 
 /** A gateway with tight upstream timeouts, for the stalled upstreams (not settable in the config). */
@@ -710,15 +714,16 @@ async function stalledGateway(timeouts: {
   bodyTimeoutMs?: number;
 }): Promise<Target> {
   const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "api" });
+  const spend = new SpendTracker(ledger, runId);
   const gateway = await startGateway({
     upstream: new URL(sim.url),
     apiKey: KEY,
     pricing,
-    spend: new SpendTracker(ledger, runId),
-    caps: NO_CAPS,
+    spend,
+    caps: () => NO_CAPS,
     ...timeouts,
   });
-  return { gateway, runId, agent: new Agent({ keepAlive: true, maxSockets: 4 }) };
+  return { gateway, runId, spend, agent: new Agent({ keepAlive: true, maxSockets: 4 }) };
 }
 
 function rowsOf(sid: string): Row[] {
@@ -1111,7 +1116,7 @@ describe("gateway fault campaign", () => {
       const { sum } = ledger.db
         .prepare("SELECT COALESCE(SUM(cost_nanousd), 0) AS sum FROM requests WHERE run_id = ?")
         .get(target.runId) as { sum: number };
-      expect(target.gateway.spentThisRun()).toBe(sum);
+      expect(target.spend.runSpend().nanoUsd).toBe(sum);
     }
     const perSession = ledger.db
       .prepare("SELECT claude_session_id AS sid, COUNT(*) AS n FROM requests GROUP BY claude_session_id")

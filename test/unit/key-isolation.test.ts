@@ -72,7 +72,6 @@ describe("the desktop notifier", () => {
     await channel.send(
       {
         kind: "switched_to_api",
-        dedupeKey: "k",
         title: "claude-fallback: Switched to API billing",
         body: "b",
         at: 0,

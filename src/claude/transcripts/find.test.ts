@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { claudeProjectsDir } from "../../../test/support/claude-home.js";
 import {
   currentTranscript,
   findSessionTranscript,
   listTranscripts,
   projectDirsFor,
   projectSlug,
-  projectsRoot,
 } from "./find.js";
 
 let root: string;
@@ -41,17 +41,24 @@ describe("project directories", () => {
     expect(projectSlug(cwd)).toBe(slug);
   });
 
-  test("under CLAUDE_CONFIG_DIR, else ~/.claude", () => {
-    expect(projectsRoot({ CLAUDE_CONFIG_DIR: "/cfg" })).toBe("/cfg/projects");
-    expect(projectsRoot({ HOME: "/home/u" })).toBe("/home/u/.claude/projects");
-    expect(projectDirsFor("/a/b", { HOME: "/h" })).toEqual(["/h/.claude/projects/-a-b"]);
+  test("under CLAUDE_CONFIG_DIR, else under both ~/.config/claude and ~/.claude (those with projects)", () => {
+    mkdirSync(join(root, "cfg", "projects"), { recursive: true });
+    expect(projectDirsFor("/a/b", env)).toEqual([join(root, "cfg", "projects", "-a-b")]);
+    const home = join(root, "home");
+    mkdirSync(join(home, ".claude", "projects"), { recursive: true });
+    expect(projectDirsFor("/a/b", { HOME: home })).toEqual([join(home, ".claude", "projects", "-a-b")]);
+    mkdirSync(join(home, ".config", "claude", "projects"), { recursive: true });
+    expect(projectDirsFor("/a/b", { HOME: home })).toEqual([
+      join(home, ".config", "claude", "projects", "-a-b"),
+      join(home, ".claude", "projects", "-a-b"),
+    ]);
   });
 
   test("a very long cwd matches shortened directories by prefix", () => {
     const cwd = `/${"x".repeat(250)}`;
-    const dir = join(projectsRoot(env), `${projectSlug(cwd).slice(0, 200)}-abc123`);
+    const dir = join(claudeProjectsDir(env), `${projectSlug(cwd).slice(0, 200)}-abc123`);
     mkdirSync(dir, { recursive: true });
-    mkdirSync(join(projectsRoot(env), "-other"), { recursive: true });
+    mkdirSync(join(claudeProjectsDir(env), "-other"), { recursive: true });
     expect(projectDirsFor(cwd, env)).toEqual([dir]);
   });
 });
@@ -60,7 +67,7 @@ describe("choosing the transcript", () => {
   const start = Date.UTC(2026, 10, 24, 4, 0, 0);
 
   test("the newest modified since the process started; none before it writes", () => {
-    const dir = join(projectsRoot(env), projectSlug("/p"));
+    const dir = join(claudeProjectsDir(env), projectSlug("/p"));
     expect(currentTranscript([dir], start)).toBeNull();
     transcript(dir, "old", start - 60_000);
     expect(currentTranscript([dir], start)).toBeNull();
@@ -79,13 +86,13 @@ describe("choosing the transcript", () => {
   });
 
   test("a start time a little after the mtime (second precision) still matches", () => {
-    const dir = join(projectsRoot(env), "-p");
+    const dir = join(claudeProjectsDir(env), "-p");
     transcript(dir, "s", start - 500);
     expect(currentTranscript([dir], start)?.sessionId).toBe("s");
   });
 
   test("only .jsonl files directly in the project directory", () => {
-    const dir = join(projectsRoot(env), "-p");
+    const dir = join(claudeProjectsDir(env), "-p");
     transcript(dir, "s", start);
     transcript(join(dir, "s", "subagents"), "agent-1", start + 1000);
     writeFileSync(join(dir, "notes.txt"), "");
@@ -93,10 +100,20 @@ describe("choosing the transcript", () => {
   });
 
   test("a session id in any project", () => {
-    const a = transcript(join(projectsRoot(env), "-a"), "abc", start);
-    transcript(join(projectsRoot(env), "-b"), "def", start);
+    const a = transcript(join(claudeProjectsDir(env), "-a"), "abc", start);
+    transcript(join(claudeProjectsDir(env), "-b"), "def", start);
     expect(findSessionTranscript("abc", env)?.path).toBe(a);
     expect(findSessionTranscript("zzz", env)).toBeNull();
     expect(findSessionTranscript("../abc", env)).toBeNull();
+  });
+
+  test("a session under ~/.config/claude is found too (as `usage --subscription` counts it)", () => {
+    const home = join(root, "home");
+    mkdirSync(join(home, ".claude", "projects", "-other"), { recursive: true });
+    const path = transcript(join(home, ".config", "claude", "projects", "-p"), "xdg-session", start);
+    expect(findSessionTranscript("xdg-session", { HOME: home })?.path).toBe(path);
+    const xdg = join(root, "xdg");
+    const elsewhere = transcript(join(xdg, "claude", "projects", "-p"), "xdg-home", start);
+    expect(findSessionTranscript("xdg-home", { HOME: home, XDG_CONFIG_HOME: xdg })?.path).toBe(elsewhere);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Where Claude Code keeps a session's transcript: `<config dir>/projects/<project slug>/<session
- * id>.jsonl`, the config dir being `$CLAUDE_CONFIG_DIR` or `~/.claude` and the slug the working
+ * id>.jsonl`, in any of its config directories (`config-dir.ts`), the slug being the working
  * directory with every character other than a-z, A-Z, 0-9 replaced by `-`.
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { claudeConfigDir } from "../user-settings.js";
+import { projectsRoots } from "../config-dir.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -16,19 +16,16 @@ export function projectSlug(cwd: string): string {
   return cwd.replace(/[^a-zA-Z0-9]/g, "-");
 }
 
-export function projectsRoot(env: Env): string {
-  return join(claudeConfigDir(env), "projects");
-}
-
 /** The project directories that may hold the transcripts of a `claude` running in `cwd`. */
 export function projectDirsFor(cwd: string, env: Env): string[] {
-  const root = projectsRoot(env);
   const slug = projectSlug(cwd);
-  if (slug.length <= MAX_SLUG_LENGTH) return [join(root, slug)];
-  const prefix = slug.slice(0, MAX_SLUG_LENGTH);
-  return listDir(root)
-    .filter((name) => name.startsWith(prefix))
-    .map((name) => join(root, name));
+  return projectsRoots(env).flatMap((root) => {
+    if (slug.length <= MAX_SLUG_LENGTH) return [join(root, slug)];
+    const prefix = slug.slice(0, MAX_SLUG_LENGTH);
+    return listDir(root)
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => join(root, name));
+  });
 }
 
 function listDir(dir: string): string[] {
@@ -80,10 +77,10 @@ export function currentTranscript(dirs: string[], startedAt: number): Transcript
 /** The transcript of a session id, in any project directory; null when there is none. */
 export function findSessionTranscript(sessionId: string, env: Env): TranscriptFile | null {
   if (!/^[A-Za-z0-9._-]+$/.test(sessionId)) return null;
-  const root = projectsRoot(env);
   let best: TranscriptFile | null = null;
-  for (const name of listDir(root)) {
-    const path = join(root, name, `${sessionId}.jsonl`);
+  for (const path of projectsRoots(env).flatMap((root) =>
+    listDir(root).map((name) => join(root, name, `${sessionId}.jsonl`)),
+  )) {
     try {
       const stat = statSync(path);
       if (!stat.isFile()) continue;

@@ -5,14 +5,8 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { UsageError } from "../../errors.js";
 import { createPricing } from "../../pricing/pricing.js";
 import { buildSubscriptionSection, type ReportKind } from "../../usage/report.js";
-import {
-  candidateConfigDirs,
-  claudeConfigDirs,
-  listTranscriptFiles,
-  readClaudeTranscripts,
-  scanCandidateLines,
-  scanTranscripts,
-} from "./scan.js";
+import { candidateConfigDirs, claudeConfigDirs } from "../config-dir.js";
+import { listTranscriptFiles, readClaudeTranscripts, scanCandidateLines, scanTranscripts } from "./scan.js";
 
 // All fixtures here are hand-written (not captured from a real Claude Code run). Their record shape
 // follows what Claude Code writes: compact JSON, one record per line, one assistant record per

@@ -2,6 +2,7 @@ import { closeSync, type Dirent, openSync, readdirSync, readSync, statSync } fro
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type TokenUsage, tokenUsageFromApi } from "../../pricing/pricing.js";
+import { candidateConfigDirs, claudeConfigDirs } from "../config-dir.js";
 
 /**
  * Claude Code's own transcripts (SPEC §7, `usage --subscription`): the assistant responses it
@@ -65,46 +66,6 @@ export interface TranscriptScan {
 }
 
 type Env = Record<string, string | undefined>;
-
-function nonBlank(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** The candidate config directories, before checking that they exist (see the module doc). */
-export function candidateConfigDirs(env: Env = process.env): string[] {
-  const fromEnv = nonBlank(env.CLAUDE_CONFIG_DIR);
-  if (fromEnv) {
-    return fromEnv
-      .split(",")
-      .map((part) => part.trim())
-      .filter((part) => part !== "")
-      .map((part) => resolve(part));
-  }
-  const home = nonBlank(env.HOME) ?? homedir();
-  const configHome = nonBlank(env.XDG_CONFIG_HOME) ?? join(home, ".config");
-  return [resolve(configHome, "claude"), resolve(home, ".claude")];
-}
-
-/** The config directories to read: candidates with a `projects/` subdirectory, each once. */
-export function claudeConfigDirs(env: Env = process.env): string[] {
-  const seen = new Set<string>();
-  const dirs: string[] = [];
-  for (const dir of candidateConfigDirs(env)) {
-    if (seen.has(dir) || !isDirectory(join(dir, "projects"))) continue;
-    seen.add(dir);
-    dirs.push(dir);
-  }
-  return dirs;
-}
 
 /** Every `*.jsonl` file below `dir`, recursively, sorted by path. Unreadable folders are skipped. */
 export function listTranscriptFiles(dir: string): string[] {

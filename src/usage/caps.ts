@@ -128,3 +128,49 @@ export function capWarningMessage(status: CapStatus): string {
   const spent = formatUsd(nanoToUsd(status.spentNanoUsd));
   return `API spend ${SPENT_WHEN[status.cap]} is ${spent} of the ${LABEL[status.cap]} cap of ${limit} (${status.configKey}).`;
 }
+
+/** "API spend is capped at $10.00 per session, $20.00 per day." — the caps a switch to API billing runs under. */
+export function capsText(caps: CapConfig): string {
+  const parts = [
+    caps.cost_limit_per_session !== null ? `${formatUsd(caps.cost_limit_per_session)} per session` : "",
+    caps.cost_limit_per_day !== null ? `${formatUsd(caps.cost_limit_per_day)} per day` : "",
+    caps.cost_limit_per_month !== null ? `${formatUsd(caps.cost_limit_per_month)} per month` : "",
+  ].filter(Boolean);
+  return parts.length > 0 ? `API spend is capped at ${parts.join(", ")}.` : "No API spending cap is set.";
+}
+
+/** A day or month cap is set: it counts every run's spend, so other runs read this run's rows. */
+export function capsSpanRuns(caps: CapConfig): boolean {
+  return caps.cost_limit_per_day !== null || caps.cost_limit_per_month !== null;
+}
+
+/**
+ * The caps of one run: the configured ones, and those the user raised for the rest of the run
+ * (SPEC §6, from the wrapper's menu). The one place a raised cap lives: the gateway, the menu and
+ * the status line all read {@link current}.
+ */
+export class RunCaps {
+  private raised: Partial<CapConfig> = {};
+
+  constructor(private readonly configured: CapConfig) {}
+
+  current(): CapConfig {
+    return {
+      cost_limit_per_session: this.raised.cost_limit_per_session ?? this.configured.cost_limit_per_session,
+      cost_limit_per_day: this.raised.cost_limit_per_day ?? this.configured.cost_limit_per_day,
+      cost_limit_per_month: this.raised.cost_limit_per_month ?? this.configured.cost_limit_per_month,
+    };
+  }
+
+  /** The limit a reached cap would be raised to (null: it cannot be, a $0 cap says "never"). */
+  raiseTo(status: CapStatus): number | null {
+    return raisedLimitUsd(status, this.configured[status.configKey] ?? 0);
+  }
+
+  /** Raises a reached cap for the rest of the run; returns the new limit, or null when it cannot be. */
+  raise(status: CapStatus): number | null {
+    const to = this.raiseTo(status);
+    if (to !== null) this.raised = { ...this.raised, [status.configKey]: to };
+    return to;
+  }
+}

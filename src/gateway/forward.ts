@@ -1,0 +1,135 @@
+/**
+ * Sending an admitted request to the upstream (SPEC §6): the user's key instead of the run's
+ * secret, the one retry without earlier thinking blocks when the upstream rejects their
+ * signatures, and the answers of ours that replace an upstream's that would mislead Claude Code
+ * (a refused key, a network failure).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import { maskKey } from "../config/secret.js";
+import type { RunEvent } from "../notify/run-events.js";
+import type { UnbilledOutcome } from "./accounting.js";
+import { sendApiError } from "./errors.js";
+import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
+import { upstreamPath } from "./request-target.js";
+import { isThinkingSignatureRejection, withoutEarlierThinking } from "./thinking.js";
+import { type Cancellation, sendUpstream, type UpstreamResponse } from "./upstream.js";
+
+export interface ForwardContext {
+  pool: Dispatcher;
+  upstream: URL;
+  apiKey: string;
+}
+
+export type Forwarded =
+  /** The upstream's response, to relay and meter. */
+  | { kind: "response"; response: UpstreamResponse }
+  /** Answered already (by the upstream's error passed on, or by ours); `row` says how, for a Messages request. */
+  | { kind: "answered"; row: UnbilledOutcome; event?: RunEvent }
+  /** The client went away before an answer came. */
+  | { kind: "aborted" };
+
+export function parseJsonObject(body: Buffer): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+export function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function errorTypeOf(body: Buffer): string | null {
+  const error = parseJsonObject(body)?.error;
+  return typeof error === "object" && error !== null && typeof (error as { type?: unknown }).type === "string"
+    ? (error as { type: string }).type
+    : null;
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    return typeof code === "string" ? code : typeof cause?.code === "string" ? cause.code : error.name;
+  }
+  return String(error);
+}
+
+/**
+ * Sends the request and returns the response to relay, or how it was answered instead.
+ * `mayRetryThinking`: a Messages request read as JSON (its thinking blocks may need the retry).
+ */
+export async function forward(
+  context: ForwardContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: { pathAndQuery: string; body: Buffer; mayRetryThinking: boolean; cancellation: Cancellation },
+): Promise<Forwarded> {
+  const headers = upstreamRequestHeaders(req.headers, context.apiKey);
+  const send = (payload: Buffer) =>
+    sendUpstream(context.pool, {
+      path: upstreamPath(context.upstream, request.pathAndQuery),
+      method: (req.method ?? "GET") as "GET",
+      headers,
+      body: payload.length > 0 || req.method === "POST" ? payload : null,
+      cancellation: request.cancellation,
+    });
+  const origin = context.upstream.origin;
+  try {
+    let upstream = await send(request.body);
+    if (request.mayRetryThinking && upstream.statusCode === 400) {
+      const errorBody = await upstream.body.bytes();
+      const json = isThinkingSignatureRejection(400, parseJsonObject(errorBody))
+        ? parseJsonObject(request.body)
+        : null;
+      const stripped = json ? withoutEarlierThinking(json) : null;
+      if (!stripped) {
+        res.writeHead(400, downstreamResponseHeaders(upstream.headers));
+        res.end(errorBody);
+        const requestId = headerValue(upstream.headers["request-id"]);
+        return {
+          kind: "answered",
+          row: { outcome: "error", httpStatus: 400, errorType: errorTypeOf(errorBody), requestId },
+        };
+      }
+      upstream = await send(Buffer.from(JSON.stringify(stripped)));
+    }
+    if (upstream.statusCode === 401) {
+      // Passed on as it is, a 401 makes Claude Code tell the user to /login — wrong advice on
+      // API billing, where it is the configured key that was refused. Say so, and do not retry.
+      await upstream.body.dump();
+      const message = `claude-fallback gateway: the API at ${origin} refused the configured API key ${maskKey(context.apiKey)} (401); check CLAUDE_FALLBACK_API_KEY / api_key_command / api_key, or run \`claude-fallback use subscription\``;
+      sendApiError(res, 402, "billing_error", message);
+      return {
+        kind: "answered",
+        row: {
+          outcome: "error",
+          httpStatus: 401,
+          errorType: "authentication_error",
+          requestId: headerValue(upstream.headers["request-id"]),
+        },
+        event: { kind: "error", source: "upstream", message },
+      };
+    }
+    return { kind: "response", response: upstream };
+  } catch (error) {
+    if (request.cancellation.cancelled) return { kind: "aborted" };
+    const reason = describeNetworkError(error);
+    const message = `claude-fallback gateway: the API at ${origin} did not answer (${reason})`;
+    const timedOut = /Timeout/i.test(reason);
+    // The API's own types: 504 is `timeout_error`, a failed upstream `api_error`.
+    const [status, type] = timedOut ? [504, "timeout_error"] : [502, "api_error"];
+    sendApiError(res, status, type, message);
+    return {
+      kind: "answered",
+      row: { outcome: "upstream_error", httpStatus: status, errorType: type },
+      event: { kind: "error", source: "upstream", message },
+    };
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Everything a wrapped run tells the user (SPEC §8), as one union with one wording table and one
+ * dedupe key. The run core says each event once (by {@link runEventKey}) on every channel: the
+ * terminal (banner or stderr line), the desktop and the webhook. PURE.
+ */
+import type { BillingMode } from "../billing.js";
+import { NO_KEY_MESSAGE } from "../config/schema.js";
+import type { LimitInfo } from "../detect/limit.js";
+import { windowLabel } from "../detect/windows.js";
+import { type CapConfig, type CapStatus, capsText, capWarningMessage } from "../usage/caps.js";
+import { resetText } from "./messages.js";
+
+/** Why Claude was restarted in another billing mode. */
+export type SwitchReason = "limit" | "menu" | "use" | "revert";
+
+export type RunEvent =
+  | { kind: "approaching_limit"; window: string; percent: number; resetsAt: number | null }
+  | { kind: "limit_reached"; limit: LimitInfo; noKey: boolean }
+  | { kind: "switched_to_api"; reason: SwitchReason }
+  | { kind: "reverted"; reason: SwitchReason }
+  | { kind: "switch_pending"; to: BillingMode }
+  | { kind: "cap_warning"; cap: CapStatus }
+  /** `message`: what Claude was told (a refusal) or that a request crossed the cap. */
+  | { kind: "cap_reached"; cap: CapStatus; message: string }
+  | { kind: "error"; source: ErrorSource; message: string; model?: string };
+
+export type ErrorSource =
+  /** A model with no price answered or was asked for (the ledger records it as `unknown_model`). */
+  "unknown_model" | "upstream" | "ledger" | "notification" | "switch" | "no_key" | "write";
+
+export type RunEventKind = RunEvent["kind"];
+
+const TITLES: Record<RunEventKind, string> = {
+  approaching_limit: "Approaching the subscription limit",
+  limit_reached: "Subscription limit reached",
+  switched_to_api: "Switched to API billing",
+  cap_warning: "API spend nearing its cap",
+  cap_reached: "API spending cap reached",
+  reverted: "Back on your subscription",
+  switch_pending: "Switch pending",
+  error: "Needs your attention",
+};
+
+export function runEventTitle(kind: RunEventKind): string {
+  return `claude-fallback: ${TITLES[kind]}`;
+}
+
+/**
+ * Each event is said once per key; null: every time (a switch happens once per request for it).
+ * A cap's key holds its limit, so a cap raised for the run warns and is reached again.
+ */
+export function runEventKey(event: RunEvent): string | null {
+  switch (event.kind) {
+    case "approaching_limit":
+      return `approaching:${event.window}:${event.resetsAt ?? ""}`;
+    case "limit_reached":
+      return `limit:${event.limit.resetsAt}`;
+    case "cap_warning":
+    case "cap_reached":
+      return `${event.kind}:${event.cap.cap}:${event.cap.limitNanoUsd}`;
+    case "error":
+      // The no-key answer to a menu press is said at every press.
+      if (event.source === "no_key") return null;
+      return event.source === "unknown_model" ? `model:${event.model}` : `error:${event.message}`;
+    default:
+      return null;
+  }
+}
+
+/** Notices only the terminal shows: a switch waiting for the turn is not worth a desktop notification. */
+export function leavesTheTerminal(event: RunEvent): boolean {
+  return event.kind !== "switch_pending";
+}
+
+/**
+ * A message written for Claude's screen (the gateway's answers start with our name, so Claude's
+ * "API Error: 402 …" says who refused) without that name: the wrapper's own lines add it once.
+ */
+export function withoutOurName(text: string): string {
+  return text.replace(/^claude-fallback( gateway)?: /, "");
+}
+
+export interface WordingContext {
+  now: number;
+  /** The caps API billing runs under now (raised ones included). */
+  caps: CapConfig;
+  zone?: string | undefined;
+}
+
+/** The one sentence of an event. */
+export function runEventText(event: RunEvent, context: WordingContext): string {
+  switch (event.kind) {
+    case "approaching_limit":
+      return `Subscription ${windowLabel(event.window)} usage is at ${Math.round(event.percent)}%.`;
+    case "limit_reached": {
+      const base = `Subscription ${windowLabel(event.limit.window)} limit reached; it ${resetText(event.limit, context.now, context.zone)}.`;
+      return event.noKey ? `${base} ${NO_KEY_MESSAGE}.` : base;
+    }
+    case "switched_to_api":
+      return `Switched to API billing to continue this conversation. ${capsText(context.caps)}`;
+    case "reverted":
+      return "Back on your subscription.";
+    case "switch_pending":
+      return `Switching to ${event.to === "api" ? "API billing" : "your subscription"} when Claude finishes this turn.`;
+    case "cap_warning":
+      return capWarningMessage(event.cap);
+    case "cap_reached":
+    case "error":
+      return withoutOurName(event.message);
+  }
+}
+
+/** The one dedupe of a run: each event is said once per {@link runEventKey}. */
+export class SaidOnce {
+  readonly #said = new Set<string>();
+
+  /** True the first time an event's key is seen (always for an event without a key). */
+  first(event: RunEvent): boolean {
+    const key = runEventKey(event);
+    if (key === null) return true;
+    if (this.#said.has(key)) return false;
+    this.#said.add(key);
+    return true;
+  }
+}

@@ -1,0 +1,450 @@
+/**
+ * The run core: what every way of running Claude under the wrapper shares (SPEC §4) — billing
+ * (the gateway, the spend and the caps), telling the user (one dedupe, every channel), the limit
+ * record, ledger events, the session id, the switch and the revert, and the exit summary. The pure
+ * machine (`machine.ts`) decides; the core feeds it hooks, the status line, timers and the shell's
+ * events, and carries out its effects. A shell (pty, print, stream-json) only translates I/O: it
+ * starts and stops `claude` and shows what the core hands it, through {@link ShellPort}.
+ */
+import { randomUUID } from "node:crypto";
+import { appendFileSync } from "node:fs";
+import type { BillingMode } from "../billing.js";
+import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
+import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
+import type { Config } from "../config/schema.js";
+import { NO_KEY_MESSAGE } from "../config/schema.js";
+import type { KeyProvider } from "../config/secret.js";
+import type { LimitInfo } from "../detect/limit.js";
+import type { HookEvent } from "../hooks/hook-events.js";
+import { type Injection, prepareInjection } from "../hooks/injection.js";
+import { type SpoolWatcher, watchSpool } from "../hooks/spool.js";
+import type { StatusLineInput } from "../hooks/status-input.js";
+import type { RunEvent } from "../notify/run-events.js";
+import type { Paths } from "../state/paths.js";
+import { type CapStatus, capLabel } from "../usage/caps.js";
+import type { Ledger } from "../usage/ledger.js";
+import type { EventKind } from "../usage/ledger-records.js";
+import { LazyApiBilling } from "./api-billing.js";
+import { BestEffortWrites } from "./best-effort.js";
+import { Detector } from "./detection.js";
+import {
+  type Effect,
+  initialState,
+  type MachineConfig,
+  type SessionEvent,
+  type SessionState,
+  transition,
+} from "./machine.js";
+import type { MenuView } from "./menu.js";
+import { decideOnLimit, type PolicyOutcome, type StartingMode } from "./policy.js";
+import { RunRecord, type ShellKind } from "./run-record.js";
+import { RunSpending } from "./run-spend.js";
+import { RunTimers } from "./run-timers.js";
+import { Teller } from "./telling.js";
+import { apiBillingSummary, capRaisedText, type PromptContext, segmentFor } from "./wording.js";
+
+export interface RunOptions {
+  claudePath: string;
+  args: ClaudeArgs;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  paths: Paths;
+  keys: KeyProvider;
+  ledger: Ledger;
+  runId: string;
+  start: StartingMode;
+  shell: ShellKind;
+  now?: () => number;
+}
+
+/** One start of `claude`: its arguments and environment, and for a restart, why. */
+export interface ClaudeLaunch {
+  mode: BillingMode;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Null for the first start; for a switch, the resume prompt follows (`resume`). */
+  restart: { resume: boolean } | null;
+}
+
+/** What the core needs from a shell: the child and the user's eyes. */
+export interface ShellPort {
+  /** Starts `claude`; the shell reports its end with {@link RunCore.claudeExited} (unless stopped). */
+  start(launch: ClaudeLaunch): Promise<void>;
+  /** Stops the `claude` running now, for a switch; its end is not reported. */
+  stop(): Promise<void>;
+  /** A run event in the shell's own channel (banner, stderr line), in the words given. */
+  show(event: RunEvent | null, text: string): void;
+  /** The limit prompt (only a shell with a terminal is ever asked to). */
+  ask?(limit: LimitInfo): void;
+  closePrompt?(): void;
+  /** The pid of the `claude` running now. */
+  childPid(): number | null;
+  /** Something shown may have changed (an open menu page). */
+  refresh?(): void;
+}
+
+export class RunCore {
+  private machine: SessionState;
+  readonly machineConfig: MachineConfig;
+  readonly now: () => number;
+  readonly spending: RunSpending;
+  readonly billing: LazyApiBilling;
+  readonly detector: Detector;
+  private readonly teller: Teller;
+  private readonly record: RunRecord;
+  private readonly timers: RunTimers;
+  private readonly writes: BestEffortWrites;
+  private shell!: ShellPort;
+  private injection: Injection | undefined;
+  private spool: SpoolWatcher | undefined;
+  private sessionIdNow: string | null;
+  /** When Claude's last turn ended (a Stop or StopFailure hook); 0 while none has since it started. */
+  lastIdleAt = 0;
+  private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
+  private finish!: (code: number) => void;
+  /** Settles with the exit status to pass on once the run is over. */
+  readonly finished = new Promise<number>((resolve) => {
+    this.finish = resolve;
+  });
+
+  constructor(readonly options: RunOptions) {
+    this.now = options.now ?? Date.now;
+    const { config } = options;
+    this.machine = initialState(options.start.mode, options.start.limit);
+    this.machineConfig = {
+      policy: { config, hasKey: options.keys.source !== null, headless: options.shell !== "pty" },
+      // A headless run ends with its answer: there is nothing to go back to the subscription for.
+      autoRevert: config.auto_revert_on_reset && options.shell !== "print",
+    };
+    this.spending = new RunSpending(options.ledger, options.runId, config, this.now);
+    this.writes = new BestEffortWrites((message) => this.tell({ kind: "error", source: "write", message }));
+    this.billing = new LazyApiBilling({
+      config,
+      keys: options.keys,
+      env: options.env,
+      spend: this.spending.tracker,
+      caps: () => this.spending.caps(),
+      onEvent: (event) => this.tell(event),
+      onMetered: () => this.publish(),
+      // Claude shows a refusal verbatim: it says where to raise the cap, where the menu can.
+      capRefusalHint: (cap) =>
+        options.shell !== "pty" || this.spending.raiseTo(cap) === null
+          ? null
+          : `in this session, press ${config.menu_key} then r to raise it for this run`,
+    });
+    this.detector = new Detector({ zone: options.env.TZ, now: this.now });
+    const session = options.args.session;
+    this.sessionIdNow = session.kind === "id" || session.kind === "resume" ? session.id : null;
+    this.record = new RunRecord({ ...options, startedAt: this.now(), writes: this.writes, now: this.now });
+    this.timers = new RunTimers((event) => this.dispatch(event));
+    this.teller = new Teller({
+      config,
+      env: options.env,
+      show: (event, text) => this.shell.show(event, text),
+      record: (kind, detail) => this.recordEvent(kind, detail),
+      wording: () => ({ now: this.now(), caps: this.spending.caps(), zone: options.env.TZ }),
+      secrets: () => [this.billing.resolvedKey],
+      context: () => ({ sessionId: this.sessionIdNow, runId: options.runId }),
+    });
+    const traceFile = options.env.CLAUDE_FALLBACK_TRACE;
+    this.trace = traceFile
+      ? (entry) => appendFileSync(traceFile, `${JSON.stringify(entry)}\n`, { mode: 0o600 })
+      : undefined;
+  }
+
+  get state(): SessionState {
+    return this.machine;
+  }
+
+  get sessionId(): string | null {
+    return this.sessionIdNow;
+  }
+
+  /** Sets up the hooks, then starts `claude` through the shell in the starting mode. */
+  async start(shell: ShellPort, { withStatusLine }: { withStatusLine: boolean }): Promise<void> {
+    this.shell = shell;
+    const { options } = this;
+    this.injection = await prepareInjection(options, (event) => this.onHook(event), { withStatusLine });
+    this.spool = await watchSpool({
+      runDir: this.injection.runDir.path,
+      onEvent: (event) => this.onHook(event),
+      onStatusLine: (input) => this.onStatusLine(input),
+    });
+    this.record.followPreference((mode) => {
+      if (mode === "api" && options.keys.source === null) return;
+      this.dispatch({ type: "switch_requested", to: mode, reason: "use" });
+    });
+    const newSessionId = randomUUID();
+    if (options.args.session.kind === "new") this.sessionIdNow = newSessionId;
+    const args = launchArgs(options.args, { settingsPath: this.injection.settingsPath, newSessionId });
+    await this.launch(this.machine.mode, args, null);
+    // Started on API billing because the limit is in force: come back at its reset.
+    if (this.machine.limit && this.machine.mode === "api" && this.machineConfig.autoRevert) {
+      this.execute({ type: "schedule_reset", at: this.machine.limit.resetsAt });
+    }
+  }
+
+  // ── events in ─────────────────────────────────────────────────────────────────────────────
+
+  dispatch(event: SessionEvent): void {
+    const { state, effects } = transition(this.machine, event, this.machineConfig);
+    this.trace?.({
+      at: this.now(),
+      event,
+      effects: effects.map((e) => e.type),
+      phase: state.phase,
+      mode: state.mode,
+    });
+    this.machine = state;
+    for (const effect of effects) this.execute(effect);
+    this.publish();
+  }
+
+  onHook(event: HookEvent): void {
+    if (event.sessionId) this.sessionIdNow = event.sessionId;
+    if (event.name === "UserPromptSubmit") this.dispatch({ type: "busy" });
+    else if (event.name === "Stop") {
+      this.lastIdleAt = this.now();
+      this.detector.readTranscript(event.transcriptPath, (limit) => this.limitSeen(limit));
+      this.dispatch({ type: "idle" });
+    } else if (event.name === "StopFailure") {
+      this.lastIdleAt = this.now();
+      this.dispatch({ type: "idle" });
+      const limit = this.detector.fromStopFailure(event);
+      if (limit) this.limitSeen(limit);
+      this.detector.readTranscript(event.transcriptPath, (found) => this.limitSeen(found));
+    }
+  }
+
+  /**
+   * False while a switch at the limit would make what the shell already passed on wrong (a
+   * headless run whose output was not held back).
+   */
+  switchAtLimit = true;
+
+  /** A subscription limit, from any source (SPEC §5). */
+  limitSeen(limit: LimitInfo): void {
+    // On API billing a limit seen is old news (a resumed Claude redraws it) or not the subscription's.
+    if (this.machine.mode !== "subscription") return;
+    this.record.limitSeen(limit);
+    this.dispatch({ type: "limit", limit, reachedCap: this.reachedCapNow(), switchable: this.switchAtLimit });
+  }
+
+  private onStatusLine(input: StatusLineInput): void {
+    const reading = this.detector.fromStatusLine(input, this.options.config.notify_at_percentage);
+    if (!reading) return;
+    this.record.utilisation(reading.windows);
+    const { limit } = this.machine;
+    const exact = reading.resets.find((reset) => reset.window === (limit?.window ?? "five_hour"));
+    if (limit && exact && exact.at > this.now()) {
+      this.dispatch({ type: "reset_refined", window: limit.window, at: exact.at });
+    }
+    for (const warning of reading.warnings) this.tell({ kind: "approaching_limit", ...warning });
+    this.publish();
+  }
+
+  /** A key typed into Claude (not the menu): the revert waits for the keys to be still. */
+  keystroke(): void {
+    if (this.machine.quiet || !this.machine.draft) this.dispatch({ type: "keystroke" });
+    this.timers.quietAfterKeys();
+  }
+
+  /** The shell's `claude` ended on its own (not stopped for a switch). */
+  claudeExited(exitCode: number): void {
+    this.dispatch({ type: "claude_exited", exitCode });
+  }
+
+  /** A switch the user asked for (the menu). */
+  requestSwitch(to: BillingMode): void {
+    if (to === "api" && this.options.keys.source === null) {
+      this.tell({ kind: "error", source: "no_key", message: NO_KEY_MESSAGE });
+      return;
+    }
+    this.dispatch({ type: "switch_requested", to, reason: "menu" });
+  }
+
+  /** What the policy would decide on a limit now (the print shell holds its output by it). */
+  policyNow(): PolicyOutcome {
+    return decideOnLimit({
+      ...this.machineConfig.policy,
+      approvedThisRun: this.machine.approvedThisRun,
+      reachedCap: this.reachedCapNow(),
+      switchable: this.switchAtLimit,
+    });
+  }
+
+  // ── spend and caps ────────────────────────────────────────────────────────────────────────
+
+  /** The cap an API request of this run would be refused by now, if any. */
+  reachedCapNow(): CapStatus | null {
+    return this.spending.reachedCap();
+  }
+
+  /** The menu's "raise": one more of the configured amount, for the rest of this run (SPEC §6). */
+  raiseCap(cap: CapStatus): void {
+    const to = this.spending.raise(cap);
+    if (to === null) return;
+    this.recordEvent("cap_raised", { cap: cap.cap, from_usd: cap.limitNanoUsd / 1e9, to_usd: to });
+    this.shell.show(null, capRaisedText(capLabel(cap.cap), to, cap.configKey));
+    this.publish();
+  }
+
+  /** What the limit prompt says for `limit` now. */
+  promptContext(limit: LimitInfo): PromptContext {
+    const { config } = this.options;
+    return {
+      limit,
+      caps: this.spending.caps(),
+      autoRevert: config.auto_revert_on_reset,
+      timeoutSeconds: config.prompt_timeout_seconds,
+      now: this.now(),
+      zone: this.options.env.TZ,
+    };
+  }
+
+  /** What the menu pages are drawn from. */
+  menuView(): MenuView {
+    const cap = this.reachedCapNow();
+    const { machine } = this;
+    return {
+      mode: machine.mode,
+      heading: machine.switching?.to ?? machine.pending?.to ?? machine.mode,
+      pendingTo: machine.pending?.to ?? null,
+      reachedCap: cap,
+      raiseTo: cap ? this.spending.raiseTo(cap) : null,
+      caps: this.spending.caps(),
+      spend: this.spending.snapshot(),
+      windows: this.record.windows(),
+    };
+  }
+
+  // ── effects out ───────────────────────────────────────────────────────────────────────────
+
+  private execute(effect: Effect): void {
+    switch (effect.type) {
+      case "ask":
+        this.shell.ask?.(effect.limit);
+        this.timers.promptTimeout(this.options.config.prompt_timeout_seconds * 1000);
+        break;
+      case "close_prompt":
+        this.timers.cancelPrompt();
+        this.shell.closePrompt?.();
+        break;
+      case "switch":
+        void this.switchTo(effect.to, effect.resume);
+        break;
+      case "schedule_reset":
+        this.timers.resetAt(effect.at, this.now(), this.options.env);
+        break;
+      case "notify":
+        this.tell(effect.notice);
+        break;
+      case "record":
+        this.recordEvent(effect.kind, effect.detail);
+        break;
+      case "exit":
+        this.finish(effect.exitCode);
+        break;
+    }
+  }
+
+  tell(event: RunEvent): void {
+    this.teller.tell(event);
+  }
+
+  recordEvent(kind: EventKind, detail: unknown): void {
+    this.writes.run("an event in the usage ledger", () =>
+      this.options.ledger.recordEvent({ runId: this.options.runId, at: this.now(), kind, detail }),
+    );
+  }
+
+  private async launch(mode: BillingMode, args: string[], restart: ClaudeLaunch["restart"]): Promise<void> {
+    const gateway = mode === "api" ? await this.billing.ensure() : undefined;
+    const { env, removed } = childEnvironment(this.options.env, mode, gateway);
+    for (const name of removed) this.shell.show(null, removedCredentialNotice(name, mode));
+    this.lastIdleAt = 0;
+    await this.shell.start({ mode, args, env, restart });
+    this.publish();
+  }
+
+  /** The prompt a restart sends so the interrupted task goes on (SPEC §4.5). */
+  private resumePrompt(resume: boolean): string | null {
+    const configured = this.options.config.resume_prompt;
+    // A program on stream-json re-sends its own message; `-p` needs a prompt to run at all.
+    if (this.options.shell === "stream-json") return null;
+    if (this.options.shell === "print")
+      return configured || this.options.args.prompt || "Continue where you left off.";
+    return resume && configured ? configured : null;
+  }
+
+  private async switchTo(to: BillingMode, resume: boolean): Promise<void> {
+    const sessionId = this.sessionIdNow;
+    const settingsPath = this.injection?.settingsPath ?? null;
+    let stopped = false;
+    try {
+      if (!sessionId) throw new Error("Claude has not told us its session id yet");
+      if (to === "api") await this.billing.ensure();
+      await this.shell.stop();
+      stopped = true;
+      const args = resumeArgs(this.options.args, {
+        settingsPath,
+        sessionId,
+        prompt: this.resumePrompt(resume),
+      });
+      await this.launch(to, args, { resume });
+      this.dispatch({ type: "switched", to });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (stopped && sessionId) {
+        // The old Claude is gone: bring the conversation back in the mode it had.
+        const args = resumeArgs(this.options.args, { settingsPath, sessionId, prompt: null });
+        await this.launch(this.machine.mode, args, { resume: false }).catch(() => this.finish(1));
+      }
+      this.dispatch({ type: "switch_failed", to, message: `could not switch to ${to} billing: ${message}` });
+    }
+  }
+
+  /** Keeps the status-line segment and the live-run entry up to date. */
+  publish(): void {
+    const { machine } = this;
+    if (this.options.shell === "pty") {
+      this.record.segment(
+        this.injection?.runDir.segmentFile,
+        segmentFor({
+          mode: machine.mode,
+          limit: machine.limit,
+          runSpendNano: this.spending.runNano(),
+          caps: this.spending.caps(),
+          windows: machine.mode === "subscription" ? this.record.windows() : [],
+          env: this.options.env,
+          now: this.now(),
+        }),
+      );
+    }
+    this.record.publish({
+      mode: machine.mode,
+      sessionId: this.sessionIdNow,
+      claudePid: this.shell?.childPid() ?? null,
+      pending: machine.pending ? `${machine.pending.to} (${machine.pending.reason})` : null,
+    });
+    this.shell?.refresh?.();
+  }
+
+  /** The run's last line when it used API billing (SPEC §1: what it cost), else null. */
+  exitSummary(): string | null {
+    return this.billing.gatewayStarted()
+      ? apiBillingSummary(this.spending.runNano(), this.sessionIdNow)
+      : null;
+  }
+
+  /** Stops what the run started; the shell has stopped `claude`. */
+  async close(): Promise<void> {
+    this.timers.clear();
+    this.record.close();
+    this.spool?.close();
+    await this.billing.close();
+    await this.injection?.close();
+    await this.teller.flush();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What a wrapped run shares with every other claude-fallback process: the limit and utilisation
+ * it learned (state.json, for `status`, the status line and the next run), its live-run entry
+ * (for `status` and `use`), and the `use` preference it follows while it runs.
+ */
+import { type FSWatcher, mkdirSync, watch } from "node:fs";
+import type { BillingMode } from "../billing.js";
+import type { LimitInfo } from "../detect/limit.js";
+import type { WindowUtilisation } from "../detect/signals.js";
+import { writeSegmentFile } from "../hooks/settings.js";
+import type { RateWindow } from "../hooks/status-input.js";
+import type { Paths } from "../state/paths.js";
+import { type LiveRun, removeLiveRun, writeLiveRun } from "../state/runs.js";
+import { readState, stateFile, updateState } from "../state/store.js";
+import type { BestEffortWrites } from "./best-effort.js";
+
+export type ShellKind = LiveRun["shell"];
+
+export class RunRecord {
+  private watcher: FSWatcher | undefined;
+  private lastSegment = "";
+  private preferredSeenAt: number;
+
+  constructor(
+    private readonly options: {
+      paths: Paths;
+      runId: string;
+      cwd: string;
+      shell: ShellKind;
+      startedAt: number;
+      writes: BestEffortWrites;
+      now: () => number;
+    },
+  ) {
+    this.preferredSeenAt = options.startedAt;
+  }
+
+  private get file(): string {
+    return stateFile(this.options.paths.stateDir);
+  }
+
+  /** A subscription limit seen now: the next run (and `status`) know it is in force. */
+  limitSeen(limit: LimitInfo): void {
+    this.options.writes.run("its state", () =>
+      updateState(this.file, () => ({
+        last_limit: {
+          at: this.options.now(),
+          resets_at: limit.resetsAt,
+          window: limit.window,
+          assumed: limit.resetAssumed,
+        },
+      })),
+    );
+  }
+
+  /** The subscription's utilisation from the status line's `rate_limits`. */
+  utilisation(windows: readonly WindowUtilisation[]): void {
+    if (windows.length === 0) return;
+    this.options.writes.run("its state", () =>
+      updateState(this.file, () => ({
+        utilisation: {
+          at: this.options.now(),
+          windows: Object.fromEntries(
+            windows.map((w) => [w.window, { used_percentage: w.percent, resets_at: w.resetsAt }]),
+          ),
+        },
+      })),
+    );
+  }
+
+  /** The subscription's windows as last seen by any run (state.json). */
+  windows(): RateWindow[] {
+    const shared = readState(this.file);
+    return Object.entries(shared.utilisation?.windows ?? {}).map(([name, window]) => ({
+      name,
+      usedPercentage: window.used_percentage,
+      resetsAt: window.resets_at,
+    }));
+  }
+
+  /** Our status-line segment, for the injected status-line script to show (written when it changes). */
+  segment(file: string | undefined, text: string): void {
+    if (!file || text === this.lastSegment) return;
+    this.lastSegment = text;
+    void writeSegmentFile(file, text).catch(() => {});
+  }
+
+  /** The live-run entry as the run is now. */
+  publish(now: {
+    mode: BillingMode;
+    sessionId: string | null;
+    claudePid: number | null;
+    pending: string | null;
+  }): void {
+    const { options } = this;
+    options.writes.run("its state", () =>
+      writeLiveRun(options.paths.stateDir, {
+        runId: options.runId,
+        pid: process.pid,
+        claudePid: now.claudePid,
+        cwd: options.cwd,
+        mode: now.mode,
+        sessionId: now.sessionId,
+        startedAt: options.startedAt,
+        pending: now.pending,
+        shell: options.shell,
+      }),
+    );
+  }
+
+  /** `use api|subscription` from another terminal reaches this run (SPEC §3). */
+  followPreference(onChange: (mode: BillingMode) => void): void {
+    const { stateDir } = this.options.paths;
+    try {
+      // On a first run the state directory does not exist yet, and a watch on it would fail:
+      // `use` from another terminal would then never reach this run.
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      this.watcher = watch(stateDir, (_type, name) => {
+        if (name !== "state.json") return;
+        const shared = readState(this.file);
+        if (!shared.preferred_mode || (shared.preferred_mode_set_at ?? 0) <= this.preferredSeenAt) return;
+        this.preferredSeenAt = shared.preferred_mode_set_at ?? this.options.now();
+        onChange(shared.preferred_mode);
+      });
+      this.watcher.on("error", () => this.watcher?.close());
+    } catch {
+      // The state directory cannot be made or watched: `use` then reaches only the next run.
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+    removeLiveRun(this.options.paths.stateDir, this.options.runId);
+  }
+}

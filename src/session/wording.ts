@@ -1,0 +1,119 @@
+/**
+ * The words of a wrapped run that are not run events (those are in notify/run-events.ts): why the
+ * policy decided as it did, why a run starts on the billing it does, the limit prompt, the
+ * status-line segment and the line that ends a run. PURE: state in, text out.
+ */
+import type { BillingMode } from "../billing.js";
+import { NO_KEY_MESSAGE } from "../config/schema.js";
+import type { LimitInfo } from "../detect/limit.js";
+import { windowLabel } from "../detect/windows.js";
+import type { RateWindow } from "../hooks/status-input.js";
+import { formatUsd, nanoToUsd } from "../money.js";
+import { formatClock, resetText } from "../notify/messages.js";
+import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
+import { type CapConfig, capReachedReason, capsText } from "../usage/caps.js";
+import type { PolicyOutcome, StartCode, StartingMode } from "./policy.js";
+
+/** Why the policy decided as it did, in words a notice or a hint can use. */
+export function policyReasonText(outcome: PolicyOutcome): string {
+  switch (outcome.code) {
+    case "no_key":
+      return NO_KEY_MESSAGE;
+    case "cap_reached":
+      return outcome.cap ? capReachedReason(outcome.cap) : "an API spending cap is reached";
+    case "auto_switch_on":
+      return "auto_switch is on";
+    case "approved_this_run":
+      return "you agreed to API billing earlier in this run";
+    case "auto_switch_off":
+      return "a headless run cannot ask, and auto_switch is off";
+    case "prompt_before_switch_on":
+      return "prompt_before_switch is on";
+    case "switching_off":
+      return "auto_switch and prompt_before_switch are off";
+    case "output_passed":
+      return "its output was already passed on, since it could not switch when it started";
+  }
+}
+
+const START_REASONS: Record<StartCode, string> = {
+  force_api: "--force-api",
+  limit_in_force: "the subscription's limit is in force and auto_switch is on",
+  preferred_api: "preferred mode set by `claude-fallback use api`",
+  preferred_api_no_key: "`use api` is set but no API key is configured",
+  preferred_subscription: "preferred mode set by `claude-fallback use subscription`",
+  default: "default: no `use` preference",
+};
+
+/** Why new runs start on the billing they do (`status`). */
+export function startReasonText(start: StartingMode, zone?: string): string {
+  if (start.code === "limit_in_force" && start.limit) {
+    return `the subscription's ${windowLabel(start.limit.window)} limit is in force until ${formatClock(start.limit.resetsAt, zone)} and auto_switch is on`;
+  }
+  return START_REASONS[start.code];
+}
+
+/** The line a run that starts on API billing because of the limit begins with. */
+export function startingAfterLimitText(limit: LimitInfo, zone?: string): string {
+  return `claude-fallback: your subscription's limit is in force until ${formatClock(limit.resetsAt, zone)}; starting on API billing (auto_switch).`;
+}
+
+export interface PromptContext {
+  limit: LimitInfo;
+  caps: CapConfig;
+  autoRevert: boolean;
+  timeoutSeconds: number;
+  now: number;
+  zone?: string | undefined;
+}
+
+/** The lines of the limit prompt (SPEC §4.4). */
+export function promptLines(context: PromptContext): string[] {
+  const { limit, now } = context;
+  return [
+    `Your ${windowLabel(limit.window)} subscription limit is reached; it ${resetText(limit, now, context.zone)}.`,
+    "Continue this conversation now on your own API key (pay per token)?",
+    capsText(context.caps),
+    context.autoRevert ? "Claude goes back to your subscription when the limit resets." : "",
+    `No answer in ${context.timeoutSeconds} s counts as no.`,
+  ].filter(Boolean);
+}
+
+/** What the menu's "raise" did. */
+export function capRaisedText(label: string, toUsd: number, configKey: string): string {
+  return `the ${label} API spending cap is ${formatUsd(toUsd)} for the rest of this run (${configKey} in the config is unchanged); send your prompt again.`;
+}
+
+/** The line that ends every run that used API billing (SPEC §1: what it cost), and how to go on. */
+export function apiBillingSummary(spentNanoUsd: number, sessionId: string | null): string {
+  const resume = sessionId ? `; continue the conversation with: claude-fallback resume ${sessionId}` : "";
+  return `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(spentNanoUsd))} (details: claude-fallback usage run)${resume}`;
+}
+
+export interface SegmentContext {
+  mode: BillingMode;
+  limit: LimitInfo | null;
+  runSpendNano: number;
+  caps: CapConfig;
+  /** The subscription's windows as last seen (state.json). */
+  windows: readonly RateWindow[];
+  env: NodeJS.ProcessEnv;
+  now: number;
+}
+
+/** The status-line segment for the run as it is (SPEC §8). */
+export function segmentFor(context: SegmentContext): string {
+  const options = { now: context.now, zone: context.env.TZ, unicode: localeIsUtf8(context.env) };
+  if (context.mode === "api") {
+    return formatSegment(
+      {
+        mode: "api",
+        spendUsd: nanoToUsd(context.runSpendNano),
+        capUsd: context.caps.cost_limit_per_session,
+        subscriptionResetsAt: context.limit?.resetsAt ?? null,
+      },
+      options,
+    );
+  }
+  return formatSegment({ mode: "subscription", windows: context.windows, limit: context.limit }, options);
+}

@@ -1,0 +1,250 @@
+/**
+ * The interactive shell (SPEC §4.1): the real `claude` in a pseudo-terminal on the user's
+ * terminal, bytes passed through unchanged both ways, the menu key and the overlays (the limit
+ * prompt, the menu) drawn over Claude's screen. Everything else is the run core's.
+ */
+import { menuKeyByte } from "../config/schema.js";
+import type { LimitInfo } from "../detect/limit.js";
+import type { RunEvent } from "../notify/run-events.js";
+import { actionFor, type Overlay, type Page, pageFor } from "../session/menu.js";
+import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
+import {
+  BELL,
+  clearOverlay,
+  exitStatus,
+  type InputEvent,
+  InputScanner,
+  type Key,
+  OutputGate,
+  type OverlaySpec,
+  osc9Notification,
+  PENDING_INPUT_TIMEOUT_MS,
+  renderBanner,
+  renderOverlay,
+} from "../terminal/index.js";
+import type { PtyLike, PtySpawner, TerminalPort } from "../terminal/port.js";
+
+/** How long after a turn ends a limit drawn on the screen still belongs to it. */
+const SCREEN_SIGNAL_WINDOW_MS = 5000;
+
+export class PtyShell implements ShellPort {
+  private child: PtyLike | undefined;
+  private readonly gate: OutputGate;
+  private readonly input: InputScanner;
+  private overlay: { overlay: Overlay; page: Page; spec: OverlaySpec } | undefined;
+  private inputTimer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  /** The signal that ended Claude when it was not ours (an OOM kill, `kill -9`): said after the run. */
+  private killedBy: NodeJS.Signals | null = null;
+
+  constructor(
+    private readonly core: RunCore,
+    private readonly terminal: TerminalPort,
+    private readonly spawnPty: PtySpawner,
+  ) {
+    this.gate = new OutputGate({ write: (chunk) => terminal.write(chunk) });
+    this.input = new InputScanner({ menuKeyByte: menuKeyByte(core.options.config.menu_key) });
+  }
+
+  /** Runs until the user ends Claude; resolves with the exit status to pass on. */
+  async run(): Promise<number> {
+    try {
+      this.unsubscribe.push(this.terminal.onResize(() => setImmediate(() => this.redrawOverlay())));
+      this.terminal.enter();
+      this.unsubscribe.push(this.terminal.onInput((chunk) => this.onInput(chunk)));
+      await this.core.start(this, { withStatusLine: true });
+      return await this.core.finished;
+    } finally {
+      await this.cleanup();
+    }
+  }
+
+  // ── the child ────────────────────────────────────────────────────────────────────────────
+
+  async start(launch: ClaudeLaunch): Promise<void> {
+    const { core } = this;
+    const child = this.spawnPty({
+      file: core.options.claudePath,
+      args: launch.args,
+      env: launch.env,
+      cwd: core.options.cwd,
+    });
+    this.child = child;
+    core.detector.resetScreen();
+    child.onData((chunk) => {
+      // A Claude being stopped for a switch says goodbye ("Resume this session with: claude
+      // --resume …", plain claude, unwrapped): not shown, the next one takes over the screen.
+      if (this.child !== child) return;
+      this.terminal.modes.feed(chunk);
+      const limit = core.detector.scanScreen(chunk);
+      this.gate.write(chunk);
+      // A resumed Claude redraws the conversation, old limit notices included: the screen only
+      // counts while a turn runs or has just ended.
+      if (limit && (core.state.busy || core.now() - core.lastIdleAt < SCREEN_SIGNAL_WINDOW_MS)) {
+        core.limitSeen(limit);
+      }
+    });
+    void child.exited.then((exit) => {
+      if (this.child !== child) return;
+      this.killedBy = exit.signal;
+      core.claudeExited(exitStatus(exit));
+    });
+  }
+
+  async stop(): Promise<void> {
+    const old = this.child;
+    this.child = undefined;
+    if (old) await old.terminate(3000);
+    // Claude was killed mid-screen: leave what it left (alternate screen, mouse modes) first.
+    this.terminal.paint(this.terminal.modes.restoreSequence());
+    this.terminal.modes.reset();
+  }
+
+  childPid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  // ── keys ─────────────────────────────────────────────────────────────────────────────────
+
+  private onInput(chunk: Buffer): void {
+    this.input.push(chunk);
+    this.drainInput();
+  }
+
+  private drainInput(): void {
+    clearTimeout(this.inputTimer);
+    for (let event = this.input.next(); event; event = this.input.next()) this.onInputEvent(event);
+    // A lone ESC (or a sequence cut at the end of a read) is held briefly to see what follows.
+    if (this.input.pending) {
+      this.inputTimer = setTimeout(() => {
+        this.input.flushPending();
+        this.drainInput();
+      }, PENDING_INPUT_TIMEOUT_MS);
+    }
+  }
+
+  private onInputEvent(event: InputEvent): void {
+    if (event.type === "data") {
+      this.child?.write(event.bytes);
+      if (event.typed) this.core.keystroke();
+      return;
+    }
+    if (event.type === "menu") {
+      if (event.repeated) {
+        // Twice: the key itself goes to Claude, and the menu opened by the first press closes.
+        if (this.overlay?.overlay.kind === "menu") this.closeOverlay();
+        this.child?.write(event.bytes);
+        return;
+      }
+      if (!this.overlay) this.showOverlay({ kind: "menu", page: "main" });
+      else if (this.overlay.overlay.kind === "menu") this.closeOverlay();
+      return;
+    }
+    this.onOverlayKey(event.key);
+  }
+
+  private onOverlayKey(key: Key): void {
+    const open = this.overlay;
+    if (!open) return;
+    const action = actionFor(open.overlay, open.page, key.name);
+    switch (action.type) {
+      case "answer":
+        this.core.dispatch({ type: "answer", answer: action.answer });
+        break;
+      case "close":
+        this.closeOverlay();
+        break;
+      case "raise": {
+        const cap = this.core.reachedCapNow();
+        this.closeOverlay();
+        if (cap) this.core.raiseCap(cap);
+        break;
+      }
+      case "switch":
+        this.closeOverlay();
+        this.core.requestSwitch(action.to);
+        break;
+      case "show":
+        this.showOverlay({ kind: "menu", page: action.page });
+        break;
+      case "none":
+        break;
+    }
+  }
+
+  // ── what the user sees ───────────────────────────────────────────────────────────────────
+
+  ask(limit: LimitInfo): void {
+    this.showOverlay({ kind: "prompt", prompt: this.core.promptContext(limit) });
+  }
+
+  closePrompt(): void {
+    if (this.overlay?.overlay.kind === "prompt") this.closeOverlay();
+  }
+
+  /** The open menu page follows the run (a spend that changed, a switch now waiting). */
+  refresh(): void {
+    if (this.overlay?.overlay.kind === "menu") this.redrawOverlay();
+  }
+
+  private size(): { cols: number; rows: number } {
+    return this.child?.size ?? this.terminal.size();
+  }
+
+  private redrawOverlay(): void {
+    if (this.overlay) this.showOverlay(this.overlay.overlay);
+  }
+
+  private showOverlay(overlay: Overlay): void {
+    const page = pageFor(overlay, this.core.menuView());
+    const spec: OverlaySpec = { ...page, ...this.size() };
+    if (this.overlay) this.terminal.paint(clearOverlay(this.overlay.spec));
+    this.overlay = { overlay, page, spec };
+    this.gate.hold();
+    this.input.mode = "keys";
+    this.terminal.paint(renderOverlay(spec));
+  }
+
+  private closeOverlay(): void {
+    const open = this.overlay;
+    if (!open) return;
+    this.overlay = undefined;
+    this.input.mode = "passthrough";
+    this.terminal.paint(clearOverlay(open.spec));
+    const released = this.gate.release();
+    if (released.droppedBytes > 0) this.terminal.paint(this.terminal.modes.syncSequence());
+    void this.child?.forceRedraw();
+  }
+
+  show(event: RunEvent | null, text: string): void {
+    if (event && !this.core.options.config.notifications.terminal) return;
+    if (event) this.terminal.paint(BELL + osc9Notification(`claude-fallback: ${text}`));
+    if (this.overlay) return;
+    const { cols, rows } = this.size();
+    this.terminal.paint(
+      renderBanner(
+        text.startsWith("claude-fallback:") ? text : `claude-fallback: ${text}`,
+        cols,
+        rows,
+        "top",
+      ),
+    );
+  }
+
+  private async cleanup(): Promise<void> {
+    clearTimeout(this.inputTimer);
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
+    this.terminal.restore();
+    const resume = this.core.sessionId ? `claude-fallback resume ${this.core.sessionId}` : null;
+    if (this.killedBy) {
+      this.terminal.error(
+        `claude-fallback: claude was killed (${this.killedBy})${resume ? `; continue the conversation with: ${resume}` : ""}`,
+      );
+    } else {
+      const summary = this.core.exitSummary();
+      if (summary) this.terminal.error(summary);
+    }
+    await this.core.close();
+  }
+}
