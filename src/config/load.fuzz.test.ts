@@ -138,6 +138,9 @@ const VALID: Record<ConfigKey, fc.Arbitrary<unknown>> = {
     fc.integer({ min: 1, max: 65535 }).map((port) => `http://127.0.0.1:${port}/v1`),
   ),
   pricing: fc.dictionary(modelId, priceRow, { maxKeys: 4 }),
+  cost_limit_until_reset: fc.oneof(fc.constant(null), finiteUsd),
+  on_model_limit: fc.constantFrom("other_model", "api", "ask"),
+  fallback_model: fc.oneof(fc.constant(null), fc.string({ minLength: 1 })),
 };
 
 const anyJson = fc.jsonValue({ maxDepth: 4 });
@@ -209,6 +212,12 @@ const INVALID: Record<ConfigKey, fc.Arbitrary<unknown>> = {
     fc.record({ "claude-x": fc.record({ input: badUsd }) }),
     fc.record({ "claude-x": fc.record({ bogus_rate: fc.double() }) }),
     fc.record({ "": fc.record({ input: fc.constant(1) }) }),
+  ),
+  cost_limit_until_reset: badUsd,
+  on_model_limit: anyJson.filter((value) => !["other_model", "api", "ask"].includes(value as string)),
+  fallback_model: fc.oneof(
+    notString.filter((value) => value !== null),
+    fc.constant(""),
   ),
 };
 

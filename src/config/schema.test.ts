@@ -50,6 +50,9 @@ describe("defaults", () => {
     claude_path: "claude",
     upstream_url: null,
     pricing: {},
+    cost_limit_until_reset: null,
+    on_model_limit: "other_model",
+    fallback_model: null,
   };
 
   it("DEFAULT_CONFIG holds every SPEC §10 key with its default", () => {
@@ -165,6 +168,13 @@ const VALID: [string, unknown, unknown][] = [
     },
   ],
   ["pricing", { "claude-free": { input: 0, output: 0 } }, { "claude-free": { input: 0, output: 0 } }],
+  ["cost_limit_until_reset", 25, 25],
+  ["cost_limit_until_reset", null, null],
+  ["on_model_limit", "api", "api"],
+  ["on_model_limit", "ask", "ask"],
+  ["on_model_limit", "other_model", "other_model"],
+  ["fallback_model", "sonnet", "sonnet"],
+  ["fallback_model", null, null],
 ];
 
 describe("valid values", () => {
@@ -283,6 +293,12 @@ const INVALID: [string, unknown, string][] = [
     "pricing.my-model.input_long: required when giving long-context prices",
   ],
   ["pricing", { "[1m]": { input: 1, output: 2 } }, 'pricing["[1m]"]: a model id is required'],
+  ["cost_limit_until_reset", -5, "cost_limit_until_reset is -5: out of range"],
+  ["cost_limit_until_reset", "5", 'cost_limit_until_reset is "5": wrong type'],
+  ["on_model_limit", "sonnet", 'on_model_limit is "sonnet"'],
+  ["on_model_limit", "sonnet", '"other_model" (continue free on another model), "api" (bill the key) or "ask"'],
+  ["fallback_model", "", 'fallback_model is "": empty'],
+  ["fallback_model", 3, "fallback_model is 3: wrong type"],
 ];
 
 describe("invalid values", () => {

@@ -11,6 +11,7 @@ import type { RunEvent } from "../notify/run-events.js";
 import type { UnbilledOutcome } from "./accounting.js";
 import { sendApiError } from "./errors.js";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers.js";
+import { keyProblemMessage, keyProblemOf } from "./key-problems.js";
 import { upstreamPath } from "./request-target.js";
 import { isThinkingSignatureRejection, withoutEarlierThinking } from "./thinking.js";
 import { type Cancellation, sendUpstream, type UpstreamResponse } from "./upstream.js";
@@ -52,6 +53,45 @@ function errorTypeOf(body: Buffer): string | null {
     : null;
 }
 
+/** Statuses an error about the key itself comes with (a 400 may be one too: see `answerError`). */
+const KEY_PROBLEM_STATUSES = new Set([401, 402, 403, 404]);
+
+/**
+ * An upstream error read whole: a problem with the user's key is answered with one line of ours
+ * (402 `billing_error`: Claude Code shows it and does not retry), anything else passed on as it came.
+ */
+function answerError(
+  context: ForwardContext,
+  res: ServerResponse,
+  upstream: UpstreamResponse,
+  errorBody: Buffer,
+  requestedModel: string | null,
+): Forwarded {
+  const requestId = headerValue(upstream.headers["request-id"]);
+  const status = upstream.statusCode;
+  const problem = keyProblemOf(status, parseJsonObject(errorBody), requestedModel);
+  if (problem) {
+    const message = keyProblemMessage(problem, maskKey(context.apiKey), context.upstream.origin);
+    sendApiError(res, 402, "billing_error", message);
+    return {
+      kind: "answered",
+      row: {
+        outcome: "error",
+        httpStatus: status,
+        errorType: errorTypeOf(errorBody) ?? "authentication_error",
+        requestId,
+      },
+      event: { kind: "error", source: "key", message },
+    };
+  }
+  res.writeHead(status, downstreamResponseHeaders(upstream.headers));
+  res.end(errorBody);
+  return {
+    kind: "answered",
+    row: { outcome: "error", httpStatus: status, errorType: errorTypeOf(errorBody), requestId },
+  };
+}
+
 function describeNetworkError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -69,7 +109,13 @@ export async function forward(
   context: ForwardContext,
   req: IncomingMessage,
   res: ServerResponse,
-  request: { pathAndQuery: string; body: Buffer; mayRetryThinking: boolean; cancellation: Cancellation },
+  request: {
+    pathAndQuery: string;
+    body: Buffer;
+    mayRetryThinking: boolean;
+    requestedModel: string | null;
+    cancellation: Cancellation;
+  },
 ): Promise<Forwarded> {
   const headers = upstreamRequestHeaders(req.headers, context.apiKey);
   const send = (payload: Buffer) =>
@@ -89,33 +135,11 @@ export async function forward(
         ? parseJsonObject(request.body)
         : null;
       const stripped = json ? withoutEarlierThinking(json) : null;
-      if (!stripped) {
-        res.writeHead(400, downstreamResponseHeaders(upstream.headers));
-        res.end(errorBody);
-        const requestId = headerValue(upstream.headers["request-id"]);
-        return {
-          kind: "answered",
-          row: { outcome: "error", httpStatus: 400, errorType: errorTypeOf(errorBody), requestId },
-        };
-      }
+      if (!stripped) return answerError(context, res, upstream, errorBody, request.requestedModel);
       upstream = await send(Buffer.from(JSON.stringify(stripped)));
     }
-    if (upstream.statusCode === 401) {
-      // Passed on as it is, a 401 makes Claude Code tell the user to /login — wrong advice on
-      // API billing, where it is the configured key that was refused. Say so, and do not retry.
-      await upstream.body.dump();
-      const message = `claude-fallback gateway: the API at ${origin} refused the configured API key ${maskKey(context.apiKey)} (401); check CLAUDE_FALLBACK_API_KEY / api_key_command / api_key, or run \`claude-fallback use subscription\``;
-      sendApiError(res, 402, "billing_error", message);
-      return {
-        kind: "answered",
-        row: {
-          outcome: "error",
-          httpStatus: 401,
-          errorType: "authentication_error",
-          requestId: headerValue(upstream.headers["request-id"]),
-        },
-        event: { kind: "error", source: "upstream", message },
-      };
+    if (KEY_PROBLEM_STATUSES.has(upstream.statusCode)) {
+      return answerError(context, res, upstream, await upstream.body.bytes(), request.requestedModel);
     }
     return { kind: "response", response: upstream };
   } catch (error) {

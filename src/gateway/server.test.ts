@@ -307,10 +307,79 @@ describe("forwarding", () => {
     expect(error.type).toBe("billing_error");
     expect(error.message).toContain("refused the configured API key sk-ant-…6789");
     expect(error.message).not.toContain(KEY);
-    expect(events.map(kindOf)).toEqual(["upstream_error"]);
+    expect(events.map(kindOf)).toEqual(["key_error"]);
     expect(rows(ledger)).toMatchObject([
       { outcome: "error", http_status: 401, error_type: "authentication_error" },
     ]);
+  });
+
+  test.each([
+    [
+      "no credit left",
+      400,
+      "invalid_request_error",
+      "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+      ["has no credit left", "Plans & Billing"],
+    ],
+    [
+      "a workspace spend limit",
+      400,
+      "invalid_request_error",
+      "You have reached your specified workspace API usage limits. You will regain access on 2026-01-01 at 00:00 UTC.",
+      ["spend limit", "until 2026-01-01 at 00:00 UTC", "Limits"],
+    ],
+    [
+      "a revoked key",
+      403,
+      "permission_error",
+      "Your API key does not have permission to use the specified resource.",
+      ["permission_error"],
+    ],
+    [
+      "no access to the model",
+      404,
+      "not_found_error",
+      "model: claude-opus-4-5",
+      ["no access to model claude-opus-4-5", "api_model"],
+    ],
+  ])(
+    "%s: one line of ours with the masked key and the fix, said once, not retried",
+    async (_name, status, type, message, words) => {
+      const raw = await rawUpstream((res) => {
+        res.writeHead(status, { "content-type": "application/json", "request-id": "req_bill" });
+        res.end(JSON.stringify({ type: "error", error: { type, message } }));
+      });
+      const { gateway, ledger, events } = await gatewayFor(raw.url);
+      for (let i = 0; i < 2; i++) {
+        const answer = await call(gateway, { body: messages() });
+        expect(answer.status).toBe(402);
+        const error = answer.json().error as { type: string; message: string };
+        expect(error.type).toBe("billing_error");
+        expect(error.message).toContain("sk-ant-…6789");
+        expect(error.message).toContain("claude-fallback use subscription");
+        for (const word of words) expect(error.message).toContain(word);
+        expect(error.message).not.toContain(KEY);
+      }
+      // One upstream request per request of Claude's: no retry loop of ours.
+      expect(raw.requests).toHaveLength(2);
+      expect(events.map(kindOf)).toEqual(["key_error"]);
+      expect(rows(ledger)).toMatchObject([
+        { outcome: "error", http_status: status, error_type: type, request_id: "req_bill", cost_nanousd: 0 },
+        { outcome: "error", http_status: status },
+      ]);
+    },
+  );
+
+  test("another 404 (an unknown path) is passed on as it came", async () => {
+    const raw = await rawUpstream((res) => {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "Not found" } }));
+    });
+    const { gateway, events } = await gatewayFor(raw.url);
+    const answer = await call(gateway, { body: messages() });
+    expect(answer.status).toBe(404);
+    expect(answer.json().error.message).toBe("Not found");
+    expect(events).toEqual([]);
   });
 
   test("requests that are not Messages pass through without a ledger row", async () => {

@@ -146,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       pathAndQuery: admitted.pathAndQuery,
       body,
       mayRetryThinking: fields !== null,
+      requestedModel: base.requestedModel,
       cancellation,
     });
     if (forwarded.kind !== "response") {

@@ -24,9 +24,19 @@ export type RunEvent =
   | { kind: "cap_reached"; cap: CapStatus; message: string }
   | { kind: "error"; source: ErrorSource; message: string; model?: string };
 
+/**
+ * `unknown_model`: a model with no price answered or was asked for (the ledger records it as
+ * such); `key`: the API refused the user's key (no credit, a spend limit, invalid, no access).
+ */
 export type ErrorSource =
-  /** A model with no price answered or was asked for (the ledger records it as `unknown_model`). */
-  "unknown_model" | "upstream" | "ledger" | "notification" | "switch" | "no_key" | "write";
+  | "unknown_model"
+  | "upstream"
+  | "key"
+  | "ledger"
+  | "notification"
+  | "switch"
+  | "no_key"
+  | "write";
 
 export type RunEventKind = RunEvent["kind"];
 

@@ -441,7 +441,7 @@ export class RunCore {
   /** Stops what the run started; the shell has stopped `claude`. */
   async close(): Promise<void> {
     this.timers.clear();
-    this.record.close();
+    await this.record.close();
     this.spool?.close();
     await this.billing.close();
     await this.injection?.close();

@@ -19,6 +19,8 @@ export type ShellKind = LiveRun["shell"];
 export class RunRecord {
   private watcher: FSWatcher | undefined;
   private lastSegment = "";
+  /** The segment file being written: the run directory is removed only after it. */
+  private segmentWrite: Promise<void> = Promise.resolve();
   private preferredSeenAt: number;
 
   constructor(
@@ -82,7 +84,7 @@ export class RunRecord {
   segment(file: string | undefined, text: string): void {
     if (!file || text === this.lastSegment) return;
     this.lastSegment = text;
-    void writeSegmentFile(file, text).catch(() => {});
+    this.segmentWrite = this.segmentWrite.then(() => writeSegmentFile(file, text)).catch(() => {});
   }
 
   /** The live-run entry as the run is now. */
@@ -128,8 +130,9 @@ export class RunRecord {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.watcher?.close();
     removeLiveRun(this.options.paths.stateDir, this.options.runId);
+    await this.segmentWrite;
   }
 }

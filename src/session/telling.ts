@@ -35,7 +35,7 @@ export function ledgerEventOf(event: RunEvent): { kind: EventKind; detail: Recor
     case "error":
       if (event.source === "unknown_model")
         return { kind: "unknown_model", detail: { message: event.message, model: event.model } };
-      if (event.source === "upstream" || event.source === "ledger")
+      if (event.source === "upstream" || event.source === "ledger" || event.source === "key")
         return { kind: "error", detail: { message: event.message, source: `${event.source}_error` } };
       return null;
     default:

@@ -1,0 +1,138 @@
+import { describe, expect, test } from "vitest";
+import type { CapStatus } from "../usage/caps.js";
+import { actionFor, type MenuView, type Overlay, pageFor } from "./menu.js";
+
+const caps = { cost_limit_per_session: 10, cost_limit_per_day: 20, cost_limit_per_month: null };
+const spend = {
+  run: { nanoUsd: 1_240_000_000, requests: 3, unknownCostRequests: 0 },
+  day: { nanoUsd: 4_500_000_000, requests: 9, unknownCostRequests: 0 },
+  month: { nanoUsd: 12_000_000_000, requests: 30, unknownCostRequests: 0 },
+};
+const reached: CapStatus = {
+  cap: "session",
+  configKey: "cost_limit_per_session",
+  limitNanoUsd: 10e9,
+  spentNanoUsd: 10.02e9,
+};
+const view = (patch: Partial<MenuView> = {}): MenuView => ({
+  mode: "subscription",
+  heading: "subscription",
+  pendingTo: null,
+  reachedCap: null,
+  raiseTo: null,
+  caps,
+  spend,
+  windows: [{ name: "five_hour", usedPercentage: 63.4, resetsAt: null }],
+  ...patch,
+});
+const main: Overlay = { kind: "menu", page: "main" };
+const usage: Overlay = { kind: "menu", page: "usage" };
+const prompt: Overlay = {
+  kind: "prompt",
+  prompt: {
+    limit: {
+      window: "five_hour",
+      resetsAt: Date.UTC(2026, 0, 1, 15),
+      resetAssumed: false,
+      source: "stop_failure",
+    },
+    caps,
+    autoRevert: true,
+    timeoutSeconds: 120,
+    now: Date.UTC(2026, 0, 1, 12),
+    zone: "UTC",
+  },
+};
+const keys = (overlay: Overlay, v = view()) => pageFor(overlay, v).keys.map((hint) => hint.key);
+
+describe("menu pages from the run's state", () => {
+  test.each<[string, Overlay, MenuView, string[]]>([
+    ["main, on the subscription", main, view(), ["a", "u", "c"]],
+    ["main, on API billing", main, view({ mode: "api", heading: "api" }), ["s", "u", "c"]],
+    [
+      "main, a switch to API billing waiting",
+      main,
+      view({ heading: "api", pendingTo: "api" }),
+      ["s", "u", "c"],
+    ],
+    [
+      "main, a cap reached that can be raised",
+      main,
+      view({ mode: "api", heading: "api", reachedCap: reached, raiseTo: 20 }),
+      ["r", "s", "u", "c"],
+    ],
+    [
+      "main, a $0 cap reached (never raised)",
+      main,
+      view({ reachedCap: reached, raiseTo: null }),
+      ["a", "u", "c"],
+    ],
+    ["usage", usage, view(), ["c"]],
+    ["the limit prompt", prompt, view(), ["y", "n", "a"]],
+  ])("%s offers %j", (_name, overlay, v, expected) => {
+    expect(keys(overlay, v)).toEqual(expected);
+  });
+
+  test("the main page says where Claude runs, what waits and what is refused", () => {
+    expect(
+      pageFor(
+        main,
+        view({ mode: "api", heading: "subscription", pendingTo: "subscription", reachedCap: reached }),
+      ).lines,
+    ).toEqual([
+      "Claude is running on API billing (your key).",
+      "A switch to subscription waits for Claude's turn to end.",
+      "API requests are refused: the per-session API spending cap of $10.00 is reached ($10.02 spent this run).",
+    ]);
+  });
+
+  test("the usage page: spend against caps, and the subscription's windows", () => {
+    expect(pageFor(usage, view()).lines).toEqual([
+      "Billing now: subscription",
+      "API spend this run: $1.24 of $10.00",
+      "API spend today: $4.50 of $20.00",
+      "API spend this month: $12.00",
+      "Subscription: 5-hour: 63% used",
+    ]);
+  });
+
+  test("an unreadable ledger shows the spend as unknown, never $0.00", () => {
+    const lines = pageFor(usage, view({ spend: null })).lines;
+    expect(lines[2]).toBe("API spend today: unknown (the usage ledger cannot be read) of $20.00");
+    expect(lines.join("\n")).not.toContain("$0.00");
+  });
+
+  test("the prompt says which limit, when it resets, the caps and the timeout", () => {
+    expect(pageFor(prompt, view()).lines).toEqual([
+      "Your 5-hour subscription limit is reached; it resets at 15:00.",
+      "Continue this conversation now on your own API key (pay per token)?",
+      "API spend is capped at $10.00 per session, $20.00 per day.",
+      "Claude goes back to your subscription when the limit resets.",
+      "No answer in 120 s counts as no.",
+    ]);
+  });
+});
+
+describe("what a key does", () => {
+  test.each<[Overlay, MenuView, string, ReturnType<typeof actionFor>]>([
+    [prompt, view(), "y", { type: "answer", answer: "yes" }],
+    [prompt, view(), "a", { type: "answer", answer: "always" }],
+    [prompt, view(), "n", { type: "answer", answer: "no" }],
+    [prompt, view(), "escape", { type: "answer", answer: "no" }],
+    [prompt, view(), "u", { type: "none" }],
+    [main, view(), "a", { type: "switch", to: "api" }],
+    [main, view(), "s", { type: "none" }],
+    [main, view({ mode: "api", heading: "api" }), "s", { type: "switch", to: "subscription" }],
+    [main, view({ mode: "api", heading: "api" }), "a", { type: "none" }],
+    [main, view(), "u", { type: "show", page: "usage" }],
+    [main, view(), "r", { type: "none" }],
+    [main, view({ reachedCap: reached, raiseTo: 20 }), "r", { type: "raise" }],
+    [main, view(), "q", { type: "close" }],
+    [main, view(), "escape", { type: "close" }],
+    [usage, view(), "c", { type: "close" }],
+    // The usage page shows only "close": a used to switch from there.
+    [usage, view(), "a", { type: "none" }],
+  ])("%j %# key %s", (overlay, v, key, action) => {
+    expect(actionFor(overlay, pageFor(overlay, v), key)).toEqual(action);
+  });
+});

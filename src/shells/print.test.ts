@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { type CoreFixture, coreFixture, FakeChild, TEST_KEY, until } from "../../test/support/run-core.js";
+import type { ChildOptions } from "../platform/child.js";
+import { listLiveRuns } from "../state/runs.js";
+import { PrintShell } from "./print.js";
+
+const LIMIT_TEXT = "You've hit your 5-hour limit · resets 11pm (UTC)\n";
+
+let fixture: CoreFixture | undefined;
+afterEach(() => {
+  fixture?.cleanup();
+  fixture = undefined;
+});
+
+function setup(config: Record<string, unknown>, args: string[]) {
+  fixture = coreFixture("print", args, config);
+  const children: FakeChild[] = [];
+  let stdout = "";
+  const stderr: string[] = [];
+  const shell = new PrintShell(fixture.core, {
+    stdout: (chunk) => {
+      stdout += chunk.toString("utf8");
+    },
+    childStderr: (chunk) => stderr.push(`[claude] ${chunk.toString("utf8")}`),
+    stderr: (line) => stderr.push(line),
+    spawn: (_file: string, childArgs: readonly string[], options: ChildOptions) => {
+      const child = new FakeChild(5000 + children.length, childArgs, options);
+      children.push(child);
+      return child;
+    },
+  });
+  const exited = shell.run();
+  return { core: fixture.core, children, exited, stdout: () => stdout, stderr };
+}
+
+function valueAfter(args: readonly string[], option: string): string | undefined {
+  return args[args.indexOf(option) + 1];
+}
+
+describe("the print shell (claude -p)", () => {
+  test("no limit: Claude's output, stderr and exit code pass through; the run is live while it runs", async () => {
+    const { core, children, exited, stdout, stderr } = setup({}, ["-p", "hi"]);
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakeChild];
+    expect(claude.options.stdin).toBe("inherit");
+    expect(claude.args).toContain("--session-id");
+    expect(JSON.stringify(claude.options.env)).not.toContain(TEST_KEY);
+    expect(core.state.mode).toBe("subscription");
+    // `status` lists a headless run like any other, with how it was started.
+    const live = listLiveRuns(core.options.paths.stateDir);
+    expect(live.map((run) => [run.shell, run.claudePid, run.sessionId])).toEqual([
+      ["print", claude.pid, valueAfter(claude.args, "--session-id")],
+    ]);
+    claude.finish("the answer\n", 0, "a warning\n");
+    expect(await exited).toBe(0);
+    expect(stdout()).toBe("the answer\n");
+    expect(stderr).toEqual(["[claude] a warning\n"]);
+    expect(listLiveRuns(core.options.paths.stateDir)).toEqual([]);
+  });
+
+  test("at the limit with auto_switch the limited output is withheld and the continued run's replaces it", async () => {
+    const { children, exited, stdout, stderr } = setup({ auto_switch: true }, ["-p", "summarise the repo"]);
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id")!;
+    children[0]!.finish(LIMIT_TEXT, 1);
+    await until(() => children.length === 2, "the continuation");
+    const continued = children[1]!;
+    expect(continued.options.stdin).toBe("ignore");
+    expect(continued.args.slice(-4)).toEqual(["--resume", sessionId, "--", "Continue where you left off."]);
+    expect(continued.options.env.ANTHROPIC_AUTH_TOKEN).toMatch(/^cf-gw/);
+    continued.finish("Simulated reply 2\n", 0);
+    expect(await exited).toBe(0);
+    expect(stdout()).toBe("Simulated reply 2\n");
+    expect(stderr[0]).toMatch(
+      /^claude-fallback: Subscription 5-hour limit reached; it resets .* Continuing on API billing\.$/,
+    );
+    expect(stderr.at(-1)).toBe(
+      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${sessionId}`,
+    );
+  });
+
+  test("without auto_switch the limit text and exit code pass through with one hint line", async () => {
+    const { children, exited, stdout, stderr } = setup({}, ["-p", "summarise"]);
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id")!;
+    children[0]!.finish(LIMIT_TEXT, 1);
+    expect(await exited).toBe(1);
+    expect(children).toHaveLength(1);
+    expect(stdout()).toBe(LIMIT_TEXT);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toContain(
+      "set auto_switch: true to continue automatically, or continue now on API billing:",
+    );
+    expect(stderr[0]).toContain(
+      `claude-fallback --force-api -- -p --resume ${sessionId} -- 'Continue where you left off.'`,
+    );
+  });
+
+  test("a cap already reached: no switch into the refusal, and the hint names the cap", async () => {
+    const { children, exited, stderr } = setup({ auto_switch: true, cost_limit_per_session: 0 }, ["-p", "x"]);
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.finish(LIMIT_TEXT, 1);
+    expect(await exited).toBe(1);
+    expect(children).toHaveLength(1);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toContain("per-session API spending cap of $0.00 is reached");
+  });
+
+  test("a run that may switch holds text output back; one that cannot lets it flow as it comes", async () => {
+    const held = setup({ auto_switch: true }, ["-p", "x"]);
+    await until(() => held.children.length === 1, "claude to start");
+    held.children[0]!.stdout.write("partial ");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.stdout()).toBe("");
+    held.children[0]!.finish("answer\n", 0);
+    expect(await held.exited).toBe(0);
+    expect(held.stdout()).toBe("partial answer\n");
+    fixture?.cleanup();
+
+    const flowing = setup({ auto_switch: false }, ["-p", "x"]);
+    await until(() => flowing.children.length === 1, "claude to start");
+    flowing.children[0]!.stdout.write("partial ");
+    await until(() => flowing.stdout() === "partial ", "the output to flow");
+    flowing.children[0]!.finish("answer\n", 0);
+    expect(await flowing.exited).toBe(0);
+  });
+});

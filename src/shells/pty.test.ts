@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, test } from "vitest";
+import {
+  type CoreFixture,
+  coreFixture,
+  FakePty,
+  FakeTerminal,
+  limitHook,
+  TEST_KEY,
+  until,
+} from "../../test/support/run-core.js";
+import type { PtyChildOptions } from "../terminal/pty-child.js";
+import { PtyShell } from "./pty.js";
+
+const MENU = "\x1d";
+
+let fixture: CoreFixture | undefined;
+afterEach(() => {
+  fixture?.cleanup();
+  fixture = undefined;
+});
+
+function setup(config: Record<string, unknown> = {}, args: string[] = []) {
+  fixture = coreFixture("pty", args, config);
+  const terminal = new FakeTerminal();
+  const children: FakePty[] = [];
+  const spawn = (options: PtyChildOptions) => {
+    const child = new FakePty(options.args ?? [], options.env ?? {}, 4000 + children.length);
+    children.push(child);
+    return child;
+  };
+  const shell = new PtyShell(fixture.core, terminal, spawn);
+  const exited = shell.run();
+  return { core: fixture.core, ledger: fixture.ledger, terminal, children, exited };
+}
+
+function valueAfter(args: readonly string[], option: string): string | undefined {
+  return args[args.indexOf(option) + 1];
+}
+
+describe("the pty shell", () => {
+  test("starts claude with our settings and a session id, passes bytes both ways, and ends with its status", async () => {
+    const { terminal, children, exited } = setup({}, ["--model", "opus"]);
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakePty];
+    expect(claude.args.slice(0, 2)).toEqual(["--model", "opus"]);
+    expect(valueAfter(claude.args, "--settings")).toMatch(/settings\.json$/);
+    expect(valueAfter(claude.args, "--session-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // The subscription: no gateway, and never our key in Claude's environment.
+    expect(claude.env.ANTHROPIC_AUTH_TOKEN).toBeUndefined();
+    expect(JSON.stringify(claude.env)).not.toContain(TEST_KEY);
+    expect(terminal.entered).toBe(true);
+
+    claude.print("hello from claude");
+    terminal.type("abc");
+    expect(terminal.output.join("")).toBe("hello from claude");
+    expect(claude.written.join("")).toBe("abc");
+
+    claude.exit(3);
+    expect(await exited).toBe(3);
+    expect(terminal.restored).toBe(true);
+    expect(terminal.errors).toEqual([]);
+  });
+
+  test("at the limit the prompt is drawn; y restarts the same conversation on API billing with the resume prompt", async () => {
+    const { core, terminal, children, exited } = setup({ prompt_before_switch: true });
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id")!;
+    core.onHook(limitHook(sessionId));
+    expect(terminal.screenText()).toContain("subscription limit reached");
+    expect(terminal.screenText()).toContain("Continue this conversation now on your own API key");
+
+    terminal.type("y");
+    await until(() => children.length === 2, "claude to restart");
+    const [first, second] = children as [FakePty, FakePty];
+    expect(first.exitInfo).toBeDefined();
+    expect(second.args.slice(-4)).toEqual(["--resume", sessionId, "--", "Continue where you left off."]);
+    expect(second.env.ANTHROPIC_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(second.env.ANTHROPIC_AUTH_TOKEN).toMatch(/^cf-gw/);
+    expect(JSON.stringify(second.env)).not.toContain(TEST_KEY);
+    await until(() => core.state.mode === "api", "the switch to finish");
+
+    second.exit(0);
+    expect(await exited).toBe(0);
+    // Every run that used API billing ends with what it cost and how to go on.
+    expect(terminal.errors).toEqual([
+      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${sessionId}`,
+    ]);
+  });
+
+  test("n closes the prompt and leaves Claude running on the subscription", async () => {
+    const { core, terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    core.onHook(limitHook(valueAfter(children[0]!.args, "--session-id")!));
+    terminal.type("n");
+    expect(core.state.phase).toBe("running");
+    expect(core.state.declined).toBe(true);
+    expect(children).toHaveLength(1);
+    children[0]!.exit(0);
+    await exited;
+  });
+
+  test("the menu key opens the menu; u shows usage and spend; c closes; pressed twice it goes to Claude", async () => {
+    const { terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakePty];
+    terminal.type(MENU);
+    expect(terminal.screenText()).toContain("Claude is running on your subscription.");
+    expect(terminal.screenText()).toContain("switch to API");
+    terminal.type("u");
+    expect(terminal.screenText()).toContain("API spend this run: $0.00 of $10.00");
+    terminal.type("c");
+    // Claude's output held while the menu was up is let through, and Claude repaints.
+    claude.print("after");
+    expect(terminal.output.join("")).toContain("after");
+    expect(claude.redraws).toBe(1);
+    terminal.type(`${MENU}${MENU}`);
+    expect(claude.written.join("")).toBe(MENU);
+    claude.exit(0);
+    await exited;
+  });
+
+  test("with log_usage off, the usage page still counts today's API spend (as the daily cap does)", async () => {
+    const { core, terminal, children, exited } = setup({ log_usage: false, cost_limit_per_day: 5 });
+    await until(() => children.length === 1, "claude to start");
+    // What the gateway does for each answered request: queue it into the run's spend.
+    core.spending.tracker.queue({
+      at: Date.now(),
+      outcome: "ok",
+      model: "claude-sonnet-4-5",
+      costNanoUsd: 45_000_000,
+    });
+    core.spending.tracker.flush();
+    terminal.type(`${MENU}u`);
+    expect(terminal.screenText()).toContain("API spend this run: $0.05");
+    expect(terminal.screenText()).toContain("API spend today: $0.05 of $5.00");
+    expect(terminal.screenText()).toContain("API spend this month: $0.05");
+    children[0]!.exit(0);
+    await exited;
+  });
+
+  test("a reached cap is offered a raise for the run in the menu; r raises it and says so", async () => {
+    const { core, terminal, children, ledger, exited } = setup({ cost_limit_per_session: 0.04 });
+    await until(() => children.length === 1, "claude to start");
+    core.spending.tracker.queue({
+      at: Date.now(),
+      outcome: "ok",
+      model: "claude-sonnet-4-5",
+      costNanoUsd: 45_000_000,
+    });
+    terminal.type(MENU);
+    expect(terminal.screenText()).toContain("raise the per-session cap to $0.08 for this run");
+    terminal.type("r");
+    expect(core.spending.caps().cost_limit_per_session).toBe(0.08);
+    expect(core.reachedCapNow()).toBeNull();
+    expect(terminal.screenText()).toContain(
+      "the per-session API spending cap is $0.08 for the rest of this run",
+    );
+    const raised = ledger.db.prepare("SELECT kind FROM events WHERE kind = 'cap_raised'").all();
+    expect(raised).toHaveLength(1);
+    children[0]!.exit(0);
+    await exited;
+  });
+
+  test("Claude killed by a signal: the run says so, with the command that continues the conversation", async () => {
+    const { terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id");
+    children[0]!.exit(0, "SIGKILL");
+    expect(await exited).toBe(137);
+    expect(terminal.errors).toEqual([
+      `claude-fallback: claude was killed (SIGKILL); continue the conversation with: claude-fallback resume ${sessionId}`,
+    ]);
+  });
+});

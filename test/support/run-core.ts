@@ -1,0 +1,242 @@
+/**
+ * A run core on real files in a temp directory (ledger, state, run directory, hook server), for
+ * unit tests of the shells: only `claude` and the user's terminal are fakes.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { parseClaudeArgs } from "../../src/claude/args.js";
+import { ConfigSchema } from "../../src/config/schema.js";
+import { createKeyProvider } from "../../src/config/secret.js";
+import { parseHookEvent } from "../../src/hooks/hook-events.js";
+import type { ChildLike, ChildOptions } from "../../src/platform/child.js";
+import { startingMode } from "../../src/session/policy.js";
+import { RunCore } from "../../src/session/run-core.js";
+import type { ShellKind } from "../../src/session/run-record.js";
+import { resolvePaths } from "../../src/state/paths.js";
+import { readState, stateFile } from "../../src/state/store.js";
+import { TerminalModes } from "../../src/terminal/modes.js";
+import type { PtyLike, TerminalPort } from "../../src/terminal/port.js";
+import type { PtyExit } from "../../src/terminal/pty-child.js";
+import { type Ledger, openLedger } from "../../src/usage/ledger.js";
+
+export const TEST_KEY = `sk-ant-api03-test-shell-${"k".repeat(60)}-TEST`;
+
+export interface CoreFixture {
+  core: RunCore;
+  ledger: Ledger;
+  home: string;
+  cleanup(): void;
+}
+
+export function coreFixture(
+  shell: ShellKind,
+  claudeArgs: string[],
+  config: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = {},
+): CoreFixture {
+  const home = mkdtempSync(join(tmpdir(), "cf-shell-"));
+  const fullEnv: NodeJS.ProcessEnv = {
+    CLAUDE_FALLBACK_HOME: home,
+    HOME: home,
+    TZ: "UTC",
+    // Where API billing would go: nothing is sent in these tests.
+    ANTHROPIC_BASE_URL: "http://127.0.0.1:9",
+    CLAUDE_FALLBACK_API_KEY: TEST_KEY,
+    ...env,
+  };
+  const parsed = ConfigSchema.parse(config);
+  const paths = resolvePaths(fullEnv);
+  const ledger = openLedger(join(paths.dataDir, "usage.db"), { logUsage: parsed.log_usage });
+  const keys = createKeyProvider(parsed, fullEnv);
+  const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "subscription" });
+  const core = new RunCore({
+    claudePath: "/fake/claude",
+    args: parseClaudeArgs(claudeArgs),
+    config: parsed,
+    env: fullEnv,
+    cwd: home,
+    paths,
+    keys,
+    ledger,
+    runId,
+    start: startingMode({
+      forceApi: false,
+      hasKey: keys.source !== null,
+      autoSwitch: parsed.auto_switch,
+      state: readState(stateFile(paths.stateDir)),
+      now: Date.now(),
+    }),
+    shell,
+  });
+  return {
+    core,
+    ledger,
+    home,
+    cleanup() {
+      ledger.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The StopFailure hook Claude Code sends at a subscription limit. */
+export function limitHook(sessionId: string, text = "You've hit your 5-hour limit · resets 11pm (UTC)") {
+  const event = parseHookEvent(
+    { hook_event_name: "StopFailure", session_id: sessionId, error: "rate_limit", last_assistant_message: text },
+    "StopFailure",
+  );
+  if (!event) throw new Error("not a hook event");
+  return event;
+}
+
+/** A `claude` in a pseudo-terminal that the test drives. */
+export class FakePty implements PtyLike {
+  readonly pid: number;
+  readonly written: string[] = [];
+  readonly size = { cols: 100, rows: 30 };
+  exitInfo: PtyExit | undefined;
+  redraws = 0;
+  private listener: ((chunk: Buffer) => void) | undefined;
+  private resolveExit!: (exit: PtyExit) => void;
+  readonly exited = new Promise<PtyExit>((resolve) => {
+    this.resolveExit = resolve;
+  });
+
+  constructor(
+    readonly args: readonly string[],
+    readonly env: NodeJS.ProcessEnv,
+    pid: number,
+  ) {
+    this.pid = pid;
+  }
+
+  onData(listener: (chunk: Buffer) => void): () => void {
+    this.listener = listener;
+    return () => {
+      this.listener = undefined;
+    };
+  }
+
+  write(data: Uint8Array | string): void {
+    this.written.push(Buffer.from(data).toString("utf8"));
+  }
+
+  async forceRedraw(): Promise<void> {
+    this.redraws++;
+  }
+
+  /** Claude prints something. */
+  print(text: string): void {
+    this.listener?.(Buffer.from(text));
+  }
+
+  exit(exitCode: number, signal: NodeJS.Signals | null = null): void {
+    if (this.exitInfo) return;
+    this.exitInfo = { exitCode, signal };
+    this.resolveExit(this.exitInfo);
+  }
+
+  async terminate(): Promise<PtyExit> {
+    this.exit(0, "SIGTERM");
+    return this.exitInfo!;
+  }
+}
+
+export class FakeTerminal implements TerminalPort {
+  readonly modes = new TerminalModes();
+  readonly output: string[] = [];
+  readonly painted: string[] = [];
+  readonly errors: string[] = [];
+  entered = false;
+  restored = false;
+  private input: ((chunk: Buffer) => void) | undefined;
+
+  write(data: Uint8Array): void {
+    this.output.push(Buffer.from(data).toString("utf8"));
+  }
+
+  paint(text: string): void {
+    this.painted.push(text);
+  }
+
+  error(line: string): void {
+    this.errors.push(line);
+  }
+
+  onInput(listener: (chunk: Buffer) => void): () => void {
+    this.input = listener;
+    return () => {
+      this.input = undefined;
+    };
+  }
+
+  onResize(): () => void {
+    return () => {};
+  }
+
+  size() {
+    return { cols: 100, rows: 30 };
+  }
+
+  enter(): void {
+    this.entered = true;
+  }
+
+  restore(): void {
+    this.restored = true;
+  }
+
+  /** The user types. */
+  type(text: string): void {
+    this.input?.(Buffer.from(text));
+  }
+
+  /** Everything drawn so far, escape sequences removed. */
+  screenText(): string {
+    return this.painted.join("").replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, "");
+  }
+}
+
+/** A `claude -p` child the test drives. */
+export class FakeChild implements ChildLike {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly stdin = null;
+  private resolveExit!: (code: number) => void;
+  readonly exited = new Promise<number>((resolve) => {
+    this.resolveExit = resolve;
+  });
+
+  constructor(
+    readonly pid: number,
+    readonly args: readonly string[],
+    readonly options: ChildOptions,
+  ) {}
+
+  /** Prints `stdout` (and `stderr`), then exits with `code` once both are read. */
+  finish(stdout: string, code: number, stderr = ""): void {
+    this.stdout.end(stdout);
+    this.stderr.end(stderr);
+    let ended = 0;
+    const done = () => {
+      if (++ended === 2) this.resolveExit(code);
+    };
+    this.stdout.on("end", done).resume();
+    this.stderr.on("end", done).resume();
+  }
+
+  kill(): void {
+    this.finish("", 143);
+  }
+}
+
+/** Resolves once `condition` holds (checked every few milliseconds), or fails after `ms`. */
+export async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
