@@ -9,7 +9,13 @@ import { PRIOR_SPREAD, type Spread, spreadOf } from "./stats.js";
  * Weighting: an exponential decay by active time, not by clock time, so a night or a weekend in
  * between changes nothing: the active bucket `a` active hours before the latest one weighs
  * `0.5 ^ (a / halfLife)`. The pace is the weighted mean spend of the active buckets × 12.
- * {@link DEFAULT_HALF_LIFE_HOURS} was chosen with bench/forecast (BENCHMARKS.md, "Forecast").
+ *
+ * Half-life: {@link DEFAULT_HALF_LIFE_HOURS} active hours, from bench/forecast's sweep
+ * (BENCHMARKS.md, "Forecast backtest"). The best half-life grows with the horizon: where tasks
+ * change from session to session (the bursty history), 1–2 h forecasts the next 2 hours best,
+ * while a day or a week ahead, and steady work, favour 12–24 h by a few points. 3 h stays within
+ * 5 points of the best on every history and horizon there. One half-life for every horizon keeps
+ * the figures consistent: `until_reset.usd` = `pace.usd_per_hour` × `until_reset.active_hours`.
  *
  * Spread (P50, P90): the engine's own past errors on this history. At every whole active hour of
  * the history (cut points), the pace known then is compared with what the following `n` active

@@ -22,7 +22,15 @@ import { productP90, type Spread, spreadOf } from "./stats.js";
  *   the limit in the middle of a task, is assumed to go on working at the recent pace the whole
  *   time (every hour ahead an active hour). The figure answers "if I keep going until the reset".
  * - A later reset (the weekly windows: days away) is forecast with the daily rhythm: the hours
- *   ahead count by the share of each local hour the user usually spends active (rhythm.ts).
+ *   ahead count by the share of each local hour the user usually spends active (rhythm.ts),
+ *   scaled by the median of how much they actually worked, against the rhythm, in past stretches
+ *   as long that began while they were at work (`activityRatios`): at a limit the user is at work,
+ *   and a day with work in it holds more than the average day.
+ *
+ * Expected dollars = pace × those active hours. P90: the pace's spread over that many active hours
+ * (pace.ts) and, with the rhythm, the spread of the activity, combined as independent log-normal
+ * factors (stats.ts); never below the expectation, and when the pace is re-priced for the model in
+ * use, never below the P90 of the spending as recorded (the user may switch back).
  */
 export const NEAR_RESET_HOURS = 5;
 const HOUR_MS = 3_600_000;
