@@ -160,6 +160,8 @@ describe("the scenarios of issue 14", () => {
     expect(f.until_reset.active_hours).toBeCloseTo(15, 1);
     expect(f.until_reset.usd).toBeCloseTo(15 * 1.8, 0);
     expect(f.until_reset.usd_p90!).toBeGreaterThan(f.until_reset.usd!);
+    // One pace for every figure: what a renderer multiplies out agrees with the total.
+    expect(f.until_reset.usd).toBeCloseTo(f.pace!.usd_per_hour * f.until_reset.active_hours!, 6);
   });
 
   test.each([

@@ -51,6 +51,9 @@ const pureModules = [
   /^dates$/,
   /^shell$/,
   /^money$/,
+  /^usage\/periods$/,
+  // The forecast engine; codebase-files is its one I/O module (listing a project's tracked files).
+  /^forecast\/(?!codebase-files$)/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
