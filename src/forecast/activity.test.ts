@@ -1,12 +1,5 @@
 import { describe, expect, test } from "vitest";
-import {
-  activeHours,
-  activeHoursBetween,
-  BUCKET_MS,
-  buildTimeline,
-  type CostedRequest,
-  spendBetween,
-} from "./activity.js";
+import { activeHours, activeHoursBetween, buildTimeline, type CostedRequest } from "./activity.js";
 
 const T0 = Date.parse("2026-11-24T09:00:00Z");
 const MIN = 60_000;
@@ -68,13 +61,5 @@ describe("ranges", () => {
     ["within one bucket", T0 + MIN, T0 + 2 * MIN, 1 / 60],
   ])("active hours of %s", (_name, from, to, hours) => {
     expect(activeHoursBetween(timeline, from, to)).toBeCloseTo(hours, 12);
-  });
-
-  test.each([
-    ["everything", T0, T0 + 2 * 60 * MIN, 7],
-    ["from the second bucket on", T0 + BUCKET_MS, T0 + 2 * 60 * MIN, 6],
-    ["the last request alone", T0 + 60 * MIN, T0 + 61 * MIN, 4],
-  ])("spend of %s", (_name, from, to, spend) => {
-    expect(spendBetween(timeline, from, to)).toBe(spend);
   });
 });

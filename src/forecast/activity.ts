@@ -7,7 +7,8 @@
  * then nothing while the user reads the answer and writes the next prompt, and a pause of up to
  * 10–15 minutes is still work (a pause of three empty buckets or more is a break). An **active
  * hour** is 12 active buckets, wherever they fall. Pace is dollars per active hour; the forecast
- * until a near reset assumes the hours ahead are active hours.
+ * until a near reset assumes the hours ahead are active hours. Sessions running side by side share
+ * the buckets: the pace is the user's, all sessions together.
  */
 
 export const BUCKET_MS = 5 * 60_000;
@@ -92,11 +93,4 @@ export function activeHoursBetween(timeline: Timeline, fromMs: number, toMs: num
   if (end > start && isActive(first)) ms -= fromMs - first * BUCKET_MS;
   if (end > start && isActive(last)) ms -= (last + 1) * BUCKET_MS - toMs;
   return ms / HOUR_MS;
-}
-
-/** Spend of the requests within `[fromMs, toMs)`, to bucket precision (whole buckets by start). */
-export function spendBetween(timeline: Timeline, fromMs: number, toMs: number): number {
-  const start = firstBucketFrom(timeline, Math.ceil(fromMs / BUCKET_MS));
-  const end = firstBucketFrom(timeline, Math.ceil(toMs / BUCKET_MS));
-  return timeline.prefix[end]! - timeline.prefix[start]!;
 }
