@@ -36,13 +36,17 @@ export interface Timeline {
   lastAt: number | null;
 }
 
-export function buildTimeline(requests: readonly CostedRequest[]): Timeline {
+/** `costOf` picks the cost to count (default: `costNanoUsd`), so callers need not copy their lists. */
+export function buildTimeline<T extends { at: number }>(
+  requests: readonly T[],
+  costOf: (request: T) => number = (request) => (request as unknown as CostedRequest).costNanoUsd,
+): Timeline {
   const byBucket = new Map<number, number>();
   let firstAt: number | null = null;
   let lastAt: number | null = null;
   for (const request of requests) {
     const bucket = Math.floor(request.at / BUCKET_MS);
-    byBucket.set(bucket, (byBucket.get(bucket) ?? 0) + request.costNanoUsd);
+    byBucket.set(bucket, (byBucket.get(bucket) ?? 0) + costOf(request));
     if (firstAt === null || request.at < firstAt) firstAt = request.at;
     if (lastAt === null || request.at > lastAt) lastAt = request.at;
   }

@@ -95,8 +95,9 @@ function historyBasis(
   scope: "project" | "all_projects",
   halfLife: number,
   repriced: boolean,
+  timeline: Timeline,
 ): Basis {
-  const history = historyPace(events, halfLife, repriced);
+  const history = historyPace(events, halfLife, repriced, timeline);
   return {
     kind: "history",
     scope,
@@ -189,7 +190,7 @@ export function buildForecast(input: ForecastInput): Forecast {
   const priced: PricedEvent[] = [];
   for (const event of events) {
     const costNanoUsd = price.cost(event);
-    if (costNanoUsd !== null) priced.push({ event, costNanoUsd });
+    if (costNanoUsd !== null) priced.push({ at: event.at, costNanoUsd, event });
   }
   const repriced = price.modelId !== null;
   const all = timelineOf(priced);
@@ -200,12 +201,13 @@ export function buildForecast(input: ForecastInput): Forecast {
   const shape = typicalRequestShape(events);
 
   let basis = NO_BASIS;
-  if (timelineOf(inScope).buckets.length >= MIN_ACTIVE_BUCKETS) {
-    basis = historyBasis(inScope, focus === null ? "all_projects" : "project", halfLife, repriced);
+  const scoped = focus === null ? all : timelineOf(inScope);
+  if (scoped.buckets.length >= MIN_ACTIVE_BUCKETS) {
+    basis = historyBasis(inScope, focus === null ? "all_projects" : "project", halfLife, repriced, scoped);
   } else if (input.codebase) {
     basis = codebaseBasis(input.codebase, model, shape, pricing, all);
   } else if (focus !== null && all.buckets.length >= MIN_ACTIVE_BUCKETS) {
-    basis = historyBasis(priced, "all_projects", halfLife, repriced);
+    basis = historyBasis(priced, "all_projects", halfLife, repriced, all);
   }
 
   // The daily rhythm is the user's, whatever the project: learned from all of the window.

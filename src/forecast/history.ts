@@ -10,21 +10,21 @@ import type { PaceSource } from "./until-reset.js";
 
 /** A request with its cost for the forecast: at the model in use, or as recorded. */
 export interface PricedEvent {
-  event: RequestEvent;
+  at: number;
   costNanoUsd: number;
+  event: RequestEvent;
 }
 
 export function timelineOf(events: readonly PricedEvent[]): Timeline {
-  return buildTimeline(events.map(({ event, costNanoUsd }) => ({ at: event.at, costNanoUsd })));
+  return buildTimeline(events);
 }
 
 /** The same requests at the cost they were recorded with (those of unknown cost left out). */
 export function recordedTimelineOf(events: readonly PricedEvent[]): Timeline {
-  const recorded: { at: number; costNanoUsd: number }[] = [];
-  for (const { event } of events) {
-    if (event.costNanoUsd !== null) recorded.push({ at: event.at, costNanoUsd: event.costNanoUsd });
-  }
-  return buildTimeline(recorded);
+  return buildTimeline(
+    events.filter(({ event }) => event.costNanoUsd !== null),
+    ({ event }) => event.costNanoUsd!,
+  );
 }
 
 /** Nano-dollars (an estimate, maybe fractional) as the output's dollars, to the whole nano-dollar. */
@@ -41,8 +41,8 @@ export function historyPace(
   events: readonly PricedEvent[],
   halfLife: number,
   repriced: boolean,
+  timeline: Timeline = timelineOf(events),
 ): PaceSource & { pace: ForecastPace; timeline: Timeline } {
-  const timeline = timelineOf(events);
   const history = paceHistory(timeline, halfLife);
   const recorded = repriced ? paceHistory(recordedTimelineOf(events), halfLife) : history;
   const spreadFor = (hours: number) => paceSpread(recorded, hours);

@@ -32,12 +32,20 @@ export const SHAPE_SAMPLE = 200;
 
 /** The median new tokens and output of the most recent requests with token counts. */
 export function typicalRequestShape(events: readonly RequestEvent[]): RequestShape {
-  const recent = events
-    .filter((event) => event.usage !== null)
+  const withUsage = events.filter((event) => event.usage !== null);
+  if (withUsage.length === 0) return { ...DEFAULT_REQUEST_SHAPE };
+  // The time of the SHAPE_SAMPLE-th most recent (a typed-array sort: histories run to 100,000s).
+  const times = new Float64Array(withUsage.length);
+  withUsage.forEach((event, i) => {
+    times[i] = event.at;
+  });
+  times.sort();
+  const since = times[Math.max(0, times.length - SHAPE_SAMPLE)]!;
+  const usages = withUsage
+    .filter((event) => event.at >= since)
     .sort((a, b) => b.at - a.at)
-    .slice(0, SHAPE_SAMPLE);
-  if (recent.length === 0) return { ...DEFAULT_REQUEST_SHAPE };
-  const usages = recent.map((event) => event.usage!);
+    .slice(0, SHAPE_SAMPLE)
+    .map((event) => event.usage!);
   return {
     newTokens: median(
       usages.map((u) => u.input_tokens + u.cache_creation_5m_input_tokens + u.cache_creation_1h_input_tokens),
