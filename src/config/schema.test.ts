@@ -296,7 +296,11 @@ const INVALID: [string, unknown, string][] = [
   ["cost_limit_until_reset", -5, "cost_limit_until_reset is -5: out of range"],
   ["cost_limit_until_reset", "5", 'cost_limit_until_reset is "5": wrong type'],
   ["on_model_limit", "sonnet", 'on_model_limit is "sonnet"'],
-  ["on_model_limit", "sonnet", '"other_model" (continue free on another model), "api" (bill the key) or "ask"'],
+  [
+    "on_model_limit",
+    "sonnet",
+    '"other_model" (continue free on another model), "api" (bill the key) or "ask"',
+  ],
   ["fallback_model", "", 'fallback_model is "": empty'],
   ["fallback_model", 3, "fallback_model is 3: wrong type"],
 ];

@@ -253,12 +253,9 @@ export const ConfigSchema = z.strictObject({
     allowed: "an object mapping model ids to price rows ($ per million tokens)",
   }),
   cost_limit_until_reset: usdOrNull(null),
-  on_model_limit: z
-    .enum(["other_model", "api", "ask"])
-    .default("other_model")
-    .register(fieldInfo, {
-      allowed: '"other_model" (continue free on another model), "api" (bill the key) or "ask"',
-    }),
+  on_model_limit: z.enum(["other_model", "api", "ask"]).default("other_model").register(fieldInfo, {
+    allowed: '"other_model" (continue free on another model), "api" (bill the key) or "ask"',
+  }),
   fallback_model: nonEmptyStringOrNull(
     "a model id or alias Claude Code accepts (sonnet, opus, claude-sonnet-4-5, …), or null: Sonnet for an Opus limit, Opus for a Sonnet limit",
   ),

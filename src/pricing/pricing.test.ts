@@ -5,6 +5,7 @@ import { formatUsd, NANO_PER_USD, nanoToUsd } from "../money.js";
 import {
   type CostResult,
   createPricing,
+  knownCostNanoUsd,
   normalizeModelId,
   PRICE_SOURCES,
   PRICES_CHECKED,
@@ -527,6 +528,18 @@ describe("unknown models", () => {
     expect(result.known).toBe(false);
     expect(result).not.toHaveProperty("usd");
     expect(result).not.toHaveProperty("nanoUsd");
+  });
+});
+
+describe("knownCostNanoUsd (the rule transcripts are priced by)", () => {
+  it.each([
+    ["a known model", "claude-sonnet-4-5", pricing.cost("claude-sonnet-4-5", ALL_KINDS)],
+    ["no model recorded", null, null],
+    ["a model the table does not have", "claude-sonnet-9", null],
+  ] as const)("%s", (_name, model, expected) => {
+    const cost = knownCostNanoUsd(pricing, model, ALL_KINDS);
+    expect(cost).toBe(expected === null ? null : (expected as CostResult & { known: true }).nanoUsd);
+    if (expected !== null) expect(cost).toBeGreaterThan(0);
   });
 });
 

@@ -262,6 +262,18 @@ export function createPricing(overrides: Readonly<Record<string, PriceOverride>>
   };
 }
 
+/**
+ * The cost of one recorded request (a transcript entry, a forecast's history) in nano-dollars, or
+ * null when it cannot be known: no model recorded, or a model the price table does not have. The
+ * one rule `usage --subscription` and the forecast share, so that both price a transcript alike
+ * and neither counts an unknown cost as $0.
+ */
+export function knownCostNanoUsd(pricing: Pricing, model: string | null, usage: TokenUsage): number | null {
+  if (model === null) return null;
+  const cost = pricing.cost(model, usage);
+  return cost.known ? cost.nanoUsd : null;
+}
+
 // ── internals ───────────────────────────────────────────────────────────────────────────────────
 
 interface CompiledRow {

@@ -2,7 +2,7 @@ import type { TranscriptScan } from "../claude/transcripts/scan.js";
 import { EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates.js";
 import { UsageError } from "../errors.js";
 import { centsText, grouped, NANO_PER_USD, roundedCents } from "../money.js";
-import type { Pricing } from "../pricing/pricing.js";
+import { knownCostNanoUsd, type Pricing } from "../pricing/pricing.js";
 import { type Ledger, ledgerError } from "./ledger.js";
 import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
 
@@ -392,8 +392,8 @@ export function buildSubscriptionSection(
     row.web_search_requests += usage.server_tool_use?.web_search_requests ?? 0;
     row.web_fetch_requests += usage.server_tool_use?.web_fetch_requests ?? 0;
     row.last_at = entry.at;
-    const cost = entry.model === null ? undefined : pricing.cost(entry.model, usage);
-    if (cost?.known) row.cost_nanousd = (row.cost_nanousd ?? 0) + cost.nanoUsd;
+    const cost = knownCostNanoUsd(pricing, entry.model, usage);
+    if (cost !== null) row.cost_nanousd = (row.cost_nanousd ?? 0) + cost;
     else row.unknown_cost_requests++;
   }
   const aggregates: AggregateRow[] = [];

@@ -84,7 +84,12 @@ export function coreFixture(
 /** The StopFailure hook Claude Code sends at a subscription limit. */
 export function limitHook(sessionId: string, text = "You've hit your 5-hour limit · resets 11pm (UTC)") {
   const event = parseHookEvent(
-    { hook_event_name: "StopFailure", session_id: sessionId, error: "rate_limit", last_assistant_message: text },
+    {
+      hook_event_name: "StopFailure",
+      session_id: sessionId,
+      error: "rate_limit",
+      last_assistant_message: text,
+    },
     "StopFailure",
   );
   if (!event) throw new Error("not a hook event");

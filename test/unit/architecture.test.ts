@@ -113,7 +113,7 @@ const files = paths.map((path) => {
 const pureModules = [
   /^detect\//,
   /^pricing\//,
-  /^forecast\/(?!codebase-files)/,
+  /^forecast\/(?!codebase-files$)/,
   /^session\/(machine|policy|wording|menu)$/,
   /^notify\/(messages|run-events)$/,
   /^statusline\/segment$/,
@@ -122,6 +122,7 @@ const pureModules = [
   /^config\/schema$/,
   /^platform\/loopback$/,
   /^claude\/compat$/,
+  /^usage\/periods$/,
   /^(dates|shell|money|errors|billing)$/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));

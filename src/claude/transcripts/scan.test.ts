@@ -38,6 +38,8 @@ interface Rec {
   session?: string;
   usage: Usage;
   text?: string;
+  /** The record's `cwd`; null leaves the field out. */
+  cwd?: string | null;
 }
 
 function assistant(rec: Rec): string {
@@ -45,7 +47,7 @@ function assistant(rec: Rec): string {
     parentUuid: null,
     isSidechain: false,
     userType: "external",
-    cwd: "/home/me/project",
+    ...(rec.cwd !== null && { cwd: rec.cwd ?? "/home/me/project" }),
     sessionId: rec.session ?? "sess-1",
     version: "2.0.31",
     gitBranch: "main",
@@ -346,6 +348,23 @@ describe("subscription usage from transcripts", () => {
     const msg1 = scan.entries.find((e) => e.usage.cache_creation_1h_input_tokens === 1000);
     expect(msg1?.usage.output_tokens).toBe(420); // the LAST streaming record
     expect(msg1?.at).toBe(Date.parse("2026-11-24T09:00:02.000Z"));
+  });
+
+  test("entries carry the record's cwd (the project), null when absent or empty", () => {
+    const root = join(dir, ".claude");
+    const usage = { input_tokens: 1, output_tokens: 1 };
+    const at = "2026-11-24T09:00:00.000Z";
+    writeTree(root, {
+      "-p/s.jsonl": [
+        assistant({ id: "m1", req: "r1", model: SONNET, at, usage, cwd: "/work/app" }),
+        assistant({ id: "m2", req: "r2", model: SONNET, at, usage, cwd: null }),
+        assistant({ id: "m3", req: "r3", model: SONNET, at, usage, cwd: "" }),
+        // A later streaming record of m1 from another directory: the kept (last) one's cwd wins.
+        assistant({ id: "m1", req: "r1", model: SONNET, at, usage, cwd: "/work/app/sub" }),
+      ],
+    });
+    const cwds = scanTranscripts([root]).entries.map((entry) => entry.cwd);
+    expect(cwds).toEqual(["/work/app/sub", null, null]);
   });
 
   test("the known cost of the fixture, worked by hand", () => {

@@ -37,6 +37,8 @@ export interface TranscriptEntry {
   model: string | null;
   /** `sessionId`; null when absent. */
   sessionId: string | null;
+  /** `cwd`: the directory Claude Code ran in (the project); null when absent or empty. */
+  cwd: string | null;
   usage: TokenUsage;
 }
 
@@ -204,6 +206,7 @@ export function scanTranscripts(
             at,
             model,
             sessionId: typeof record.sessionId === "string" ? record.sessionId : null,
+            cwd: typeof record.cwd === "string" && record.cwd !== "" ? record.cwd : null,
             usage: tokenUsageFromApi(message.usage),
           };
     if (entry === null) scan.synthetic++;
