@@ -372,19 +372,29 @@ export function launchArgs(
  */
 export function resumeArgs(
   parsed: ClaudeArgs,
-  injected: { settingsPath: string | null; sessionId: string; prompt: string | null },
+  injected: { settingsPath: string | null; sessionId: string; prompt: string | null; model?: string | null },
 ): string[] {
   // Our settings (which carry the user's) replace the user's own --settings; without ours (a
-  // command shown to the user) theirs stay.
+  // command shown to the user) theirs stay. A model in place of the user's (a per-model limit's
+  // free way on) replaces their --model.
   const ours = injected.settingsPath;
+  const model = injected.model ?? null;
   const options = tokensWithout(
     parsed,
     (item) =>
       item.kind !== "option" ||
       (ours !== null && item.name === "--settings") ||
+      (model !== null && item.name === "--model") ||
       SESSION_OPTIONS.has(item.name!),
   );
   const prompt = injected.prompt ? ["--", injected.prompt] : [];
   const settings = ours !== null ? ["--settings", ours] : [];
-  return [...options, ...settings, "--resume", injected.sessionId, ...prompt];
+  return [
+    ...options,
+    ...(model !== null ? ["--model", model] : []),
+    ...settings,
+    "--resume",
+    injected.sessionId,
+    ...prompt,
+  ];
 }

@@ -84,7 +84,12 @@ function seedRunAndLedger(): void {
 
 /** Every field of the report non-null: a `use api` preference, a limit, utilisation, a live run, spend. */
 function seedEverything(): void {
-  writeConfig({ api_key: KEY, cost_limit_per_day: 5, cost_limit_per_month: 50 });
+  writeConfig({
+    api_key: KEY,
+    cost_limit_per_day: 5,
+    cost_limit_per_month: 50,
+    cost_limit_until_reset: null,
+  });
   const file = stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir);
   updateState(file, () => ({
     preferred_mode: "api",
@@ -338,7 +343,12 @@ describe("text output", () => {
   test("a spend that has reached its cap says so; one below it does not", async () => {
     // Today $1.24 against a cap of exactly $1.24 (reached: the gateway refuses at >=), the month
     // $4.24 against $50, the run $11.24 against $10.
-    writeConfig({ api_key: KEY, cost_limit_per_day: 1.24, cost_limit_per_month: 50 });
+    writeConfig({
+      api_key: KEY,
+      cost_limit_per_day: 1.24,
+      cost_limit_per_month: 50,
+      cost_limit_until_reset: null,
+    });
     seedRunAndLedger();
     const text = renderStatusText(await collectStatus({}, io().io), true);
     expect(text).toContain("API today:     $1.24 of $1.24 cap (+1 of unknown cost) — cap reached\n");

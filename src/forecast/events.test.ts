@@ -4,13 +4,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { scanTranscripts, type TranscriptEntry } from "../claude/transcripts/scan.js";
 import { createPricing, type TokenUsage } from "../pricing/pricing.js";
+import type { LedgerRequestRow } from "../usage/ledger-records.js";
 import { buildSubscriptionSection } from "../usage/report.js";
-import {
-  eventsFromLedgerRows,
-  eventsFromTranscripts,
-  type LedgerRequestRow,
-  promptTokens,
-} from "./events.js";
+import { eventsFromLedgerRows, eventsFromTranscripts, promptTokens } from "./events.js";
 
 const pricing = createPricing();
 const SONNET = "claude-sonnet-4-5-20250929";

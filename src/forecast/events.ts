@@ -1,5 +1,6 @@
 import type { TranscriptEntry } from "../claude/transcripts/scan.js";
 import { knownCostNanoUsd, type Pricing, type TokenUsage } from "../pricing/pricing.js";
+import type { LedgerRequestRow } from "../usage/ledger-records.js";
 
 /**
  * The forecast's input: one billed API request, from either source of history.
@@ -49,27 +50,6 @@ export function eventsFromTranscripts(entries: readonly TranscriptEntry[], prici
     project: entry.cwd,
     sessionId: entry.sessionId,
   }));
-}
-
-/**
- * A ledger request row joined with its run's `cwd`, as
- * `SELECT r.*, runs.cwd FROM requests r JOIN runs ON runs.id = r.run_id` returns it.
- */
-export interface LedgerRequestRow {
-  at: number;
-  model: string | null;
-  requested_model: string | null;
-  outcome: string;
-  cost_nanousd: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_write_5m_tokens: number;
-  cache_write_1h_tokens: number;
-  cache_read_tokens: number;
-  web_search_requests: number;
-  web_fetch_requests: number;
-  claude_session_id: string | null;
-  cwd: string | null;
 }
 
 /**

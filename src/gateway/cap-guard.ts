@@ -11,6 +11,7 @@ import {
   type CapStatus,
   capCrossedMessage,
   capRefusalMessage,
+  capSpendOf,
   capsAtWarning,
   capsSpanRuns,
   reachedCap,
@@ -25,6 +26,8 @@ export interface CapGuardOptions {
   now: () => number;
   /** Appended to a cap refusal: where to raise that cap in this run, when it can be (null: it cannot). */
   refusalHint?: ((cap: CapStatus) => string | null) | undefined;
+  /** When the subscription's limit in force was hit (epoch ms), for `cost_limit_until_reset`; null: none. */
+  limitSince?: (() => number | null) | undefined;
 }
 
 export interface Refusal {
@@ -58,9 +61,9 @@ export class CapGuard {
    */
   private spent(caps: CapConfig): CapSpend {
     const { spend } = this.options;
-    if (!capsSpanRuns(caps)) return { session: spend.runSpend().nanoUsd, day: 0, month: 0 };
-    const snapshot = spend.snapshot(this.options.now());
-    return { session: snapshot.run.nanoUsd, day: snapshot.day.nanoUsd, month: snapshot.month.nanoUsd };
+    if (!capsSpanRuns(caps)) return { session: spend.runSpend().nanoUsd, day: 0, month: 0, untilReset: null };
+    const since = caps.cost_limit_until_reset !== null ? (this.options.limitSince?.() ?? null) : null;
+    return capSpendOf(spend.snapshot(this.options.now(), since));
   }
 
   /** Why this request must not reach the upstream, or null. */

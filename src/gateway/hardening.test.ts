@@ -91,7 +91,12 @@ beforeEach(async () => {
     apiKey: KEY,
     pricing: createPricing(),
     spend: new SpendTracker(ledger, runId, { zone: "UTC" }),
-    caps: () => ({ cost_limit_per_session: null, cost_limit_per_day: null, cost_limit_per_month: null }),
+    caps: () => ({
+      cost_limit_per_session: null,
+      cost_limit_per_day: null,
+      cost_limit_per_month: null,
+      cost_limit_until_reset: null,
+    }),
     maxRequestBytes: 4096,
   });
   cleanups.push(() => gateway.close());

@@ -31,6 +31,7 @@ const NO_CAPS: CapConfig = {
   cost_limit_per_session: null,
   cost_limit_per_day: null,
   cost_limit_per_month: null,
+  cost_limit_until_reset: null,
 };
 
 // ── fixtures ──────────────────────────────────────────────────────────────────────────────────

@@ -48,6 +48,8 @@ export interface GatewayOptions {
   onMetered?: () => void;
   /** Appended to a cap refusal: where to raise that cap in this run, when it can be (null: it cannot). */
   capRefusalHint?: (cap: CapStatus) => string | null;
+  /** When the subscription's limit in force was hit (for `cost_limit_until_reset`); null: none. */
+  limitSince?: () => number | null;
   now?: () => number;
   /** Largest request body accepted (the API's own limit is 32 MB). */
   maxRequestBytes?: number;
@@ -87,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pricing: options.pricing,
     now,
     refusalHint: options.capRefusalHint,
+    limitSince: options.limitSince,
   });
   /** A ledger that cannot be read or written must not take the gateway down. */
   const ledgerFailed = (error: FallbackError) =>

@@ -11,7 +11,12 @@ import {
   withoutOurName,
 } from "./run-events.js";
 
-const caps = { cost_limit_per_session: 10, cost_limit_per_day: null, cost_limit_per_month: null };
+const caps = {
+  cost_limit_per_session: 10,
+  cost_limit_per_day: null,
+  cost_limit_per_month: null,
+  cost_limit_until_reset: null,
+};
 const context = { now: Date.UTC(2026, 11, 4, 12), caps, zone: "UTC" };
 const limit: LimitInfo = {
   window: "five_hour",

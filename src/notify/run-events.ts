@@ -11,12 +11,17 @@ import { type CapConfig, type CapStatus, capsText, capWarningMessage } from "../
 import { resetText } from "./messages.js";
 
 /** Why Claude was restarted in another billing mode. */
-export type SwitchReason = "limit" | "menu" | "use" | "revert";
+export type SwitchReason = "limit" | "model_limit" | "menu" | "use" | "revert";
 
 export type RunEvent =
   | { kind: "approaching_limit"; window: string; percent: number; resetsAt: number | null }
-  | { kind: "limit_reached"; limit: LimitInfo; noKey: boolean }
+  /** `forecast`: what continuing on API billing would cost until the reset, in a sentence; null: unknown. */
+  | { kind: "limit_reached"; limit: LimitInfo; noKey: boolean; forecast?: string | null }
   | { kind: "switched_to_api"; reason: SwitchReason }
+  /** A per-model limit: the conversation goes on with `model` on the subscription, for nothing. */
+  | { kind: "model_switched"; model: string; limit: LimitInfo }
+  /** That limit has reset: the user's own model is back. */
+  | { kind: "model_restored" }
   | { kind: "reverted"; reason: SwitchReason }
   | { kind: "switch_pending"; to: BillingMode }
   | { kind: "cap_warning"; cap: CapStatus }
@@ -44,6 +49,8 @@ const TITLES: Record<RunEventKind, string> = {
   approaching_limit: "Approaching the subscription limit",
   limit_reached: "Subscription limit reached",
   switched_to_api: "Switched to API billing",
+  model_switched: "Continuing on another model, free",
+  model_restored: "Your model is back",
   cap_warning: "API spend nearing its cap",
   cap_reached: "API spending cap reached",
   reverted: "Back on your subscription",
@@ -104,10 +111,15 @@ export function runEventText(event: RunEvent, context: WordingContext): string {
       return `Subscription ${windowLabel(event.window)} usage is at ${Math.round(event.percent)}%.`;
     case "limit_reached": {
       const base = `Subscription ${windowLabel(event.limit.window)} limit reached; it ${resetText(event.limit, context.now, context.zone)}.`;
-      return event.noKey ? `${base} ${NO_KEY_MESSAGE}.` : base;
+      if (event.noKey) return `${base} ${NO_KEY_MESSAGE}.`;
+      return event.forecast ? `${base} ${event.forecast}` : base;
     }
     case "switched_to_api":
       return `Switched to API billing to continue this conversation. ${capsText(context.caps)}`;
+    case "model_switched":
+      return `Your ${windowLabel(event.limit.window)} limit is reached; continuing this conversation on ${event.model} with your subscription (free) until it ${resetText(event.limit, context.now, context.zone)}.`;
+    case "model_restored":
+      return "The per-model limit has reset: back on your own model, with your subscription.";
     case "reverted":
       return "Back on your subscription.";
     case "switch_pending":

@@ -52,6 +52,8 @@ export interface ApiBillingOptions {
   onMetered?: () => void;
   /** Appended to a cap refusal Claude shows: where to raise the cap in this kind of run. */
   capRefusalHint?: (cap: CapStatus) => string | null;
+  /** When the subscription's limit in force was hit (for `cost_limit_until_reset`). */
+  limitSince?: () => number | null;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function startApiBilling(options: ApiBillingOptions): Promise<Gatew
       caps: options.caps,
       onMetered: options.onMetered,
       capRefusalHint: options.capRefusalHint,
+      limitSince: options.limitSince,
       onEvent: options.onEvent,
     });
   } catch (error) {

@@ -3,17 +3,16 @@ import { describe, expect, test } from "vitest";
 import type { BillingMode } from "../billing.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { runEventText } from "../notify/run-events.js";
-import {
-  type Effect,
-  initialState,
-  type MachineConfig,
-  type SessionEvent,
-  type SessionState,
-  transition,
-} from "./machine.js";
+import { initialState, transition } from "./machine.js";
+import type { Effect, MachineConfig, SessionEvent, SessionState } from "./machine-types.js";
 
 const RESET = Date.UTC(2026, 0, 1, 15, 0, 0);
-const NO_CAPS = { cost_limit_per_session: null, cost_limit_per_day: null, cost_limit_per_month: null };
+const NO_CAPS = {
+  cost_limit_per_session: null,
+  cost_limit_per_day: null,
+  cost_limit_per_month: null,
+  cost_limit_until_reset: null,
+};
 const limit: LimitInfo = {
   window: "five_hour",
   resetsAt: RESET,

@@ -4,86 +4,28 @@
  * times arrive inside events. The session feeds it hook, key, timer and child events.
  */
 import type { BillingMode } from "../billing.js";
+import type { Config } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
-import type { RunEvent, SwitchReason } from "../notify/run-events.js";
+import type { SwitchReason } from "../notify/run-events.js";
 import type { CapStatus } from "../usage/caps.js";
-import { decideOnLimit, type PolicyInput, type PolicyOutcome } from "./policy.js";
+import type { Effect, MachineConfig, Result, SessionEvent, SessionState } from "./machine-types.js";
+import { freeModelFor } from "./model-limit.js";
+import { decideOnLimit } from "./policy.js";
 import { policyReasonText } from "./wording.js";
 
-export interface SwitchPlan {
-  to: BillingMode;
-  reason: SwitchReason;
+/** The machine's configuration for a run: `shell` is how Claude was started (only a terminal can ask). */
+export function machineConfigFor(
+  config: Config,
+  hasKey: boolean,
+  shell: "pty" | "print" | "stream-json",
+): MachineConfig {
+  return {
+    policy: { config, hasKey, headless: shell !== "pty" },
+    // A headless run ends with its answer: there is nothing to go back to the subscription for.
+    autoRevert: config.auto_revert_on_reset && shell !== "print",
+    modelLimit: { onModelLimit: config.on_model_limit, fallbackModel: config.fallback_model },
+  };
 }
-
-export interface SessionState {
-  /** Billing of the `claude` running now. */
-  mode: BillingMode;
-  phase: "running" | "asking" | "switching" | "ended";
-  /** A turn is in progress: a prompt was submitted and no Stop/StopFailure has arrived. */
-  busy: boolean;
-  /** Keys were typed since the last submitted prompt: Claude's input box may hold a draft. */
-  draft: boolean;
-  /** No keystroke for the idle interval (set by a timer in the session). */
-  quiet: boolean;
-  /** The subscription limit in force, until the reset or a revert. */
-  limit: LimitInfo | null;
-  /** What the policy decided for the current limit, and why. */
-  limitOutcome: PolicyOutcome | null;
-  /** The user declined API billing for the current limit (or let the prompt time out). */
-  declined: boolean;
-  /** "Yes for this run", or any yes: a limit after a revert does not ask again. */
-  approvedThisRun: boolean;
-  /**
-   * A switch waiting for Claude to be idle. A revert also waits for the keys to be still and for
-   * no draft; a switch the user asked for (menu, `use`) waits only for Claude's turn to end.
-   */
-  pending: SwitchPlan | null;
-  /** The switch being carried out (phase "switching"); `resume` as in its `switch` effect. */
-  switching: (SwitchPlan & { resume: boolean }) | null;
-}
-
-export interface MachineConfig {
-  policy: Omit<PolicyInput, "approvedThisRun">;
-  autoRevert: boolean;
-}
-
-export type SessionEvent =
-  /**
-   * `reachedCap`: the cap API billing would refuse the first request with now; `switchable`
-   * false: a switch would make what was already passed on wrong.
-   */
-  | { type: "limit"; limit: LimitInfo; reachedCap?: CapStatus | null; switchable?: boolean }
-  | { type: "answer"; answer: "yes" | "no" | "always" }
-  | { type: "prompt_timeout" }
-  | { type: "busy" }
-  | { type: "idle" }
-  | { type: "keystroke" }
-  | { type: "quiet" }
-  | { type: "reset_due" }
-  /** A more precise reset for the limit in force (the status line's exact instant). */
-  | { type: "reset_refined"; window: string | null; at: number }
-  | { type: "switch_requested"; to: BillingMode; reason: "menu" | "use" }
-  | { type: "switched"; to: BillingMode }
-  | { type: "switch_failed"; to: BillingMode; message: string }
-  | { type: "claude_exited"; exitCode: number };
-
-export type Effect =
-  | { type: "ask"; limit: LimitInfo }
-  | { type: "close_prompt" }
-  /**
-   * Stop `claude` and start it again with `--resume` in mode `to`; with `resume`, followed by the
-   * resume prompt (the limit interrupted a task, so it goes on by itself).
-   */
-  | { type: "switch"; to: BillingMode; reason: SwitchReason; resume: boolean }
-  /** Raise `reset_due` at `at` (epoch ms); a later `schedule_reset` replaces an earlier one. */
-  | { type: "schedule_reset"; at: number }
-  | { type: "notify"; notice: RunEvent }
-  | {
-      type: "record";
-      kind: "limit_detected" | "prompt_asked" | "prompt_answered" | "switched" | "reverted";
-      detail: Record<string, unknown>;
-    }
-  | { type: "exit"; exitCode: number };
 
 /** `limit`: a subscription limit already in force when the run starts (it began on API billing). */
 export function initialState(mode: BillingMode, limit: LimitInfo | null = null): SessionState {
@@ -94,6 +36,8 @@ export function initialState(mode: BillingMode, limit: LimitInfo | null = null):
     draft: false,
     quiet: true,
     limit,
+    model: null,
+    modelLimit: null,
     limitOutcome: null,
     declined: false,
     approvedThisRun: false,
@@ -102,30 +46,47 @@ export function initialState(mode: BillingMode, limit: LimitInfo | null = null):
   };
 }
 
-export interface Result {
-  state: SessionState;
-  effects: Effect[];
-}
-
 /** A pending switch starts once Claude's turn is over (and, for a revert, nothing is typed and keys are still). */
 function startPendingIfIdle(state: SessionState, effects: Effect[]): Result {
   const { pending } = state;
   if (!pending || state.phase !== "running" || state.busy) return { state, effects };
   if (pending.reason === "revert" && (state.draft || !state.quiet)) return { state, effects };
-  if (pending.to === state.mode) return { state: { ...state, pending: null }, effects };
-  return startSwitch({ ...state, pending: null }, pending.to, pending.reason, effects);
+  const sameModel = pending.model === undefined || pending.model === state.model;
+  if (pending.to === state.mode && sameModel) return { state: { ...state, pending: null }, effects };
+  return startSwitch({ ...state, pending: null }, pending.to, pending.reason, effects, pending.model);
 }
 
-function startSwitch(state: SessionState, to: BillingMode, reason: SwitchReason, effects: Effect[]): Result {
+function startSwitch(
+  state: SessionState,
+  to: BillingMode,
+  reason: SwitchReason,
+  effects: Effect[],
+  model?: string | null,
+): Result {
   // A subscription limit interrupted a task: on API billing it goes on by itself (resume_prompt),
   // whether the switch came from the policy, the prompt, or the menu after declining. Other switches
   // (a revert, a switch without a limit) find Claude idle and wait for the user.
   const resume =
-    reason === "limit" || (to === "api" && state.mode === "subscription" && state.limit !== null);
+    reason === "limit" ||
+    reason === "model_limit" ||
+    (to === "api" && state.mode === "subscription" && state.limit !== null);
+  const plan = model === undefined ? {} : { model };
   return {
-    state: { ...state, phase: "switching", switching: { to, reason, resume } },
-    effects: [...effects, { type: "switch", to, reason, resume }],
+    state: { ...state, phase: "switching", switching: { to, reason, resume, ...plan } },
+    effects: [...effects, { type: "switch", to, reason, resume, ...plan }],
   };
+}
+
+/** On the free model until the per-model limit resets (the user's own model comes back then). */
+function startFreeModel(state: SessionState, limit: LimitInfo, model: string, effects: Effect[]): Result {
+  const next: SessionState = { ...state, limit: null, limitOutcome: null, modelLimit: limit, busy: false };
+  return startSwitch(
+    next,
+    "subscription",
+    "model_limit",
+    [...effects, { type: "schedule_model_reset", at: limit.resetsAt }],
+    model,
+  );
 }
 
 /** The same limit reported again (another signal, the next status line): at most a better reset time. */
@@ -163,6 +124,21 @@ function onLimit(
     // The user already asked for API billing (menu, `use api`) while Claude was busy: that switch goes now.
     return startPendingIfIdle(base, detected("pending", "a switch to API billing was already requested"));
   }
+  const freeModel = freeModelFor(limit, config.modelLimit, state);
+  // The free way on, without asking, where the rule says so (a run that cannot ask only under auto_switch).
+  const freeNow =
+    freeModel !== null &&
+    config.modelLimit?.onModelLimit === "other_model" &&
+    switchable !== false &&
+    (!config.policy.headless || config.policy.config.auto_switch);
+  if (freeNow) {
+    const record: Effect = {
+      type: "record",
+      kind: "limit_detected",
+      detail: { ...limit, decision: "other_model", reason: `on_model_limit is other_model: ${freeModel}` },
+    };
+    return startFreeModel(state, limit, freeModel, [record]);
+  }
   const outcome = decideOnLimit({
     ...config.policy,
     approvedThisRun: state.approvedThisRun,
@@ -173,10 +149,15 @@ function onLimit(
   const effects = detected(decision, policyReasonText(outcome), outcome.code === "no_key");
   const decided: SessionState = { ...base, limitOutcome: outcome };
   if (decision === "auto") return startSwitch(decided, "api", "limit", effects);
-  if (decision === "ask") {
+  const offer = config.modelLimit?.onModelLimit === "ask" ? freeModel : null;
+  if (decision === "ask" || (offer !== null && !config.policy.headless)) {
     return {
       state: { ...decided, phase: "asking" },
-      effects: [...effects, { type: "record", kind: "prompt_asked", detail: {} }, { type: "ask", limit }],
+      effects: [
+        ...effects,
+        { type: "record", kind: "prompt_asked", detail: {} },
+        { type: "ask", limit, freeModel: offer },
+      ],
     };
   }
   return { state: { ...decided, declined: true }, effects };
@@ -205,6 +186,10 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         const running: SessionState = { ...state, phase: "running", approvedThisRun: true };
         return startSwitch(running, "api", "limit", effects);
       }
+      const free =
+        answer === "model" && state.limit ? freeModelFor(state.limit, config.modelLimit, state) : null;
+      if (free !== null && state.limit)
+        return startFreeModel({ ...state, phase: "running" }, state.limit, free, effects);
       // "No": Claude waits for the reset by itself; this limit is not asked about again.
       return { state: { ...state, phase: "running", declined: true }, effects };
     }
@@ -235,6 +220,17 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         return { state: { ...state, limit: null, limitOutcome: null, declined: false }, effects: [] };
       if (!config.autoRevert || !state.limit) return { state, effects: [] };
       return startPendingIfIdle({ ...state, pending: { to: "subscription", reason: "revert" } }, []);
+    }
+
+    case "model_reset_due": {
+      if (state.model === null) return { state: { ...state, modelLimit: null }, effects: [] };
+      const next: SessionState = { ...state, modelLimit: null };
+      // On API billing the model comes back with the revert to the subscription.
+      if (state.mode !== "subscription") return { state: next, effects: [] };
+      return startPendingIfIdle(
+        { ...next, pending: { to: "subscription", reason: "revert", model: null } },
+        [],
+      );
     }
 
     case "reset_refined": {
@@ -285,8 +281,16 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         resume: false,
       };
       const reason = plan.reason;
+      // Back on the subscription after API billing, the user's own model returns unless its own limit still holds.
+      const planned =
+        plan.model !== undefined
+          ? plan.model
+          : event.to === "subscription" && !state.modelLimit
+            ? null
+            : state.model;
       const next: SessionState = {
         ...state,
+        model: planned,
         mode: event.to,
         phase: "running",
         switching: null,
@@ -305,6 +309,23 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         effects.push({ type: "notify", notice: { kind: "switched_to_api", reason } });
         if (state.limit && config.autoRevert)
           effects.push({ type: "schedule_reset", at: state.limit.resetsAt });
+      } else if (reason === "model_limit" && planned !== null && state.modelLimit) {
+        effects.push({
+          type: "record",
+          kind: "switched",
+          detail: { to: "subscription", reason, model: planned },
+        });
+        effects.push({
+          type: "notify",
+          notice: { kind: "model_switched", model: planned, limit: state.modelLimit },
+        });
+      } else if (state.mode === "subscription") {
+        effects.push({
+          type: "record",
+          kind: "reverted",
+          detail: { to: "subscription", reason, model: null },
+        });
+        effects.push({ type: "notify", notice: { kind: "model_restored" } });
       } else {
         effects.push({ type: "record", kind: "reverted", detail: { to: "subscription", reason } });
         effects.push({ type: "notify", notice: { kind: "reverted", reason } });

@@ -2,11 +2,17 @@ import { describe, expect, test } from "vitest";
 import type { CapStatus } from "../usage/caps.js";
 import { actionFor, type MenuView, type Overlay, pageFor } from "./menu.js";
 
-const caps = { cost_limit_per_session: 10, cost_limit_per_day: 20, cost_limit_per_month: null };
+const caps = {
+  cost_limit_per_session: 10,
+  cost_limit_per_day: 20,
+  cost_limit_per_month: null,
+  cost_limit_until_reset: null,
+};
 const spend = {
   run: { nanoUsd: 1_240_000_000, requests: 3, unknownCostRequests: 0 },
   day: { nanoUsd: 4_500_000_000, requests: 9, unknownCostRequests: 0 },
   month: { nanoUsd: 12_000_000_000, requests: 30, unknownCostRequests: 0 },
+  untilReset: null,
 };
 const reached: CapStatus = {
   cap: "session",

@@ -41,7 +41,7 @@ export interface MenuView {
 }
 
 export type MenuAction =
-  | { type: "answer"; answer: "yes" | "no" | "always" }
+  | { type: "answer"; answer: "yes" | "no" | "always" | "model" }
   | { type: "close" }
   | { type: "raise" }
   | { type: "switch"; to: BillingMode }
@@ -59,6 +59,7 @@ export function pageFor(overlay: Overlay, view: MenuView): Page {
       title: "claude-fallback: subscription limit reached",
       lines: promptLines(overlay.prompt),
       keys: [
+        ...(overlay.prompt.freeModel ? [{ key: "m", label: `free: ${overlay.prompt.freeModel}` }] : []),
         { key: "y", label: "yes" },
         { key: "n", label: "no" },
         { key: "a", label: "yes for this run" },
@@ -111,6 +112,7 @@ export function pageFor(overlay: Overlay, view: MenuView): Page {
 /** What `key` does on `page` of `overlay`. */
 export function actionFor(overlay: Overlay, page: Page, key: string): MenuAction {
   if (overlay.kind === "prompt") {
+    if (key === "m" && overlay.prompt.freeModel) return { type: "answer", answer: "model" };
     if (key === "y") return { type: "answer", answer: "yes" };
     if (key === "a") return { type: "answer", answer: "always" };
     if (key === "n" || key === "escape") return { type: "answer", answer: "no" };

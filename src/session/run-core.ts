@@ -7,7 +7,6 @@
  * starts and stops `claude` and shows what the core hands it, through {@link ShellPort}.
  */
 import { randomUUID } from "node:crypto";
-import { appendFileSync } from "node:fs";
 import type { BillingMode } from "../billing.js";
 import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
 import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
@@ -15,6 +14,7 @@ import type { Config } from "../config/schema.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
 import type { LimitInfo } from "../detect/limit.js";
+import { forecastSummary } from "../forecast/words.js";
 import type { HookEvent } from "../hooks/hook-events.js";
 import { type Injection, prepareInjection } from "../hooks/injection.js";
 import { type SpoolWatcher, watchSpool } from "../hooks/spool.js";
@@ -27,21 +27,19 @@ import type { EventKind } from "../usage/ledger-records.js";
 import { LazyApiBilling } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
-import {
-  type Effect,
-  initialState,
-  type MachineConfig,
-  type SessionEvent,
-  type SessionState,
-  transition,
-} from "./machine.js";
-import type { MenuView } from "./menu.js";
+import { initialState, machineConfigFor, transition } from "./machine.js";
+import type { Effect, MachineConfig, SessionEvent, SessionState } from "./machine-types.js";
 import { decideOnLimit, type PolicyOutcome, type StartingMode } from "./policy.js";
-import { RunRecord, type ShellKind } from "./run-record.js";
+import { RunForecast } from "./run-forecast.js";
+import { RunRecord, type ShellKind, traceTo } from "./run-record.js";
 import { RunSpending } from "./run-spend.js";
 import { RunTimers } from "./run-timers.js";
+import { forecastQueryOf, segmentOf } from "./run-views.js";
 import { Teller } from "./telling.js";
-import { apiBillingSummary, capRaisedText, type PromptContext, segmentFor } from "./wording.js";
+import { apiBillingSummary, capRaisedText } from "./wording.js";
+
+/** How long a limit's notice waits for the forecast of what paying would cost. */
+const LIMIT_FORECAST_WAIT_MS = 1500;
 
 export interface RunOptions {
   claudePath: string;
@@ -75,8 +73,8 @@ export interface ShellPort {
   stop(): Promise<void>;
   /** A run event in the shell's own channel (banner, stderr line), in the words given. */
   show(event: RunEvent | null, text: string): void;
-  /** The limit prompt (only a shell with a terminal is ever asked to). */
-  ask?(limit: LimitInfo): void;
+  /** The limit prompt (only a shell with a terminal is ever asked to); `freeModel`: the free way on offered. */
+  ask?(limit: LimitInfo, freeModel: string | null): void;
   closePrompt?(): void;
   /** The pid of the `claude` running now. */
   childPid(): number | null;
@@ -92,7 +90,8 @@ export class RunCore {
   readonly billing: LazyApiBilling;
   readonly detector: Detector;
   private readonly teller: Teller;
-  private readonly record: RunRecord;
+  readonly record: RunRecord;
+  readonly forecast: RunForecast;
   private readonly timers: RunTimers;
   private readonly writes: BestEffortWrites;
   private shell!: ShellPort;
@@ -102,6 +101,8 @@ export class RunCore {
   /** When Claude's last turn ended (a Stop or StopFailure hook); 0 while none has since it started. */
   lastIdleAt = 0;
   private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
+  /** The machine's notices waiting to be said, in order. */
+  private telling: Promise<void> = Promise.resolve();
   private finish!: (code: number) => void;
   /** Settles with the exit status to pass on once the run is over. */
   readonly finished = new Promise<number>((resolve) => {
@@ -112,12 +113,10 @@ export class RunCore {
     this.now = options.now ?? Date.now;
     const { config } = options;
     this.machine = initialState(options.start.mode, options.start.limit);
-    this.machineConfig = {
-      policy: { config, hasKey: options.keys.source !== null, headless: options.shell !== "pty" },
-      // A headless run ends with its answer: there is nothing to go back to the subscription for.
-      autoRevert: config.auto_revert_on_reset && options.shell !== "print",
-    };
-    this.spending = new RunSpending(options.ledger, options.runId, config, this.now);
+    this.machineConfig = machineConfigFor(config, options.keys.source !== null, options.shell);
+    this.spending = new RunSpending(options.ledger, options.runId, config, this.now, () =>
+      this.record.limitSince(),
+    );
     this.writes = new BestEffortWrites((message) => this.tell({ kind: "error", source: "write", message }));
     this.billing = new LazyApiBilling({
       config,
@@ -125,6 +124,7 @@ export class RunCore {
       env: options.env,
       spend: this.spending.tracker,
       caps: () => this.spending.caps(),
+      limitSince: () => this.spending.limitSince(),
       onEvent: (event) => this.tell(event),
       onMetered: () => this.publish(),
       // Claude shows a refusal verbatim: it says where to raise the cap, where the menu can.
@@ -138,6 +138,10 @@ export class RunCore {
     this.sessionIdNow = session.kind === "id" || session.kind === "resume" ? session.id : null;
     this.record = new RunRecord({ ...options, startedAt: this.now(), writes: this.writes, now: this.now });
     this.timers = new RunTimers((event) => this.dispatch(event));
+    this.forecast = new RunForecast(
+      () => forecastQueryOf(this),
+      () => this.publish(),
+    );
     this.teller = new Teller({
       config,
       env: options.env,
@@ -147,10 +151,7 @@ export class RunCore {
       secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionIdNow, runId: options.runId }),
     });
-    const traceFile = options.env.CLAUDE_FALLBACK_TRACE;
-    this.trace = traceFile
-      ? (entry) => appendFileSync(traceFile, `${JSON.stringify(entry)}\n`, { mode: 0o600 })
-      : undefined;
+    this.trace = traceTo(options.env.CLAUDE_FALLBACK_TRACE);
   }
 
   get state(): SessionState {
@@ -241,6 +242,8 @@ export class RunCore {
       this.dispatch({ type: "reset_refined", window: limit.window, at: exact.at });
     }
     for (const warning of reading.warnings) this.tell({ kind: "approaching_limit", ...warning });
+    // A limit is near: have what paying would cost ready by the time it comes.
+    if (reading.warnings.length > 0 && !this.forecast.latest) void this.forecast.refresh();
     this.publish();
   }
 
@@ -290,41 +293,12 @@ export class RunCore {
     this.publish();
   }
 
-  /** What the limit prompt says for `limit` now. */
-  promptContext(limit: LimitInfo): PromptContext {
-    const { config } = this.options;
-    return {
-      limit,
-      caps: this.spending.caps(),
-      autoRevert: config.auto_revert_on_reset,
-      timeoutSeconds: config.prompt_timeout_seconds,
-      now: this.now(),
-      zone: this.options.env.TZ,
-    };
-  }
-
-  /** What the menu pages are drawn from. */
-  menuView(): MenuView {
-    const cap = this.reachedCapNow();
-    const { machine } = this;
-    return {
-      mode: machine.mode,
-      heading: machine.switching?.to ?? machine.pending?.to ?? machine.mode,
-      pendingTo: machine.pending?.to ?? null,
-      reachedCap: cap,
-      raiseTo: cap ? this.spending.raiseTo(cap) : null,
-      caps: this.spending.caps(),
-      spend: this.spending.snapshot(),
-      windows: this.record.windows(),
-    };
-  }
-
   // ── effects out ───────────────────────────────────────────────────────────────────────────
 
   private execute(effect: Effect): void {
     switch (effect.type) {
       case "ask":
-        this.shell.ask?.(effect.limit);
+        this.shell.ask?.(effect.limit, effect.freeModel);
         this.timers.promptTimeout(this.options.config.prompt_timeout_seconds * 1000);
         break;
       case "close_prompt":
@@ -332,13 +306,20 @@ export class RunCore {
         this.shell.closePrompt?.();
         break;
       case "switch":
-        void this.switchTo(effect.to, effect.resume);
+        void this.switchTo(
+          effect.to,
+          effect.resume,
+          effect.model === undefined ? this.machine.model : effect.model,
+        );
         break;
       case "schedule_reset":
-        this.timers.resetAt(effect.at, this.now(), this.options.env);
+        this.timers.resetAt("reset_due", effect.at, this.now(), this.options.env);
+        break;
+      case "schedule_model_reset":
+        this.timers.resetAt("model_reset_due", effect.at, this.now(), this.options.env);
         break;
       case "notify":
-        this.tell(effect.notice);
+        this.tellInOrder(effect.notice);
         break;
       case "record":
         this.recordEvent(effect.kind, effect.detail);
@@ -351,6 +332,22 @@ export class RunCore {
 
   tell(event: RunEvent): void {
     this.teller.tell(event);
+  }
+
+  /**
+   * The machine's notices, in the order it gave them: a limit is said with what paying would cost
+   * until its reset (the forecast, waited for briefly), before the switch that follows it.
+   */
+  private tellInOrder(event: RunEvent): void {
+    if (event.kind === "switched_to_api") {
+      void this.forecast.refresh();
+      this.forecast.follow(() => this.machine.mode === "api");
+    }
+    this.telling = this.telling.then(async () => {
+      if (event.kind !== "limit_reached") return this.tell(event);
+      const forecast = await this.forecast.within(LIMIT_FORECAST_WAIT_MS);
+      this.tell({ ...event, forecast: forecast ? forecastSummary(forecast) : null });
+    });
   }
 
   recordEvent(kind: EventKind, detail: unknown): void {
@@ -378,7 +375,7 @@ export class RunCore {
     return resume && configured ? configured : null;
   }
 
-  private async switchTo(to: BillingMode, resume: boolean): Promise<void> {
+  private async switchTo(to: BillingMode, resume: boolean, model: string | null): Promise<void> {
     const sessionId = this.sessionIdNow;
     const settingsPath = this.injection?.settingsPath ?? null;
     let stopped = false;
@@ -398,7 +395,12 @@ export class RunCore {
       const message = error instanceof Error ? error.message : String(error);
       if (stopped && sessionId) {
         // The old Claude is gone: bring the conversation back in the mode it had.
-        const args = resumeArgs(this.options.args, { settingsPath, sessionId, prompt: null });
+        const args = resumeArgs(this.options.args, {
+          settingsPath,
+          sessionId,
+          prompt: null,
+          model: this.machine.model,
+        });
         await this.launch(this.machine.mode, args, { resume: false }).catch(() => this.finish(1));
       }
       this.dispatch({ type: "switch_failed", to, message: `could not switch to ${to} billing: ${message}` });
@@ -408,20 +410,8 @@ export class RunCore {
   /** Keeps the status-line segment and the live-run entry up to date. */
   publish(): void {
     const { machine } = this;
-    if (this.options.shell === "pty") {
-      this.record.segment(
-        this.injection?.runDir.segmentFile,
-        segmentFor({
-          mode: machine.mode,
-          limit: machine.limit,
-          runSpendNano: this.spending.runNano(),
-          caps: this.spending.caps(),
-          windows: machine.mode === "subscription" ? this.record.windows() : [],
-          env: this.options.env,
-          now: this.now(),
-        }),
-      );
-    }
+    if (this.options.shell === "pty")
+      this.record.segment(this.injection?.runDir.segmentFile, segmentOf(this));
     this.record.publish({
       mode: machine.mode,
       sessionId: this.sessionIdNow,
@@ -441,6 +431,8 @@ export class RunCore {
   /** Stops what the run started; the shell has stopped `claude`. */
   async close(): Promise<void> {
     this.timers.clear();
+    await this.telling;
+    await this.forecast.close();
     await this.record.close();
     this.spool?.close();
     await this.billing.close();

@@ -3,7 +3,7 @@
  * it learned (state.json, for `status`, the status line and the next run), its live-run entry
  * (for `status` and `use`), and the `use` preference it follows while it runs.
  */
-import { type FSWatcher, mkdirSync, watch } from "node:fs";
+import { appendFileSync, type FSWatcher, mkdirSync, watch } from "node:fs";
 import type { BillingMode } from "../billing.js";
 import type { LimitInfo } from "../detect/limit.js";
 import type { WindowUtilisation } from "../detect/signals.js";
@@ -14,7 +14,12 @@ import { type LiveRun, removeLiveRun, writeLiveRun } from "../state/runs.js";
 import { readState, stateFile, updateState } from "../state/store.js";
 import type { BestEffortWrites } from "./best-effort.js";
 
-export type ShellKind = LiveRun["shell"];
+export type ShellKind = NonNullable<LiveRun["shell"]>;
+
+/** `CLAUDE_FALLBACK_TRACE=<file>`: every event and effect of the machine, one JSON line each (diagnostics). */
+export function traceTo(file: string | undefined): ((entry: Record<string, unknown>) => void) | undefined {
+  return file ? (entry) => appendFileSync(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 }) : undefined;
+}
 
 export class RunRecord {
   private watcher: FSWatcher | undefined;
@@ -68,6 +73,12 @@ export class RunRecord {
         },
       })),
     );
+  }
+
+  /** When the subscription's limit in force was hit, by this run or another (state.json); null: none in force. */
+  limitSince(): number | null {
+    const limit = readState(this.file).last_limit;
+    return limit && limit.resets_at > this.options.now() ? limit.at : null;
   }
 
   /** The subscription's windows as last seen by any run (state.json). */

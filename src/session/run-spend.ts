@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.js";
-import { type CapConfig, type CapStatus, RunCaps, reachedCap } from "../usage/caps.js";
+import { type CapConfig, type CapStatus, capSpendOf, RunCaps, reachedCap } from "../usage/caps.js";
 import type { Ledger } from "../usage/ledger.js";
 import { type SpendSnapshot, SpendTracker } from "../usage/spend.js";
 
@@ -17,6 +17,8 @@ export class RunSpending {
     runId: string,
     config: Config,
     private readonly now: () => number,
+    /** When the subscription's limit in force was hit, for `cost_limit_until_reset`; null: none. */
+    readonly limitSince: () => number | null,
   ) {
     this.tracker = new SpendTracker(ledger, runId);
     this.runCaps = new RunCaps(config);
@@ -43,12 +45,7 @@ export class RunSpending {
   /** The cap an API request of this run would be refused by now, if any. */
   reachedCap(): CapStatus | null {
     const spend = this.snapshot();
-    if (!spend) return null;
-    return reachedCap(this.caps(), {
-      session: spend.run.nanoUsd,
-      day: spend.day.nanoUsd,
-      month: spend.month.nanoUsd,
-    });
+    return spend ? reachedCap(this.caps(), capSpendOf(spend)) : null;
   }
 
   raiseTo(cap: CapStatus): number | null {

@@ -1,4 +1,4 @@
-import type { SessionEvent } from "./machine.js";
+import type { SessionEvent } from "./machine-types.js";
 
 /** Keys still for this long count as "no keystroke for a few seconds" (SPEC §4.6). */
 export const QUIET_AFTER_MS = 3000;
@@ -19,7 +19,7 @@ export function resetGraceMs(env: NodeJS.ProcessEnv): number {
 export class RunTimers {
   private prompt: NodeJS.Timeout | undefined;
   private quiet: NodeJS.Timeout | undefined;
-  private reset: NodeJS.Timeout | undefined;
+  private readonly resets = new Map<"reset_due" | "model_reset_due", NodeJS.Timeout>();
 
   constructor(private readonly raise: (event: SessionEvent) => void) {}
 
@@ -37,17 +37,15 @@ export class RunTimers {
     this.quiet = setTimeout(() => this.raise({ type: "quiet" }), QUIET_AFTER_MS);
   }
 
-  /** `reset_due` a grace after `at`; it does not keep the process alive on its own. */
-  resetAt(at: number, now: number, env: NodeJS.ProcessEnv): void {
-    clearTimeout(this.reset);
-    this.reset = setTimeout(
-      () => this.raise({ type: "reset_due" }),
-      Math.max(0, at + resetGraceMs(env) - now),
-    );
-    this.reset.unref();
+  /** `event` a grace after `at`, replacing the one set before; it does not keep the process alive on its own. */
+  resetAt(event: "reset_due" | "model_reset_due", at: number, now: number, env: NodeJS.ProcessEnv): void {
+    clearTimeout(this.resets.get(event));
+    const timer = setTimeout(() => this.raise({ type: event }), Math.max(0, at + resetGraceMs(env) - now));
+    timer.unref();
+    this.resets.set(event, timer);
   }
 
   clear(): void {
-    for (const timer of [this.prompt, this.quiet, this.reset]) clearTimeout(timer);
+    for (const timer of [this.prompt, this.quiet, ...this.resets.values()]) clearTimeout(timer);
   }
 }

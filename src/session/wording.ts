@@ -7,11 +7,13 @@ import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { windowLabel } from "../detect/windows.js";
+import type { Forecast } from "../forecast/output.js";
+import { basisText, capStopText, nextRequestText, paceText, untilResetText } from "../forecast/words.js";
 import type { RateWindow } from "../hooks/status-input.js";
 import { formatUsd, nanoToUsd } from "../money.js";
 import { formatClock, resetText } from "../notify/messages.js";
 import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
-import { type CapConfig, capReachedReason, capsText } from "../usage/caps.js";
+import { type CapConfig, type CapName, capLabel, capReachedReason, capsText } from "../usage/caps.js";
 import type { PolicyOutcome, StartCode, StartingMode } from "./policy.js";
 
 /** Why the policy decided as it did, in words a notice or a hint can use. */
@@ -65,14 +67,39 @@ export interface PromptContext {
   timeoutSeconds: number;
   now: number;
   zone?: string | undefined;
+  /** What paying would cost (null until it is known, or without history). */
+  forecast?: Forecast | null;
+  /** A per-model limit's free way on: the model the conversation can continue on with the subscription. */
+  freeModel?: string | null;
 }
 
-/** The lines of the limit prompt (SPEC §4.4). */
+function sentence(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+/**
+ * The lines of the limit prompt (SPEC §4.4, §11), the options in order of cost: free first (another
+ * model on the subscription, or waiting for the reset), then what paying costs — the first
+ * request, the pace, the expected cost until the reset and the cap that would stop it.
+ */
 export function promptLines(context: PromptContext): string[] {
-  const { limit, now } = context;
+  const { limit, now, forecast } = context;
+  const label = (name: string) => capLabel(name as CapName);
+  const paid = forecast
+    ? [nextRequestText(forecast), paceText(forecast) ? `at your recent pace, ${paceText(forecast)}` : null]
+        .filter(Boolean)
+        .join("; ")
+    : "";
+  const until = forecast ? untilResetText(forecast) : null;
+  const stop = forecast ? capStopText(forecast, label) : null;
   return [
     `Your ${windowLabel(limit.window)} subscription limit is reached; it ${resetText(limit, now, context.zone)}.`,
-    "Continue this conversation now on your own API key (pay per token)?",
+    context.freeModel ? `Free: continue now on ${context.freeModel} with your subscription ([m]).` : "",
+    "Free: wait — Claude goes on by itself when the limit resets ([n]).",
+    "Paid: continue this conversation now on your own API key, pay per token ([y])?",
+    paid ? sentence(paid) : "",
+    until ? sentence(`that is ${until}${stop ? `; ${stop}` : ""}`) : stop ? sentence(stop) : "",
+    forecast ? `(Forecast ${basisText(forecast)}.)` : "",
     capsText(context.caps),
     context.autoRevert ? "Claude goes back to your subscription when the limit resets." : "",
     `No answer in ${context.timeoutSeconds} s counts as no.`,
@@ -94,6 +121,8 @@ export interface SegmentContext {
   mode: BillingMode;
   limit: LimitInfo | null;
   runSpendNano: number;
+  /** On API billing: more spend expected until the reset, USD (the forecast); null when unknown. */
+  projectedUsd?: number | null;
   caps: CapConfig;
   /** The subscription's windows as last seen (state.json). */
   windows: readonly RateWindow[];
@@ -109,6 +138,7 @@ export function segmentFor(context: SegmentContext): string {
       {
         mode: "api",
         spendUsd: nanoToUsd(context.runSpendNano),
+        projectedUsd: context.projectedUsd ?? null,
         capUsd: context.caps.cost_limit_per_session,
         subscriptionResetsAt: context.limit?.resetsAt ?? null,
       },

@@ -8,6 +8,7 @@ import type { LimitInfo } from "../detect/limit.js";
 import type { RunEvent } from "../notify/run-events.js";
 import { actionFor, type Overlay, type Page, pageFor } from "../session/menu.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
+import { menuViewOf, promptContextOf } from "../session/run-views.js";
 import {
   BELL,
   clearOverlay,
@@ -174,17 +175,23 @@ export class PtyShell implements ShellPort {
 
   // ── what the user sees ───────────────────────────────────────────────────────────────────
 
-  ask(limit: LimitInfo): void {
-    this.showOverlay({ kind: "prompt", prompt: this.core.promptContext(limit) });
+  ask(limit: LimitInfo, freeModel: string | null): void {
+    this.showOverlay({ kind: "prompt", prompt: promptContextOf(this.core, limit, freeModel) });
   }
 
   closePrompt(): void {
     if (this.overlay?.overlay.kind === "prompt") this.closeOverlay();
   }
 
-  /** The open menu page follows the run (a spend that changed, a switch now waiting). */
+  /** An open overlay follows the run (a spend that changed, a switch now waiting, the forecast known). */
   refresh(): void {
-    if (this.overlay?.overlay.kind === "menu") this.redrawOverlay();
+    const open = this.overlay?.overlay;
+    if (open?.kind === "prompt") {
+      this.showOverlay({
+        kind: "prompt",
+        prompt: promptContextOf(this.core, open.prompt.limit, open.prompt.freeModel ?? null),
+      });
+    } else if (open) this.redrawOverlay();
   }
 
   private size(): { cols: number; rows: number } {
@@ -196,7 +203,7 @@ export class PtyShell implements ShellPort {
   }
 
   private showOverlay(overlay: Overlay): void {
-    const page = pageFor(overlay, this.core.menuView());
+    const page = pageFor(overlay, menuViewOf(this.core));
     const spec: OverlaySpec = { ...page, ...this.size() };
     if (this.overlay) this.terminal.paint(clearOverlay(this.overlay.spec));
     this.overlay = { overlay, page, spec };

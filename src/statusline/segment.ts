@@ -27,6 +27,8 @@ export type SegmentState =
       mode: "api";
       /** This run's API spend, USD. */
       spendUsd: number;
+      /** More spend expected until the subscription's reset at the recent pace (the forecast), USD. */
+      projectedUsd?: number | null;
       /** `cost_limit_per_session`; null for none. */
       capUsd: number | null;
       /** When the subscription comes back, epoch ms (shown as `⟳HH:MM`). */
@@ -101,9 +103,15 @@ export function formatSegment(state: SegmentState, options: SegmentOptions): str
   if (state.mode === "api") {
     const { spendUsd, capUsd } = state;
     const reset = resetLabel(state.subscriptionResetsAt, options);
-    if (capUsd === null || !Number.isFinite(capUsd)) return join("API", formatSpend(spendUsd), reset);
+    // `→$19`: what the spend comes to by the reset at the recent pace.
+    const projected =
+      state.projectedUsd && reset !== ""
+        ? `${options.unicode ? "→" : "->"}${formatSpend(spendUsd + state.projectedUsd)}`
+        : "";
+    if (capUsd === null || !Number.isFinite(capUsd))
+      return join("API", formatSpend(spendUsd), projected, reset);
     const spend = `${formatSpend(spendUsd)}/${formatCap(capUsd)}`;
-    return spendUsd >= capUsd ? join("API cap", spend) : join("API", spend, reset);
+    return spendUsd >= capUsd ? join("API cap", spend) : join("API", spend, projected, reset);
   }
   if (state.limit) return join("SUB limit", resetLabel(state.limit.resetsAt, options));
   const windows = (state.windows ?? []).filter((window) => Number.isFinite(window.usedPercentage));

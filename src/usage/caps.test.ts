@@ -4,20 +4,34 @@ import {
   type CapSpend,
   capConfigKey,
   capCrossedMessage,
+  capReachedText,
   capRefusalMessage,
   capsAtWarning,
+  capsSpanRuns,
+  capsText,
   capWarningMessage,
   raisedLimitUsd,
   reachedCap,
 } from "./caps.js";
 
 const N = 1_000_000_000; // nano-dollars per dollar
-const caps = (session: number | null, day: number | null = null, month: number | null = null): CapConfig => ({
+const caps = (
+  session: number | null,
+  day: number | null = null,
+  month: number | null = null,
+  untilReset: number | null = null,
+): CapConfig => ({
   cost_limit_per_session: session,
   cost_limit_per_day: day,
   cost_limit_per_month: month,
+  cost_limit_until_reset: untilReset,
 });
-const spent = (session: number, day = session, month = day): CapSpend => ({ session, day, month });
+const spent = (session: number, day = session, month = day, untilReset: number | null = null): CapSpend => ({
+  session,
+  day,
+  month,
+  untilReset,
+});
 
 describe("reachedCap", () => {
   test.each([
@@ -158,4 +172,27 @@ test("a refusal in a run that can raise the cap says how, between the config and
   expect(message).toBe(
     "claude-fallback: the daily API spending cap of $0.01 is reached ($0.15 spent today); nothing was sent to Anthropic. To go on, raise cost_limit_per_day in your claude-fallback config (read when claude-fallback starts) or, in this session, press ctrl-] then r to raise it for this run, or wait for your subscription to reset and run `claude-fallback use subscription`.",
   );
+});
+
+describe("the cap on one limit's fallback (cost_limit_until_reset)", () => {
+  test("counts every run's spend since the limit was hit, only while a limit is in force", () => {
+    expect(reachedCap(caps(null, null, null, 5), spent(0, 0, 0, 5 * N))).toMatchObject({
+      cap: "until_reset",
+      configKey: "cost_limit_until_reset",
+    });
+    expect(reachedCap(caps(null, null, null, 5), spent(0, 0, 0, 4.99 * N))).toBeNull();
+    // No limit in force: nothing to cap.
+    expect(reachedCap(caps(null, null, null, 5), spent(9 * N, 9 * N, 9 * N, null))).toBeNull();
+  });
+
+  test("its words say since when it counts, and that it spans runs", () => {
+    const status = reachedCap(caps(null, null, null, 5), spent(0, 0, 0, 6 * N))!;
+    expect(capReachedText(status)).toBe(
+      "the until-reset API spending cap of $5.00 is reached ($6.00 spent since the subscription's limit was hit)",
+    );
+    expect(capsSpanRuns(caps(null, null, null, 5))).toBe(true);
+    expect(capsText(caps(10, null, null, 5))).toBe(
+      "API spend is capped at $10.00 per session, $5.00 until the limit resets.",
+    );
+  });
 });

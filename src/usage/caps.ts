@@ -1,27 +1,35 @@
 import { formatUsd, nanoToUsd, usdToNano } from "../money.js";
 
-/** The three caps of SPEC §6, in the units of the config file (USD; null = no cap). */
+/**
+ * The caps of SPEC §6 and §11, in the units of the config file (USD; null = no cap).
+ * `cost_limit_until_reset` caps one limit's fallback: the API spend of every run from the moment
+ * the subscription's limit was hit until it resets.
+ */
 export interface CapConfig {
   cost_limit_per_session: number | null;
   cost_limit_per_day: number | null;
   cost_limit_per_month: number | null;
+  cost_limit_until_reset: number | null;
 }
 
-export type CapName = "session" | "day" | "month";
+export type CapName = "session" | "day" | "month" | "until_reset";
 
 export interface CapSpend {
   session: number;
   day: number;
   month: number;
+  /** Since the limit in force was hit; null when no limit is in force (the cap then does not apply). */
+  untilReset: number | null;
 }
 
 const CONFIG_KEY: Record<CapName, keyof CapConfig> = {
   session: "cost_limit_per_session",
   day: "cost_limit_per_day",
   month: "cost_limit_per_month",
+  until_reset: "cost_limit_until_reset",
 };
 
-export const capNames: readonly CapName[] = ["session", "day", "month"];
+export const capNames: readonly CapName[] = ["session", "day", "month", "until_reset"];
 
 /** The config key that sets a cap. */
 export function capConfigKey(cap: CapName): keyof CapConfig {
@@ -32,12 +40,14 @@ const LABEL: Record<CapName, string> = {
   session: "per-session",
   day: "daily",
   month: "monthly",
+  until_reset: "until-reset",
 };
 
 const SPENT_WHEN: Record<CapName, string> = {
   session: "this run",
   day: "today",
   month: "this month",
+  until_reset: "since the subscription's limit was hit",
 };
 
 export const CAP_WARNING_FRACTION = 0.8;
@@ -49,12 +59,32 @@ export interface CapStatus {
   spentNanoUsd: number;
 }
 
+/** What each cap counts, from a spend snapshot. */
+export function capSpendOf(snapshot: {
+  run: { nanoUsd: number };
+  day: { nanoUsd: number };
+  month: { nanoUsd: number };
+  untilReset: { nanoUsd: number } | null;
+}): CapSpend {
+  return {
+    session: snapshot.run.nanoUsd,
+    day: snapshot.day.nanoUsd,
+    month: snapshot.month.nanoUsd,
+    untilReset: snapshot.untilReset?.nanoUsd ?? null,
+  };
+}
+
+function spentOn(cap: CapName, spent: CapSpend): number | null {
+  return cap === "until_reset" ? spent.untilReset : spent[cap];
+}
+
 function statuses(caps: CapConfig, spent: CapSpend): CapStatus[] {
   return capNames.flatMap((cap) => {
     const limit = caps[CONFIG_KEY[cap]];
-    return limit === null
+    const spentNanoUsd = spentOn(cap, spent);
+    return limit === null || spentNanoUsd === null
       ? []
-      : [{ cap, configKey: CONFIG_KEY[cap], limitNanoUsd: usdToNano(limit), spentNanoUsd: spent[cap] }];
+      : [{ cap, configKey: CONFIG_KEY[cap], limitNanoUsd: usdToNano(limit), spentNanoUsd }];
   });
 }
 
@@ -135,13 +165,20 @@ export function capsText(caps: CapConfig): string {
     caps.cost_limit_per_session !== null ? `${formatUsd(caps.cost_limit_per_session)} per session` : "",
     caps.cost_limit_per_day !== null ? `${formatUsd(caps.cost_limit_per_day)} per day` : "",
     caps.cost_limit_per_month !== null ? `${formatUsd(caps.cost_limit_per_month)} per month` : "",
+    caps.cost_limit_until_reset !== null
+      ? `${formatUsd(caps.cost_limit_until_reset)} until the limit resets`
+      : "",
   ].filter(Boolean);
   return parts.length > 0 ? `API spend is capped at ${parts.join(", ")}.` : "No API spending cap is set.";
 }
 
-/** A day or month cap is set: it counts every run's spend, so other runs read this run's rows. */
+/** A cap that counts every run's spend is set: other runs read this run's rows. */
 export function capsSpanRuns(caps: CapConfig): boolean {
-  return caps.cost_limit_per_day !== null || caps.cost_limit_per_month !== null;
+  return (
+    caps.cost_limit_per_day !== null ||
+    caps.cost_limit_per_month !== null ||
+    caps.cost_limit_until_reset !== null
+  );
 }
 
 /**
@@ -159,6 +196,7 @@ export class RunCaps {
       cost_limit_per_session: this.raised.cost_limit_per_session ?? this.configured.cost_limit_per_session,
       cost_limit_per_day: this.raised.cost_limit_per_day ?? this.configured.cost_limit_per_day,
       cost_limit_per_month: this.raised.cost_limit_per_month ?? this.configured.cost_limit_per_month,
+      cost_limit_until_reset: this.raised.cost_limit_until_reset ?? this.configured.cost_limit_until_reset,
     };
   }
 

@@ -68,3 +68,23 @@ export interface EventRecord {
   /** Stored as JSON. Never put a secret here. */
   detail?: unknown;
 }
+
+/**
+ * A ledger request row joined with its run's `cwd`, as `Ledger.requestRowsSince` reads it.
+ */
+export interface LedgerRequestRow {
+  at: number;
+  model: string | null;
+  requested_model: string | null;
+  outcome: string;
+  cost_nanousd: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
+  cache_read_tokens: number;
+  web_search_requests: number;
+  web_fetch_requests: number;
+  claude_session_id: string | null;
+  cwd: string | null;
+}

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import type { BillingMode } from "../billing.js";
 import { FallbackError } from "../errors.js";
 import { asidePath } from "../platform/atomic-file.js";
-import type { EventRecord, RequestRecord, RunEnd, RunStart } from "./ledger-records.js";
+import type { EventRecord, LedgerRequestRow, RequestRecord, RunEnd, RunStart } from "./ledger-records.js";
 import { migrate } from "./ledger-schema.js";
 import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.js";
 import { addSpend, type Spend, spendOfRequest, ZERO_SPEND } from "./spend.js";
@@ -328,6 +328,26 @@ export class Ledger {
           request_id: string;
         }[]
       ).map((row) => row.request_id),
+    );
+  }
+
+  /**
+   * The request rows since `sinceMs` with their run's working directory (the forecast's history
+   * billed to the API key), oldest first.
+   */
+  requestRowsSince(sinceMs: number): LedgerRequestRow[] {
+    return this.guard(
+      "read",
+      () =>
+        this.db
+          .prepare(
+            `SELECT r.at, r.model, r.requested_model, r.outcome, r.cost_nanousd, r.input_tokens, r.output_tokens,
+                    r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.cache_read_tokens, r.web_search_requests,
+                    r.web_fetch_requests, r.claude_session_id, runs.cwd
+               FROM requests r JOIN runs ON runs.id = r.run_id
+              WHERE r.at >= ? ORDER BY r.at`,
+          )
+          .all(sinceMs) as LedgerRequestRow[],
     );
   }
 

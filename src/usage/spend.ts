@@ -3,6 +3,8 @@ import type { Ledger } from "./ledger.js";
 import type { RequestRecord } from "./ledger-records.js";
 import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.js";
 
+const HOUR_MS = 3_600_000;
+
 /** API spend over some set of requests. */
 export interface Spend {
   /** Exact sum of the known costs, integer nano-dollars. */
@@ -39,6 +41,8 @@ export interface SpendSnapshot {
   day: Spend;
   /** All runs, this month. */
   month: Spend;
+  /** All runs since the subscription's limit in force was hit; null when none is asked for. */
+  untilReset: Spend | null;
 }
 
 /**
@@ -90,6 +94,8 @@ export class SpendTracker {
   /** This run's requests with `log_usage: false`, never in the ledger, by day and by month. */
   private readonly unloggedByDay: SpendByPeriod;
   private readonly unloggedByMonth: SpendByPeriod;
+  /** The same by hour, for a cap since an instant (to the hour: an unlogged request is never forgotten, at worst counted early). */
+  private readonly unloggedByHour = new Map<number, Spend>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -114,6 +120,8 @@ export class SpendTracker {
     if (!kept) {
       this.unloggedByDay.add(request.at, spend);
       this.unloggedByMonth.add(request.at, spend);
+      const hour = Math.floor(request.at / HOUR_MS);
+      this.unloggedByHour.set(hour, addSpend(this.unloggedByHour.get(hour) ?? ZERO_SPEND, spend));
     }
   }
 
@@ -142,14 +150,27 @@ export class SpendTracker {
     return { ...this.run };
   }
 
-  /** Run, day and month spend at `nowMs`. Throws FallbackError if the ledger cannot be read. */
-  snapshot(nowMs: number): SpendSnapshot {
+  /** Every run's spend since `sinceMs` (the moment a limit was hit). */
+  private spendSinceInstant(sinceMs: number): Spend {
+    let unlogged: Spend = ZERO_SPEND;
+    for (const [hour, spend] of this.unloggedByHour) {
+      if (hour >= Math.floor(sinceMs / HOUR_MS)) unlogged = addSpend(unlogged, spend);
+    }
+    return addSpend(addSpend(this.ledger.spendSince(sinceMs), this.ledger.pendingSpend(sinceMs)), unlogged);
+  }
+
+  /**
+   * Run, day and month spend at `nowMs`, and since `limitSinceMs` when a limit is in force.
+   * Throws FallbackError if the ledger cannot be read.
+   */
+  snapshot(nowMs: number, limitSinceMs: number | null = null): SpendSnapshot {
     const day = periodOf("day", nowMs, this.zone);
     const month = periodOf("month", nowMs, this.zone);
     return {
       run: { ...this.run },
       day: this.spendSince(day, this.unloggedByDay),
       month: this.spendSince(month, this.unloggedByMonth),
+      untilReset: limitSinceMs === null ? null : this.spendSinceInstant(limitSinceMs),
     };
   }
 }

@@ -113,8 +113,8 @@ const files = paths.map((path) => {
 const pureModules = [
   /^detect\//,
   /^pricing\//,
-  /^forecast\/(?!codebase-files$)/,
-  /^session\/(machine|policy|wording|menu)$/,
+  /^forecast\/(?!codebase-files$|gather$|worker$|background$)/,
+  /^session\/(machine|machine-types|model-limit|policy|wording|menu)$/,
   /^notify\/(messages|run-events)$/,
   /^statusline\/segment$/,
   /^usage\/caps$/,

@@ -641,7 +641,12 @@ interface Row {
 }
 
 const pricing = createPricing(DEFAULT_CONFIG.pricing);
-const NO_CAPS = { cost_limit_per_session: null, cost_limit_per_day: null, cost_limit_per_month: null };
+const NO_CAPS = {
+  cost_limit_per_session: null,
+  cost_limit_per_day: null,
+  cost_limit_per_month: null,
+  cost_limit_until_reset: null,
+};
 let dir: string;
 let ledger: Ledger;
 let sim: Simulator;

@@ -63,6 +63,8 @@ export interface TranscriptScan {
   withoutIds: number;
   /** Records of requests billed to the API key (their request id is in the ledger): not subscription use. */
   apiBilled: number;
+  /** Files found but not readable (permissions, removed while read): their requests are not counted. */
+  unreadable: string[];
   /** One entry per billed request, in no particular order. */
   entries: TranscriptEntry[];
 }
@@ -147,6 +149,7 @@ export function scanTranscripts(
   configDirs: readonly string[],
   searched: readonly string[] = configDirs,
   apiRequestIds: ReadonlySet<string> = new Set(),
+  options: { sinceMs?: number } = {},
 ) {
   const scan: TranscriptScan = {
     configDirs: [...configDirs],
@@ -159,6 +162,7 @@ export function scanTranscripts(
     skipped: 0,
     withoutIds: 0,
     apiBilled: 0,
+    unreadable: [],
     entries: [],
   };
   const byId = new Map<string, TranscriptEntry | null>();
@@ -220,13 +224,17 @@ export function scanTranscripts(
     byId.set(key, entry);
   };
 
+  const since = options.sinceMs ?? Number.NEGATIVE_INFINITY;
   for (const dir of configDirs) {
     for (const file of listTranscriptFiles(join(dir, "projects"))) {
       try {
+        // A file last written before the window holds nothing in it (records are appended).
+        if (statSync(file).mtimeMs < since) continue;
         scan.bytes += scanCandidateLines(file, onLine);
         scan.files++;
-      } catch {
-        // Vanished or unreadable file: nothing to count.
+      } catch (error) {
+        // Removed since it was listed: nothing to count. Anything else is said, never taken as empty.
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") scan.unreadable.push(file);
       }
     }
   }
@@ -239,6 +247,7 @@ export function scanTranscripts(
 export function readClaudeTranscripts(
   env: Env = process.env,
   apiRequestIds: ReadonlySet<string> = new Set(),
+  options: { sinceMs?: number } = {},
 ): TranscriptScan {
-  return scanTranscripts(claudeConfigDirs(env), candidateConfigDirs(env), apiRequestIds);
+  return scanTranscripts(claudeConfigDirs(env), candidateConfigDirs(env), apiRequestIds, options);
 }

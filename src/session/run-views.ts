@@ -1,0 +1,98 @@
+/**
+ * What a run shows, read off its core: the limit prompt, the menu pages, the status-line segment,
+ * and what the forecast is asked. Kept apart from the core's decisions and effects.
+ */
+import type { LimitInfo } from "../detect/limit.js";
+import type { ForecastQuery } from "../forecast/gather.js";
+import type { CapInput } from "../forecast/until-reset.js";
+import { usdToNano } from "../money.js";
+import type { CapConfig } from "../usage/caps.js";
+import { resolveZone, systemZone } from "../usage/periods.js";
+import type { SpendSnapshot } from "../usage/spend.js";
+import type { MenuView } from "./menu.js";
+import type { RunCore } from "./run-core.js";
+import { type PromptContext, segmentFor } from "./wording.js";
+
+export function zoneOf(env: NodeJS.ProcessEnv): string {
+  try {
+    return resolveZone(env.TZ || undefined, "TZ");
+  } catch {
+    return systemZone();
+  }
+}
+
+export function promptContextOf(core: RunCore, limit: LimitInfo, freeModel: string | null): PromptContext {
+  const { config } = core.options;
+  return {
+    limit,
+    freeModel,
+    forecast: core.forecast.latest,
+    caps: core.spending.caps(),
+    autoRevert: config.auto_revert_on_reset,
+    timeoutSeconds: config.prompt_timeout_seconds,
+    now: core.now(),
+    zone: core.options.env.TZ,
+  };
+}
+
+export function menuViewOf(core: RunCore): MenuView {
+  const cap = core.reachedCapNow();
+  const { state } = core;
+  return {
+    mode: state.mode,
+    heading: state.switching?.to ?? state.pending?.to ?? state.mode,
+    pendingTo: state.pending?.to ?? null,
+    reachedCap: cap,
+    raiseTo: cap ? core.spending.raiseTo(cap) : null,
+    caps: core.spending.caps(),
+    spend: core.spending.snapshot(),
+    windows: core.record.windows(),
+  };
+}
+
+/** The status-line segment; on API billing with the spend projected to the reset when a forecast has it. */
+export function segmentOf(core: RunCore): string {
+  const { state } = core;
+  const projected = core.forecast.latest?.until_reset.usd ?? null;
+  return segmentFor({
+    mode: state.mode,
+    limit: state.limit,
+    runSpendNano: core.spending.runNano(),
+    projectedUsd: state.mode === "api" ? projected : null,
+    caps: core.spending.caps(),
+    windows: state.mode === "subscription" ? core.record.windows() : [],
+    env: core.options.env,
+    now: core.now(),
+  });
+}
+
+/** The caps the forecast says about (when each would be reached at the pace). */
+export function capInputs(caps: CapConfig, spend: SpendSnapshot | null): CapInput[] {
+  const entries: [string, number | null, number, CapInput["period"]][] = [
+    ["session", caps.cost_limit_per_session, spend?.run.nanoUsd ?? 0, null],
+    ["day", caps.cost_limit_per_day, spend?.day.nanoUsd ?? 0, "day"],
+    ["month", caps.cost_limit_per_month, spend?.month.nanoUsd ?? 0, "month"],
+    ["until_reset", caps.cost_limit_until_reset, spend?.untilReset?.nanoUsd ?? 0, null],
+  ];
+  return entries.flatMap(([name, limit, spent, period]) =>
+    limit === null ? [] : [{ name, limitNanoUsd: usdToNano(limit), spentNanoUsd: spent, period }],
+  );
+}
+
+export function forecastQueryOf(core: RunCore): ForecastQuery {
+  const { options, state } = core;
+  const limit = state.limit ?? state.modelLimit;
+  return {
+    env: options.env,
+    dataDir: options.paths.dataDir,
+    zone: zoneOf(options.env),
+    now: core.now(),
+    pricing: options.config.pricing,
+    model: options.config.api_model,
+    project: options.cwd,
+    resetsAt: limit?.resetsAt ?? null,
+    caps: capInputs(core.spending.caps(), core.spending.snapshot()),
+    sessionId: core.sessionId,
+    codebase: true,
+  };
+}
