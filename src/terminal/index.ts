@@ -1,8 +1,8 @@
 /**
  * The user's terminal while the wrapper runs Claude Code in a pseudo-terminal.
  *
- * Pure (no I/O): `modes` (what the child changed on the terminal), `keys` (menu key and overlay
- * keys in our input), `overlay` + `text-width` (boxes, banners, notifications as strings),
+ * Pure (no I/O): `modes` (what the child changed on the terminal), `input-scanner` + `keys` (menu
+ * key and overlay keys in our input), `overlay` + `text-width` (boxes, banners, notifications as strings),
  * `output-gate` (hold the child's output while an overlay is up).
  * With I/O: `pty-child` (spawn, pass-through, resize, redraw, terminate), `tty` (raw mode and
  * restoration on every exit path), `exit-hooks` (the clean-up registry both use).
@@ -19,7 +19,7 @@
  *   gate.write(chunk);
  * });
  * const scanner = new InputScanner({ menuKeyByte: menuKeyByte(config.menu_key) });
- * process.stdin.on("data", (chunk) => { scanner.push(chunk); drainInput(); … });  // see keys.ts
+ * process.stdin.on("data", (chunk) => { scanner.push(chunk); drainInput(); … });  // see input-scanner.ts
  * const exit = await child.exited;
  * guard.restore();
  * process.exitCode = exitStatus(exit);
@@ -33,10 +33,9 @@ export {
   type InputMode,
   InputScanner,
   type InputScannerOptions,
-  type Key,
-  menuKeyCodepoints,
   PENDING_INPUT_TIMEOUT_MS,
-} from "./keys.js";
+} from "./input-scanner.js";
+export { type Key, menuKeyCodepoints } from "./keys.js";
 export { TerminalModes, type TerminalModesSnapshot } from "./modes.js";
 export {
   DEFAULT_MAX_HELD_BYTES,

@@ -7,7 +7,8 @@
  * and produces the escape sequences that undo exactly those changes ({@link TerminalModes.restoreSequence})
  * or re-assert them after output was dropped ({@link TerminalModes.syncSequence}).
  *
- * Only sequences from the child's output are parsed here; input (keys, replies) is `keys.ts`'s job.
+ * Only sequences from the child's output are parsed here; input (keys, replies) is
+ * `input-scanner.ts`'s job.
  */
 
 const ESC = 0x1b;
