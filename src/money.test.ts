@@ -1,7 +1,7 @@
 import { describe, expect, it, test } from "vitest";
 import { centsText, formatUsd, grouped, nanoToUsd, roundedCents, usdToNano } from "./money.js";
 import { formatSpend } from "./statusline/segment.js";
-import { formatCents } from "./usage/report.js";
+import { formatCents } from "./usage/report-table.js";
 
 describe("money to the cent", () => {
   test.each([

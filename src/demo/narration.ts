@@ -1,4 +1,5 @@
-import { formatCents, nanoToDecimalUsd } from "../usage/report.js";
+import { nanoToDecimalUsd } from "../usage/report-export.js";
+import { formatCents } from "../usage/report-table.js";
 
 /** The demo's steps, in order; the narration numbers them `▶ n/5`. */
 export const DEMO_STEPS = [

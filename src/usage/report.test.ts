@@ -6,15 +6,9 @@ import { recordRow } from "../../test/support/ledger.js";
 import { UsageError } from "../errors.js";
 import { type Ledger, openLedger } from "./ledger.js";
 import type { RequestRecord } from "./ledger-records.js";
-import {
-  buildUsageReport,
-  formatCents,
-  nanoToDecimalUsd,
-  type ReportOptions,
-  renderReportCsv,
-  renderReportJson,
-  renderReportTable,
-} from "./report.js";
+import { buildUsageReport, type ReportOptions } from "./report.js";
+import { nanoToDecimalUsd, renderReportCsv, renderReportJson } from "./report-export.js";
+import { formatCents, renderReportTable } from "./report-table.js";
 
 let dir: string;
 let ledger: Ledger;
