@@ -29,8 +29,8 @@ import {
 } from "./prices.js";
 import type { TokenUsage } from "./token-usage.js";
 
-export const RATE_KEYS = ["input", "output", "cache_write_5m", "cache_write_1h", "cache_read"] as const;
-export type RateKey = (typeof RATE_KEYS)[number];
+const RATE_KEYS = ["input", "output", "cache_write_5m", "cache_write_1h", "cache_read"] as const;
+type RateKey = (typeof RATE_KEYS)[number];
 
 /** Per-category cost of one request in nano-dollars; they add up to `nanoUsd`. */
 export interface CostBreakdown {
@@ -96,7 +96,7 @@ function compileRates(rates: RateSet): PicoRates {
   return { usd: Object.freeze(usd), pico };
 }
 
-export function pickRates(rates: RateSet): RateSet {
+function pickRates(rates: RateSet): RateSet {
   return {
     input: rates.input,
     output: rates.output,

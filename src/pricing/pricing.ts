@@ -5,17 +5,8 @@
  */
 
 import { UsageError } from "../errors.js";
-import {
-  type CompiledRow,
-  type CostResult,
-  compileRow,
-  longRates,
-  pickRates,
-  priceUsage,
-  RATE_KEYS,
-  type RateKey,
-} from "./cost.js";
-import { CACHE_MULTIPLIERS, type PriceRow, type RateSet, SHIPPED_MODELS } from "./prices.js";
+import { type CompiledRow, type CostResult, compileRow, longRates, priceUsage } from "./cost.js";
+import { CACHE_MULTIPLIERS, type PriceRow, SHIPPED_MODELS } from "./prices.js";
 import type { TokenUsage } from "./token-usage.js";
 
 export type { PriceRow, RateSet, ShippedModel } from "./prices.js";
@@ -28,8 +19,9 @@ export {
 } from "./prices.js";
 
 /**
- * An unusable `pricing` override. `path` is where, below `pricing`: the model key, then the
- * field; the config loader names it the way it names every other key.
+ * A `pricing` override the price list cannot use: a key that names no model, or a row incomplete
+ * for its model. `path` is where, below `pricing`: the model key, then the field; the config
+ * loader names it the way it names every other key.
  */
 export class PriceOverrideError extends UsageError {
   constructor(
@@ -41,7 +33,10 @@ export class PriceOverrideError extends UsageError {
   }
 }
 
-/** The config's `pricing` row: any subset of the rate fields ($ per million tokens). */
+/**
+ * A `pricing` row: any subset of a price row's fields ($ per million tokens). The config schema
+ * (`PriceRowSchema`) is what checks a row's fields, types and ranges; here they are trusted.
+ */
 export type PriceOverride = Partial<PriceRow>;
 
 export interface PricedModel {
@@ -64,18 +59,12 @@ export interface Pricing {
   models(): readonly PricedModel[];
 }
 
-const LONG_KEYS = {
-  input: "input_long",
-  output: "output_long",
-  cache_write_5m: "cache_write_5m_long",
-  cache_write_1h: "cache_write_1h_long",
-  cache_read: "cache_read_long",
-} as const satisfies Record<RateKey, keyof PriceRow>;
-const OVERRIDE_KEYS = [
-  ...RATE_KEYS,
-  ...Object.values(LONG_KEYS),
-  "long_context_threshold",
-  "fast",
+const LONG_KEYS = [
+  "input_long",
+  "output_long",
+  "cache_write_5m_long",
+  "cache_write_1h_long",
+  "cache_read_long",
 ] as const satisfies readonly (keyof PriceRow)[];
 
 /**
@@ -97,7 +86,8 @@ export function normalizeModelId(model: string): string {
 
 /**
  * Builds the effective price list: the shipped table with `overrides` (the config's `pricing`)
- * applied. Throws a {@link PriceOverrideError} (a UsageError) naming the key when an override is unusable.
+ * applied. Throws a {@link PriceOverrideError} (a UsageError) naming the key when a row is
+ * incomplete for its model, the one rule about a row that needs the shipped table.
  *
  * - Key naming a known model (any spelling `normalizeModelId` accepts): only the given fields
  *   replace the shipped ones. Derived rates are not recomputed: overriding `input` alone leaves
@@ -129,7 +119,7 @@ export function createPricing(overrides: Readonly<Record<string, PriceOverride>>
     const where = [key];
     const id = normalizeModelId(key);
     if (id === "") throw new PriceOverrideError(where, "a model id is required");
-    const given = cleanOverride(override, where);
+    const given = givenFields(override);
     const existing = index.get(id);
     if (existing) {
       // Several keys may name the same model (dated and undated): they apply in file order.
@@ -166,66 +156,9 @@ export function createPricing(overrides: Readonly<Record<string, PriceOverride>>
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isRate(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0;
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-/** Keeps the known, defined fields of an override and checks their types. */
-function cleanOverride(override: PriceOverride, where: readonly string[]): PriceOverride {
-  if (!isRecord(override))
-    throw new PriceOverrideError(where, `expected an object of prices, got ${describe(override)}`);
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(override)) {
-    if (value === undefined) continue;
-    if (!(OVERRIDE_KEYS as readonly string[]).includes(key)) {
-      throw new PriceOverrideError(
-        [...where, key],
-        `unknown price field; allowed: ${OVERRIDE_KEYS.join(", ")}`,
-      );
-    }
-    if (key === "fast") {
-      out.fast = checkRateSet(value, [...where, "fast"]);
-    } else if (key === "long_context_threshold") {
-      if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-        throw new PriceOverrideError(
-          [...where, key],
-          `${describe(value)} is not allowed; expected a whole number of tokens > 0`,
-        );
-      }
-      out[key] = value;
-    } else {
-      if (!isRate(value)) {
-        throw new PriceOverrideError(
-          [...where, key],
-          `${describe(value)} is not allowed; expected a price in US dollars per million tokens ≥ 0`,
-        );
-      }
-      out[key] = value;
-    }
-  }
-  return out as PriceOverride;
-}
-
-function checkRateSet(value: unknown, where: readonly string[]): RateSet {
-  if (!isRecord(value))
-    throw new PriceOverrideError(where, `expected an object of prices, got ${describe(value)}`);
-  for (const key of RATE_KEYS) {
-    if (!isRate(value[key])) {
-      throw new PriceOverrideError(
-        [...where, key],
-        `${describe(value[key])} is not allowed; expected a price ≥ 0`,
-      );
-    }
-  }
-  return pickRates(value as unknown as RateSet);
+/** The fields a row gives: zod leaves an absent optional field `undefined`, which must not replace a rate. */
+function givenFields(override: PriceOverride): PriceOverride {
+  return Object.fromEntries(Object.entries(override).filter(([, value]) => value !== undefined));
 }
 
 /** Fills defaults of a new row (or checks a merged one) so that every base rate is present. */
@@ -246,7 +179,7 @@ function completeRow(row: PriceOverride, where: readonly string[], shipped: Pric
     cache_write_1h: row.cache_write_1h ?? input * CACHE_MULTIPLIERS.cache_write_1h,
     cache_read: row.cache_read ?? input * CACHE_MULTIPLIERS.cache_read,
   };
-  const anyLong = Object.values(LONG_KEYS).some((key) => row[key] !== undefined);
+  const anyLong = LONG_KEYS.some((key) => row[key] !== undefined);
   if (anyLong) {
     for (const key of ["input_long", "output_long"] as const) {
       if (row[key] === undefined) {
