@@ -1,5 +1,4 @@
-import { nanoToDecimalUsd } from "../usage/report-export.js";
-import { formatCents } from "../usage/report-table.js";
+import { formatCents, nanoToDecimalUsd } from "../money.js";
 
 /** The demo's steps, in order; the narration numbers them `▶ n/5`. */
 export const DEMO_STEPS = [

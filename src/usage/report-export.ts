@@ -2,21 +2,12 @@
  * The usage report for programs: `--json` (the shape documented in `report.ts`) and `--csv`.
  */
 
-import { NANO_PER_USD } from "../money.js";
+import { nanoToDecimalUsd } from "../money.js";
 import { COUNTER_COLUMNS, type ReportKind, type UsageReport, type UsageRow } from "./report.js";
 
 /** `--json`: the report as documented above, two-space indented, with a final newline. */
 export function renderReportJson(report: UsageReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
-}
-
-/** Exact decimal dollars from integer nano-dollars: 1234567891 → "1.234567891", 5e8 → "0.5". */
-export function nanoToDecimalUsd(nanoUsd: number): string {
-  const sign = nanoUsd < 0 ? "-" : "";
-  const abs = Math.abs(nanoUsd);
-  const whole = Math.floor(abs / NANO_PER_USD);
-  const fraction = (abs % NANO_PER_USD).toString().padStart(9, "0").replace(/0+$/, "");
-  return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
 }
 
 const CSV_KEY_HEADER: Record<ReportKind, string> = {

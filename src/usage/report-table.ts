@@ -3,7 +3,7 @@
  * the cent.
  */
 
-import { centsText, grouped, roundedCents } from "../money.js";
+import { formatCents, grouped } from "../money.js";
 import {
   type ReportKind,
   SUBSCRIPTION_DESCRIPTION,
@@ -12,13 +12,6 @@ import {
   type UsageReport,
   type UsageRow,
 } from "./report.js";
-
-/** Dollars to the cent for people: "$1,234.57", "<$0.01" for a non-zero amount under half a cent. */
-export function formatCents(nanoUsd: number): string {
-  const cents = roundedCents(nanoUsd);
-  if (cents === 0 && nanoUsd > 0) return "<$0.01";
-  return centsText(cents);
-}
 
 /** "?" when no cost is known, "$1.23+?" when some are not, else "$1.23". */
 function costCell(counters: UsageCounters): string {
