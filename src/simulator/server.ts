@@ -306,11 +306,8 @@ class SimulatorServer implements Simulator {
 }
 
 /**
- * Starts an Anthropic Messages API simulator on 127.0.0.1 (SPEC §9).
- *
- * @example
- * const sim = await startSimulator({ limitAfterRequests: 2, now: () => clock });
- * // ANTHROPIC_BASE_URL=sim.url; the third subscription request gets a 429 usage limit.
+ * Starts an Anthropic Messages API simulator on 127.0.0.1 (SPEC §9); `claude-fallback simulate`
+ * (`cli/simulate.ts`) and the demo (`cli/demo.ts`) are its real uses.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const simulator = new SimulatorServer(options);

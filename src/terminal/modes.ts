@@ -61,13 +61,9 @@ export interface TerminalModesSnapshot {
 }
 
 /**
- * Tracks terminal modes from a child's output stream. Pure: no I/O, no clocks.
- *
- * @example
- * const modes = new TerminalModes();
- * child.onData((chunk) => { modes.feed(chunk); process.stdout.write(chunk); });
- * // …on exit:
- * writeSync(1, modes.restoreSequence());
+ * Tracks terminal modes from a child's output stream. Pure: no I/O, no clocks. `PtyShell.start`
+ * (`shells/pty.ts`) feeds it every chunk of Claude's output; `TerminalGuard.restore` (`tty.ts`)
+ * writes its restore sequence.
  */
 export class TerminalModes {
   private state = State.Ground;
