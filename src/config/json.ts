@@ -149,18 +149,7 @@ class Scanner {
       this.index++;
       this.skipWhitespace();
       this.value();
-      this.skipWhitespace();
-      const next = this.peek();
-      if (next === ",") {
-        this.index++;
-        continue;
-      }
-      if (next === "}") {
-        this.index++;
-        return;
-      }
-      if (next === undefined) this.fail("unexpected end of file (unclosed {)");
-      this.fail(`expected ',' or '}' after a property value (${describeUnexpected(next)})`);
+      if (!this.anotherMember("}", "a property value")) return;
     }
   }
 
@@ -175,19 +164,20 @@ class Scanner {
       this.skipWhitespace();
       if (this.peek() === "]") this.fail("trailing comma before ]");
       this.value();
-      this.skipWhitespace();
-      const next = this.peek();
-      if (next === ",") {
-        this.index++;
-        continue;
-      }
-      if (next === "]") {
-        this.index++;
-        return;
-      }
-      if (next === undefined) this.fail("unexpected end of file (unclosed [)");
-      this.fail(`expected ',' or ']' after an array element (${describeUnexpected(next)})`);
+      if (!this.anotherMember("]", "an array element")) return;
     }
+  }
+
+  /** After a property value or an array element: true past a `,`, false past the closing bracket. */
+  private anotherMember(close: "}" | "]", member: string): boolean {
+    this.skipWhitespace();
+    const next = this.peek();
+    if (next === "," || next === close) {
+      this.index++;
+      return next === ",";
+    }
+    if (next === undefined) this.fail(`unexpected end of file (unclosed ${close === "}" ? "{" : "["})`);
+    this.fail(`expected ',' or '${close}' after ${member} (${describeUnexpected(next)})`);
   }
 
   private string(): void {
