@@ -157,19 +157,10 @@ const AGGREGATES = `COUNT(*) AS requests,
 /** The billed model; an error without a response falls back to the requested one. */
 const MODEL = "COALESCE(model, requested_model)";
 
-interface AggregateRow {
+/** One (key, model) group as the queries return it; dollars are made from it later. */
+interface AggregateRow extends Omit<UsageCounters, "cost_usd"> {
   key?: string | null;
   model: string | null;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_write_5m_tokens: number;
-  cache_write_1h_tokens: number;
-  cache_read_tokens: number;
-  web_search_requests: number;
-  web_fetch_requests: number;
-  cost_nanousd: number | null;
-  unknown_cost_requests: number;
   first_at: number;
   last_at: number;
 }
@@ -366,22 +357,8 @@ export function buildSubscriptionSection(
     }
     let row = models.get(entry.model);
     if (!row) {
-      row = {
-        key,
-        model: entry.model,
-        requests: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cache_write_5m_tokens: 0,
-        cache_write_1h_tokens: 0,
-        cache_read_tokens: 0,
-        web_search_requests: 0,
-        web_fetch_requests: 0,
-        cost_nanousd: null,
-        unknown_cost_requests: 0,
-        first_at: entry.at,
-        last_at: entry.at,
-      };
+      const { cost_usd: _dollarsComeLater, ...counters } = emptyCounters();
+      row = { key, model: entry.model, ...counters, first_at: entry.at, last_at: entry.at };
       models.set(entry.model, row);
     }
     const usage = entry.usage;
