@@ -128,12 +128,7 @@ class Scanner {
   }
 
   private object(): void {
-    this.index++; // {
-    this.skipWhitespace();
-    if (this.peek() === "}") {
-      this.index++;
-      return;
-    }
+    if (this.emptyContainer("}")) return;
     for (;;) {
       this.skipWhitespace();
       const char = this.peek();
@@ -154,18 +149,22 @@ class Scanner {
   }
 
   private array(): void {
-    this.index++; // [
-    this.skipWhitespace();
-    if (this.peek() === "]") {
-      this.index++;
-      return;
-    }
+    if (this.emptyContainer("]")) return;
     for (;;) {
       this.skipWhitespace();
       if (this.peek() === "]") this.fail("trailing comma before ]");
       this.value();
       if (!this.anotherMember("]", "an array element")) return;
     }
+  }
+
+  /** Steps past the opening bracket; true (and past `close` too) when the object or array is empty. */
+  private emptyContainer(close: "}" | "]"): boolean {
+    this.index++;
+    this.skipWhitespace();
+    if (this.peek() !== close) return false;
+    this.index++;
+    return true;
   }
 
   /** After a property value or an array element: true past a `,`, false past the closing bracket. */
