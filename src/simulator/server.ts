@@ -7,7 +7,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as apiErrors from "./api-errors.js";
-import { type ApiError, errorBody } from "./api-errors.js";
+import { errorBody } from "./api-errors.js";
 import { type Credential, detectCredential } from "./billing.js";
 import { CONTROL_PREFIX, handleControl } from "./control.js";
 import { answerStatus, BodyTooLarge, readBody, sendAnswer } from "./http-io.js";
@@ -205,7 +205,7 @@ class SimulatorServer implements Simulator {
       raw = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
-      const tooLarge: ApiError = { status: 413, type: "request_too_large", message: error.message };
+      const tooLarge = apiErrors.apiError("request_too_large", error.message);
       res.writeHead(413, { "content-type": "application/json", connection: "close" });
       res.end(errorBody(tooLarge, newRequestId()));
       return;
