@@ -1,7 +1,16 @@
 import { describe, expect, it, test } from "vitest";
-import { centsText, formatUsd, grouped, nanoToUsd, roundedCents, usdToNano } from "./money.js";
-import { formatSpend } from "./statusline/segment.js";
-import { formatCents } from "./usage/report.js";
+import {
+  centsText,
+  formatCents,
+  formatUsd,
+  formatUsdNoZeroCents,
+  formatUsdShort,
+  grouped,
+  nanoToDecimalUsd,
+  nanoToUsd,
+  roundedCents,
+  usdToNano,
+} from "./money.js";
 
 describe("money to the cent", () => {
   test.each([
@@ -29,7 +38,7 @@ describe("money to the cent", () => {
   ])("%i n$ reads the same in the reports, the exit line and the status line", (nano, text) => {
     expect(formatCents(nano)).toBe(text);
     expect(formatUsd(nanoToUsd(nano))).toBe(text);
-    expect(formatSpend(nanoToUsd(nano))).toBe(text);
+    expect(formatUsdShort(nanoToUsd(nano))).toBe(text);
   });
 });
 
@@ -59,5 +68,26 @@ describe("formatUsd / usdToNano", () => {
     expect(usdToNano(10)).toBe(10_000_000_000);
     expect(usdToNano(0.1 + 0.2)).toBe(300_000_000);
     expect(() => usdToNano(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("the reports' and the status line's forms", () => {
+  test("report money formatting", () => {
+    expect(formatCents(0)).toBe("$0.00");
+    expect(formatCents(1)).toBe("<$0.01");
+    expect(formatCents(4_999_999)).toBe("<$0.01");
+    expect(formatCents(5_000_000)).toBe("$0.01");
+    expect(formatCents(1_234_567_891_000)).toBe("$1,234.57");
+    expect(nanoToDecimalUsd(0)).toBe("0");
+    expect(nanoToDecimalUsd(1)).toBe("0.000000001");
+    expect(nanoToDecimalUsd(1_500_000_000)).toBe("1.5");
+    expect(nanoToDecimalUsd(1_234_567_891)).toBe("1.234567891");
+  });
+
+  test("status line money", () => {
+    expect(formatUsdShort(0.005)).toBe("$0.01");
+    expect(formatUsdShort(Number.NaN)).toBe("$?");
+    expect(formatUsdNoZeroCents(10)).toBe("$10");
+    expect(formatUsdNoZeroCents(2.5)).toBe("$2.50");
   });
 });

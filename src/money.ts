@@ -1,7 +1,8 @@
 /**
  * Money, in one way everywhere (reports, the exit line, the status line, caps): amounts are integer
  * nano-dollars and are rounded half up to whole cents for people. No floating point touches the
- * rounding, so $0.045 is $0.05 wherever it is shown.
+ * rounding, so $0.045 is $0.05 wherever it is shown (one exception, the status line's cap: see
+ * formatUsdNoZeroCents). Imports nothing: the status line loads this on every refresh.
  */
 
 export const NANO_PER_USD = 1_000_000_000;
@@ -20,6 +21,22 @@ export function grouped(n: number): string {
 /** Whole cents as dollars: 123457 → "$1,234.57". */
 export function centsText(cents: number): string {
   return `$${grouped(Math.floor(cents / 100))}.${(cents % 100).toString().padStart(2, "0")}`;
+}
+
+/** Dollars to the cent for people: "$1,234.57", "<$0.01" for a non-zero amount under half a cent. */
+export function formatCents(nanoUsd: number): string {
+  const cents = roundedCents(nanoUsd);
+  if (cents === 0 && nanoUsd > 0) return "<$0.01";
+  return centsText(cents);
+}
+
+/** Exact decimal dollars from integer nano-dollars: 1234567891 → "1.234567891", 5e8 → "0.5". */
+export function nanoToDecimalUsd(nanoUsd: number): string {
+  const sign = nanoUsd < 0 ? "-" : "";
+  const abs = Math.abs(nanoUsd);
+  const whole = Math.floor(abs / NANO_PER_USD);
+  const fraction = (abs % NANO_PER_USD).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
 }
 
 /** Round a dollar amount to whole nano-dollars (for caps and other USD inputs). */
@@ -47,4 +64,19 @@ export function formatUsd(usd: number): string {
     return `${sign}$${text.endsWith(".") ? `${text}00` : text}`;
   }
   return `${sign}${centsText(roundedCents(nano))}`;
+}
+
+/** `$1.24`; whole dollars from $1000 up, to stay short (the status line's spend). */
+export function formatUsdShort(usd: number): string {
+  if (!Number.isFinite(usd) || usd < 0) return "$?";
+  if (usd >= 1000) return `$${Math.round(usd)}`;
+  return centsText(roundedCents(usdToNano(usd)));
+}
+
+/** `$10`, `$12.50`: no cents on a whole amount (the status line's cap, as the user wrote it). */
+export function formatUsdNoZeroCents(usd: number): string {
+  if (!Number.isFinite(usd) || usd < 0) return "$?";
+  // toFixed, as the status line has always shown caps: a cap with a fraction of a cent can read a
+  // cent apart from formatUsd ($1.005 is "$1.00" here, "$1.01" there).
+  return Number.isInteger(usd) ? `$${usd}` : `$${usd.toFixed(2)}`;
 }

@@ -31,7 +31,9 @@ const RUNS = Number(argValue("--runs") ?? 1);
 const KEEP = args.includes("--keep");
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
 const { createPricing } = await import(new URL("../../dist/pricing/pricing.js", import.meta.url).href);
-const { tokenUsageFromApi } = await import(new URL("../../dist/pricing/pricing.js", import.meta.url).href);
+const { tokenUsageFromApi } = await import(
+  new URL("../../dist/pricing/token-usage.js", import.meta.url).href
+);
 
 if (!existsSync(cli)) {
   console.error("bench/report: run `npm run build` first");

@@ -11,11 +11,10 @@ import {
   buildUsageReport,
   REPORT_KINDS,
   type ReportKind,
-  renderReportCsv,
-  renderReportJson,
-  renderReportTable,
   SUBSCRIPTION_BY_RUN_ERROR,
 } from "../usage/report.js";
+import { renderReportCsv, renderReportJson } from "../usage/report-export.js";
+import { renderReportTable } from "../usage/report-table.js";
 import { loadContext } from "./context.js";
 
 /** The flags of `claude-fallback usage` (SPEC §3, §7). */

@@ -128,12 +128,7 @@ class Scanner {
   }
 
   private object(): void {
-    this.index++; // {
-    this.skipWhitespace();
-    if (this.peek() === "}") {
-      this.index++;
-      return;
-    }
+    if (this.emptyContainer("}")) return;
     for (;;) {
       this.skipWhitespace();
       const char = this.peek();
@@ -149,45 +144,39 @@ class Scanner {
       this.index++;
       this.skipWhitespace();
       this.value();
-      this.skipWhitespace();
-      const next = this.peek();
-      if (next === ",") {
-        this.index++;
-        continue;
-      }
-      if (next === "}") {
-        this.index++;
-        return;
-      }
-      if (next === undefined) this.fail("unexpected end of file (unclosed {)");
-      this.fail(`expected ',' or '}' after a property value (${describeUnexpected(next)})`);
+      if (!this.anotherMember("}", "a property value")) return;
     }
   }
 
   private array(): void {
-    this.index++; // [
-    this.skipWhitespace();
-    if (this.peek() === "]") {
-      this.index++;
-      return;
-    }
+    if (this.emptyContainer("]")) return;
     for (;;) {
       this.skipWhitespace();
       if (this.peek() === "]") this.fail("trailing comma before ]");
       this.value();
-      this.skipWhitespace();
-      const next = this.peek();
-      if (next === ",") {
-        this.index++;
-        continue;
-      }
-      if (next === "]") {
-        this.index++;
-        return;
-      }
-      if (next === undefined) this.fail("unexpected end of file (unclosed [)");
-      this.fail(`expected ',' or ']' after an array element (${describeUnexpected(next)})`);
+      if (!this.anotherMember("]", "an array element")) return;
     }
+  }
+
+  /** Steps past the opening bracket; true (and past `close` too) when the object or array is empty. */
+  private emptyContainer(close: "}" | "]"): boolean {
+    this.index++;
+    this.skipWhitespace();
+    if (this.peek() !== close) return false;
+    this.index++;
+    return true;
+  }
+
+  /** After a property value or an array element: true past a `,`, false past the closing bracket. */
+  private anotherMember(close: "}" | "]", member: string): boolean {
+    this.skipWhitespace();
+    const next = this.peek();
+    if (next === "," || next === close) {
+      this.index++;
+      return next === ",";
+    }
+    if (next === undefined) this.fail(`unexpected end of file (unclosed ${close === "}" ? "{" : "["})`);
+    this.fail(`expected ',' or '${close}' after ${member} (${describeUnexpected(next)})`);
   }
 
   private string(): void {

@@ -275,6 +275,23 @@ const INVALID: [string, unknown, string][] = [
   // Above the cap a derived rate (2 × input) could reach Infinity, which no cost can be made of.
   ["pricing", { "claude-x": { input: 1e308, output: 1 } }, "out of range; allowed: a price in US dollars"],
   ["pricing", { "claude-x": { input: 100_001, output: 1 } }, "from 0 to 100000"],
+  // The schema is the only check of a row's fields, types and ranges: the price list trusts them.
+  ["pricing", { "claude-sonnet-4-6": { input: -1 } }, "pricing.claude-sonnet-4-6.input is -1: out of range"],
+  ["pricing", { "claude-sonnet-4-6": { output: Number.NaN } }, "pricing.claude-sonnet-4-6.output is NaN:"],
+  ["pricing", { "claude-sonnet-4-6": { input: "3" } }, 'pricing.claude-sonnet-4-6.input is "3": wrong type'],
+  ["pricing", { "claude-sonnet-4-6": { inputs: 3 } }, 'unknown key "inputs" in pricing.claude-sonnet-4-6'],
+  [
+    "pricing",
+    { "claude-sonnet-4-6": null },
+    "pricing.claude-sonnet-4-6 is null: wrong type (null); allowed: an object of prices",
+  ],
+  // `long_context_threshold` and `fast` are the shipped table's, never a config row's.
+  [
+    "pricing",
+    { "claude-sonnet-4-6": { long_context_threshold: 0 } },
+    'unknown key "long_context_threshold" in pricing.claude-sonnet-4-6',
+  ],
+  ["pricing", { m: { input: 1, output: 1, fast: { input: 1 } } }, 'unknown key "fast" in pricing.m'],
   // Complete rows: the rule is the price list's (createPricing), applied by the loader.
   [
     "pricing",

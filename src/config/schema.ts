@@ -153,9 +153,10 @@ const pricePerMillion = () =>
 
 /**
  * One model's prices in the `pricing` override, $ per million tokens. `_long` fields are the
- * long-context tier (prompts over 200k input tokens) where the model has one. Each field is
- * optional because a row for a shipped model changes only what it gives; whether a row is
- * complete depends on the shipped table, so `createPricing` decides that and the loader
+ * long-context tier (prompts over 200k input tokens) where the model has one. This schema is the
+ * only check of a row's fields, types and ranges; the price list trusts what it lets through.
+ * Each field is optional because a row for a shipped model changes only what it gives; whether a
+ * row is complete depends on the shipped table, so `createPricing` decides that and the loader
  * (`load.ts`) runs it on every config it accepts.
  */
 export const PriceRowSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { formatCents, nanoToDecimalUsd } from "../usage/report.js";
+import { formatCents, nanoToDecimalUsd } from "../money.js";
 
 /** The demo's steps, in order; the narration numbers them `▶ n/5`. */
 export const DEMO_STEPS = [

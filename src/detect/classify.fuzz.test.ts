@@ -3,15 +3,16 @@
  * a line without any of the table's limit phrases never classifies as a limit; every generated
  * form of a real notice does, with a reset parsed to the next such instant; and Claude's prose
  * quoting a notice — on the same line as other words, in a fenced code block, or in an ordinary
- * assistant message — does not count, as classify.ts and signals.ts intend. The screen scanner
- * reads any text the same in any chunking. Fixed seeds, bounded runs.
+ * assistant message — does not count, as classify.ts, signals.ts and screen.ts intend. The screen
+ * scanner reads any text the same in any chunking. Fixed seeds, bounded runs.
  */
 import fc from "fast-check";
 import { describe, expect, test, vi } from "vitest";
 import { classifyLine, classifyText, MAX_NOTICE_LENGTH, normalizeLine } from "./classify.js";
 import { MESSAGE_TABLE } from "./messages.js";
 import { parseResetTime } from "./reset-time.js";
-import { fromTranscriptRecord, type LimitSignal, ScreenScanner } from "./signals.js";
+import { ScreenScanner } from "./screen.js";
+import { fromTranscriptRecord, type LimitSignal } from "./signals.js";
 
 // The runs are bounded, but the machine is shared with other test runs: generous time per test.
 vi.setConfig({ testTimeout: 30_000 });

@@ -27,6 +27,7 @@ export {
   type ResetContext,
   type ResetTime,
 } from "./reset-time.js";
+export { ScreenScanner, type ScreenScannerOptions } from "./screen.js";
 export {
   type DetectContext,
   fromStatusLine,
@@ -34,8 +35,6 @@ export {
   fromTranscriptRecord,
   type LimitSignal,
   readInstant,
-  ScreenScanner,
-  type ScreenScannerOptions,
   type SignalSource,
   type StatusLineOptions,
   type StatusLineReading,

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { type LimitSignal, ScreenScanner } from "./signals.js";
+import { ScreenScanner } from "./screen.js";
+import type { LimitSignal } from "./signals.js";
 
 interface Recording {
   description: string;

@@ -1,5 +1,6 @@
 import type { TranscriptEntry } from "../claude/transcripts/scan.js";
-import { knownCostNanoUsd, type Pricing, type TokenUsage } from "../pricing/pricing.js";
+import { knownCostNanoUsd, type Pricing } from "../pricing/pricing.js";
+import type { TokenUsage } from "../pricing/token-usage.js";
 import type { LedgerRequestRow } from "../usage/ledger-records.js";
 
 /**

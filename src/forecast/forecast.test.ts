@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { describe, expect, test } from "vitest";
-import { createPricing, knownCostNanoUsd, type TokenUsage } from "../pricing/pricing.js";
+import { createPricing, knownCostNanoUsd } from "../pricing/pricing.js";
+import type { TokenUsage } from "../pricing/token-usage.js";
 import type { RequestEvent } from "./events.js";
 import { buildForecast, type ForecastInput } from "./forecast.js";
 

@@ -1,4 +1,5 @@
-import type { Pricing, TokenUsage } from "../pricing/pricing.js";
+import type { Pricing } from "../pricing/pricing.js";
+import type { TokenUsage } from "../pricing/token-usage.js";
 import { isoInZone, periodOf } from "../usage/periods.js";
 import { activeHours, type Timeline } from "./activity.js";
 import { type CodebaseFile, codebasePace, estimateCodebase, REQUESTS_PER_ACTIVE_HOUR } from "./codebase.js";

@@ -7,7 +7,8 @@
 import { findSessionTranscript } from "../claude/transcripts/find.js";
 import { readClaudeTranscripts, scanCandidateLines } from "../claude/transcripts/scan.js";
 import { FallbackError } from "../errors.js";
-import { createPricing, type PriceOverride, type TokenUsage, tokenUsageFromApi } from "../pricing/pricing.js";
+import { createPricing, type PriceOverride } from "../pricing/pricing.js";
+import { type TokenUsage, tokenUsageFromApi } from "../pricing/token-usage.js";
 import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { listTrackedFiles } from "./codebase-files.js";
 import { eventsFromLedgerRows, eventsFromTranscripts, type RequestEvent } from "./events.js";

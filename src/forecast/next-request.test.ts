@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { createPricing, type TokenUsage } from "../pricing/pricing.js";
+import { createPricing } from "../pricing/pricing.js";
+import type { TokenUsage } from "../pricing/token-usage.js";
 import type { RequestEvent } from "./events.js";
 import {
   contextAfter,

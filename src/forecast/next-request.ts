@@ -1,4 +1,5 @@
-import type { Pricing, TokenUsage } from "../pricing/pricing.js";
+import type { Pricing } from "../pricing/pricing.js";
+import type { TokenUsage } from "../pricing/token-usage.js";
 import { promptTokens, type RequestEvent } from "./events.js";
 import { median } from "./stats.js";
 

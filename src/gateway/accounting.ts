@@ -3,7 +3,8 @@
  * built in one place from what happened to the request. PURE: the caller passes the times.
  */
 
-import { type Pricing, tokenUsageFromApi } from "../pricing/pricing.js";
+import type { Pricing } from "../pricing/pricing.js";
+import { tokenUsageFromApi } from "../pricing/token-usage.js";
 import type { RequestOutcome, RequestRecord } from "../usage/ledger-records.js";
 import type { MeterReading } from "./meter.js";
 

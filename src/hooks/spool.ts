@@ -205,6 +205,15 @@ function serialized(task: () => Promise<void>, onError: (error: unknown) => void
   };
 }
 
+/** A file's text read by `parse`; null for anything that is not JSON of that shape (the file is garbage). */
+function parsedOrNull<T>(text: string, parse: (value: unknown) => T | null): T | null {
+  try {
+    return parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === "ENOENT" || code === "ENOTDIR";
@@ -262,12 +271,7 @@ export async function watchSpool(options: SpoolOptions): Promise<SpoolWatcher> {
         if (isMissing(error)) continue;
         throw error;
       }
-      let event: HookEvent | null = null;
-      try {
-        event = parseHookEvent(JSON.parse(text));
-      } catch {
-        event = null;
-      }
+      const event = parsedOrNull(text, parseHookEvent);
       if (event === null) {
         stats.garbage++;
         continue;
@@ -297,12 +301,7 @@ export async function watchSpool(options: SpoolOptions): Promise<SpoolWatcher> {
     } finally {
       await handle.close();
     }
-    let input: StatusLineInput | null = null;
-    try {
-      input = parseStatusLineInput(JSON.parse(text));
-    } catch {
-      input = null;
-    }
+    const input = parsedOrNull(text, parseStatusLineInput);
     if (input === null) {
       stats.garbage++;
       return;

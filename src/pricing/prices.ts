@@ -1,6 +1,6 @@
 /**
  * The price table shipped with the package (SPEC §7): US dollars per million tokens (MTok), as
- * in Anthropic's own price list. Data only — the arithmetic lives in `pricing.ts`.
+ * in Anthropic's own price list. Data only — the arithmetic lives in `cost.ts`.
  *
  * Field names are the snake_case names of the config file's `pricing` rows, so a row from the
  * config can be merged straight onto a shipped row.

@@ -22,45 +22,47 @@ export function errorBody(error: ApiError, requestId: string): string {
   });
 }
 
-export const usageLimitReached: ApiError = {
-  status: 429,
-  type: "rate_limit_error",
-  message: "This request would exceed your account's rate limit. Please try again later.",
+/** The real API sends each error type with one HTTP status. */
+const STATUS_OF: Readonly<Record<ApiErrorType, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  overloaded_error: 529,
 };
 
-export const serverThrottle: ApiError = {
-  status: 429,
-  type: "rate_limit_error",
-  message: "Number of concurrent connections has exceeded your rate limit. Please try again later.",
-};
+export function apiError(type: ApiErrorType, message: string): ApiError {
+  return { status: STATUS_OF[type], type, message };
+}
 
-export const overloaded: ApiError = { status: 529, type: "overloaded_error", message: "Overloaded" };
+export const usageLimitReached = apiError(
+  "rate_limit_error",
+  "This request would exceed your account's rate limit. Please try again later.",
+);
 
-export const missingCredentials: ApiError = {
-  status: 401,
-  type: "authentication_error",
-  message: "x-api-key header is required",
-};
+export const serverThrottle = apiError(
+  "rate_limit_error",
+  "Number of concurrent connections has exceeded your rate limit. Please try again later.",
+);
 
-export const invalidApiKey: ApiError = {
-  status: 401,
-  type: "authentication_error",
-  message: "invalid x-api-key",
-};
+export const overloaded = apiError("overloaded_error", "Overloaded");
+
+export const missingCredentials = apiError("authentication_error", "x-api-key header is required");
+
+export const invalidApiKey = apiError("authentication_error", "invalid x-api-key");
 
 /** The real message names the offending block by its place in the request. */
 export function invalidThinkingSignature(messageIndex: number, blockIndex: number): ApiError {
-  return {
-    status: 400,
-    type: "invalid_request_error",
-    message: `messages.${messageIndex}.content.${blockIndex}: Invalid \`signature\` in \`thinking\` block`,
-  };
+  return invalidRequest(
+    `messages.${messageIndex}.content.${blockIndex}: Invalid \`signature\` in \`thinking\` block`,
+  );
 }
 
 export function invalidRequest(message: string): ApiError {
-  return { status: 400, type: "invalid_request_error", message };
+  return apiError("invalid_request_error", message);
 }
 
 export function notFound(message: string): ApiError {
-  return { status: 404, type: "not_found_error", message };
+  return apiError("not_found_error", message);
 }

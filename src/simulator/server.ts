@@ -7,29 +7,19 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as apiErrors from "./api-errors.js";
-import { type ApiError, errorBody } from "./api-errors.js";
-import { apiKeyRateLimitHeaders } from "./api-key-limits.js";
-import { type Credential, detectCredential, maskCredential } from "./billing.js";
+import { errorBody } from "./api-errors.js";
+import { type Credential, detectCredential } from "./billing.js";
 import { CONTROL_PREFIX, handleControl } from "./control.js";
-import {
-  type Answer,
-  answerStatus,
-  BodyTooLarge,
-  type Misbehaviour,
-  readBody,
-  sendAnswer,
-} from "./http-io.js";
+import { answerStatus, BodyTooLarge, readBody, sendAnswer } from "./http-io.js";
 import { newRequestId } from "./ids.js";
+import { answerMessages, countTokens, type MessagesContext, type MessagesRequest } from "./messages.js";
 import { findModel, modelList } from "./models.js";
-import { buildReply, type MessagesRequestBody, replyBody } from "./reply.js";
+import { Answers, credentialFacts, type Outcome } from "./outcome.js";
 import { RequestLog } from "./request-log.js";
 import { parseScript, parseSettingsPatch } from "./schema.js";
 import { ScriptQueue } from "./script-queue.js";
-import { replyEvents } from "./sse.js";
 import { type LimitSnapshot, SubscriptionLimit } from "./subscription-limit.js";
-import { findForeignThinkingBlock, firstThinkingBlock } from "./thinking-signature.js";
 import type {
-  BillingKind,
   LimitClaim,
   RecordedRequest,
   RequestLogEntry,
@@ -90,29 +80,8 @@ export const DEFAULT_SETTINGS: Readonly<SimulatorSettings> = {
 };
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-const DEFAULT_DROP_AFTER_EVENTS = 3;
 const DEFAULT_MAX_RECORDED_REQUESTS = 1000;
 const SESSION_HEADER = "x-claude-code-session-id";
-
-/** What a handler learned about a request, for the record and the log. */
-type Facts = Omit<RequestLogEntry, "time" | "method" | "path" | "status" | "sessionId">;
-
-interface Outcome {
-  answer: Answer;
-  facts: Facts;
-  misbehaviour?: Misbehaviour;
-}
-
-const NO_FACTS: Facts = {
-  billing: null,
-  credential: null,
-  model: null,
-  responseModel: null,
-  stream: false,
-  usage: null,
-  fault: null,
-  messageCount: null,
-};
 
 function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) return undefined;
@@ -128,12 +97,6 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | null 
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
-function isMessagesBody(body: unknown): body is MessagesRequestBody {
-  return (
-    typeof body === "object" && body !== null && Array.isArray((body as { messages?: unknown }).messages)
-  );
-}
-
 class SimulatorServer implements Simulator {
   url = "";
   port = 0;
@@ -141,6 +104,8 @@ class SimulatorServer implements Simulator {
   private readonly now: () => number;
   private readonly limit: SubscriptionLimit;
   private readonly scripts = new ScriptQueue();
+  private readonly answers: Answers;
+  private readonly messagesContext: MessagesContext;
   private readonly recorded: RecordedRequest[] = [];
   private readonly maxRecorded: number;
   private readonly log: RequestLog | null;
@@ -156,6 +121,14 @@ class SimulatorServer implements Simulator {
     this.settings = { ...DEFAULT_SETTINGS, ...parseSettingsPatch(settings) };
     this.now = now ?? Date.now;
     this.limit = new SubscriptionLimit(this.now, () => this.settings);
+    this.answers = new Answers(this.limit, this.now);
+    this.messagesContext = {
+      limit: this.limit,
+      scripts: this.scripts,
+      answers: this.answers,
+      settings: () => this.settings,
+      nextMessageSeq: () => ++this.messageRequestCount,
+    };
     this.maxRecorded = maxRecordedRequests ?? DEFAULT_MAX_RECORDED_REQUESTS;
     this.log = logFile ? new RequestLog(logFile) : null;
     this.onRequest = onRequest;
@@ -232,7 +205,7 @@ class SimulatorServer implements Simulator {
       raw = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
-      const tooLarge: ApiError = { status: 413, type: "request_too_large", message: error.message };
+      const tooLarge = apiErrors.apiError("request_too_large", error.message);
       res.writeHead(413, { "content-type": "application/json", connection: "close" });
       res.end(errorBody(tooLarge, newRequestId()));
       return;
@@ -278,141 +251,39 @@ class SimulatorServer implements Simulator {
   ): Outcome {
     this.requestCount += 1;
     const modelId = method === "GET" ? /^\/v1\/models\/([^/]+)$/.exec(path)?.[1] : undefined;
-    if (method === "POST" && path === "/v1/messages") return this.messages(headers, raw, body, requestId);
+    const messagesRequest = (credential: Credential): MessagesRequest => ({
+      credential,
+      sessionId: headerValue(headers, SESSION_HEADER),
+      raw,
+      body,
+      requestId,
+    });
+    if (method === "POST" && path === "/v1/messages") {
+      return this.authenticated(headers, requestId, (credential) =>
+        answerMessages(this.messagesContext, messagesRequest(credential)),
+      );
+    }
     if (method === "POST" && path === "/v1/messages/count_tokens") {
-      return this.authenticated(headers, requestId, (credential) => {
-        if (!isMessagesBody(body)) {
-          const facts = this.credentialFacts(credential);
-          return this.failure(apiErrors.invalidRequest("messages: Field required"), requestId, facts);
-        }
-        const model = typeof body.model === "string" ? body.model : null;
-        const answer = this.json(200, { input_tokens: Math.ceil(raw.length / 4) }, credential, model);
-        return {
-          answer,
-          facts: { ...this.credentialFacts(credential), model, messageCount: body.messages.length },
-        };
-      });
+      return this.authenticated(headers, requestId, (credential) =>
+        countTokens(this.answers, messagesRequest(credential)),
+      );
     }
     if (method === "GET" && path === "/v1/models") {
       return this.authenticated(headers, requestId, (credential) => ({
-        answer: this.json(200, modelList(), credential, null),
-        facts: this.credentialFacts(credential),
+        answer: this.answers.json(200, modelList(), credential, null),
+        facts: credentialFacts(credential),
       }));
     }
     if (modelId !== undefined) {
       return this.authenticated(headers, requestId, (credential) => {
         const info = findModel(decodeURIComponent(modelId));
         const answer = info
-          ? this.json(200, info, credential, null)
-          : this.errorAnswer(apiErrors.notFound(`model: ${modelId}`), requestId, credential, null);
-        return { answer, facts: this.credentialFacts(credential) };
+          ? this.answers.json(200, info, credential, null)
+          : this.answers.error(apiErrors.notFound(`model: ${modelId}`), requestId, credential, null);
+        return { answer, facts: credentialFacts(credential) };
       });
     }
-    return this.failure(apiErrors.notFound("Not Found"), requestId);
-  }
-
-  private messages(headers: IncomingHttpHeaders, raw: Buffer, body: unknown, requestId: string): Outcome {
-    return this.authenticated(headers, requestId, (credential) => {
-      if (!isMessagesBody(body)) {
-        const facts = this.credentialFacts(credential);
-        return this.failure(apiErrors.invalidRequest("messages: Field required"), requestId, facts);
-      }
-      this.messageRequestCount += 1;
-      const { billing } = credential;
-      const model = typeof body.model === "string" ? body.model : "";
-      const facts: Facts = {
-        ...this.credentialFacts(credential),
-        model,
-        stream: body.stream === true,
-        messageCount: body.messages.length,
-      };
-      if (billing === "subscription" && this.limit.rejects(model)) {
-        const headers = this.limit.headers(model, true);
-        return {
-          answer: this.errorAnswer(apiErrors.usageLimitReached, requestId, null, model, headers),
-          facts: { ...facts, fault: "usage-limit" },
-        };
-      }
-      const script = this.scripts.take(billing, headerValue(headers, SESSION_HEADER));
-      const misbehaviour: Misbehaviour = {
-        firstByteDelayMs: script?.firstByteDelayMs,
-        eventDelayMs: script?.eventDelayMs,
-        dropAfterEvents:
-          script?.fault === "drop" ? (script.dropAfterEvents ?? DEFAULT_DROP_AFTER_EVENTS) : undefined,
-        errorAfterEvents:
-          script?.fault === "stream-error"
-            ? (script.dropAfterEvents ?? DEFAULT_DROP_AFTER_EVENTS)
-            : undefined,
-        malformed: script?.fault === "malformed",
-      };
-      const refusal = this.refusal(script, body, billing, model);
-      if (refusal) {
-        const answer = this.errorAnswer(refusal.error, requestId, credential, model, refusal.headers);
-        if (script?.retryAfterSeconds !== undefined)
-          answer.headers["retry-after"] = String(script.retryAfterSeconds);
-        return { answer, facts: { ...facts, fault: refusal.fault }, misbehaviour };
-      }
-      const reply = buildReply({
-        body,
-        bodyLength: raw.length,
-        billing,
-        seq: this.messageRequestCount,
-        defaults: this.settings,
-        script,
-      });
-      if (billing === "subscription")
-        this.limit.record(model, reply.usage.inputTokens + reply.usage.outputTokens);
-      const limitHeaders = this.rateLimitHeaders(credential, model);
-      const answer: Answer = facts.stream
-        ? { kind: "stream", headers: limitHeaders, events: replyEvents(reply) }
-        : { kind: "json", status: 200, headers: limitHeaders, body: replyBody(reply) };
-      const slow = script?.firstByteDelayMs || script?.eventDelayMs ? "slow" : null;
-      return {
-        answer,
-        facts: { ...facts, responseModel: reply.model, usage: reply.usage, fault: script?.fault ?? slow },
-        misbehaviour,
-      };
-    });
-  }
-
-  /** The error a messages request gets instead of a reply, from its script or a foreign thinking signature. */
-  private refusal(
-    script: ResponseScript | undefined,
-    body: MessagesRequestBody,
-    billing: BillingKind,
-    model: string,
-  ): { error: ApiError; fault: string; headers?: Record<string, string> } | undefined {
-    switch (script?.fault) {
-      case "overloaded":
-        return { error: apiErrors.overloaded, fault: "overloaded" };
-      case "stream-error":
-        // Only a stream can break off with an error event; a JSON request is refused up front.
-        if (body.stream !== true) return { error: apiErrors.overloaded, fault: "stream-error" };
-        break;
-      case "throttle":
-        // Without the unified headers Claude Code reads a 429 as a server throttle, not a usage limit.
-        return { error: apiErrors.serverThrottle, fault: "throttle", headers: {} };
-      case "usage-limit":
-        // What a subscription limit looks like, on any credentials: a proxy upstream may send it to an API key.
-        return {
-          error: apiErrors.usageLimitReached,
-          fault: "usage-limit",
-          headers: this.limit.headers(model, true),
-        };
-      case "thinking-signature": {
-        const { messageIndex, blockIndex } = firstThinkingBlock(body);
-        return {
-          error: apiErrors.invalidThinkingSignature(messageIndex, blockIndex),
-          fault: "thinking-signature",
-        };
-      }
-    }
-    const foreign = this.settings.rejectForeignThinkingSignatures
-      ? findForeignThinkingBlock(body, billing)
-      : undefined;
-    if (!foreign) return undefined;
-    const error = apiErrors.invalidThinkingSignature(foreign.messageIndex, foreign.blockIndex);
-    return { error, fault: "foreign-thinking-signature" };
+    return this.answers.failure(apiErrors.notFound("Not Found"), requestId);
   }
 
   private authenticated(
@@ -421,59 +292,22 @@ class SimulatorServer implements Simulator {
     handler: (credential: Credential) => Outcome,
   ): Outcome {
     const credential = detectCredential(headers);
-    if (!credential) return this.failure(apiErrors.missingCredentials, requestId);
+    if (!credential) return this.answers.failure(apiErrors.missingCredentials, requestId);
     const { requireApiKey } = this.settings;
     if (
       requireApiKey !== null &&
       credential.billing !== "subscription" &&
       credential.secret !== requireApiKey
     ) {
-      return this.failure(apiErrors.invalidApiKey, requestId, this.credentialFacts(credential));
+      return this.answers.failure(apiErrors.invalidApiKey, requestId, credentialFacts(credential));
     }
     return handler(credential);
-  }
-
-  private credentialFacts(credential: Credential): Facts {
-    return { ...NO_FACTS, billing: credential.billing, credential: maskCredential(credential.secret) };
-  }
-
-  private rateLimitHeaders(credential: Credential | null, model: string | null): Record<string, string> {
-    if (!credential) return {};
-    return credential.billing === "subscription"
-      ? this.limit.headers(model ?? "", false)
-      : apiKeyRateLimitHeaders(this.now());
-  }
-
-  private json(status: number, body: unknown, credential: Credential, model: string | null): Answer {
-    return {
-      kind: "json",
-      status,
-      headers: this.rateLimitHeaders(credential, model),
-      body: JSON.stringify(body),
-    };
-  }
-
-  private errorAnswer(
-    error: ApiError,
-    requestId: string,
-    credential: Credential | null,
-    model: string | null,
-    headers = this.rateLimitHeaders(credential, model),
-  ): Answer {
-    return { kind: "json", status: error.status, headers, body: errorBody(error, requestId) };
-  }
-
-  private failure(error: ApiError, requestId: string, facts: Facts = NO_FACTS): Outcome {
-    return { answer: this.errorAnswer(error, requestId, null, null), facts };
   }
 }
 
 /**
- * Starts an Anthropic Messages API simulator on 127.0.0.1 (SPEC §9).
- *
- * @example
- * const sim = await startSimulator({ limitAfterRequests: 2, now: () => clock });
- * // ANTHROPIC_BASE_URL=sim.url; the third subscription request gets a 429 usage limit.
+ * Starts an Anthropic Messages API simulator on 127.0.0.1 (SPEC §9); `claude-fallback simulate`
+ * (`cli/simulate.ts`) and the demo (`cli/demo.ts`) are its real uses.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const simulator = new SimulatorServer(options);

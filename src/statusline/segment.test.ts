@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { epochMs, parseStatusLineInput, rateWindows } from "../hooks/status-input.js";
-import { formatCap, formatSegment, formatSpend, localeIsUtf8, type SegmentState } from "./segment.js";
+import { formatSegment, localeIsUtf8, type SegmentState } from "./segment.js";
 
 // 2030-01-01T10:00:00Z, a Tuesday.
 const now = Date.UTC(2030, 0, 1, 10, 0);
@@ -90,13 +90,6 @@ describe("formatSegment", () => {
     [{ LANG: "C", LC_CTYPE: "en_US.UTF-8" }, true],
   ])("localeIsUtf8(%j) = %s", (env, expected) => {
     expect(localeIsUtf8(env)).toBe(expected);
-  });
-
-  test("money", () => {
-    expect(formatSpend(0.005)).toBe("$0.01");
-    expect(formatSpend(Number.NaN)).toBe("$?");
-    expect(formatCap(10)).toBe("$10");
-    expect(formatCap(2.5)).toBe("$2.50");
   });
 });
 

@@ -13,7 +13,7 @@
 
 import { LATEST_DATE_MS } from "../dates.js";
 import type { RateWindow } from "../hooks/status-input.js";
-import { centsText, roundedCents, usdToNano } from "../money.js";
+import { formatUsdNoZeroCents, formatUsdShort } from "../money.js";
 
 export type SegmentState =
   | {
@@ -82,19 +82,6 @@ export function resetLabel(resetsAt: number | null | undefined, options: Segment
   return `${options.unicode ? "⟳" : "@"}${far ? `${part("weekday")} ` : ""}${time}`;
 }
 
-/** `$1.24`; whole dollars from $1000 up, to stay short. */
-export function formatSpend(usd: number): string {
-  if (!Number.isFinite(usd) || usd < 0) return "$?";
-  if (usd >= 1000) return `$${Math.round(usd)}`;
-  return centsText(roundedCents(usdToNano(usd)));
-}
-
-/** `$10`, `$12.50`. */
-export function formatCap(usd: number): string {
-  if (!Number.isFinite(usd) || usd < 0) return "$?";
-  return Number.isInteger(usd) ? `$${usd}` : `$${usd.toFixed(2)}`;
-}
-
 function join(...parts: string[]): string {
   return parts.filter((part) => part !== "").join(" ");
 }
@@ -106,11 +93,11 @@ export function formatSegment(state: SegmentState, options: SegmentOptions): str
     // `→$19`: what the spend comes to by the reset at the recent pace.
     const projected =
       state.projectedUsd && reset !== ""
-        ? `${options.unicode ? "→" : "->"}${formatSpend(spendUsd + state.projectedUsd)}`
+        ? `${options.unicode ? "→" : "->"}${formatUsdShort(spendUsd + state.projectedUsd)}`
         : "";
     if (capUsd === null || !Number.isFinite(capUsd))
-      return join("API", formatSpend(spendUsd), projected, reset);
-    const spend = `${formatSpend(spendUsd)}/${formatCap(capUsd)}`;
+      return join("API", formatUsdShort(spendUsd), projected, reset);
+    const spend = `${formatUsdShort(spendUsd)}/${formatUsdNoZeroCents(capUsd)}`;
     return spendUsd >= capUsd ? join("API cap", spend) : join("API", spend, projected, reset);
   }
   if (state.limit) return join("SUB limit", resetLabel(state.limit.resetsAt, options));

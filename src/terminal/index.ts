@@ -1,29 +1,16 @@
 /**
  * The user's terminal while the wrapper runs Claude Code in a pseudo-terminal.
  *
- * Pure (no I/O): `modes` (what the child changed on the terminal), `keys` (menu key and overlay
- * keys in our input), `overlay` + `text-width` (boxes, banners, notifications as strings),
- * `output-gate` (hold the child's output while an overlay is up).
+ * Pure (no I/O): `modes` + `mode-sequences` (what the child changed on the terminal, and how to
+ * undo it), `input-scanner` + `keys` (menu key and overlay keys in our input), `overlay` +
+ * `text-width` (boxes, banners, notifications as strings), `output-gate` (hold the child's output
+ * while an overlay is up).
  * With I/O: `pty-child` (spawn, pass-through, resize, redraw, terminate), `tty` (raw mode and
  * restoration on every exit path), `exit-hooks` (the clean-up registry both use).
  *
- * Wiring, in this order (clean-ups run newest first, so the child dies before the terminal is
- * restored):
- * ```ts
- * const guard = new TerminalGuard();
- * guard.enter();
- * const child = PtyChild.spawn({ file: claudePath, args, env });
- * const gate = new OutputGate({ write: (chunk) => process.stdout.write(chunk) });
- * child.onData((chunk) => {
- *   guard.modes.feed(chunk);   // every byte, held or not
- *   gate.write(chunk);
- * });
- * const scanner = new InputScanner({ menuKeyByte: menuKeyByte(config.menu_key) });
- * process.stdin.on("data", (chunk) => { scanner.push(chunk); drainInput(); … });  // see keys.ts
- * const exit = await child.exited;
- * guard.restore();
- * process.exitCode = exitStatus(exit);
- * ```
+ * The real wiring is `PtyShell` in `shells/pty.ts` on the terminal of `processTerminal()`
+ * (`port.ts`): the terminal is entered before the child is spawned and restored after it is gone,
+ * so clean-ups, which run newest first, kill the child before the terminal is restored.
  */
 
 export { FATAL_SIGNALS, onProcessExit, runExitCleanups } from "../platform/exit-hooks.js";
@@ -33,10 +20,9 @@ export {
   type InputMode,
   InputScanner,
   type InputScannerOptions,
-  type Key,
-  menuKeyCodepoints,
   PENDING_INPUT_TIMEOUT_MS,
-} from "./keys.js";
+} from "./input-scanner.js";
+export { type Key, menuKeyCodepoints } from "./keys.js";
 export { TerminalModes, type TerminalModesSnapshot } from "./modes.js";
 export {
   DEFAULT_MAX_HELD_BYTES,

@@ -4,11 +4,24 @@
  * Feed it every chunk the child writes to the terminal (split anywhere, even inside a sequence
  * or a UTF-8 character). It answers whether the child is on the alternate screen, has mouse
  * reporting or bracketed paste on, has hidden the cursor, pushed kitty keyboard flags, and so on,
- * and produces the escape sequences that undo exactly those changes ({@link TerminalModes.restoreSequence})
- * or re-assert them after output was dropped ({@link TerminalModes.syncSequence}).
+ * and hands what it knows to `mode-sequences.ts` for the escape sequences that undo exactly those
+ * changes ({@link TerminalModes.restoreSequence}) or re-assert them after output was dropped
+ * ({@link TerminalModes.syncSequence}).
  *
- * Only sequences from the child's output are parsed here; input (keys, replies) is `keys.ts`'s job.
+ * Only sequences from the child's output are parsed here; input (keys, replies) is
+ * `input-scanner.ts`'s job.
  */
+
+import {
+  ALT_SCREEN_MODES,
+  ANSI_MODE_DEFAULTS,
+  DEC_MODE_DEFAULTS,
+  type KittyStack,
+  restoreSequence,
+  type Screen,
+  syncSequence,
+  type TrackedModes,
+} from "./mode-sequences.js";
 
 const ESC = 0x1b;
 const BEL = 0x07;
@@ -22,47 +35,6 @@ const MAX_CSI_LENGTH = 256;
 /** Kitty keeps a bounded stack per screen too; this only bounds our memory. */
 const MAX_KITTY_STACK = 64;
 
-/**
- * DEC private modes (`CSI ? n h` / `CSI ? n l`) worth undoing, with their power-on value.
- * Anything not listed is left alone: restoring a mode we do not understand could do harm.
- */
-const DEC_MODE_DEFAULTS: ReadonlyMap<number, boolean> = new Map([
-  [1, false], // DECCKM: application cursor keys
-  [7, true], // DECAWM: autowrap
-  [25, true], // DECTCEM: cursor visible
-  [9, false], // X10 mouse
-  [1000, false], // mouse: press/release
-  [1001, false], // mouse: highlight tracking
-  [1002, false], // mouse: button motion
-  [1003, false], // mouse: any motion
-  [1004, false], // focus in/out reports
-  [1005, false], // mouse: UTF-8 coordinates
-  [1006, false], // mouse: SGR coordinates
-  [1007, false], // alternate scroll
-  [1015, false], // mouse: urxvt coordinates
-  [1016, false], // mouse: SGR pixel coordinates
-  [2004, false], // bracketed paste
-  [2026, false], // synchronized output: left on, the terminal stops painting until a timeout
-  [2031, false], // colour-scheme change reports
-  [2048, false], // in-band resize reports
-  [47, false], // alternate screen (old)
-  [1047, false], // alternate screen
-  [1049, false], // alternate screen with saved cursor
-]);
-
-const ALT_SCREEN_MODES = [1049, 1047, 47] as const;
-const MOUSE_MODES = [1016, 1015, 1006, 1005, 1003, 1002, 1001, 1000, 9] as const;
-
-/**
- * Order of undoing: end a synchronized update first so the rest is painted, input-reporting
- * modes before leaving the alternate screen (they are global), cursor visibility last.
- */
-const RESTORE_ORDER_BEFORE_SCREEN = [2026, ...MOUSE_MODES, 1004, 2004, 2031, 2048, 1007, 1] as const;
-const RESTORE_ORDER_AFTER_SCREEN = [7, 25] as const;
-
-/** ANSI (non-private) modes worth undoing: insert mode makes a shell overwrite nothing. */
-const ANSI_MODE_DEFAULTS: ReadonlyMap<number, boolean> = new Map([[4, false]]);
-
 enum State {
   Ground,
   Escape,
@@ -71,15 +43,6 @@ enum State {
   CsiIgnore,
   String,
   StringEscape,
-}
-
-type Screen = "main" | "alt";
-
-interface KittyStack {
-  /** Flags set with `CSI = … u` while nothing was pushed. */
-  base: number;
-  /** Pushed flag values, oldest first. */
-  pushed: number[];
 }
 
 /** A snapshot of what the tracker knows, for logs and tests. */
@@ -98,13 +61,9 @@ export interface TerminalModesSnapshot {
 }
 
 /**
- * Tracks terminal modes from a child's output stream. Pure: no I/O, no clocks.
- *
- * @example
- * const modes = new TerminalModes();
- * child.onData((chunk) => { modes.feed(chunk); process.stdout.write(chunk); });
- * // …on exit:
- * writeSync(1, modes.restoreSequence());
+ * Tracks terminal modes from a child's output stream. Pure: no I/O, no clocks. `PtyShell.start`
+ * (`shells/pty.ts`) feeds it every chunk of Claude's output; `TerminalGuard.restore` (`tty.ts`)
+ * writes its restore sequence.
  */
 export class TerminalModes {
   private state = State.Ground;
@@ -211,66 +170,15 @@ export class TerminalModes {
 
   /**
    * The escape sequences that bring the terminal back to its defaults, undoing only what the
-   * child changed; "" when there is nothing to undo. Safe to write to any terminal: sequences a
-   * terminal does not know are ignored by it.
+   * child changed; "" when there is nothing to undo.
    */
   restoreSequence(): string {
-    let out = "";
-    // CAN aborts a sequence the child left unfinished, so ours are not swallowed by it.
-    if (this.midSequence) out += "\x18";
-    const undo = (mode: number) => {
-      const value = this.decModes.get(mode);
-      const initial = DEC_MODE_DEFAULTS.get(mode);
-      if (value !== undefined && value !== initial) out += `\x1b[?${mode}${initial ? "h" : "l"}`;
-    };
-    for (const mode of RESTORE_ORDER_BEFORE_SCREEN) undo(mode);
-    // Kitty keeps one flag stack per screen: pop the alternate screen's while it is showing.
-    if (this.altScreen) out += kittyUndo(this.kitty.alt);
-    if (this.modifyOtherKeysLevel !== 0) out += "\x1b[>4m";
-    if (this.scrollRegionSet) out += "\x1b7\x1b[r\x1b8"; // DECSTBM homes the cursor: keep it put.
-    for (const [mode, initial] of ANSI_MODE_DEFAULTS) {
-      const value = this.ansiModes.get(mode);
-      if (value !== undefined && value !== initial) out += `\x1b[${mode}${initial ? "h" : "l"}`;
-    }
-    if (this.keypadApplication) out += "\x1b>";
-    if (this.charsetDirty || this.shiftedOut) out += "\x1b(B\x0f";
-    // Leaving 1049 brings back the attributes saved on entering it.
-    const leaves1049 = this.decModes.get(1049) === true;
-    for (const mode of ALT_SCREEN_MODES) undo(mode);
-    out += kittyUndo(this.kitty.main);
-    if (leaves1049 ? this.attributesDirtyBeforeAlt : this.attributesDirty) out += "\x1b[0m";
-    if (this.cursorStyleSet) out += "\x1b[0 q";
-    for (const mode of RESTORE_ORDER_AFTER_SCREEN) undo(mode);
-    return out;
+    return restoreSequence(this.tracked());
   }
 
-  /**
-   * The escape sequences that put a terminal into the state this tracker believes in, for when
-   * output that went through {@link feed} was never written (an output gate dropped it). Followed
-   * by a forced redraw of the child, this makes the screen and the modes consistent again.
-   */
+  /** The escape sequences that re-assert what the child set, for when its output was dropped. */
   syncSequence(): string {
-    let out = this.midSequence ? "\x18" : "";
-    // Screen first: switching to the alternate screen must precede the modes set on it.
-    for (const mode of [...ALT_SCREEN_MODES].reverse()) {
-      const value = this.decModes.get(mode);
-      if (value !== undefined) out += `\x1b[?${mode}${value ? "h" : "l"}`;
-    }
-    for (const [mode, value] of this.decModes) {
-      if (!(ALT_SCREEN_MODES as readonly number[]).includes(mode) && mode !== 2026) {
-        out += `\x1b[?${mode}${value ? "h" : "l"}`;
-      }
-    }
-    for (const [mode, value] of this.ansiModes) out += `\x1b[${mode}${value ? "h" : "l"}`;
-    const stack = this.kitty[this.screen];
-    if (stack.pushed.length > 0 || stack.base !== 0) {
-      out += `\x1b[=${stack.pushed.at(-1) ?? stack.base};1u`;
-    }
-    if (this.modifyOtherKeysTouched) {
-      out += this.modifyOtherKeysLevel === 0 ? "\x1b[>4m" : `\x1b[>4;${this.modifyOtherKeysLevel}m`;
-    }
-    if (this.keypadTouched) out += this.keypadApplication ? "\x1b=" : "\x1b>";
-    return out;
+    return syncSequence(this.tracked());
   }
 
   /** Forgets everything: the terminal is known to be in its default state again. */
@@ -295,6 +203,27 @@ export class TerminalModes {
 
   private get screen(): Screen {
     return this.altScreen ? "alt" : "main";
+  }
+
+  private tracked(): TrackedModes {
+    return {
+      midSequence: this.midSequence,
+      altScreen: this.altScreen,
+      screen: this.screen,
+      decModes: this.decModes,
+      ansiModes: this.ansiModes,
+      kitty: this.kitty,
+      modifyOtherKeysLevel: this.modifyOtherKeysLevel,
+      modifyOtherKeysTouched: this.modifyOtherKeysTouched,
+      attributesDirty: this.attributesDirty,
+      attributesDirtyBeforeAlt: this.attributesDirtyBeforeAlt,
+      scrollRegionSet: this.scrollRegionSet,
+      cursorStyleSet: this.cursorStyleSet,
+      charsetDirty: this.charsetDirty,
+      shiftedOut: this.shiftedOut,
+      keypadApplication: this.keypadApplication,
+      keypadTouched: this.keypadTouched,
+    };
   }
 
   private step(byte: number): void {
@@ -486,13 +415,6 @@ export class TerminalModes {
     this.scrollRegionSet = false;
     this.keypadApplication = false;
   }
-}
-
-function kittyUndo(stack: KittyStack): string {
-  let out = "";
-  if (stack.pushed.length > 0) out += `\x1b[<${stack.pushed.length}u`;
-  else if (stack.base !== 0) out += "\x1b[=0;1u";
-  return out;
 }
 
 /** The numeric parameters of a CSI by position (sub-parameters ignored); empty ones are undefined. */

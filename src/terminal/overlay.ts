@@ -5,16 +5,9 @@
  * (`ESC 7`) and restore-cursor (`ESC 8`), so the child's cursor, colours and character set are
  * as they were afterwards. Nothing is ever written past the last column, so nothing scrolls.
  *
- * Showing and closing an overlay, with the child's output held meanwhile:
- * ```ts
- * gate.hold();                                  // Claude's repaints would cover the box
- * stdout.write(renderOverlay(spec));
- * // …answer read with InputScanner in "keys" mode…
- * stdout.write(clearOverlay(spec));             // blank the box (in case nothing repaints it)
- * const { droppedBytes } = gate.release();      // held output goes out
- * if (droppedBytes > 0) stdout.write(modes.syncSequence());
- * await child.forceRedraw();                    // Claude repaints the whole screen
- * ```
+ * Showing and closing one is `showOverlay` / `closeOverlay` of `PtyShell` in `shells/pty.ts`:
+ * the child's output is held while the box is up (its repaints would cover it), and on closing
+ * the box is blanked, the held output released and Claude asked to repaint the whole screen.
  */
 
 import { clipToWidth, displayWidth, padToWidth, sanitizeText, wrapToWidth } from "./text-width.js";

@@ -134,6 +134,7 @@ function buildHarness(directory: string): string {
     "platform/exit-hooks",
     "platform/child",
     "terminal/modes",
+    "terminal/mode-sequences",
     "terminal/tty",
     "terminal/pty-child",
   ]) {

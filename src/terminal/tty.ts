@@ -35,14 +35,8 @@ export interface TerminalGuardOptions {
 
 /**
  * Puts the user's terminal into raw mode for the wrapper and guarantees it is put back.
- *
- * @example
- * const guard = new TerminalGuard();
- * guard.enter();                      // raw mode; restore() is now registered for process exit
- * const child = PtyChild.spawn({ file, args, env });   // spawn after: killed before restore on exit
- * child.onData((chunk) => { guard.modes.feed(chunk); gate.write(chunk); });
- * await child.exited;
- * guard.restore();
+ * `processTerminal()` in `port.ts` is the real use, entered before the child is spawned so that
+ * on exit the child is killed before the terminal is restored.
  */
 export class TerminalGuard {
   /** What the child has changed on the terminal: feed it every chunk of the child's output. */

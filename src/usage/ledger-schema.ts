@@ -10,7 +10,7 @@ import { FallbackError } from "../errors.js";
  * instead of touching it.
  *
  * Conventions: STRICT tables; times are epoch milliseconds (INTEGER); money is INTEGER
- * nano-dollars (10⁻⁹ USD, see `pricing/pricing.ts` for why) and NULL means "cost unknown", never 0;
+ * nano-dollars (10⁻⁹ USD, see `pricing/cost.ts` for why) and NULL means "cost unknown", never 0;
  * booleans are 0/1.
  */
 export const MIGRATIONS: readonly string[] = [

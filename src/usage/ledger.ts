@@ -24,7 +24,7 @@ import { addSpend, type Spend, spendOfRequest, ZERO_SPEND } from "./spend.js";
  * measured, that fsync blocked the wrapper's event loop (pty pass-through, other streams) for
  * several milliseconds per request.
  *
- * Money is INTEGER nano-dollars (10⁻⁹ USD) per request, as `pricing/pricing.ts` computes it, and
+ * Money is INTEGER nano-dollars (10⁻⁹ USD) per request, as `pricing/cost.ts` computes it, and
  * `NULL` when the cost is unknown (a model missing from the price table) — never 0. Sums are exact
  * integer sums (SQLite SUM over INTEGER), so "today's spend" is the same number however many rows
  * make it up; dollars are made only for display. JS numbers hold these integers exactly up to

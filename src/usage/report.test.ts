@@ -6,15 +6,9 @@ import { recordRow } from "../../test/support/ledger.js";
 import { UsageError } from "../errors.js";
 import { type Ledger, openLedger } from "./ledger.js";
 import type { RequestRecord } from "./ledger-records.js";
-import {
-  buildUsageReport,
-  formatCents,
-  nanoToDecimalUsd,
-  type ReportOptions,
-  renderReportCsv,
-  renderReportJson,
-  renderReportTable,
-} from "./report.js";
+import { buildUsageReport, type ReportOptions } from "./report.js";
+import { renderReportCsv, renderReportJson } from "./report-export.js";
+import { renderReportTable } from "./report-table.js";
 
 let dir: string;
 let ledger: Ledger;
@@ -387,17 +381,5 @@ describe("output", () => {
       "No API usage recorded in this range.",
     );
     expect(renderReportCsv(empty).split("\n")).toHaveLength(2);
-  });
-
-  test("money formatting", () => {
-    expect(formatCents(0)).toBe("$0.00");
-    expect(formatCents(1)).toBe("<$0.01");
-    expect(formatCents(4_999_999)).toBe("<$0.01");
-    expect(formatCents(5_000_000)).toBe("$0.01");
-    expect(formatCents(1_234_567_891_000)).toBe("$1,234.57");
-    expect(nanoToDecimalUsd(0)).toBe("0");
-    expect(nanoToDecimalUsd(1)).toBe("0.000000001");
-    expect(nanoToDecimalUsd(1_500_000_000)).toBe("1.5");
-    expect(nanoToDecimalUsd(1_234_567_891)).toBe("1.234567891");
   });
 });

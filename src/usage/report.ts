@@ -1,14 +1,15 @@
 import type { TranscriptScan } from "../claude/transcripts/scan.js";
 import { EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates.js";
 import { UsageError } from "../errors.js";
-import { centsText, grouped, NANO_PER_USD, roundedCents } from "../money.js";
+import { NANO_PER_USD } from "../money.js";
 import { knownCostNanoUsd, type Pricing } from "../pricing/pricing.js";
 import { type Ledger, ledgerError } from "./ledger.js";
 import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
 
 /**
  * API spend reports from the usage ledger (SPEC §7): by local day, by local month, by Claude
- * session id, or by wrapper run, and by model within each group.
+ * session id, or by wrapper run, and by model within each group. This module builds them; the
+ * table for people is `report-table.ts`, the JSON and CSV for programs `report-export.ts`.
  *
  * ## `--json` shape (stable; fields are only ever added)
  *
@@ -135,7 +136,8 @@ export interface ReportOptions {
   until?: string | undefined;
 }
 
-const COUNTER_COLUMNS = [
+/** The counters a row sums, in the order of the JSON object and the CSV columns. */
+export const COUNTER_COLUMNS = [
   "input_tokens",
   "output_tokens",
   "cache_write_5m_tokens",
@@ -155,19 +157,10 @@ const AGGREGATES = `COUNT(*) AS requests,
 /** The billed model; an error without a response falls back to the requested one. */
 const MODEL = "COALESCE(model, requested_model)";
 
-interface AggregateRow {
+/** One (key, model) group as the queries return it; dollars are made from it later. */
+interface AggregateRow extends Omit<UsageCounters, "cost_usd"> {
   key?: string | null;
   model: string | null;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_write_5m_tokens: number;
-  cache_write_1h_tokens: number;
-  cache_read_tokens: number;
-  web_search_requests: number;
-  web_fetch_requests: number;
-  cost_nanousd: number | null;
-  unknown_cost_requests: number;
   first_at: number;
   last_at: number;
 }
@@ -364,22 +357,8 @@ export function buildSubscriptionSection(
     }
     let row = models.get(entry.model);
     if (!row) {
-      row = {
-        key,
-        model: entry.model,
-        requests: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cache_write_5m_tokens: 0,
-        cache_write_1h_tokens: 0,
-        cache_read_tokens: 0,
-        web_search_requests: 0,
-        web_fetch_requests: 0,
-        cost_nanousd: null,
-        unknown_cost_requests: 0,
-        first_at: entry.at,
-        last_at: entry.at,
-      };
+      const { cost_usd: _dollarsComeLater, ...counters } = emptyCounters();
+      row = { key, model: entry.model, ...counters, first_at: entry.at, last_at: entry.at };
       models.set(entry.model, row);
     }
     const usage = entry.usage;
@@ -415,206 +394,4 @@ export function buildSubscriptionSection(
     rows,
     totals: totalsOf(rows),
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output.
-
-/** `--json`: the report as documented above, two-space indented, with a final newline. */
-export function renderReportJson(report: UsageReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
-}
-
-/** Exact decimal dollars from integer nano-dollars: 1234567891 → "1.234567891", 5e8 → "0.5". */
-export function nanoToDecimalUsd(nanoUsd: number): string {
-  const sign = nanoUsd < 0 ? "-" : "";
-  const abs = Math.abs(nanoUsd);
-  const whole = Math.floor(abs / NANO_PER_USD);
-  const fraction = (abs % NANO_PER_USD).toString().padStart(9, "0").replace(/0+$/, "");
-  return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
-}
-
-const CSV_KEY_HEADER: Record<ReportKind, string> = {
-  daily: "day",
-  monthly: "month",
-  session: "session",
-  run: "run",
-};
-
-function csvField(value: string | number | null): string {
-  if (value === null) return "";
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/**
- * `--csv`: a header row, then one row per group and model (no subtotal or total rows, so a
- * spreadsheet can sum any column). Columns: `<day|month|session|run>,model,requests,input_tokens,
- * output_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,web_search_requests,
- * web_fetch_requests,cost_usd,unknown_cost_requests`; `cost_usd` is the exact decimal of the known
- * costs, empty when none is known. With `--subscription` a last column `source` is added: `api`
- * for the API spend rows, `subscription_at_api_prices` for the subscription's value at API prices
- * (not money spent; sum the two separately).
- */
-export function renderReportCsv(report: UsageReport): string {
-  const withSource = report.subscription !== undefined;
-  const header = [
-    CSV_KEY_HEADER[report.report],
-    "model",
-    "requests",
-    ...COUNTER_COLUMNS,
-    "cost_usd",
-    "unknown_cost_requests",
-    ...(withSource ? ["source"] : []),
-  ];
-  const lines = [header.join(",")];
-  const addRows = (rows: readonly UsageRow[], source: string | undefined) => {
-    for (const row of rows) {
-      for (const model of row.models) {
-        lines.push(
-          [
-            row.key,
-            model.model,
-            model.requests,
-            ...COUNTER_COLUMNS.map((column) => model[column]),
-            model.cost_nanousd === null ? null : nanoToDecimalUsd(model.cost_nanousd),
-            model.unknown_cost_requests,
-            ...(source === undefined ? [] : [source]),
-          ]
-            .map(csvField)
-            .join(","),
-        );
-      }
-    }
-  };
-  addRows(report.rows, withSource ? "api" : undefined);
-  if (report.subscription) addRows(report.subscription.rows, "subscription_at_api_prices");
-  return `${lines.join("\n")}\n`;
-}
-
-/** Dollars to the cent for people: "$1,234.57", "<$0.01" for a non-zero amount under half a cent. */
-export function formatCents(nanoUsd: number): string {
-  const cents = roundedCents(nanoUsd);
-  if (cents === 0 && nanoUsd > 0) return "<$0.01";
-  return centsText(cents);
-}
-
-/** "?" when no cost is known, "$1.23+?" when some are not, else "$1.23". */
-function costCell(counters: UsageCounters): string {
-  if (counters.cost_nanousd === null) return counters.requests === 0 ? formatCents(0) : "?";
-  const known = formatCents(counters.cost_nanousd);
-  return counters.unknown_cost_requests > 0 ? `${known}+?` : known;
-}
-
-const TITLES: Record<ReportKind, [title: string, keyHeader: string]> = {
-  daily: ["API spend by day", "Day"],
-  monthly: ["API spend by month", "Month"],
-  session: ["API spend by Claude session", "Session"],
-  run: ["API spend by wrapper run", "Run"],
-};
-
-function rangeText(report: UsageReport): string {
-  if (report.since && report.until) return `from ${report.since} to ${report.until}`;
-  if (report.since) return `since ${report.since}`;
-  if (report.until) return `until ${report.until}`;
-  return "all time";
-}
-
-function cells(first: string, second: string, counters: UsageCounters): string[] {
-  return [
-    first,
-    second,
-    grouped(counters.requests),
-    grouped(counters.input_tokens),
-    grouped(counters.output_tokens),
-    grouped(counters.cache_write_5m_tokens + counters.cache_write_1h_tokens),
-    grouped(counters.cache_read_tokens),
-    costCell(counters),
-  ];
-}
-
-function tableLines(keyHeader: string, rows: readonly UsageRow[], totalsRow: UsageCounters): string[] {
-  const header = [keyHeader, "Model", "Requests", "Input", "Output", "Cache write", "Cache read", "Cost"];
-  const body: string[][] = [];
-  for (const row of rows) {
-    const key = row.key ?? "(no session id)";
-    row.models.forEach((model, index) => {
-      body.push(cells(index === 0 ? key : "", model.model ?? "(unknown model)", model));
-    });
-    if (row.models.length > 1) body.push(cells("", "all models", row));
-  }
-  const totals = cells("Total", "", totalsRow);
-  const widths = header.map((text, column) =>
-    Math.max(text.length, totals[column]!.length, ...body.map((line) => line[column]!.length)),
-  );
-  const format = (line: string[]) =>
-    line
-      .map((text, column) => (column < 2 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!)))
-      .join("  ")
-      .trimEnd();
-  const rule = "-".repeat(widths.reduce((sum, width) => sum + width, 0) + 2 * (widths.length - 1));
-  const lines = [format(header), ...body.map(format), rule, format(totals)];
-  const unknown = totalsRow.unknown_cost_requests;
-  if (unknown > 0) {
-    lines.push(
-      "",
-      `? = cost unknown for ${unknown} request${unknown === 1 ? "" : "s"} (model not in the price table); not included in the amounts.`,
-    );
-  }
-  return lines;
-}
-
-const SUBSCRIPTION_TITLES: Record<ReportKind, string> = {
-  daily: "by day",
-  monthly: "by month",
-  session: "by Claude session",
-  run: "by wrapper run",
-};
-
-function plural(n: number, word: string): string {
-  return `${grouped(n)} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function subscriptionLines(report: UsageReport, section: SubscriptionSection): string[] {
-  const [, keyHeader] = TITLES[report.report];
-  const lines = [
-    `Subscription usage at API prices, ${SUBSCRIPTION_TITLES[report.report]}, ${rangeText(report)} (${report.timezone})`,
-    `This is ${SUBSCRIPTION_DESCRIPTION}, from Claude Code's transcripts; it is not money spent.`,
-  ];
-  if (section.config_dirs.length === 0) {
-    lines.push(`No Claude Code transcripts found (looked in ${section.searched.join(", ")}).`);
-    return lines;
-  }
-  const read = `Read ${plural(section.files, "transcript file")} in ${section.config_dirs.join(", ")}: ${plural(
-    section.records,
-    "record",
-  )}, ${plural(section.duplicate_records, "duplicate streaming record")} dropped`;
-  const extras = [
-    section.synthetic_records > 0
-      ? `${plural(section.synthetic_records, "synthetic record")} not billed`
-      : "",
-    section.skipped_lines > 0 ? `${plural(section.skipped_lines, "unreadable line")} skipped` : "",
-  ].filter((text) => text !== "");
-  if (section.rows.length === 0) {
-    lines.push(`No subscription usage${report.since || report.until ? " in this range" : ""}.`);
-  } else {
-    lines.push("", ...tableLines(keyHeader, section.rows, section.totals));
-  }
-  lines.push("", `${[read, ...extras].join("; ")}.`);
-  return lines;
-}
-
-/**
- * The people's table: aligned columns, dollars to the cent, a subtotal per group of several models,
- * totals; with `--subscription`, a second, separately labelled table of the subscription's value.
- */
-export function renderReportTable(report: UsageReport): string {
-  const [title, keyHeader] = TITLES[report.report];
-  const heading = `${title}, ${rangeText(report)} (${report.timezone})`;
-  const lines =
-    report.rows.length === 0
-      ? [heading, `No API usage recorded${report.since || report.until ? " in this range" : " yet"}.`]
-      : [heading, "", ...tableLines(keyHeader, report.rows, report.totals)];
-  if (report.subscription) lines.push("", ...subscriptionLines(report, report.subscription));
-  return `${lines.join("\n")}\n`;
 }

@@ -45,7 +45,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { type Gateway, startGateway } from "../../src/gateway/server.js";
-import { createPricing, type TokenUsage } from "../../src/pricing/pricing.js";
+import { createPricing } from "../../src/pricing/pricing.js";
+import type { TokenUsage } from "../../src/pricing/token-usage.js";
 import { startApiBilling } from "../../src/session/api-billing.js";
 import {
   type RequestLogEntry,

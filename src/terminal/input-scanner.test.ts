@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { decodeKeys, type InputEvent, InputScanner, type Key, menuKeyCodepoints } from "./keys.js";
+import { decodeKeys, type InputEvent, InputScanner } from "./input-scanner.js";
+import { type Key, menuKeyCodepoints } from "./keys.js";
 
 const CTRL_RIGHT_BRACKET = 0x1d;
 const bytes = (text: string) => Buffer.from(text, "latin1");
