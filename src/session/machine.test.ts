@@ -109,6 +109,8 @@ describe("initialState", () => {
       draft: false,
       quiet: true,
       limit: null,
+      model: null,
+      modelLimit: null,
       limitOutcome: null,
       declined: false,
       approvedThisRun: false,
@@ -754,7 +756,7 @@ describe("effect details", () => {
     });
     expect(effects[2]).toEqual({ type: "schedule_reset", at: RESET });
     expect(effects[3]).toMatchObject({ type: "record", kind: "prompt_asked" });
-    expect(effects[4]).toEqual({ type: "ask", limit });
+    expect(effects[4]).toEqual({ type: "ask", limit, freeModel: null });
   });
 
   test("without a key the notice says how to add one", () => {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
+import type { Forecast } from "../forecast/output.js";
 import type { CapStatus } from "../usage/caps.js";
 import { actionFor, type MenuView, type Overlay, pageFor } from "./menu.js";
+import type { PromptContext } from "./wording.js";
 
 const caps = {
   cost_limit_per_session: 10,
@@ -111,7 +113,8 @@ describe("menu pages from the run's state", () => {
   test("the prompt says which limit, when it resets, the caps and the timeout", () => {
     expect(pageFor(prompt, view()).lines).toEqual([
       "Your 5-hour subscription limit is reached; it resets at 15:00.",
-      "Continue this conversation now on your own API key (pay per token)?",
+      "Free: wait — Claude goes on by itself when the limit resets ([n]).",
+      "Paid: continue this conversation now on your own API key, pay per token ([y])?",
       "API spend is capped at $10.00 per session, $20.00 per day.",
       "Claude goes back to your subscription when the limit resets.",
       "No answer in 120 s counts as no.",
@@ -140,5 +143,100 @@ describe("what a key does", () => {
     [usage, view(), "a", { type: "none" }],
   ])("%j %# key %s", (overlay, v, key, action) => {
     expect(actionFor(overlay, pageFor(overlay, v), key)).toEqual(action);
+  });
+});
+
+const forecast: Forecast = {
+  generated_at: "2026-01-01T12:00:00.000+00:00",
+  timezone: "UTC",
+  model: "claude-opus-4-5",
+  model_unpriced: null,
+  project: "/p",
+  basis: {
+    kind: "history",
+    scope: "project",
+    active_hours: 36.5,
+    since: "2025-12-05T09:12:00.000+00:00",
+    requests: 4120,
+    unpriced_requests: 0,
+    history_days: 28,
+    half_life_active_hours: 3,
+    rhythm_days: 27,
+    rhythm_splits_weekends: true,
+    codebase: null,
+  },
+  pace: { usd_per_hour: 6.1, usd_per_hour_p50: 5.4, usd_per_hour_p90: 10.9, spread_samples: 34 },
+  until_reset: {
+    resets_at: "2026-01-01T15:00:00.000+00:00",
+    hours: 3,
+    assumption: "continuous",
+    active_hours: 3,
+    usd: 18.3,
+    usd_p90: 29.8,
+    caps: [
+      {
+        name: "session",
+        limit_usd: 10,
+        spent_usd: 0,
+        remaining_usd: 10,
+        reached_at: "2026-01-01T13:38:00.000+00:00",
+        reached_at_p90: "2026-01-01T12:55:00.000+00:00",
+      },
+    ],
+  },
+  next_request: {
+    model: "claude-opus-4-5",
+    context_tokens: 150_000,
+    new_tokens: 3000,
+    output_tokens: 600,
+    first_usd: 0.97,
+    cached_usd: 0.11,
+  },
+  projects: [],
+};
+
+describe("the prompt with what paying costs, the free options first", () => {
+  test("a shared window: waiting is free, then the first request, the pace, until the reset and the cap that stops it", () => {
+    const withForecast: Overlay = {
+      kind: "prompt",
+      prompt: { ...(prompt as { prompt: PromptContext }).prompt, forecast },
+    };
+    expect(pageFor(withForecast, view()).lines).toEqual([
+      "Your 5-hour subscription limit is reached; it resets at 15:00.",
+      "Free: wait — Claude goes on by itself when the limit resets ([n]).",
+      "Paid: continue this conversation now on your own API key, pay per token ([y])?",
+      "The first request re-sends this conversation (150k tokens) to the API's cache: about $0.97; later ones about $0.11; at your recent pace, $6.10 an hour of work (up to $10.90).",
+      "That is about $18.30 (up to $29.80) if you keep working until the reset at 15:00; the per-session cap of $10.00 stops it at about 13:38.",
+      "(Forecast from this project's last 36.5 active hours since 2025-12-05.)",
+      "API spend is capped at $10.00 per session, $20.00 per day.",
+      "Claude goes back to your subscription when the limit resets.",
+      "No answer in 120 s counts as no.",
+    ]);
+  });
+
+  test("a per-model limit offers the other model first, for free, with its key", () => {
+    const opus: Overlay = {
+      kind: "prompt",
+      prompt: {
+        ...(prompt as { prompt: PromptContext }).prompt,
+        limit: {
+          window: "seven_day_opus",
+          resetsAt: Date.UTC(2026, 0, 3, 15),
+          resetAssumed: false,
+          source: "stop_failure",
+        },
+        freeModel: "sonnet",
+      },
+    };
+    const page = pageFor(opus, view());
+    expect(page.lines.slice(0, 3)).toEqual([
+      "Your weekly Opus subscription limit is reached; it resets on Jan 3 at 15:00.",
+      "Free: continue now on sonnet with your subscription ([m]).",
+      "Free: wait — Claude goes on by itself when the limit resets ([n]).",
+    ]);
+    expect(page.keys.map((hint) => hint.key)).toEqual(["m", "y", "n", "a"]);
+    expect(actionFor(opus, page, "m")).toEqual({ type: "answer", answer: "model" });
+    // Without a free model offered, m does nothing.
+    expect(actionFor(prompt, pageFor(prompt, view()), "m")).toEqual({ type: "none" });
   });
 });

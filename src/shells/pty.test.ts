@@ -67,7 +67,7 @@ describe("the pty shell", () => {
     const sessionId = valueAfter(children[0]!.args, "--session-id")!;
     core.onHook(limitHook(sessionId));
     expect(terminal.screenText()).toContain("subscription limit reached");
-    expect(terminal.screenText()).toContain("Continue this conversation now on your own API key");
+    expect(terminal.screenText()).toContain("Paid: continue this conversation now on your own API key");
 
     terminal.type("y");
     await until(() => children.length === 2, "claude to restart");
