@@ -308,18 +308,9 @@ describe("resumeArgs", () => {
 describe("resumeArgs with another model (a per-model limit's free way on)", () => {
   test("replaces the user's --model, keeps their other options; without one, their --model stays", () => {
     const parsed = parseClaudeArgs(["--model", "opus", "--verbose", "-p", "x"]);
-    expect(resumeArgs(parsed, { settingsPath: "/s", sessionId: "id", prompt: "go", model: "sonnet" })).toEqual([
-      "--verbose",
-      "-p",
-      "--model",
-      "sonnet",
-      "--settings",
-      "/s",
-      "--resume",
-      "id",
-      "--",
-      "go",
-    ]);
+    expect(
+      resumeArgs(parsed, { settingsPath: "/s", sessionId: "id", prompt: "go", model: "sonnet" }),
+    ).toEqual(["--verbose", "-p", "--model", "sonnet", "--settings", "/s", "--resume", "id", "--", "go"]);
     expect(resumeArgs(parsed, { settingsPath: "/s", sessionId: "id", prompt: null, model: null })).toEqual([
       "--model",
       "opus",

@@ -7,6 +7,7 @@ import { registerConfig } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerDoctor } from "./doctor.js";
 import { CommandLineError, commandOf, newProgram } from "./fast-path.js";
+import { registerForecast } from "./forecast.js";
 import { registerMonitor } from "./monitor.js";
 import { registerResume } from "./resume.js";
 import { registerRun } from "./run.js";
@@ -51,6 +52,7 @@ export function buildProgram(claudeArgs: string[] = []): Command {
   registerSimulate(program);
   registerDemo(program);
   registerStatus(program);
+  registerForecast(program);
   registerResume(program, claudeArgs);
   registerDoctor(program);
   registerStatusline(program);

@@ -134,9 +134,18 @@ describe("collectStatus", () => {
           unknown_cost_requests: 0,
           cap_usd: null,
         },
+        until_reset: null,
         run_cap_usd: 10,
       },
       sessions: [],
+      // Nothing to forecast from: every figure null, never $0.
+      forecast: expect.objectContaining({
+        format: 1,
+        basis: expect.objectContaining({ kind: "none" }),
+        pace: null,
+        until_reset: expect.objectContaining({ usd: null, usd_p90: null }),
+        unreadable: [],
+      }),
       config: { path: join(home, "config.json"), source: "default", exists: false },
       api_key: { source: null, masked: null, problem: null },
     });
@@ -184,6 +193,15 @@ describe("collectStatus", () => {
           unknown_cost_requests: 1,
           cap_usd: 50,
         },
+        // Since the limit was hit at 07:00: the request at 09:00 and the one of unknown cost at 09:30.
+        until_reset: {
+          since: "2030-01-15T07:00:00.000Z",
+          cost_usd: 1.24,
+          cost_nanousd: 1_240_000_000,
+          requests: 2,
+          unknown_cost_requests: 1,
+          cap_usd: null,
+        },
         run_cap_usd: 10,
       },
       sessions: [
@@ -196,6 +214,7 @@ describe("collectStatus", () => {
           session_id: SESSION,
           started_at: "2030-01-15T08:00:00.000Z",
           pending: "subscription (reset)",
+          shell: null,
           spend: {
             cost_usd: 11.24,
             cost_nanousd: 11_240_000_000,
@@ -205,6 +224,10 @@ describe("collectStatus", () => {
           },
         },
       ],
+      forecast: expect.objectContaining({
+        format: 1,
+        until_reset: expect.objectContaining({ resets_at: "2030-01-15T12:00:00.000Z" }),
+      }),
       config: { path: join(home, "config.json"), source: "default", exists: true },
       api_key: { source: "config", masked: "sk-ant-…WXYZ", problem: null },
     });
@@ -288,13 +311,16 @@ test("README.md's JSON output section documents exactly the fields `status --jso
   seedEverything();
   const { io: env, out } = io();
   await statusCommand({ json: true }, env);
-  const report = JSON.parse(out());
+  // `forecast` is the object of `forecast --json`, documented (and held to the docs) in its own section.
+  const { forecast, ...report } = JSON.parse(out());
+  expect(forecast.format).toBe(1);
   const docs = readmeJsonDocs("### `status --json`");
   expect(docs.examples).toHaveLength(1);
+  delete (docs.examples[0] as { forecast?: unknown }).forecast;
   // The example has the real shape, every nested field included…
   expect([...fieldPaths(docs.examples[0])].sort()).toEqual([...fieldPaths(report)].sort());
   // …and the table describes each field name, and no other.
-  expect([...docs.fields].sort()).toEqual([...fieldNames(report)].sort());
+  expect([...docs.fields].sort()).toEqual([...fieldNames(report), "forecast"].sort());
 }, 30_000);
 
 describe("text output", () => {

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { apiKeyProblem } from "../config/schema.js";
 import { apiKeySource, maskKey } from "../config/secret.js";
 import { windowLabel } from "../detect/windows.js";
+import type { ForecastReport } from "../forecast/report.js";
+import { basisText, forecastSummary } from "../forecast/words.js";
 import { formatUsd, NANO_PER_USD, usdToNano } from "../money.js";
 import { startingMode } from "../session/policy.js";
 import { startReasonText } from "../session/wording.js";
@@ -9,8 +11,9 @@ import { listLiveRuns } from "../state/runs.js";
 import { readState, stateFile } from "../state/store.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
 import { periodOf, systemZone } from "../usage/periods.js";
-import type { Spend } from "../usage/spend.js";
+import { type Spend, SpendTracker } from "../usage/spend.js";
 import { type ContextOptions, loadContext } from "./context.js";
+import { collectForecast } from "./forecast.js";
 
 /**
  * `claude-fallback status [--json]` (also `claude-fallback --status`, SPEC §3): what billing new
@@ -43,9 +46,13 @@ export interface StatusReport {
   api_spend: {
     day: PeriodSpend;
     month: PeriodSpend;
+    /** Every run's spend since the subscription's limit in force was hit; null without one. */
+    until_reset: (SpendJson & { since: string }) | null;
     run_cap_usd: number | null;
   };
   sessions: StatusSession[];
+  /** What continuing on API billing would cost: the same object as `forecast --json`. */
+  forecast: ForecastReport;
   config: { path: string; source: "flag" | "env" | "default"; exists: boolean };
   /** `problem`: why a run would refuse the key in $CLAUDE_FALLBACK_API_KEY (a config key is checked when it loads). */
   api_key: { source: "env" | "command" | "config" | null; masked: string | null; problem: string | null };
@@ -72,6 +79,8 @@ export interface StatusSession {
   session_id: string | null;
   started_at: string;
   pending: string | null;
+  /** How Claude was started: in a terminal (`pty`), headless (`print`), or by a program (`stream-json`). */
+  shell: "pty" | "print" | "stream-json" | null;
   spend: SpendJson;
 }
 
@@ -130,14 +139,19 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
   const month = periodOf("month", io.now, zone);
   let daySpend = ZERO;
   let monthSpend = ZERO;
+  const limitSince = shared.last_limit && shared.last_limit.resets_at > io.now ? shared.last_limit.at : null;
+  let untilResetSpend: Spend | null = limitSince === null ? null : ZERO;
   const runSpend = new Map<string, Spend>();
   const { ledgerPath } = await import("../usage/ledger.js");
   const { openLedgerToRead } = await import("./usage.js");
   const ledger = openLedgerToRead(ledgerPath(ctx.paths.dataDir));
   if (ledger) {
     try {
-      daySpend = ledger.spendSince(day.startMs, day.endMs);
-      monthSpend = ledger.spendSince(month.startMs, month.endMs);
+      // The same view of the spend the caps are checked against (queued and unlogged spend aside: those are a run's own).
+      const snapshot = new SpendTracker(ledger, null, { zone }).snapshot(io.now, limitSince);
+      daySpend = snapshot.day;
+      monthSpend = snapshot.month;
+      untilResetSpend = snapshot.untilReset;
       for (const run of runs) runSpend.set(run.runId, ledger.runSpend(run.runId));
     } finally {
       ledger.close();
@@ -174,6 +188,10 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
     api_spend: {
       day: { period: day.key, ...spendJson(daySpend, ctx.config.cost_limit_per_day) },
       month: { period: month.key, ...spendJson(monthSpend, ctx.config.cost_limit_per_month) },
+      until_reset:
+        limitSince === null || untilResetSpend === null
+          ? null
+          : { since: iso(limitSince), ...spendJson(untilResetSpend, ctx.config.cost_limit_until_reset) },
       run_cap_usd: sessionCap,
     },
     sessions: runs.map((run) => ({
@@ -185,8 +203,10 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
       session_id: run.sessionId,
       started_at: iso(run.startedAt),
       pending: run.pending,
+      shell: run.shell ?? null,
       spend: spendJson(runSpend.get(run.runId) ?? ZERO, sessionCap),
     })),
+    forecast: await collectForecast(opts, { env: io.env, cwd: io.cwd, now: io.now, stderr: io.stderr }),
     config: { path: ctx.configPath, source: ctx.configSource, exists: ctx.configExists },
     api_key: { source, masked, problem },
   };
@@ -271,6 +291,9 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
   lines.push(`API today:     ${money(report.api_spend.day, glyphs)}`);
   lines.push(`API month:     ${money(report.api_spend.month, glyphs)}`);
   lines.push(`API per run:   ${runCap !== null ? `cap ${formatUsd(runCap)}` : "no cap"}`);
+  const untilReset = report.api_spend.until_reset;
+  if (untilReset) lines.push(`API since limit: ${money(untilReset, glyphs)}`);
+  lines.push(`Forecast:      ${forecastSummary(report.forecast) ?? basisText(report.forecast)}`);
   if (report.sessions.length === 0) {
     lines.push("Live sessions: none");
   } else {

@@ -4,8 +4,7 @@
  */
 import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
-import type { CapInput } from "../forecast/until-reset.js";
-import { usdToNano } from "../money.js";
+import { capInputsFor } from "../forecast/report.js";
 import type { CapConfig } from "../usage/caps.js";
 import { resolveZone, systemZone } from "../usage/periods.js";
 import type { SpendSnapshot } from "../usage/spend.js";
@@ -66,19 +65,6 @@ export function segmentOf(core: RunCore): string {
   });
 }
 
-/** The caps the forecast says about (when each would be reached at the pace). */
-export function capInputs(caps: CapConfig, spend: SpendSnapshot | null): CapInput[] {
-  const entries: [string, number | null, number, CapInput["period"]][] = [
-    ["session", caps.cost_limit_per_session, spend?.run.nanoUsd ?? 0, null],
-    ["day", caps.cost_limit_per_day, spend?.day.nanoUsd ?? 0, "day"],
-    ["month", caps.cost_limit_per_month, spend?.month.nanoUsd ?? 0, "month"],
-    ["until_reset", caps.cost_limit_until_reset, spend?.untilReset?.nanoUsd ?? 0, null],
-  ];
-  return entries.flatMap(([name, limit, spent, period]) =>
-    limit === null ? [] : [{ name, limitNanoUsd: usdToNano(limit), spentNanoUsd: spent, period }],
-  );
-}
-
 export function forecastQueryOf(core: RunCore): ForecastQuery {
   const { options, state } = core;
   const limit = state.limit ?? state.modelLimit;
@@ -91,7 +77,7 @@ export function forecastQueryOf(core: RunCore): ForecastQuery {
     model: options.config.api_model,
     project: options.cwd,
     resetsAt: limit?.resetsAt ?? null,
-    caps: capInputs(core.spending.caps(), core.spending.snapshot()),
+    caps: capInputsFor(core.spending.caps(), core.spending.snapshot()),
     sessionId: core.sessionId,
     codebase: true,
   };

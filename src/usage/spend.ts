@@ -97,16 +97,17 @@ export class SpendTracker {
   /** The same by hour, for a cap since an instant (to the hour: an unlogged request is never forgotten, at worst counted early). */
   private readonly unloggedByHour = new Map<number, Spend>();
 
+  /** `runId` null: a view of every run's spend, for a command that is not a run (`status`). */
   constructor(
     private readonly ledger: Ledger,
-    runId: string,
+    runId: string | null,
     options: { zone?: string } = {},
   ) {
-    this.runId = runId;
+    this.runId = runId ?? "";
     this.zone = resolveZone(options.zone, "time zone");
     this.unloggedByDay = new SpendByPeriod("day", this.zone);
     this.unloggedByMonth = new SpendByPeriod("month", this.zone);
-    this.run = ledger.runSpend(runId);
+    this.run = runId === null ? { ...ZERO_SPEND } : ledger.runSpend(runId);
   }
 
   /**
