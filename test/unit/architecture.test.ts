@@ -113,7 +113,7 @@ const files = paths.map((path) => {
 const pureModules = [
   /^detect\//,
   /^pricing\//,
-  /^forecast\/(?!codebase-files$|gather$|worker$|background$)/,
+  /^forecast\/(?!codebase-files$|gather$|worker$|background$|report$)/,
   /^session\/(machine|machine-types|model-limit|policy|wording|menu)$/,
   /^notify\/(messages|run-events)$/,
   /^statusline\/segment$/,
