@@ -2,7 +2,9 @@
  * The information and maintenance commands through the built CLI: `status --json`, `doctor` with
  * the pinned real claude, the standalone `statusline`, and `resume <id>` against the simulator.
  */
+
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { VERIFIED_MAX, VERIFIED_MIN } from "../../src/claude/compat.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses, runProcess, testedClaudeVersion } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
@@ -65,8 +67,8 @@ test("status --json (and the seed spelling --status): stable shape, key masked",
 test("doctor with the pinned claude: all checks pass offline", async () => {
   await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
   const result = await runFallback(sandbox, ["doctor"]);
-  expect(result.stdout).toContain(`(${testedClaudeVersion()})`);
-  expect(result.stdout).toContain("✓ http hooks");
+  expect(result.stdout).toContain(`(${testedClaudeVersion()}; verified ${VERIFIED_MIN} – ${VERIFIED_MAX})`);
+  expect(result.stdout).toContain("✓ StopFailure hook");
   expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("all checks passed");
   expect(result.code).toBe(0);
   // Offline by default: nothing was asked of the API.

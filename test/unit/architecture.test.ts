@@ -51,6 +51,7 @@ const pureModules = [
   /^dates$/,
   /^shell$/,
   /^money$/,
+  /^claude\/compat$/,
 ];
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
