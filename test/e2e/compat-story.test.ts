@@ -5,6 +5,15 @@
  * Each case checks one thing a user relies on, so a failing version names what it breaks.
  */
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import {
+  CAPABILITIES,
+  type CapabilityId,
+  compatibility,
+  startupNotice,
+  VERIFIED_MAX,
+  VERIFIED_MIN,
+  versionAtLeast,
+} from "../../src/claude/compat.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "../support/eventually.js";
 import { killLiveProcesses, testedClaudeBinary, testedClaudeVersion } from "./harness/claude.js";
@@ -51,6 +60,15 @@ function limitedThenContinued() {
   );
   return { requests, limited, continued };
 }
+
+/** `status --json`'s subscription windows: what wrapped runs learnt from Claude Code's status line. */
+async function subscriptionWindows() {
+  const status = await runFallback(sandbox, ["status", "--json"]);
+  type Windows = { name: string; used_percentage: number; resets_at: string | null }[];
+  return (JSON.parse(status.stdout) as { subscription: { windows: Windows } | null }).subscription?.windows;
+}
+
+const capability = (id: CapabilityId) => CAPABILITIES.find((entry) => entry.id === id)!;
 
 describe(`Claude Code ${testedClaudeVersion()}`, () => {
   describe("headless -p at the limit with auto_switch: one coherent result on API billing", () => {
@@ -124,11 +142,29 @@ describe(`Claude Code ${testedClaudeVersion()}`, () => {
     });
   });
 
-  test("interactive: the limit prompt, y, and the same conversation continues on API billing", async () => {
-    const session = await startWrapped({});
+  test("interactive: the limit prompt, y, the same conversation on API billing, and back on the subscription at the reset", async () => {
+    simulator.configure({ resetInSeconds: 5 });
+    const session = await startWrapped(
+      { auto_revert_on_reset: true },
+      { CLAUDE_FALLBACK_RESET_GRACE_SECONDS: "1" },
+    );
     await reachLimit(session, simulator);
     await session.waitFor(PROMPT_TITLE);
     expect(session.text()).toMatch(/\[y\] yes.*\[n\] no.*\[a\] yes for this run/);
+    // Where the table says Claude Code's status line runs again at the limit, the wrapper learns
+    // the exact reset while it asks (`status --json` shows what it learnt) and goes back right
+    // then; before, it knows the reset only from Claude's text, to the minute, and goes back at
+    // the end of the printed minute: up to a minute after the real reset.
+    const exact = versionAtLeast(testedClaudeVersion(), capability("reset_at_limit").since);
+    if (exact) {
+      const resetsAt = simulator.state().limit.resetsAt * 1000;
+      await eventually(
+        async () =>
+          (await subscriptionWindows())?.some((w) => Date.parse(w.resets_at ?? "") === resetsAt) ?? false,
+        "the exact reset from the status line in `status --json`",
+        20_000,
+      );
+    }
     session.write("y");
     await session.waitUntil(() => limitedThenContinued().continued.length > 0, "an API-billed request");
     const { requests, limited, continued } = limitedThenContinued();
@@ -138,20 +174,13 @@ describe(`Claude Code ${testedClaudeVersion()}`, () => {
     const conversation = conversationOf(continued[0]!);
     expect(conversation).toContain("first question about pineapples");
     expect(conversation).toContain("Continue where you left off.");
-    await session.waitFor(new RegExp(`Simulated reply ${continued[0]!.seq}`));
-  });
+    await session.waitFor(/Simulated reply \d+ \(api\): Continue where you left off/);
 
-  test("interactive: back on the subscription at the reset, and the next prompt goes there", async () => {
-    simulator.configure({ resetInSeconds: 5 });
-    const session = await startWrapped(
-      { auto_switch: true, auto_revert_on_reset: true },
-      { CLAUDE_FALLBACK_RESET_GRACE_SECONDS: "1" },
+    await session.waitUntil(
+      () => session.raw.includes("Back on your subscription"),
+      "the revert",
+      exact ? 20_000 : 80_000,
     );
-    await reachLimit(session, simulator);
-    await session.waitUntil(() => limitedThenContinued().continued.length > 0, "the switch to API billing");
-    // Switched at once, the wrapper knows the reset only from Claude's text, to the minute: it goes
-    // back at the end of the printed minute, up to a minute after the real reset.
-    await session.waitUntil(() => session.raw.includes("Back on your subscription"), "the revert", 80_000);
     // The resumed Claude replays the conversation (its `❯` lines too) before it takes input; its
     // status line is drawn once it does. Keys typed earlier reach a terminal not yet in raw mode.
     const revertedAt = session.raw.indexOf("Back on your subscription");
@@ -171,20 +200,17 @@ describe(`Claude Code ${testedClaudeVersion()}`, () => {
     const after = messageRequests(simulator).slice(before);
     expect(after.map((request) => request.billing)).toEqual(after.map(() => "subscription"));
     expect(conversationOf(after.at(-1)!)).toContain("first question about pineapples");
-  }, 120_000);
+  }, 150_000);
 
   test("the status line's rate_limits reach `status --json`", async () => {
     const session = await startWrapped({});
     await session.submit("what is my utilisation");
     await session.waitFor("Simulated reply");
-    type Windows = { name: string; resets_at: string | null }[] | undefined;
-    let windows: Windows;
+    let windows: Awaited<ReturnType<typeof subscriptionWindows>>;
     // What the wrapped run learnt from its status line, as `status` reports it; the run has no other source.
     await eventually(
       async () => {
-        const status = await runFallback(sandbox, ["status", "--json"]);
-        windows = (JSON.parse(status.stdout) as { subscription: { windows: Windows } | null }).subscription
-          ?.windows;
+        windows = await subscriptionWindows();
         return windows !== undefined;
       },
       "subscription utilisation in `status --json`",
@@ -193,6 +219,27 @@ describe(`Claude Code ${testedClaudeVersion()}`, () => {
     expect(windows?.map((window) => window.name)).toEqual(expect.arrayContaining(["five_hour", "seven_day"]));
     const fiveHour = windows?.find((window) => window.name === "five_hour");
     expect(Date.parse(fiveHour?.resets_at ?? "")).toBeGreaterThan(Date.now());
+  });
+
+  test("doctor --json names this version against the verified range; a run below it says so in one line", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const doctor = await runFallback(sandbox, ["doctor", "--json"]);
+    const report = JSON.parse(doctor.stdout) as { claude: Record<string, unknown> };
+    const version = testedClaudeVersion();
+    const { supported } = compatibility(version);
+    expect(report.claude).toEqual({
+      path: testedClaudeBinary(),
+      version,
+      verified_min: VERIFIED_MIN,
+      verified_max: VERIFIED_MAX,
+      supported,
+    });
+    const run = await runFallback(sandbox, ["--", "-p", "hello"]);
+    expect(run.code).toBe(0);
+    const said = run.stderr
+      .split("\n")
+      .filter((line) => line.includes(`Claude Code ${version} is older than`));
+    expect(said).toEqual(supported ? [] : [startupNotice(version)]);
   });
 
   test("monitor --pid: a claude started by hand, its limit, the command to continue on API billing", async () => {
