@@ -5,8 +5,11 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { eventually } from "../../test/support/eventually.js";
 import { alive, killLeftover, recordedPid } from "../../test/support/processes.js";
+import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readme.js";
+import { CAPABILITIES, VERIFIED_MAX, VERIFIED_MIN } from "../claude/compat.js";
 import { openLedger } from "../usage/ledger.js";
-import { doctorCommand, formatCheck, runChecks, versionAtLeast } from "./doctor.js";
+import { doctorCommand, formatCheck, runChecks } from "./doctor.js";
+import { buildProgram } from "./program.js";
 
 const KEY = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789-WXYZ";
 let root: string;
@@ -58,6 +61,7 @@ async function doctor(
   options: {
     claude?: string;
     online?: boolean;
+    json?: boolean;
     env?: Record<string, string>;
     fetch?: typeof fetch;
     versionTimeoutMs?: number;
@@ -65,7 +69,11 @@ async function doctor(
 ) {
   let out = "";
   const code = await doctorCommand(
-    { claude: options.claude ?? fakeClaude("2.1.330 (Claude Code)"), online: options.online },
+    {
+      claude: options.claude ?? fakeClaude("2.1.330 (Claude Code)"),
+      online: options.online,
+      json: options.json,
+    },
     {
       env: options.env ?? env(),
       cwd: join(root, "project"),
@@ -80,17 +88,6 @@ async function doctor(
   return { code, out, lines: out.trimEnd().split("\n") };
 }
 
-test.each([
-  ["2.1.330", "2.1.78", true],
-  ["2.1.78", "2.1.78", true],
-  ["2.1.77", "2.1.78", false],
-  ["2.2.0", "2.1.330", true],
-  ["10.0.0", "2.1.330", true],
-  ["2.1.80", "2.1.330", false],
-])("versionAtLeast(%s, %s) = %s", (version, min, expected) => {
-  expect(versionAtLeast(version, min)).toBe(expected);
-});
-
 describe("doctor", () => {
   test("all good: every line ✓, exit 0, and nothing contacted", async () => {
     writeConfig({ api_key: KEY });
@@ -101,10 +98,12 @@ describe("doctor", () => {
     expect(lines.at(-1)).toBe("all checks passed");
     expect(lines.slice(0, -1).every((line) => line.startsWith("✓ "))).toBe(true);
     expect(out).toContain(`✓ config: ${join(home, "config.json")} is valid`);
-    expect(out).toMatch(/✓ claude: .*claude-\w+ \(2\.1\.330\)/);
-    expect(out).toContain("✓ StopFailure hook (the most reliable limit signal): supported (needs ≥ 2.1.78)");
+    expect(out).toMatch(
+      new RegExp(`✓ claude: .*claude-\\w+ \\(2\\.1\\.330; verified ${VERIFIED_MIN} – ${VERIFIED_MAX}\\)`),
+    );
+    expect(out).toContain("✓ StopFailure hook (the most reliable limit signal): supported (since 2.1.78)");
     expect(out).toContain(
-      "✓ http hooks (busy/idle tracking without a process per event): supported (verified from 2.1.330)",
+      "✓ status line rate_limits (subscription utilisation and reset times): supported (since 2.1.80)",
     );
     expect(out).toContain("✓ API key: api_key in the config sk-ant-…WXYZ");
     expect(out).toContain(`✓ usage ledger: ${join(home, "data", "usage.db")} can be created`);
@@ -112,27 +111,42 @@ describe("doctor", () => {
   });
 
   test.each([
-    ["2.1.77", ["StopFailure hook", "status line rate_limits"]],
-    ["2.1.79", ["status line rate_limits"]],
-    ["2.1.200", []],
-  ])("claude %s lacks %j, and http hooks are only a warning", async (version, missing) => {
+    ["2.1.77", ["claude", "StopFailure hook", "status line rate_limits"]],
+    ["2.1.79", ["claude", "status line rate_limits"]],
+  ])("claude %s is below the verified range and lacks %j", async (version, failing) => {
     writeConfig({ api_key: KEY });
     const { code, lines } = await doctor({ claude: fakeClaude(`${version} (Claude Code)`) });
-    expect(code).toBe(missing.length > 0 ? 1 : 0);
+    expect(code).toBe(1);
     const failed = lines.filter((line) => line.startsWith("✗ "));
-    expect(failed.map((line) => /^✗ (.*?) \(/.exec(line)?.[1])).toEqual(missing);
-    const warned = lines.filter((line) => line.startsWith("! "));
-    expect(warned).toEqual([
-      `! http hooks (busy/idle tracking without a process per event): verified from Claude Code 2.1.330, found ${version}; if they do not arrive, limits are still detected from the status line, transcript and screen, but a switch or revert may not wait for a running turn to end — fix: update Claude Code (claude update)`,
-    ]);
-    expect(
-      [...failed, ...warned].every(
-        (line) =>
-          line.includes(`found ${version}`) && line.endsWith("fix: update Claude Code (claude update)"),
+    expect(failed.map((line) => /^✗ (.*?)[:(]/.exec(line)?.[1]?.trim())).toEqual(failing);
+    expect(failed[0]).toMatch(
+      new RegExp(
+        `^✗ claude: .* \\(${version}\\) is older than ${VERIFIED_MIN}, the oldest verified with claude-fallback \\(verified ${VERIFIED_MIN} – ${VERIFIED_MAX}\\) — fix: update Claude Code \\(claude update\\)$`,
       ),
-    ).toBe(true);
-    expect(lines.at(-1)).toBe(
-      missing.length > 0 ? `${missing.length} check(s) failed (1 warning)` : "all checks passed (1 warning)",
+    );
+    expect(failed.slice(1).every((line) => line.includes(`found ${version}: `))).toBe(true);
+    expect(lines.at(-1)).toMatch(new RegExp(`^${failing.length} check\\(s\\) failed`));
+  });
+
+  test("a version in the range without a detail capability passes with a warning that says what differs", async () => {
+    const detail = CAPABILITIES.find((capability) => capability.impact === "detail")!;
+    const [major, minor, patch] = detail.since.split(".").map(Number);
+    const version = `${major}.${minor}.${patch! - 1}`;
+    writeConfig({ api_key: KEY });
+    const { code, lines } = await doctor({ claude: fakeClaude(`${version} (Claude Code)`) });
+    expect(code).toBe(0);
+    expect(lines.filter((line) => line.startsWith("! "))).toEqual([
+      `! ${detail.name} (${detail.why}) came in Claude Code ${detail.since}, found ${version}: ${detail.without} — fix: ${detail.remedy}`,
+    ]);
+    expect(lines.at(-1)).toBe("all checks passed (1 warning)");
+  });
+
+  test("a version newer than the verified range passes, saying so", async () => {
+    writeConfig({ api_key: KEY });
+    const { code, out } = await doctor({ claude: fakeClaude("2.9.0 (Claude Code)") });
+    expect(code).toBe(0);
+    expect(out).toContain(
+      `(2.9.0; newer than the verified ${VERIFIED_MIN} – ${VERIFIED_MAX}: expected to work)`,
     );
   });
 
@@ -398,12 +412,102 @@ test("runChecks lists the checks in a stable order", async () => {
   expect(checks.map((check) => check.text.split(/[:(]/)[0]!.trim())).toEqual([
     "config",
     "claude",
-    "StopFailure hook",
-    "status line rate_limits",
-    "http hooks",
+    ...CAPABILITIES.map((capability) => capability.name),
     "Claude Code settings",
     "API key",
     "usage ledger",
     "state",
   ]);
+  expect(checks.map((check) => check.id)).toEqual([
+    "config",
+    "claude",
+    ...CAPABILITIES.map((capability) => `claude.${capability.id}`),
+    "claude_settings",
+    "api_key",
+    "usage_ledger",
+    "state",
+  ]);
+});
+
+describe("doctor --json", () => {
+  interface DoctorJson {
+    ok: boolean;
+    failed: number;
+    warnings: number;
+    claude: Record<string, unknown>;
+    checks: { id: string; status: string; text: string; fix: string | null }[];
+  }
+
+  test("the same checks as the text, with the claude found against the verified range", async () => {
+    writeConfig({ api_key: KEY, auto_swtich: true });
+    const claude = fakeClaude("2.1.79 (Claude Code)");
+    const text = await doctor({ claude, env: env({ LANG: "C.UTF-8" }) });
+    const json = await doctor({ claude, json: true });
+    expect(json.code).toBe(text.code);
+    const report = JSON.parse(json.out) as DoctorJson;
+    const lines = report.checks.map((check) =>
+      formatCheck(
+        { status: check.status as "ok", text: check.text, ...(check.fix && { fix: check.fix }) },
+        true,
+      ),
+    );
+    expect(lines.join("")).toBe(
+      text.lines
+        .slice(0, -1)
+        .map((line) => `${line}\n`)
+        .join(""),
+    );
+    expect(report).toMatchObject({ ok: false, failed: text.lines.filter((l) => l.startsWith("✗")).length });
+    expect(report.claude).toEqual({
+      path: claude,
+      version: "2.1.79",
+      verified_min: VERIFIED_MIN,
+      verified_max: VERIFIED_MAX,
+      supported: false,
+    });
+  });
+
+  test("a supported claude; no claude at all", async () => {
+    writeConfig({ api_key: KEY });
+    const good = JSON.parse((await doctor({ json: true })).out) as DoctorJson;
+    expect(good).toMatchObject({ ok: true, failed: 0, warnings: 0 });
+    expect(good.claude).toMatchObject({ version: "2.1.330", supported: true });
+    expect(good.checks.every((check) => check.fix === null)).toBe(true);
+
+    const missing = await doctor({ claude: join(root, "no-such-claude"), json: true });
+    expect(missing.code).toBe(1);
+    const report = JSON.parse(missing.out) as DoctorJson;
+    expect(report.claude).toEqual({
+      path: null,
+      version: null,
+      verified_min: VERIFIED_MIN,
+      verified_max: VERIFIED_MAX,
+      supported: null,
+    });
+    expect(report.checks.find((check) => check.id === "claude")).toMatchObject({
+      status: "fail",
+      fix: "install Claude Code or pass --claude PATH",
+    });
+  });
+});
+
+test("README.md's JSON output section documents exactly the fields `doctor --json` prints", async () => {
+  // A warning and a failure, so that every field has a value of each kind it can take.
+  writeConfig({ api_key: KEY });
+  const report = JSON.parse((await doctor({ claude: fakeClaude("2.1.79 (Claude Code)"), json: true })).out);
+  const docs = readmeJsonDocs("### `doctor --json`");
+  expect(docs.examples).toHaveLength(1);
+  expect([...fieldPaths(docs.examples[0])].sort()).toEqual([...fieldPaths(report)].sort());
+  expect([...docs.fields].sort()).toEqual([...fieldNames(report)].sort());
+  // The README's requirement is the verified minimum.
+  expect(docs.examples[0]).toMatchObject({
+    claude: { verified_min: VERIFIED_MIN, verified_max: VERIFIED_MAX },
+  });
+});
+
+test("doctor --help points to the README's JSON output section", () => {
+  const doctorHelp = buildProgram().commands.find((command) => command.name() === "doctor");
+  expect(doctorHelp?.helpInformation().replace(/\s+/g, " ")).toContain(
+    '--json machine-readable JSON (stable; documented in the README, section "JSON output")',
+  );
 });

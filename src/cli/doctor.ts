@@ -1,6 +1,14 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
+import {
+  CAPABILITIES,
+  type Capability,
+  compatibility,
+  VERIFIED_MAX,
+  VERIFIED_MIN,
+  versionAtLeast,
+} from "../claude/compat.js";
 import { CLAUDE_VERSION_TIMEOUT_MS, locateClaude, probeClaudeVersion } from "../claude/locate.js";
 import { settingsFiles } from "../claude/user-settings.js";
 import { loadConfig } from "../config/load.js";
@@ -22,41 +30,12 @@ import type { ContextOptions } from "./context.js";
 
 /**
  * `claude-fallback doctor` (SPEC §3): one line per check, `✓`/`!`/`✗` (`OK`/`WARN`/`FAIL` without a
- * UTF-8 locale), each warning and failure with its fix. Exit 1 when any check fails; warnings
- * (something works less well than it could) do not. Nothing is contacted unless
+ * UTF-8 locale), each warning and failure with its fix; `--json` gives the same checks as one
+ * object. Exit 1 when any check fails; warnings (something works less well than it could) do not.
+ * What Claude Code versions are verified, and what each lacks, is ../claude/compat.ts's to say. Nothing is contacted unless
  * `--online` is given; then one `GET /v1/models` checks that the upstream accepts the key (and
  * only then does `api_key_command` run).
  */
-
-/**
- * The Claude Code versions our features need. `needs`: the version that introduced the feature
- * (SPEC §5), so an older one lacks it (a failed check). `verified`: the oldest version we tested
- * it with; older ones may well have it, so they get a warning, not a failure.
- */
-export const FEATURE_VERSIONS = [
-  {
-    feature: "StopFailure hook",
-    why: "the most reliable limit signal",
-    min: "2.1.78",
-    kind: "needs",
-    without: "limits are detected from the status line, transcript and screen only",
-  },
-  {
-    feature: "status line rate_limits",
-    why: "subscription utilisation and reset times",
-    min: "2.1.80",
-    kind: "needs",
-    without: "no utilisation or early warnings; reset times come from the limit message",
-  },
-  {
-    feature: "http hooks",
-    why: "busy/idle tracking without a process per event",
-    min: "2.1.330",
-    kind: "verified",
-    without:
-      "if they do not arrive, limits are still detected from the status line, transcript and screen, but a switch or revert may not wait for a running turn to end",
-  },
-] as const;
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -82,18 +61,32 @@ export interface DoctorIo {
 
 export interface DoctorFlags {
   online?: boolean | undefined;
+  json?: boolean | undefined;
 }
 
-/** `2.1.80` ≥ `2.1.78`. */
-export function versionAtLeast(version: string, min: string): boolean {
-  const a = version.split(".").map(Number);
-  const b = min.split(".").map(Number);
-  for (let i = 0; i < 3; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) return x > y;
-  }
-  return true;
+/**
+ * A check as `runChecks` lists it: with what it is about, for scripts (`doctor --json`). One id can
+ * name several checks (each problem of the config file, each settings file in the way).
+ */
+export interface NamedCheck extends Check {
+  id: string;
+}
+
+/** The Claude Code doctor found, as `doctor --json` reports it. */
+export interface ClaudeFound {
+  /** The executable; null when none was found. */
+  path: string | null;
+  /** `claude --version`; null when it could not be read. */
+  version: string | null;
+  verified_min: string;
+  verified_max: string;
+  /** At least `verified_min`; null when the version is not known. */
+  supported: boolean | null;
+}
+
+export interface DoctorReport {
+  checks: NamedCheck[];
+  claude: ClaudeFound;
 }
 
 export function defaultManagedSettingsFiles(platform: NodeJS.Platform = process.platform): string[] {
@@ -288,38 +281,59 @@ async function onlineKeyCheck(config: Config, io: DoctorIo): Promise<Check> {
   }
 }
 
-/** One feature of {@link FEATURE_VERSIONS} with the Claude Code `version` found. */
-export function featureCheck(need: (typeof FEATURE_VERSIONS)[number], version: string): Check {
-  const title = `${need.feature} (${need.why})`;
-  if (versionAtLeast(version, need.min)) {
-    const since = need.kind === "needs" ? `needs ≥ ${need.min}` : `verified from ${need.min}`;
-    return { status: "ok", text: `${title}: supported (${since})` };
-  }
-  const fix = "update Claude Code (claude update)";
-  if (need.kind === "verified") {
+/** The verified range, as doctor says it. */
+const VERIFIED_RANGE = `${VERIFIED_MIN} – ${VERIFIED_MAX}`;
+const UPDATE_CLAUDE = "update Claude Code (claude update)";
+
+/** The `claude` found and its version, against the verified range (SPEC §13). */
+export function claudeVersionCheck(path: string, version: string): Check {
+  const { supported, newerThanVerified } = compatibility(version);
+  if (!supported) {
     return {
-      status: "warn",
-      text: `${title}: verified from Claude Code ${need.min}, found ${version}; ${need.without}`,
-      fix,
+      status: "fail",
+      text: `claude: ${path} (${version}) is older than ${VERIFIED_MIN}, the oldest verified with claude-fallback (verified ${VERIFIED_RANGE})`,
+      fix: UPDATE_CLAUDE,
     };
   }
+  const range = newerThanVerified
+    ? `newer than the verified ${VERIFIED_RANGE}: expected to work`
+    : `verified ${VERIFIED_RANGE}`;
+  return { status: "ok", text: `claude: ${path} (${version}; ${range})` };
+}
+
+/** One capability of {@link CAPABILITIES} with the Claude Code `version` found. */
+export function capabilityCheck(capability: Capability, version: string): Check {
+  const title = `${capability.name} (${capability.why})`;
+  if (versionAtLeast(version, capability.since)) {
+    return { status: "ok", text: `${title}: supported (since ${capability.since})` };
+  }
   return {
-    status: "fail",
-    text: `${title} needs Claude Code ≥ ${need.min}, found ${version}: ${need.without}`,
-    fix,
+    status: capability.impact === "story" ? "fail" : "warn",
+    text: `${title} came in Claude Code ${capability.since}, found ${version}: ${capability.without}`,
+    fix: capability.remedy,
   };
 }
 
-/** Runs every check; returns them in order. */
-export async function runChecks(opts: ContextOptions & DoctorFlags, io: DoctorIo): Promise<Check[]> {
-  const checks: Check[] = [];
+/** Runs every check; returns them in order, with the Claude Code found. */
+export async function runDoctor(opts: ContextOptions & DoctorFlags, io: DoctorIo): Promise<DoctorReport> {
+  const checks: NamedCheck[] = [];
+  const add = (id: string, ...found: Check[]) => {
+    for (const check of found) checks.push({ id, ...check });
+  };
+  const claudeFound: ClaudeFound = {
+    path: null,
+    version: null,
+    verified_min: VERIFIED_MIN,
+    verified_max: VERIFIED_MAX,
+    supported: null,
+  };
   const paths = resolvePaths(io.env);
 
   let config: Config | null = null;
   try {
     const loaded = loadConfig({ configFlag: opts.config, env: io.env, cwd: io.cwd });
     config = loaded.config;
-    checks.push({
+    add("config", {
       status: "ok",
       text: loaded.exists
         ? `config: ${loaded.path} is valid`
@@ -327,14 +341,14 @@ export async function runChecks(opts: ContextOptions & DoctorFlags, io: DoctorIo
     });
     for (const warning of loaded.warnings) {
       const [problem, fix] = warning.split(/;?\s*fix: /);
-      checks.push({
+      add("config", {
         status: "fail",
         text: `config: ${problem!.replace(/^warning: /, "")}`,
         fix: fix ?? `chmod 600 ${loaded.path}`,
       });
     }
   } catch (error) {
-    checks.push({
+    add("config", {
       status: "fail",
       text: error instanceof Error ? error.message : String(error),
       fix: "correct the file, then run `claude-fallback config validate`",
@@ -343,57 +357,71 @@ export async function runChecks(opts: ContextOptions & DoctorFlags, io: DoctorIo
 
   try {
     const claude = locateClaude({ flag: opts.claude, configured: config?.claude_path ?? "claude" }, io.env);
+    claudeFound.path = claude;
     const probe = await probeClaudeVersion(claude, io.env, io.versionTimeoutMs ?? CLAUDE_VERSION_TIMEOUT_MS);
     if (probe.version === null) {
-      checks.push({
+      add("claude", {
         status: "fail",
         text: `claude: ${claude} found, but ${probe.problem}`,
         fix: "reinstall Claude Code (npm install -g @anthropic-ai/claude-code)",
       });
     } else {
       const { version } = probe;
-      checks.push({ status: "ok", text: `claude: ${claude} (${version})` });
-      for (const need of FEATURE_VERSIONS) checks.push(featureCheck(need, version));
+      claudeFound.version = version;
+      claudeFound.supported = compatibility(version).supported;
+      add("claude", claudeVersionCheck(claude, version));
+      for (const capability of CAPABILITIES)
+        add(`claude.${capability.id}`, capabilityCheck(capability, version));
     }
   } catch (error) {
-    checks.push({
+    add("claude", {
       status: "fail",
       text: `claude: ${error instanceof Error ? error.message : String(error)}`,
       fix: "install Claude Code or pass --claude PATH",
     });
   }
 
-  checks.push(...settingsChecks(io.cwd, io.env, io.managedSettingsFiles ?? defaultManagedSettingsFiles()));
+  add(
+    "claude_settings",
+    ...settingsChecks(io.cwd, io.env, io.managedSettingsFiles ?? defaultManagedSettingsFiles()),
+  );
 
   if (config) {
     const source = apiKeySource(config, io.env);
     const envKey = io.env.CLAUDE_FALLBACK_API_KEY;
     let problem: string | null = null;
     if (source === null) {
-      checks.push({
+      add("api_key", {
         status: "fail",
         text: "API key: none configured (at the limit claude-fallback can only notify)",
         fix: "set api_key or api_key_command in the config (claude-fallback config init), or $CLAUDE_FALLBACK_API_KEY",
       });
     } else if (source === "command") {
-      checks.push({ status: "ok", text: "API key: from api_key_command (run only with --online)" });
+      add("api_key", { status: "ok", text: "API key: from api_key_command (run only with --online)" });
     } else {
       const key = source === "env" ? (envKey ?? "") : (config.api_key ?? "");
       const where = source === "env" ? "$CLAUDE_FALLBACK_API_KEY" : "api_key in the config";
       // A key in the config was checked when it was loaded; one in the environment is checked here, as a run would.
       problem = source === "env" ? envKeyProblem(io.env) : null;
-      checks.push(
+      add(
+        "api_key",
         problem
           ? { status: "fail", text: `API key: ${problem}`, fix: REJECTED_KEY_FIX.env }
           : { status: "ok", text: `API key: ${where} ${maskKey(key)}` },
       );
     }
-    if (opts.online && source !== null && problem === null) checks.push(await onlineKeyCheck(config, io));
+    if (opts.online && source !== null && problem === null)
+      add("api_key_online", await onlineKeyCheck(config, io));
   }
 
-  checks.push(ledgerCheck(paths.dataDir));
-  checks.push(writableCheck("state", paths.stateDir));
-  return checks;
+  add("usage_ledger", ledgerCheck(paths.dataDir));
+  add("state", writableCheck("state", paths.stateDir));
+  return { checks, claude: claudeFound };
+}
+
+/** Runs every check; returns them in order. */
+export async function runChecks(opts: ContextOptions & DoctorFlags, io: DoctorIo): Promise<NamedCheck[]> {
+  return (await runDoctor(opts, io)).checks;
 }
 
 const MARKS: Record<CheckStatus, { unicode: string; ascii: string }> = {
@@ -409,16 +437,37 @@ export function formatCheck(check: Check, unicode: boolean): string {
   return `${unicode ? line : line.replaceAll("≥", ">=").replaceAll("…", "...")}\n`;
 }
 
-/** Prints the checks; returns the exit code (1 when any failed). */
+/** Prints the checks (text or, with `--json`, one JSON object); returns the exit code (1 when any failed). */
 export async function doctorCommand(opts: ContextOptions & DoctorFlags, io: DoctorIo): Promise<number> {
-  const checks = await runChecks(opts, io);
-  const unicode = localeIsUtf8(io.env);
-  for (const check of checks) io.write(formatCheck(check, unicode));
-  const failed = checks.filter((check) => check.status === "fail").length;
-  const warnings = checks.filter((check) => check.status === "warn").length;
-  const caveat = warnings === 0 ? "" : ` (${warnings} warning${warnings > 1 ? "s" : ""})`;
-  io.write(failed === 0 ? `all checks passed${caveat}\n` : `${failed} check(s) failed${caveat}\n`);
-  return failed === 0 ? 0 : 1;
+  const report = await runDoctor(opts, io);
+  const json = doctorJson(report);
+  if (opts.json) {
+    io.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    const unicode = localeIsUtf8(io.env);
+    for (const check of report.checks) io.write(formatCheck(check, unicode));
+    const caveat = json.warnings === 0 ? "" : ` (${json.warnings} warning${json.warnings > 1 ? "s" : ""})`;
+    io.write(json.ok ? `all checks passed${caveat}\n` : `${json.failed} check(s) failed${caveat}\n`);
+  }
+  return json.ok ? 0 : 1;
+}
+
+/** `doctor --json`: stable (fields are only ever added), documented in README.md, "JSON output". */
+export function doctorJson(report: DoctorReport) {
+  const count = (status: CheckStatus) => report.checks.filter((check) => check.status === status).length;
+  return {
+    format: 1,
+    ok: count("fail") === 0,
+    failed: count("fail"),
+    warnings: count("warn"),
+    claude: report.claude,
+    checks: report.checks.map((check) => ({
+      id: check.id,
+      status: check.status,
+      text: check.text,
+      fix: check.status !== "ok" && check.fix ? check.fix : null,
+    })),
+  };
 }
 
 export function registerDoctor(program: Command): void {
@@ -428,6 +477,7 @@ export function registerDoctor(program: Command): void {
       "check claude and its version, the config, the API key, hooks/status line support and writable directories",
     )
     .option("--online", "also check that the API accepts the key (one GET /v1/models; runs api_key_command)")
+    .option("--json", 'machine-readable JSON (stable; documented in the README, section "JSON output")')
     .action(async (_flags: DoctorFlags, command: Command) => {
       process.exitCode = await doctorCommand(command.optsWithGlobals<ContextOptions & DoctorFlags>(), {
         env: process.env,

@@ -2,9 +2,11 @@
  * The information and maintenance commands through the built CLI: `status --json`, `doctor` with
  * the pinned real claude, the standalone `statusline`, and `resume <id>` against the simulator.
  */
+
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { VERIFIED_MAX, VERIFIED_MIN } from "../../src/claude/compat.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
-import { killLiveProcesses, pinnedClaudeVersion, runProcess } from "./harness/claude.js";
+import { killLiveProcesses, runProcess, testedClaudeVersion } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
@@ -65,8 +67,8 @@ test("status --json (and the seed spelling --status): stable shape, key masked",
 test("doctor with the pinned claude: all checks pass offline", async () => {
   await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
   const result = await runFallback(sandbox, ["doctor"]);
-  expect(result.stdout).toContain(`(${pinnedClaudeVersion()})`);
-  expect(result.stdout).toContain("✓ http hooks");
+  expect(result.stdout).toContain(`(${testedClaudeVersion()}; verified ${VERIFIED_MIN} – ${VERIFIED_MAX})`);
+  expect(result.stdout).toContain("✓ StopFailure hook");
   expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("all checks passed");
   expect(result.code).toBe(0);
   // Offline by default: nothing was asked of the API.
@@ -80,7 +82,7 @@ describe("statusline", () => {
     cwd: "/tmp",
     model: { id: "claude-sonnet-4-5", display_name: "Sonnet 4.5" },
     workspace: { current_dir: "/tmp", project_dir: "/tmp" },
-    version: pinnedClaudeVersion(),
+    version: testedClaudeVersion(),
     cost: { total_cost_usd: 0.01 },
     rate_limits: {
       five_hour: { used_percentage: 63, resets_at: Math.floor(Date.UTC(2099, 0, 1, 15, 0) / 1000) },

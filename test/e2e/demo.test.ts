@@ -5,7 +5,7 @@
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { afterEach, expect, test } from "vitest";
-import { killLiveProcesses, pinnedClaudeBinary, runProcess } from "./harness/claude.js";
+import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
 import { CLI } from "./harness/cli.js";
 
 afterEach(() => killLiveProcesses());
@@ -14,7 +14,7 @@ const demoDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith("c
 
 test("the demo tells the whole story offline and cleans up after itself", async () => {
   const before = demoDirs();
-  const result = await runProcess(process.execPath, [CLI, "demo", "--claude", pinnedClaudeBinary()], {
+  const result = await runProcess(process.execPath, [CLI, "demo", "--claude", testedClaudeBinary()], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", TZ: "UTC" },
     timeoutMs: 150_000,

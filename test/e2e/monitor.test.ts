@@ -4,18 +4,17 @@
  * pid, finds the transcript, prints the command that continues that session on API billing, and
  * ends when that `claude` ends.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
-import { killLiveProcesses, pinnedClaudeBinary } from "./harness/claude.js";
-import { CLI, fallbackEnv } from "./harness/cli.js";
+import { killLiveProcesses, testedClaudeBinary } from "./harness/claude.js";
+import { escapeRegExp, startMonitor } from "./harness/monitor.js";
 import { PtySession } from "./harness/pty.js";
+import { messageRequests } from "./harness/requests.js";
 import { createSandbox, type Sandbox } from "./harness/sandbox.js";
 
 let simulator: Simulator;
 let sandbox: Sandbox;
 const sessions: PtySession[] = [];
-const monitors: ChildProcessWithoutNullStreams[] = [];
 
 beforeEach(async () => {
   simulator = await startSimulator({ limitAfterRequests: 1 });
@@ -24,92 +23,18 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((session) => session.close()));
-  for (const monitor of monitors.splice(0)) {
-    if (monitor.exitCode === null && monitor.signalCode === null) monitor.kill("SIGKILL");
-  }
   killLiveProcesses();
   await simulator.close();
   await sandbox.cleanup();
 });
 
-interface Monitor {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-  /** Resolves when stdout or stderr (all output) satisfies the pattern. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-}
-
-function startMonitor(args: string[]): Monitor {
-  const child = spawn(process.execPath, [CLI, "monitor", ...args], {
-    cwd: sandbox.root,
-    env: fallbackEnv(sandbox),
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  monitors.push(child);
-  let stdout = "";
-  let stderr = "";
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    notify();
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-    notify();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    waitFor(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(stdout + stderr)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`monitor did not print ${pattern}\nstdout: ${stdout}\nstderr: ${stderr}`));
-        }, timeoutMs);
-        waiters.add(check);
-        void exited.then(() => {
-          if (!waiters.has(check)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          if (pattern.test(stdout + stderr)) resolve();
-          else
-            reject(
-              new Error(`monitor exited without printing ${pattern}\nstdout: ${stdout}\nstderr: ${stderr}`),
-            );
-        });
-        check();
-      });
-    },
-  };
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
-
 describe("monitor --pid on a claude we did not start", () => {
   test("prints the resume command once when the limit hits, and exits 0 when claude exits", async () => {
-    const claude = new PtySession(pinnedClaudeBinary(), [], { cwd: sandbox.project, env: sandbox.env });
+    const claude = new PtySession(testedClaudeBinary(), [], { cwd: sandbox.project, env: sandbox.env });
     sessions.push(claude);
     await claude.waitFor("❯");
 
-    const monitor = startMonitor(["--pid", String(claude.process.pid)]);
+    const monitor = startMonitor(sandbox, ["--pid", String(claude.process.pid)]);
     await monitor.waitFor(
       new RegExp(escapeRegExp(`watching claude pid ${claude.process.pid} in ${sandbox.project}`)),
     );
@@ -118,7 +43,7 @@ describe("monitor --pid on a claude we did not start", () => {
     await claude.waitFor("Simulated reply 1");
     await claude.submit("second question");
 
-    const sessionId = messageRequests()[0]?.sessionId;
+    const sessionId = messageRequests(simulator)[0]?.sessionId;
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const command = `claude-fallback resume ${sessionId} --api`;
     await monitor.waitFor(new RegExp(escapeRegExp(command)));
@@ -143,15 +68,15 @@ describe("monitor --pid on a claude we did not start", () => {
   });
 
   test("a pid that is not running is an error", async () => {
-    const monitor = startMonitor(["--pid", "999999999"]);
+    const monitor = startMonitor(sandbox, ["--pid", "999999999"]);
     expect(await monitor.exited).toBe(1);
     expect(monitor.stderr()).toContain("no running process with pid 999999999");
   });
 
   test("--all finds a claude started after it, reports its limit, and stops on Ctrl-C", async () => {
-    const monitor = startMonitor(["--all"]);
+    const monitor = startMonitor(sandbox, ["--all"]);
     await monitor.waitFor(/watching every running claude/);
-    const claude = new PtySession(pinnedClaudeBinary(), [], { cwd: sandbox.project, env: sandbox.env });
+    const claude = new PtySession(testedClaudeBinary(), [], { cwd: sandbox.project, env: sandbox.env });
     sessions.push(claude);
     await claude.waitFor("❯");
     await monitor.waitFor(
@@ -161,7 +86,7 @@ describe("monitor --pid on a claude we did not start", () => {
     await claude.submit("first question about pineapples");
     await claude.waitFor("Simulated reply 1");
     await claude.submit("second question");
-    const sessionId = messageRequests()[0]?.sessionId;
+    const sessionId = messageRequests(simulator)[0]?.sessionId;
     await monitor.waitFor(new RegExp(escapeRegExp(`claude-fallback resume ${sessionId} --api`)));
 
     monitor.child.kill("SIGINT");

@@ -19,7 +19,7 @@ import { type AddressInfo, createServer as createNetServer, type Server as NetSe
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
-import { killLiveProcesses, type ProcessResult, pinnedClaudeBinary, runProcess } from "./harness/claude.js";
+import { killLiveProcesses, type ProcessResult, runProcess, testedClaudeBinary } from "./harness/claude.js";
 import { CLI } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox } from "./harness/sandbox.js";
@@ -209,7 +209,7 @@ async function prepare(config: Record<string, unknown>, extraEnv: NodeJS.Process
   const shim = join(bin, "claude");
   await writeFile(
     shim,
-    `#!/bin/sh\nenv > '${dumps}/claude-start.'$$\nexec '${pinnedClaudeBinary()}' "$@"\n`,
+    `#!/bin/sh\nenv > '${dumps}/claude-start.'$$\nexec '${testedClaudeBinary()}' "$@"\n`,
     { mode: 0o755 },
   );
   const notifyLog = join(root, "notify-send.jsonl");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { alive, groupMembers } from "../support/processes.js";
-import { killLiveProcesses, pinnedClaudeBinary } from "./harness/claude.js";
+import { killLiveProcesses, testedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, writeFallbackConfig } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
@@ -83,7 +83,7 @@ async function runAndEnd(end: (session: PtySession, run: LiveRunFile) => unknown
   const out = (name: string) => join(sandbox.root, name);
   const script = [
     `stty -g > ${quote(out("before"))}`,
-    `${quote(process.execPath)} ${quote(CLI)} --claude ${quote(pinnedClaudeBinary())}`,
+    `${quote(process.execPath)} ${quote(CLI)} --claude ${quote(testedClaudeBinary())}`,
     `echo $? > ${quote(out("status"))}`,
     `stty -g > ${quote(out("after"))}`,
     "echo SHELL-DONE",

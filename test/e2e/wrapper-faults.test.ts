@@ -27,7 +27,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { openLedger } from "../../src/usage/ledger.js";
 import { recordRow } from "../support/ledger.js";
 import { alive, processesWithEnv } from "../support/processes.js";
-import { killLiveProcesses, pinnedClaudeBinary, runProcess } from "./harness/claude.js";
+import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
@@ -155,7 +155,7 @@ function quote(text: string): string {
 /** The wrapper with `args` inside a shell in a pty that saves `stty -g` before and after, and its status. */
 function startInShell(args: string[], env: NodeJS.ProcessEnv = {}) {
   const out = (name: string) => join(sandbox.root, `shell-${name}`);
-  const command = [process.execPath, CLI, "--claude", pinnedClaudeBinary(), ...args].map(quote).join(" ");
+  const command = [process.execPath, CLI, "--claude", testedClaudeBinary(), ...args].map(quote).join(" ");
   const script = [
     `stty -g > ${quote(out("before"))}`,
     command,
@@ -399,7 +399,7 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     const out = (name: string) => join(sandbox.root, `ns-${name}`);
     mkdirSync(tiny);
     mkdirSync(out("data"));
-    const wrapper = [process.execPath, CLI, "--claude", pinnedClaudeBinary(), "--force-api"]
+    const wrapper = [process.execPath, CLI, "--claude", testedClaudeBinary(), "--force-api"]
       .map(quote)
       .join(" ");
     // A tmpfs for all of claude-fallback's files, and one of its own for the ledger: its fill level
@@ -525,7 +525,7 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
       "unshare",
       ["--user", "--map-root-user", "--mount", "/bin/sh", "-c", script, "sh", process.execPath, CLI].concat([
         "--claude",
-        pinnedClaudeBinary(),
+        testedClaudeBinary(),
         "--",
         "-p",
         "hello",

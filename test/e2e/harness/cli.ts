@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ProcessResult, pinnedClaudeBinary, type RunOptions, runProcess } from "./claude.js";
+import { type ProcessResult, type RunOptions, runProcess, testedClaudeBinary } from "./claude.js";
 import { PtySession } from "./pty.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -24,14 +24,14 @@ export function fallbackEnv(sandbox: Sandbox, extra: NodeJS.ProcessEnv = {}): No
   return { ...sandbox.env, CLAUDE_FALLBACK_HOME: join(sandbox.root, "fallback-home"), ...extra };
 }
 
-/** Runs `claude-fallback <args>` with the pinned claude, piped stdio. */
+/** Runs `claude-fallback <args>` with the tested claude, piped stdio. */
 export function runFallback(
   sandbox: Sandbox,
   args: string[],
   env: NodeJS.ProcessEnv = fallbackEnv(sandbox),
   options: Pick<RunOptions, "timeoutMs" | "onStdout"> = {},
 ): Promise<ProcessResult> {
-  return runProcess(process.execPath, [CLI, "--claude", pinnedClaudeBinary(), ...args], {
+  return runProcess(process.execPath, [CLI, "--claude", testedClaudeBinary(), ...args], {
     cwd: sandbox.project,
     env,
     timeoutMs: 90_000,
@@ -45,7 +45,7 @@ export function spawnFallback(
   args: string[],
   env: NodeJS.ProcessEnv = fallbackEnv(sandbox),
 ): PtySession {
-  return new PtySession(process.execPath, [CLI, "--claude", pinnedClaudeBinary(), ...args], {
+  return new PtySession(process.execPath, [CLI, "--claude", testedClaudeBinary(), ...args], {
     cwd: sandbox.project,
     env,
   });

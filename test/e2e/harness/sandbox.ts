@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { offlineClaudeEnv, seedClaudeHome } from "../../../src/demo/sandbox.js";
-import { pinnedClaudeVersion } from "./claude.js";
+import { testedClaudeVersion } from "./claude.js";
 
 /** The OAuth token that stands for a subscription login in every test (SPEC: never a real one). */
 export const TEST_OAUTH_TOKEN = "sk-ant-oat01-test-subscription-token-0000000000000000000000000000";
@@ -44,7 +44,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   await mkdir(project, { recursive: true });
   await mkdir(runtime, { recursive: true, mode: 0o700 });
   await mkdir(claudeTmp, { recursive: true });
-  seedClaudeHome(home, project, pinnedClaudeVersion());
+  seedClaudeHome(home, project, testedClaudeVersion());
   const env: NodeJS.ProcessEnv = {
     PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
     HOME: home,
