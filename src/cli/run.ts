@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
+import { startupNotice } from "../claude/compat.js";
 import { claudeVersion, locateClaude } from "../claude/locate.js";
 import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
@@ -52,13 +53,17 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   });
   if (start.code === "limit_in_force" && start.limit) say(startingAfterLimitText(start.limit));
 
+  const version = await claudeVersion(claude);
+  // Below the verified range: one line that says what will not work, never a silent half-working run.
+  const notice = startupNotice(version);
+  if (notice) say(notice);
   const ledger = openRunLedger(ledgerPath(ctx.paths.dataDir), ctx.config);
   const runId = ledger.startRun({
     startedAt: Date.now(),
     pid: process.pid,
     cwd: process.cwd(),
     initialMode: start.mode,
-    claudeVersion: await claudeVersion(claude),
+    claudeVersion: version,
   });
   const core = new RunCore({
     claudePath: claude,

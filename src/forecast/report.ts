@@ -5,7 +5,7 @@
  * the last {@link CACHE_FRESH_MS} for the same question is reused (reading weeks of transcripts is
  * the slow part), so `status` stays quick.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { usdToNano } from "../money.js";
@@ -144,6 +144,7 @@ export async function forecastReport(query: ReportQuery): Promise<ForecastReport
     unreadable: main.unreadable,
   };
   try {
+    mkdirSync(query.stateDir, { recursive: true, mode: 0o700 });
     writeFileAtomicSync(cacheFile(query.stateDir), JSON.stringify({ at: query.now, question, report }));
   } catch {
     // A state directory that cannot be written: the next report computes again.

@@ -106,6 +106,8 @@ function onLimit(
 ): Result {
   // On API billing a "limit" is not the subscription's (an API rate limit, or stale news): ignored.
   if (state.mode !== "subscription") return { state, effects: [] };
+  // The per-model limit the model in place stands in for, reported again (another signal): known.
+  if (state.modelLimit && limit.window === state.modelLimit.window) return { state, effects: [] };
   if (state.limit && (state.phase !== "running" || state.declined))
     return onKnownLimit(state, state.limit, limit);
   const detected = (decision: string, reason: string, noKey = false): Effect[] => [

@@ -6,6 +6,7 @@
 import type { BillingMode } from "../billing.js";
 import type { Config } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
+import { windowModelFamily } from "../detect/windows.js";
 import type { SharedState } from "../state/store.js";
 import type { CapStatus } from "../usage/caps.js";
 
@@ -91,6 +92,8 @@ export interface StartingInput {
 export function limitStillInForce(state: StartingInput["state"], now: number): LimitInfo | null {
   const limit = state.last_limit;
   if (!limit || limit.assumed || limit.resets_at <= now) return null;
+  // A per-model limit leaves the other models free on the subscription: no reason to start on API billing.
+  if (windowModelFamily(limit.window) !== null) return null;
   if (state.preferred_mode === "subscription" && (state.preferred_mode_set_at ?? 0) > limit.at) return null;
   return { window: limit.window, resetsAt: limit.resets_at, resetAssumed: false, source: "state" };
 }

@@ -388,6 +388,7 @@ export class RunCore {
         settingsPath,
         sessionId,
         prompt: this.resumePrompt(resume),
+        model,
       });
       await this.launch(to, args, { resume });
       this.dispatch({ type: "switched", to });

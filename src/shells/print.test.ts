@@ -79,6 +79,22 @@ describe("the print shell (claude -p)", () => {
     );
   });
 
+  test("a per-model limit under auto_switch goes on free with the other model on the subscription", async () => {
+    const { children, exited, stdout } = setup({ auto_switch: true }, ["-p", "refactor", "--model", "opus"]);
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id")!;
+    children[0]!.finish("You've hit your Opus limit · resets 11pm (UTC)\n", 1);
+    await until(() => children.length === 2, "the continuation");
+    const continued = children[1]!;
+    expect(continued.args).toEqual(expect.arrayContaining(["--model", "sonnet", "--resume", sessionId]));
+    expect(continued.args).not.toContain("opus");
+    // The subscription: no gateway.
+    expect(continued.options.env.ANTHROPIC_AUTH_TOKEN).toBeUndefined();
+    continued.finish("answer on sonnet\n", 0);
+    expect(await exited).toBe(0);
+    expect(stdout()).toBe("answer on sonnet\n");
+  });
+
   test("without auto_switch the limit text and exit code pass through with one hint line", async () => {
     const { children, exited, stdout, stderr } = setup({}, ["-p", "summarise"]);
     await until(() => children.length === 1, "claude to start");

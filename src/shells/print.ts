@@ -7,6 +7,7 @@
  */
 import { resumeArgs } from "../claude/args.js";
 import type { LimitInfo } from "../detect/limit.js";
+import { forecastSummary } from "../forecast/words.js";
 import { resetText } from "../notify/messages.js";
 import type { RunEvent } from "../notify/run-events.js";
 import type { ChildLike, ChildSpawner } from "../platform/child.js";
@@ -14,6 +15,9 @@ import { Continuation, gateMode, PrintOutputGate } from "../session/print-output
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
 import { policyReasonText } from "../session/wording.js";
 import { shellQuote } from "../shell.js";
+
+/** How long the hint at a limit waits for the forecast of what paying would cost. */
+const HINT_FORECAST_WAIT_MS = 3000;
 
 export interface PrintIo {
   stdout: (chunk: Buffer) => void;
@@ -94,7 +98,15 @@ export class PrintShell implements ShellPort {
     if (core.state.phase === "switching") return;
     gate.release();
     const limit = core.state.limit;
-    if (limit && core.state.mode === "subscription") this.io.stderr(this.hint(limit));
+    if (limit && core.state.mode === "subscription") {
+      // What paying would have cost, when the forecast comes quickly enough.
+      void core.forecast.within(HINT_FORECAST_WAIT_MS).then((forecast) => {
+        const figure = forecast ? forecastSummary(forecast) : null;
+        this.io.stderr(`${this.hint(limit)}${figure ? ` ${figure}` : ""}`);
+        core.claudeExited(code);
+      });
+      return;
+    }
     core.claudeExited(code);
   }
 

@@ -66,3 +66,17 @@ export function invalidRequest(message: string): ApiError {
 export function notFound(message: string): ApiError {
   return apiError("not_found_error", message);
 }
+
+/** What an API organisation without prepaid credit is answered (Console billing). */
+export const creditExhausted = apiError(
+  "invalid_request_error",
+  "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+);
+
+/** What a workspace past its spend limit is answered, with the day it regains access. */
+export function workspaceSpendLimit(regains: string): ApiError {
+  return apiError(
+    "invalid_request_error",
+    `You have reached your specified workspace API usage limits. You will regain access on ${regains}.`,
+  );
+}

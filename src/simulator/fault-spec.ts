@@ -9,7 +9,7 @@ export const DEFAULT_SLOW_EVENT_MS = 100;
 /** The syntax, for `--help` and error messages. */
 export const FAULT_SPEC_SYNTAX =
   "KIND[:COUNT][=ARG[,ARG]][@BILLING], KIND one of overloaded, throttle, usage-limit, slow (=FIRST_BYTE_MS,EVENT_MS), " +
-  "drop (=EVENTS), stream-error (=EVENTS), malformed, thinking-signature";
+  "drop (=EVENTS), stream-error (=EVENTS), malformed, thinking-signature, credit-exhausted, spend-limit";
 
 function scriptFor(
   kind: string,
@@ -22,6 +22,8 @@ function scriptFor(
     case "usage-limit":
     case "malformed":
     case "thinking-signature":
+    case "credit-exhausted":
+    case "spend-limit":
       return first === undefined ? { fault: kind } : undefined;
     case "drop":
     case "stream-error":

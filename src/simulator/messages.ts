@@ -140,6 +140,10 @@ function refusal(
         fault: "usage-limit",
         headers: limit.headers(model, true),
       };
+    case "credit-exhausted":
+      return { error: apiErrors.creditExhausted, fault: "credit-exhausted" };
+    case "spend-limit":
+      return { error: apiErrors.workspaceSpendLimit("2026-12-31 at 00:00 UTC"), fault: "spend-limit" };
     case "thinking-signature": {
       const { messageIndex, blockIndex } = firstThinkingBlock(body);
       return {

@@ -36,6 +36,8 @@ export const FAULT_KINDS = [
   "stream-error",
   "malformed",
   "thinking-signature",
+  "credit-exhausted",
+  "spend-limit",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
