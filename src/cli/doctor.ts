@@ -1,5 +1,3 @@
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Command } from "commander";
 import {
   CAPABILITIES,
@@ -10,7 +8,6 @@ import {
   versionAtLeast,
 } from "../claude/compat.js";
 import { CLAUDE_VERSION_TIMEOUT_MS, locateClaude, probeClaudeVersion } from "../claude/locate.js";
-import { settingsFiles } from "../claude/user-settings.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import {
@@ -22,10 +19,8 @@ import {
   redactSecrets,
   resolveApiKey,
 } from "../config/secret.js";
-import { shellQuote } from "../shell.js";
 import { resolvePaths } from "../state/paths.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
-import { LEDGER_FILE_NAME, LedgerDamagedError, ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import type { ContextOptions } from "./context.js";
 import {
   type Check,

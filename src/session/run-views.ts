@@ -5,9 +5,7 @@
 import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
 import { capInputsFor } from "../forecast/report.js";
-import type { CapConfig } from "../usage/caps.js";
 import { resolveZone, systemZone } from "../usage/periods.js";
-import type { SpendSnapshot } from "../usage/spend.js";
 import type { MenuView } from "./menu.js";
 import type { RunCore } from "./run-core.js";
 import { type PromptContext, segmentFor } from "./wording.js";

@@ -2,12 +2,10 @@ import { randomUUID } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import type { BillingMode } from "../billing.js";
 import { FallbackError } from "../errors.js";
 import { asidePath } from "../platform/atomic-file.js";
 import type { EventRecord, LedgerRequestRow, RequestRecord, RunEnd, RunStart } from "./ledger-records.js";
 import { migrate } from "./ledger-schema.js";
-import { type Period, type PeriodUnit, periodOf, resolveZone } from "./periods.js";
 import { addSpend, type Spend, spendOfRequest, ZERO_SPEND } from "./spend.js";
 
 /**

@@ -1,6 +1,5 @@
 import { closeSync, type Dirent, openSync, readdirSync, readSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type TokenUsage, tokenUsageFromApi } from "../../pricing/token-usage.js";
 import { candidateConfigDirs, claudeConfigDirs } from "../config-dir.js";
 
