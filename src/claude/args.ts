@@ -214,6 +214,8 @@ export interface ClaudeArgs {
   print: boolean;
   /** `--output-format` (print mode): text, json or stream-json. */
   outputFormat: string;
+  /** `--input-format`: `stream-json` when a program (the Agent SDK, an IDE) talks to claude over stdin. */
+  inputFormat: string;
   /**
    * Run `claude` as is, without wrapping: a management command (`claude mcp …`), a help or version
    * flag, a background/desktop/cloud session, or arguments `claude` itself rejects (an option
@@ -327,6 +329,7 @@ export function parseClaudeArgs(args: readonly string[]): ClaudeArgs {
     items,
     print: has("-p", "--print"),
     outputFormat: lastValue("--output-format") ?? "text",
+    inputFormat: lastValue("--input-format") ?? "text",
     passThrough: subcommand || missingValue || has(...NON_CONVERSATION_FLAGS),
     session,
     userSettings: lastValue("--settings") ?? null,

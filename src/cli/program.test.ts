@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { likelyCommand, main } from "./program.js";
+import { likelyCommand, main, processWrapperArgv } from "./program.js";
 
 const ID = "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40";
 let home: string;
@@ -150,5 +150,23 @@ describe("likelyCommand", () => {
     ["fix the bug", null],
   ])("%j → %j", (word, expected) => {
     expect(likelyCommand(word, names)).toBe(expected);
+  });
+});
+
+describe("the process-wrapper form (VS Code's claudeProcessWrapper, the Agent SDK's executableArgs)", () => {
+  const executable = new Set(["/opt/claude/bin/claude", "./claude"]);
+  const isExecutable = (path: string) => executable.has(path);
+  test.each([
+    [
+      ["/opt/claude/bin/claude", "--output-format", "stream-json"],
+      ["run", "--claude", "/opt/claude/bin/claude", "--", "--output-format", "stream-json"],
+    ],
+    [["./claude"], ["run", "--claude", "./claude", "--"]],
+    // A command's name, or a path that is not an executable file, is not the form.
+    [["status", "--json"], null],
+    [["/opt/claude/README.md"], null],
+    [[], null],
+  ])("%j → %j", (argv, expected) => {
+    expect(processWrapperArgv(argv, isExecutable)).toEqual(expected);
   });
 });

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from "node:fs";
 import { type Command, CommanderError } from "commander";
 import { quoteForMessage } from "../config/json.js";
 import { editDistance } from "../config/load.js";
@@ -120,8 +121,32 @@ export function describeCommandLineError(
 }
 
 /** Parses argv, runs the command, and returns the process exit code. Never throws. */
+/**
+ * The process-wrapper form (SPEC §12): `claude-fallback <path-to-claude> <claude args…>`, as VS Code's
+ * `claudeCode.claudeProcessWrapper` and the Agent SDK's `executableArgs` start it — that claude,
+ * with those arguments, under the wrapper. Only an executable file named by a path counts, so a
+ * command's name is never taken for one.
+ */
+export function processWrapperArgv(
+  argv: readonly string[],
+  isExecutable: (path: string) => boolean = executableFile,
+): string[] | null {
+  const [first, ...rest] = argv;
+  if (!first?.includes("/") || !isExecutable(first)) return null;
+  return ["run", "--claude", first, "--", ...rest];
+}
+
+function executableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const { ours, claudeArgs } = splitClaudeArgs(argv);
+  const { ours, claudeArgs } = splitClaudeArgs(processWrapperArgv(argv) ?? argv);
   const program = buildProgram(claudeArgs);
   try {
     await program.parseAsync(ours, { from: "user" });

@@ -14,6 +14,7 @@ import type { ShellKind } from "../session/run-record.js";
 import { startingAfterLimitText } from "../session/wording.js";
 import { PrintShell } from "../shells/print.js";
 import { PtyShell } from "../shells/pty.js";
+import { StreamJsonShell } from "../shells/stream-json.js";
 import { readState, setAsideDamagedState, stateFile } from "../state/store.js";
 import { processTerminal } from "../terminal/port.js";
 import { PtyChild } from "../terminal/pty-child.js";
@@ -36,7 +37,7 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
     // `claude mcp …`, `--help`, `--version`: nothing to bill or switch; stray keys still go.
     return runPlainClaude(claude, claudeArgs, ctx.env as NodeJS.ProcessEnv, say);
   }
-  const shell: ShellKind = args.print ? "print" : "pty";
+  const shell: ShellKind = args.inputFormat === "stream-json" ? "stream-json" : args.print ? "print" : "pty";
   if (shell === "pty" && !(process.stdin.isTTY && process.stdout.isTTY)) {
     throw new UsageError(
       'an interactive Claude Code session needs a terminal; use -- -p "…" for a headless run',
@@ -80,15 +81,24 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   });
   let exitCode: number | null = null;
   try {
+    const pipes = {
+      stdout: (chunk: Buffer) => process.stdout.write(chunk),
+      childStderr: (chunk: Buffer) => process.stderr.write(chunk),
+      stderr: say,
+      spawn: spawnChild,
+    };
     exitCode =
-      shell === "print"
-        ? await new PrintShell(core, {
-            stdout: (chunk) => process.stdout.write(chunk),
-            childStderr: (chunk) => process.stderr.write(chunk),
-            stderr: say,
-            spawn: spawnChild,
+      shell === "stream-json"
+        ? await new StreamJsonShell(core, {
+            ...pipes,
+            input: (onData, onEnd) => {
+              process.stdin.on("data", onData);
+              process.stdin.on("end", onEnd);
+            },
           }).run()
-        : await new PtyShell(core, processTerminal(), PtyChild.spawn).run();
+        : shell === "print"
+          ? await new PrintShell(core, pipes).run()
+          : await new PtyShell(core, processTerminal(), PtyChild.spawn).run();
     return exitCode;
   } finally {
     closeRunLedger(ledger, runId, exitCode);

@@ -106,6 +106,11 @@ export class Detector {
     return { windows: reading.snapshot.windows, warnings, resets };
   }
 
+  /** An exact reset Claude Code gave another way (stream-json's `rate_limit_event`: `resetsAt`, epoch seconds). */
+  exactReset(window: string, at: number): void {
+    this.exactResets.set(window, at);
+  }
+
   /** Source 4: a chunk of Claude's terminal output. */
   scanScreen(chunk: Buffer): LimitInfo | null {
     const signals = this.scanner.push(this.decoder.write(chunk), this.now());

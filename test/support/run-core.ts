@@ -204,11 +204,13 @@ export class FakeTerminal implements TerminalPort {
   }
 }
 
-/** A `claude -p` child the test drives. */
+/** A `claude -p` (or stream-json) child the test drives; what is written to its stdin is kept. */
 export class FakeChild implements ChildLike {
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
-  readonly stdin = null;
+  readonly stdin = new PassThrough();
+  readonly written: string[] = [];
+  stdinEnded = false;
   private resolveExit!: (code: number) => void;
   readonly exited = new Promise<number>((resolve) => {
     this.resolveExit = resolve;
@@ -218,7 +220,26 @@ export class FakeChild implements ChildLike {
     readonly pid: number,
     readonly args: readonly string[],
     readonly options: ChildOptions,
-  ) {}
+  ) {
+    this.stdin.on("data", (chunk: Buffer) => this.written.push(chunk.toString("utf8")));
+    this.stdin.on("finish", () => {
+      this.stdinEnded = true;
+    });
+  }
+
+  /** Claude writes these messages, one JSON line each. */
+  say(...messages: unknown[]): void {
+    this.stdout.write(messages.map((message) => `${JSON.stringify(message)}\n`).join(""));
+  }
+
+  /** The messages written to claude. */
+  received(): Record<string, unknown>[] {
+    return this.written
+      .join("")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
 
   /** Prints `stdout` (and `stderr`), then exits with `code` once both are read. */
   finish(stdout: string, code: number, stderr = ""): void {

@@ -1,0 +1,203 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { type CoreFixture, coreFixture, FakeChild, until } from "../../test/support/run-core.js";
+import type { ChildOptions } from "../platform/child.js";
+import { StreamJsonShell, startsLimitEpilogue } from "./stream-json.js";
+
+const SDK_ARGS = ["--output-format", "stream-json", "--verbose", "--input-format", "stream-json"];
+const RESETS_AT = Math.floor(Date.now() / 1000) + 3 * 3600;
+
+let fixture: CoreFixture | undefined;
+afterEach(() => {
+  fixture?.cleanup();
+  fixture = undefined;
+});
+
+function setup(config: Record<string, unknown> = {}) {
+  fixture = coreFixture("stream-json", SDK_ARGS, config);
+  const children: FakeChild[] = [];
+  const out: Record<string, unknown>[] = [];
+  let feed!: (chunk: Buffer) => void;
+  let end!: () => void;
+  const shell = new StreamJsonShell(fixture.core, {
+    stdout: (line) => out.push(JSON.parse(line.toString("utf8")) as Record<string, unknown>),
+    childStderr: () => {},
+    stderr: () => {},
+    input: (onData, onEnd) => {
+      feed = onData;
+      end = onEnd;
+    },
+    spawn: (_file: string, args: readonly string[], options: ChildOptions) => {
+      const child = new FakeChild(6000 + children.length, args, options);
+      children.push(child);
+      return child;
+    },
+  });
+  const exited = shell.run();
+  const send = (...messages: unknown[]) =>
+    feed(Buffer.from(messages.map((m) => `${JSON.stringify(m)}\n`).join("")));
+  return { core: fixture.core, children, out, send, end: () => end(), exited };
+}
+
+const initialize = {
+  type: "control_request",
+  request_id: "init-1",
+  request: { subtype: "initialize", hooks: {} },
+};
+const user = (text: string) => ({
+  type: "user",
+  message: { role: "user", content: [{ type: "text", text }] },
+  parent_tool_use_id: null,
+});
+const init = { type: "system", subtype: "init", session_id: "s" };
+const epilogue = [
+  {
+    type: "rate_limit_event",
+    rate_limit_info: { status: "rejected", resetsAt: RESETS_AT, rateLimitType: "five_hour" },
+  },
+  {
+    type: "assistant",
+    message: {
+      model: "<synthetic>",
+      content: [{ type: "text", text: "You've hit your 5-hour limit · resets 11pm (UTC)" }],
+    },
+    error: "rate_limit",
+  },
+  {
+    type: "result",
+    subtype: "success",
+    is_error: true,
+    api_error_status: 429,
+    result: "You've hit your 5-hour limit · resets 11pm (UTC)",
+  },
+];
+
+describe("the stream-json relay", () => {
+  test("lines pass both ways unchanged; the program's lines wait while claude starts", async () => {
+    const { children, out, send, end, exited } = setup();
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakeChild];
+    expect(claude.args).toEqual(expect.arrayContaining([...SDK_ARGS, "--settings", "--session-id"]));
+    await until(() => claude.received().length === 2, "the program's lines");
+    expect(claude.received()).toEqual([initialize, user("hello")]);
+    claude.say({ type: "control_response", response: { subtype: "success", request_id: "init-1" } }, init, {
+      type: "result",
+      is_error: false,
+      result: "hi",
+    });
+    await until(() => out.length === 3, "claude's lines");
+    expect(out.map((message) => message.type)).toEqual(["control_response", "system", "result"]);
+    end();
+    await until(() => claude.stdinEnded, "claude's input to close");
+    claude.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("at the limit under auto_switch: the epilogue is held, claude restarted on API billing, the initialize replayed and the message sent again", async () => {
+    const { core, children, out, send, end, exited } = setup({ auto_switch: true });
+    send(initialize);
+    await until(() => children.length === 1, "claude to start");
+    const [first] = children as [FakeChild];
+    first.say({ type: "control_response", response: { subtype: "success", request_id: "init-1" } });
+    // Claude asks the program something, then the limit ends the turn before the answer comes.
+    send(user("hello"));
+    first.say(
+      init,
+      { type: "control_request", request_id: "hook-7", request: { subtype: "hook_callback" } },
+      ...epilogue,
+    );
+    await until(() => children.length === 2, "claude to restart");
+    const second = children[1]!;
+    expect(second.args).toEqual(expect.arrayContaining(["--resume", core.sessionId]));
+    expect(second.options.env.ANTHROPIC_AUTH_TOKEN).toMatch(/^cf-gw/);
+    await until(() => second.received().length === 2, "the replay");
+    const [replayed, again] = second.received();
+    expect(replayed).toEqual({
+      ...initialize,
+      request_id: expect.stringMatching(/^claude-fallback-replay-/),
+    });
+    expect(again).toEqual(user("hello"));
+    // The program's late answer to the stopped claude goes nowhere.
+    send({ type: "control_response", response: { subtype: "success", request_id: "hook-7", response: {} } });
+    // The replay's answer is ours; the resumed claude's init of this turn is not news.
+    second.say(
+      {
+        type: "control_response",
+        response: { subtype: "success", request_id: String(replayed?.request_id) },
+      },
+      init,
+      {
+        type: "assistant",
+        message: { model: "claude-sonnet-4-5", content: [{ type: "text", text: "continued" }] },
+      },
+      { type: "result", is_error: false, result: "continued" },
+    );
+    await until(() => out.some((message) => message.result === "continued"), "the continued answer");
+    expect(out.map((message) => message.type)).toEqual([
+      "control_response",
+      "system",
+      "control_request",
+      "assistant",
+      "result",
+    ]);
+    expect(out.some((message) => startsLimitEpilogue(message))).toBe(false);
+    expect(second.received()).toHaveLength(2);
+    end();
+    second.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("without auto_switch the program sees Claude's own epilogue, unchanged", async () => {
+    const { children, out, send, end, exited } = setup();
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.say(init, ...epilogue);
+    await until(() => out.length === 4, "the epilogue");
+    expect(out.slice(1)).toEqual(epilogue);
+    end();
+    children[0]!.finish("", 1);
+    expect(await exited).toBe(1);
+    expect(children).toHaveLength(1);
+  });
+
+  test("a limit after claude answered in the turn (a tool loop) goes on with the resume prompt, not the message again", async () => {
+    const { children, send, end, exited } = setup({ auto_switch: true });
+    send(initialize, user("run the tool"));
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.say(
+      init,
+      {
+        type: "assistant",
+        message: { model: "claude-sonnet-4-5", content: [{ type: "tool_use", name: "Bash" }] },
+      },
+      ...epilogue,
+    );
+    await until(() => children.length === 2 && children[1]!.received().length === 2, "the restart");
+    expect(children[1]!.received()[1]).toMatchObject({
+      type: "user",
+      message: { content: [{ type: "text", text: "Continue where you left off." }] },
+    });
+    end();
+    children[1]!.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("a one-shot prompt: the program closed its input before the limit; the restarted claude gets it closed too", async () => {
+    const { children, send, end, exited } = setup({ auto_switch: true });
+    send(initialize, user("summarise"));
+    end();
+    await until(
+      () => children.length === 1 && children[0]!.stdinEnded,
+      "claude to start with its input closed",
+    );
+    children[0]!.say(init, ...epilogue);
+    await until(
+      () => children.length === 2 && children[1]!.stdinEnded,
+      "the restarted claude's input closed",
+    );
+    expect(children[1]!.received().map((message) => message.type)).toEqual(["control_request", "user"]);
+    children[1]!.say({ type: "result", is_error: false, result: "done" });
+    children[1]!.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+});

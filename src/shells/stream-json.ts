@@ -1,0 +1,251 @@
+/**
+ * The stream-json relay shell (SPEC §12): `claude` as a program's child — the Agent SDK, VS Code's
+ * Claude Code extension — talking JSON lines over stdin and stdout. Lines pass both ways unchanged
+ * and at once. At the limit (under auto_switch) the limit's epilogue is held back, claude is
+ * restarted on API billing with `--resume`, the program's `initialize` is replayed (its answer
+ * swallowed), the failed user message sent again, and the program sees the continued answer as if
+ * nothing had happened; at an idle moment after the reset it goes back the same way. Everything
+ * else is the run core's.
+ */
+import type { RunEvent } from "../notify/run-events.js";
+import type { ChildLike, ChildSpawner } from "../platform/child.js";
+import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
+import { LineSplitter, messageOf } from "./lines.js";
+
+export interface RelayIo {
+  /** The program's end of claude's stdout. */
+  stdout: (line: Buffer) => void;
+  /** Claude's own stderr, as it comes. */
+  childStderr: (chunk: Buffer) => void;
+  /** One line of ours, without its newline. */
+  stderr: (line: string) => void;
+  /** The program's lines to claude: `onData` with each chunk, `onEnd` when it closes its end. */
+  input: (onData: (chunk: Buffer) => void, onEnd: () => void) => void;
+  spawn: ChildSpawner;
+}
+
+type Message = Record<string, unknown> | null;
+
+function field(message: Message, ...path: string[]): unknown {
+  let value: unknown = message;
+  for (const key of path)
+    value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+/** A line that can belong to a limit's epilogue: the rejected rate-limit event, Claude's own error message, the error result. */
+export function startsLimitEpilogue(message: Message): boolean {
+  const type = field(message, "type");
+  if (type === "rate_limit_event") return field(message, "rate_limit_info", "status") === "rejected";
+  if (type === "assistant") return field(message, "message", "model") === "<synthetic>";
+  return (
+    type === "result" && field(message, "is_error") === true && field(message, "api_error_status") === 429
+  );
+}
+
+function isResult(message: Message): boolean {
+  return field(message, "type") === "result";
+}
+
+export class StreamJsonShell implements ShellPort {
+  private child: ChildLike | undefined;
+  /** Each claude's number: lines and the exit of a claude stopped for a switch are not the program's. */
+  private generation = 0;
+  /** The program's `initialize` request, replayed to a restarted claude. */
+  private initialize: Record<string, unknown> | null = null;
+  /** Program → claude control requests claude has not answered yet, by request id. */
+  private readonly programRequests = new Map<string, Buffer>();
+  /** Claude → program control requests of the claude running now: answers to others are stale. */
+  private claudeRequests = new Set<string>();
+  /** The turn under way: its user message, and whether claude already answered in it. */
+  private turn: { user: Buffer; answered: boolean } | null = null;
+  /** The limit's epilogue, while the core decides. */
+  private held: Buffer[] | null = null;
+  /** The program's lines wait while claude is (re)started. */
+  private waiting: Buffer[] | null = [];
+  private inputEnded = false;
+  /** A resumed claude announces a turn the program has already seen begin. */
+  private dropInit = false;
+  /** Our replayed initialize's request id: its answer is ours, not the program's. */
+  private replayId: string | null = null;
+
+  constructor(
+    private readonly core: RunCore,
+    private readonly io: RelayIo,
+  ) {}
+
+  async run(): Promise<number> {
+    const splitter = new LineSplitter((line) => this.fromProgram(line));
+    this.io.input(
+      (chunk) => splitter.push(chunk),
+      () => {
+        splitter.end();
+        this.inputEnded = true;
+        if (this.waiting === null) this.child?.stdin?.end();
+      },
+    );
+    try {
+      await this.core.start(this, { withStatusLine: false });
+      return await this.core.finished;
+    } finally {
+      const summary = this.core.exitSummary();
+      if (summary) this.io.stderr(summary);
+      await this.core.close();
+    }
+  }
+
+  // ── the program's side ───────────────────────────────────────────────────────────────────
+
+  private fromProgram(line: Buffer): void {
+    if (this.waiting) {
+      this.waiting.push(line);
+      return;
+    }
+    const message = messageOf(line);
+    const type = field(message, "type");
+    if (type === "control_request") {
+      const id = String(field(message, "request_id"));
+      if (field(message, "request", "subtype") === "initialize") this.initialize ??= message;
+      this.programRequests.set(id, line);
+    } else if (type === "control_response") {
+      const id = field(message, "response", "request_id");
+      // An answer to a claude stopped for a switch: the one running now did not ask.
+      if (typeof id === "string" && !this.claudeRequests.delete(id)) return;
+    } else if (type === "user") {
+      this.turn = { user: line, answered: false };
+      this.core.dispatch({ type: "busy" });
+    }
+    this.child?.stdin?.write(line);
+  }
+
+  // ── claude's side ────────────────────────────────────────────────────────────────────────
+
+  private fromClaude(line: Buffer, generation: number): void {
+    if (generation !== this.generation) return;
+    const message = messageOf(line);
+    const type = field(message, "type");
+    if (type === "control_response") {
+      const id = field(message, "response", "request_id");
+      if (id === this.replayId) return;
+      if (typeof id === "string") this.programRequests.delete(id);
+    } else if (type === "control_request") {
+      this.claudeRequests.add(String(field(message, "request_id")));
+    } else if (type === "rate_limit_event") {
+      // Its reset is exact (a limit's text gives only the minute): the revert can come on time.
+      const window = field(message, "rate_limit_info", "rateLimitType");
+      const resetsAt = field(message, "rate_limit_info", "resetsAt");
+      if (typeof window === "string" && typeof resetsAt === "number")
+        this.core.detector.exactReset(window, resetsAt * 1000);
+    } else if (type === "system" && field(message, "subtype") === "init" && this.dropInit) {
+      this.dropInit = false;
+      return;
+    }
+    if (this.held) {
+      this.held.push(line);
+      if (isResult(message)) this.epilogueEnded();
+      return;
+    }
+    // Held only where a switch could follow (the core decides once the epilogue is whole).
+    if (
+      startsLimitEpilogue(message) &&
+      this.core.state.mode === "subscription" &&
+      this.core.options.config.auto_switch
+    ) {
+      this.held = [line];
+      if (isResult(message)) this.epilogueEnded();
+      return;
+    }
+    if (type === "assistant" && this.turn) this.turn.answered = true;
+    this.io.stdout(line);
+    if (isResult(message)) this.turnEnded();
+  }
+
+  private epilogueEnded(): void {
+    const held = this.held ?? [];
+    const limit = this.core.detector.fromPrintOutput(Buffer.concat(held));
+    if (limit) this.core.limitSeen(limit);
+    // Switching: the restarted claude answers this turn, and the epilogue is not the program's.
+    if (this.core.state.phase === "switching") return;
+    this.held = null;
+    for (const line of held) this.io.stdout(line);
+    this.turnEnded();
+  }
+
+  private turnEnded(): void {
+    this.turn = null;
+    this.core.dispatch({ type: "idle" });
+  }
+
+  async start(launch: ClaudeLaunch): Promise<void> {
+    const { core, io } = this;
+    const generation = ++this.generation;
+    const child = io.spawn(core.options.claudePath, launch.args, {
+      env: launch.env,
+      cwd: core.options.cwd,
+      stdin: "pipe",
+      output: "pipe",
+      forward: ["SIGINT", "SIGTERM", "SIGHUP"],
+    });
+    this.child = child;
+    this.claudeRequests = new Set();
+    const splitter = new LineSplitter((line) => this.fromClaude(line, generation));
+    child.stdout?.on("data", (chunk: Buffer) => splitter.push(chunk));
+    child.stdout?.on("end", () => splitter.end());
+    child.stderr?.on("data", io.childStderr);
+    child.stdin?.on("error", () => {});
+    void child.exited.then(
+      (code) => generation === this.generation && core.claudeExited(code),
+      () => generation === this.generation && core.claudeExited(1),
+    );
+    if (launch.restart) this.replay(child, launch.restart.resume);
+    const waiting = this.waiting ?? [];
+    this.waiting = null;
+    for (const line of waiting) this.fromProgram(line);
+    if (this.inputEnded) child.stdin?.end();
+  }
+
+  /** What a restarted claude must be told to stand where the stopped one stood. */
+  private replay(child: ChildLike, resume: boolean): void {
+    if (this.initialize) {
+      this.replayId = `claude-fallback-replay-${this.generation}`;
+      child.stdin?.write(`${JSON.stringify({ ...this.initialize, request_id: this.replayId })}\n`);
+    }
+    const initializeId = field(this.initialize, "request_id");
+    for (const [id, line] of this.programRequests) if (id !== initializeId) child.stdin?.write(line);
+    if (!resume || !this.turn) return;
+    this.dropInit = true;
+    // A limit at the turn's first request: the same message again (the resumed conversation holds it
+    // once). Later in the turn (after tool calls): on from where it stopped.
+    if (!this.turn.answered) {
+      child.stdin?.write(this.turn.user);
+      return;
+    }
+    const text = this.core.options.config.resume_prompt || "Continue where you left off.";
+    const message = {
+      type: "user",
+      message: { role: "user", content: [{ type: "text", text }] },
+      parent_tool_use_id: null,
+    };
+    child.stdin?.write(`${JSON.stringify(message)}\n`);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.generation++;
+    this.held = null;
+    this.waiting ??= [];
+    this.child = undefined;
+    if (!child) return;
+    child.stdin?.end();
+    child.kill("SIGTERM");
+    await child.exited.catch(() => 1);
+  }
+
+  childPid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  show(_event: RunEvent | null, text: string): void {
+    this.io.stderr(text.startsWith("claude-fallback:") ? text : `claude-fallback: ${text}`);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Claude Code inside programs (SPEC §12): the real Agent SDK drives the real `claude` through
+ * claude-fallback in its process-wrapper form (`pathToClaudeCodeExecutable` = claude-fallback,
+ * `executableArgs` = [the claude to run]) — as VS Code's `claudeCode.claudeProcessWrapper` does —
+ * against the simulator. At the limit the program sees the continued answer, not an error.
+ */
+import { chmod, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type Query, query, type SDKMessage, type SDKUserMessage } from "@anthropic-ai/claude-agent-sdk";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { type Simulator, startSimulator } from "../../src/simulator/index.js";
+import { listLiveRuns } from "../../src/state/runs.js";
+import { eventually } from "../support/eventually.js";
+import { killLiveProcesses, testedClaudeBinary } from "./harness/claude.js";
+import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
+import { messageRequests } from "./harness/requests.js";
+import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
+
+let simulator: Simulator;
+let sandbox: Sandbox;
+let wrapper: string;
+const queries: Query[] = [];
+
+beforeEach(async () => {
+  simulator = await startSimulator({ requireApiKey: TEST_API_KEY, limitAfterRequests: null });
+  sandbox = await createSandbox({ baseUrl: simulator.url });
+  // What a user installs: an executable named claude-fallback (the SDK runs a .js path under node, flags first).
+  wrapper = join(sandbox.root, "claude-fallback");
+  await writeFile(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+  await chmod(wrapper, 0o755);
+});
+
+afterEach(async () => {
+  for (const running of queries.splice(0)) running.close();
+  killLiveProcesses();
+  await simulator.close();
+  await sandbox.cleanup();
+});
+
+const requests = () => messageRequests(simulator);
+const userMessage = (text: string): SDKUserMessage => ({
+  type: "user",
+  message: { role: "user", content: [{ type: "text", text }] },
+  parent_tool_use_id: null,
+  session_id: "",
+});
+
+/** A conversation the test feeds one message at a time, each once the previous turn's result is in. */
+class Conversation {
+  private readonly pending: ((message: SDKUserMessage | null) => void)[] = [];
+  private readonly queued: (SDKUserMessage | null)[] = [];
+  readonly messages: SDKMessage[] = [];
+  readonly query: Query;
+  private results = 0;
+
+  constructor(options: Parameters<typeof query>[0]["options"]) {
+    const self = this;
+    async function* input(): AsyncGenerator<SDKUserMessage> {
+      for (;;) {
+        const next = await new Promise<SDKUserMessage | null>((resolve) => {
+          const ready = self.queued.shift();
+          if (ready !== undefined) resolve(ready);
+          else self.pending.push(resolve);
+        });
+        if (next === null) return;
+        yield next;
+      }
+    }
+    this.query = query({ prompt: input(), options });
+    queries.push(this.query);
+    const running = this.query;
+    void (async () => {
+      for await (const message of running) {
+        this.messages.push(message);
+        if (message.type === "result") this.results++;
+      }
+    })().catch(() => {});
+  }
+
+  send(message: SDKUserMessage | null): void {
+    const waiting = this.pending.shift();
+    if (waiting) waiting(message);
+    else this.queued.push(message);
+  }
+
+  /** Sends `text` and waits for its turn's result. */
+  async turn(text: string): Promise<Extract<SDKMessage, { type: "result" }>> {
+    const before = this.results;
+    this.send(userMessage(text));
+    await eventually(() => this.results > before, `the result of "${text}"`, 60_000);
+    return this.messages.filter((message) => message.type === "result").at(-1) as Extract<
+      SDKMessage,
+      { type: "result" }
+    >;
+  }
+}
+
+function options(extra: Record<string, unknown> = {}) {
+  return {
+    pathToClaudeCodeExecutable: wrapper,
+    executableArgs: [testedClaudeBinary()],
+    cwd: sandbox.project,
+    env: fallbackEnv(sandbox, { CLAUDE_FALLBACK_RESET_GRACE_SECONDS: "0" }),
+    ...extra,
+  };
+}
+
+function resultText(result: { type: string } & Record<string, unknown>): string {
+  return String(result.result ?? "");
+}
+
+describe("the Agent SDK through claude-fallback", () => {
+  test("a multi-turn conversation: the limit at turn 2 continues on the key with no error; after the reset turn 3 is on the subscription", async () => {
+    simulator.configure({ limitAfterRequests: 1, resetInSeconds: 6 });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const conversation = new Conversation(options());
+    const first = await conversation.turn("turn one about pineapples");
+    expect(first.is_error).toBe(false);
+    const second = await conversation.turn("turn two");
+    expect(second.is_error).toBe(false);
+    expect(resultText(second)).toMatch(/\(api\)/);
+    // The program never saw the limit's epilogue.
+    expect(
+      conversation.messages.some(
+        (message) =>
+          message.type === "rate_limit_event" &&
+          (message as { rate_limit_info?: { status?: string } }).rate_limit_info?.status === "rejected",
+      ),
+    ).toBe(false);
+    expect(
+      conversation.messages
+        .filter((message) => message.type === "result")
+        .every((result) => !(result as { is_error: boolean }).is_error),
+    ).toBe(true);
+    // After the reset, between turns, the wrapper goes back to the subscription by itself.
+    const stateDir = join(sandbox.root, "fallback-home", "state");
+    await eventually(
+      () => listLiveRuns(stateDir).some((run) => run.shell === "stream-json" && run.mode === "subscription"),
+      "the switch back to the subscription",
+      60_000,
+    );
+    const third = await conversation.turn("turn three");
+    expect(third.is_error).toBe(false);
+    expect(resultText(third)).toMatch(/\(subscription\)/);
+    const billed = requests().map((request) => request.billing);
+    expect(billed.at(-1)).toBe("subscription");
+    expect(new Set(requests().map((request) => request.sessionId)).size).toBe(1);
+    conversation.send(null);
+  });
+
+  test("a one-shot string prompt at the limit gets the continued answer", async () => {
+    simulator.configure({ limitAfterRequests: 0 });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const messages: SDKMessage[] = [];
+    const running = query({ prompt: "summarise the repo", options: options() });
+    queries.push(running);
+    for await (const message of running) messages.push(message);
+    const result = messages.find((message) => message.type === "result") as {
+      is_error: boolean;
+      result: string;
+    };
+    expect(result.is_error).toBe(false);
+    expect(result.result).toMatch(/Simulated reply .*\(api\)/);
+    expect(requests().map((request) => request.billing)).toEqual(["subscription", "api"]);
+  });
+
+  test("a limit inside a tool loop goes on from where it stopped", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    simulator.enqueue({
+      toolUse: { name: "Bash", input: { command: "echo tool-ran", description: "echo" } },
+      billing: "subscription",
+    });
+    simulator.enqueue({ fault: "usage-limit", billing: "subscription" });
+    const conversation = new Conversation(options({ allowedTools: ["Bash"] }));
+    const result = await conversation.turn("run the tool");
+    expect(result.is_error).toBe(false);
+    const after = requests().filter((request) => request.billing === "api");
+    expect(after).toHaveLength(1);
+    // The API request carries the tool's result: the conversation went on, it did not start again.
+    expect(JSON.stringify(after[0]?.body)).toContain("tool-ran");
+    conversation.send(null);
+  });
+
+  test("the program's hooks go on working across the restart (its initialize is replayed to the new claude)", async () => {
+    simulator.configure({ limitAfterRequests: 0 });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const prompts: string[] = [];
+    const onPrompt = async (input: unknown) => {
+      prompts.push(String((input as { prompt?: unknown }).prompt));
+      return {};
+    };
+    const conversation = new Conversation(options({ hooks: { UserPromptSubmit: [{ hooks: [onPrompt] }] } }));
+    const result = await conversation.turn("hello");
+    expect(result.is_error).toBe(false);
+    expect(resultText(result)).toMatch(/\(api\)/);
+    // Once on the subscription's claude, once on the restarted one that the message was sent to again.
+    expect(prompts).toEqual(["hello", "hello"]);
+    expect((await conversation.turn("and again")).is_error).toBe(false);
+    expect(prompts.at(-1)).toBe("and again");
+    conversation.send(null);
+  });
+
+  test("auto_switch off: the program sees Claude's own error result, unchanged", async () => {
+    simulator.configure({ limitAfterRequests: 0 });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const conversation = new Conversation(options());
+    const result = await conversation.turn("hello");
+    expect(result.is_error).toBe(true);
+    expect(resultText(result)).toMatch(/hit your .*limit/);
+    expect(requests().every((request) => request.billing === "subscription")).toBe(true);
+    conversation.send(null);
+  });
+
+  test("a reached cap reaches the program as an error result that names the cap", async () => {
+    simulator.configure({ usage: { inputTokens: 20_000, outputTokens: 2_000 } });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_session: 0.01 });
+    expect((await runFallback(sandbox, ["use", "api"])).code).toBe(0);
+    const conversation = new Conversation(options());
+    expect((await conversation.turn("first")).is_error).toBe(false);
+    const refused = await conversation.turn("second");
+    expect(refused.is_error).toBe(true);
+    expect(resultText(refused)).toContain("per-session API spending cap of $0.01 is reached");
+    conversation.send(null);
+  });
+});
