@@ -46,6 +46,7 @@ test("status --json (and the seed spelling --status): stable shape, key masked",
     "subscription",
     "api_spend",
     "sessions",
+    "forecast",
     "config",
     "api_key",
   ]);
