@@ -46,7 +46,7 @@ describe("usage errors: one line, claude-fallback: prefix, exit 2", () => {
       ["fix", "the", "bug"],
       `"fix" is not a command; claude's own arguments go after --: claude-fallback -- fix the bug`,
     ],
-    // SPEC §3 lists a `hook` command that was replaced by http hooks and scripts: not a command.
+    // The original contract's `hook` command became http hooks and scripts (SPEC §3, §4.2): not a command.
     [["hook"], `"hook" is not a command; claude's own arguments go after --: claude-fallback -- hook`],
     [
       ["--force-api", "stauts"],

@@ -120,7 +120,6 @@ export function describeCommandLineError(
   return `${error.problem}; ${pointer}`;
 }
 
-/** Parses argv, runs the command, and returns the process exit code. Never throws. */
 /**
  * The process-wrapper form (SPEC §12): `claude-fallback <path-to-claude> <claude args…>`, as VS Code's
  * `claudeCode.claudeProcessWrapper` and the Agent SDK's `executableArgs` start it — that claude,
@@ -145,6 +144,7 @@ function executableFile(path: string): boolean {
   }
 }
 
+/** Parses argv, runs the command, and returns the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   const { ours, claudeArgs } = splitClaudeArgs(processWrapperArgv(argv) ?? argv);
   const program = buildProgram(claudeArgs);

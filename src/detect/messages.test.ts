@@ -18,9 +18,12 @@ interface Form {
   percent?: number;
 }
 
-/** One fixture per known form: SPEC §5 verbatim first, then what 2.1.330 prints, then the rest. */
+/**
+ * One fixture per known form: the contract's first list (SPEC §5) verbatim, then what 2.1.330
+ * prints, then the rest.
+ */
 const FORMS: Form[] = [
-  // SPEC §5, verbatim
+  // The contract's first list (SPEC §5), verbatim
   {
     line: "Claude AI usage limit reached|1749924000",
     kind: "limit",

@@ -10,9 +10,10 @@
  * - `resetName`: for spend-cap messages, the subscription window whose reset they quote;
  * - `percent`: for warnings, the utilisation.
  *
- * Sources: the SPEC's list, docs/notes on Claude Code 2.1.330, and the strings of the pinned
- * 2.1.330 binary (its own list of limit prefixes, its message builders and its time format
- * `3:47am`, `Nov 27, 2:28am`, `Jan 3, 2027, 5pm`, each optionally followed by ` (Zone)`).
+ * Sources: the forms first listed in the product contract (SPEC §5), what Claude Code 2.1.330
+ * prints, and the strings of the pinned 2.1.330 binary (its own list of limit prefixes, its message
+ * builders and its time format `3:47am`, `Nov 27, 2:28am`, `Jan 3, 2027, 5pm`, each optionally
+ * followed by ` (Zone)`).
  * Entries are tried in order; the first match wins. Bump `MESSAGE_TABLE_VERSION` on any change.
  */
 

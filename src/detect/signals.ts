@@ -23,7 +23,7 @@ export interface LimitSignal {
   window: WindowName | null;
   /**
    * Epoch ms of the reset. A limit always has one: when nothing says when, it is the detection
-   * instant + 5 h and `resetAssumed` is true (SPEC: "say so"). A warning may have none (null).
+   * instant + 5 h and `resetAssumed` is true (SPEC §5: the user is told). A warning may have none (null).
    */
   resetsAt: number | null;
   resetAssumed: boolean;

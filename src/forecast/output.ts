@@ -4,42 +4,18 @@
  * Money is in US dollars as numbers (`nanoToUsd` of integer nano-dollars, full precision; format
  * with `formatUsd`); instants are ISO 8601 in the forecast's zone; durations are hours.
  *
- * ```jsonc
- * {
- *   "generated_at": "2026-11-24T14:00:00.000+01:00",
- *   "timezone": "Europe/Paris",
- *   "model": "claude-opus-4-5-20251101", // the figures are priced for this model (table id); null: each past request at its own model
- *   "model_unpriced": null,      // the model asked for, when the price table does not have it (figures then at the observed mix)
- *   "project": "/home/me/app",   // the project asked for, or null: all projects
- *   "basis": {
- *     "kind": "history",         // "history" | "codebase" | "none"
- *     "scope": "project",        // "project" | "all_projects" (history); null otherwise
- *     "active_hours": 36.5, "since": "2026-10-28T09:12:00.000+01:00", "requests": 4120,
- *     "unpriced_requests": 0,    // left out of every figure: cost unknown (never counted as $0)
- *     "history_days": 28, "half_life_active_hours": 3,
- *     "rhythm_days": 27.2, "rhythm_splits_weekends": true,
- *     "codebase": null           // with kind "codebase": files, bytes, tokens, ranges (see CodebaseBasis)
- *   },
- *   "pace": { "usd_per_hour": 6.1, "usd_per_hour_p50": 5.4, "usd_per_hour_p90": 10.9, "spread_samples": 34 },
- *   "until_reset": {
- *     "resets_at": "2026-11-24T17:00:00.000+01:00", "hours": 3,
- *     "assumption": "continuous",  // "continuous" (≤ 5 h: working the whole time) | "daily_rhythm"
- *     "active_hours": 3, "usd": 18.3, "usd_p90": 29.8,
- *     "caps": [{ "name": "session", "limit_usd": 10, "spent_usd": 2.5, "remaining_usd": 7.5,
- *                "reached_at": "2026-11-24T15:14:00.000+01:00", "reached_at_p90": "2026-11-24T14:45:00.000+01:00" }]
- *   },
- *   "next_request": { "model": "claude-opus-4-5", "context_tokens": 150000, "new_tokens": 3000,
- *                     "output_tokens": 600, "first_usd": 0.97, "cached_usd": 0.11 },
- *   "projects": [{ "project": "/home/me/app", "active_hours": 36.5, "requests": 4120,
- *                  "last_request_at": "…", "usd_per_hour": 6.1, "usd_per_hour_p50": 5.4, "usd_per_hour_p90": 10.9 }]
- * }
- * ```
+ * It is the core of `forecast --json` (`ForecastReport` in `report.ts`, printed by `forecastCommand`
+ * in `cli/forecast.ts` and inside `status --json`); every field is documented in the README ("JSON
+ * output", `forecast --json`), held to the real output by the drift test in `cli/forecast.test.ts`.
  */
 export interface Forecast {
   generated_at: string;
   timezone: string;
+  /** The figures are priced for this model (a table id); null: each past request at its own model. */
   model: string | null;
+  /** The model asked for, when the price table does not have it (figures then at the observed mix). */
   model_unpriced: string | null;
+  /** The project asked for; null: all projects. */
   project: string | null;
   basis: ForecastBasis;
   /** Null with no basis at all. */

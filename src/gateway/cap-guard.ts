@@ -1,7 +1,7 @@
 /**
- * The caps of SPEC §6 at the gateway: before a Messages request is forwarded, is a cap reached,
- * or would it go to a model whose cost cannot be counted against the caps? After a response is
- * metered, which caps are at their warning or reached.
+ * The caps of SPEC §6 (and §11's `cost_limit_until_reset`) at the gateway: before a Messages
+ * request is forwarded, is a cap reached, or would it go to a model whose cost cannot be counted
+ * against the caps? After a response is metered, which caps are at their warning or reached.
  */
 import type { RunEvent } from "../notify/run-events.js";
 import type { Pricing } from "../pricing/pricing.js";

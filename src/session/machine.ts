@@ -1,7 +1,8 @@
 /**
- * The mode state machine of one wrapped run (DESIGN: PURE). `transition(state, event)` returns the
- * next state and the effects the session must carry out; it does no I/O and reads no clock —
- * times arrive inside events. The session feeds it hook, key, timer and child events.
+ * The mode state machine of one wrapped run, pure (docs/ARCHITECTURE.md, "Pure core, I/O shells").
+ * `transition(state, event)` returns the next state and the effects the session must carry out; it
+ * does no I/O and reads no clock — times arrive inside events. The session feeds it hook, key,
+ * timer and child events.
  */
 import type { BillingMode } from "../billing.js";
 import type { Config } from "../config/schema.js";

@@ -284,7 +284,7 @@ export class RunCore {
     return this.spending.reachedCap();
   }
 
-  /** The menu's "raise": one more of the configured amount, for the rest of this run (SPEC §6). */
+  /** The menu's "raise": one more of the configured amount, for the rest of this run (SPEC §4.7). */
   raiseCap(cap: CapStatus): void {
     const to = this.spending.raise(cap);
     if (to === null) return;

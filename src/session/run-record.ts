@@ -121,7 +121,7 @@ export class RunRecord {
     );
   }
 
-  /** `use api|subscription` from another terminal reaches this run (SPEC §3). */
+  /** `use api|subscription` from another terminal reaches this run (SPEC §3, §4.5). */
   followPreference(onChange: (mode: BillingMode) => void): void {
     const { stateDir } = this.options.paths;
     try {

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 
-/** Where claude-fallback keeps its files (SPEC §10, DESIGN "Files at run time"). */
+/** Where claude-fallback keeps its files (SPEC §10, its "Files" paragraph). */
 export interface Paths {
   /** The config file used when neither `--config` nor `$CLAUDE_FALLBACK_CONFIG` names one. */
   defaultConfigFile: string;

@@ -4,13 +4,8 @@
  * prints our segment. Under a wrapped run, our injected status line already shows the segment
  * and runs the user's command with `CLAUDE_FALLBACK_STATUSLINE=wrapped`: then this prints nothing.
  *
- * The state file (written by the wrapper / state store; may be missing) is a JSON object:
- *
- *   { "mode": "subscription" | "api",     billing of the wrapped session
- *     "session_id": "…",                  that session (api form only when it is this one)
- *     "limit_resets_at": 1767196800,      a subscription limit in force until then (epoch s or ms)
- *     "run_spend_usd": 1.24,              API spend of the run
- *     "cap_usd": 10 }                     cost_limit_per_session, null for none
+ * The state it shows is a {@link StatuslineStateFile}; the real call site, `statuslineCommand` in
+ * `cli/statusline.ts`, builds it with `standaloneState` from the limit recorded in `state.json`.
  */
 import { readFile } from "node:fs/promises";
 import { WRAPPED_STATUSLINE_ENV } from "../hooks/settings-scripts.js";

@@ -183,7 +183,7 @@ export function capsSpanRuns(caps: CapConfig): boolean {
 
 /**
  * The caps of one run: the configured ones, and those the user raised for the rest of the run
- * (SPEC §6, from the wrapper's menu). The one place a raised cap lives: the gateway, the menu and
+ * (SPEC §4.7 `[r]`, §6). The one place a raised cap lives: the gateway, the menu and
  * the status line all read {@link current}.
  */
 export class RunCaps {

@@ -574,7 +574,7 @@ describe("SpendTracker", () => {
 });
 
 /**
- * SPEC §7 "safe for several wrappers at once": 8 real processes open the same new file at the
+ * SPEC §7, a ledger shared by concurrent wrappers: 8 real processes open the same new file at the
  * same moment (all racing to create and migrate it), then each writes its rows; every row must
  * be there once and the sums exact.
  */

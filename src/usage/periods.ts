@@ -2,7 +2,7 @@ import { DateTime, IANAZone } from "luxon";
 import { UsageError } from "../errors.js";
 
 /**
- * Calendar periods for caps and reports (SPEC §7: "times in local time zone; `--tz` to override").
+ * Calendar periods for caps and reports (SPEC §7: local days and months; `--tz` to override).
  * A day or month is a half-open range of epoch milliseconds `[startMs, endMs)` whose bounds are
  * local midnights in an IANA zone, so DST days are 23 or 25 hours long and still one day.
  */

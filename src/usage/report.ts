@@ -11,52 +11,9 @@ import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./p
  * session id, or by wrapper run, and by model within each group. This module builds them; the
  * table for people is `report-table.ts`, the JSON and CSV for programs `report-export.ts`.
  *
- * ## `--json` shape (stable; fields are only ever added)
- *
- * ```jsonc
- * {
- *   "report": "daily",              // "daily" | "monthly" | "session" | "run"
- *   "timezone": "Pacific/Auckland", // IANA zone of the day/month boundaries and timestamps
- *   "since": "2026-11-01",          // --since as given (inclusive), or null
- *   "until": "2026-11-30",          // --until as given (inclusive: the whole day), or null
- *   "rows": [
- *     {
- *       "key": "2026-11-24",        // "YYYY-MM-DD" | "YYYY-MM" | session id | run id; null = no session id
- *       "first_request_at": "2026-11-24T09:15:00.000+13:00",
- *       "last_request_at": "2026-11-24T18:02:11.250+13:00",
- *       "requests": 12,             // every metered request, errors and refusals included
- *       "input_tokens": 3000, "output_tokens": 500,
- *       "cache_write_5m_tokens": 0, "cache_write_1h_tokens": 0, "cache_read_tokens": 0,
- *       "web_search_requests": 0, "web_fetch_requests": 0,
- *       "cost_nanousd": 1230000000, // exact integer sum of the known costs (10⁻⁹ USD); null if none is known
- *       "cost_usd": 1.23,           // cost_nanousd / 1e9, full precision; null if none is known
- *       "unknown_cost_requests": 0, // requests of unknown cost, NOT included in cost_*
- *       "models": [                 // by billed (response) model, sorted by name; null = no model known
- *         { "model": "claude-sonnet-4-5", "requests": 8, …the same counters and costs… }
- *       ]
- *     }
- *   ],
- *   "totals": { "requests": 12, …the same counters and costs… },
- *   // Only with `--subscription` (absent otherwise): what the subscription usage recorded in
- *   // Claude Code's transcripts would have cost at API prices. NOT money spent, and not part of
- *   // `rows` / `totals` above, which stay the actual API spend.
- *   "subscription": {
- *     "description": "what your subscription usage would have cost at API prices",
- *     "source": "claude_code_transcripts",
- *     "config_dirs": ["/home/me/.claude"],     // config directories read
- *     "searched": ["/home/me/.config/claude", "/home/me/.claude"], // where we looked
- *     "files": 31, "bytes": 52428800,          // transcript files read and their size
- *     "records": 9000,             // assistant records with usage read (duplicates included)
- *     "duplicate_records": 4000,   // earlier streaming records of a message id + request id, dropped
- *     "synthetic_records": 3,      // `<synthetic>` model records, never billed
- *     "skipped_lines": 0,          // unreadable candidate lines (bad JSON, wrong shape)
- *     "records_without_ids": 0,    // records lacking message id or request id: counted, not deduplicated
- *     "api_billed_records": 2,     // records of requests the ledger shows were billed to your API key: left out
- *     "rows": [ …the same row shape as above; requests = distinct API requests… ],
- *     "totals": { …the same counters and costs… }
- *   }
- * }
- * ```
+ * The `--json` shape (stable; fields are only ever added) is `renderReportJson` in
+ * `report-export.ts`; every field is documented in the README ("JSON output", `usage --json`),
+ * held to the real output by the drift test in `cli/usage.test.ts`.
  *
  * Rows of daily/monthly reports are in date order and only days/months with requests appear;
  * session and run rows are in order of their first request. An unknown cost is never reported as

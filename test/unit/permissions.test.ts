@@ -1,12 +1,12 @@
 /**
- * claude-fallback's own files are private whatever the umask (SPEC §4.2, §10; DESIGN "Files at run
- * time"; SECURITY.md): directories 0700, files 0600, our generated scripts 0700. Everything here
- * runs under umask 000, where only the modes the code asks for explicitly hold.
+ * claude-fallback's own files are private whatever the umask (SPEC §4.2, §10 "Files"; SECURITY.md):
+ * directories 0700, files 0600, our generated scripts 0700. Everything here runs under umask 000,
+ * where only the modes the code asks for explicitly hold.
  *
- * The hook channel is a loopback HTTP endpoint with a per-run secret, not a Unix socket: what
- * DESIGN calls "a 0600 socket in a 0700 directory" is here the 0600 `settings.json` holding the
- * endpoint's address and secret, and the spool files of the `sh` scripts, in the 0700 run directory
- * (the status line's own files follow the umask: see below).
+ * The hook channel is a loopback HTTP endpoint with a per-run secret, not a Unix socket (SPEC §4.2):
+ * what the original design called "a 0600 socket in a 0700 directory" is here the 0600
+ * `settings.json` holding the endpoint's address and secret, and the spool files of the `sh`
+ * scripts, in the 0700 run directory (the status line's own files follow the umask: see below).
  */
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { offlineClaudeEnv, seedClaudeHome } from "../../../src/demo/sandbox.js";
 import { testedClaudeVersion } from "./claude.js";
 
-/** The OAuth token that stands for a subscription login in every test (SPEC: never a real one). */
+/** The OAuth token that stands for a subscription login in every test (never a real one). */
 export const TEST_OAUTH_TOKEN = "sk-ant-oat01-test-subscription-token-0000000000000000000000000000";
 /** A fake API key in the shape of a real one. */
 export const TEST_API_KEY = `sk-ant-api03-test-${"k".repeat(74)}-AAAA`;
