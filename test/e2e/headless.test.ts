@@ -198,3 +198,30 @@ describe("stream-json flows as it comes", () => {
     await initEventWhileRunning({ auto_switch: true });
   });
 });
+
+describe("a headless run is a live session", () => {
+  test("status --json lists it, with shell print, while its request is in flight", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    simulator.configure({ limitAfterRequests: null });
+    simulator.enqueue({ firstByteDelayMs: 10 * 60_000 });
+    const run = runFallback(sandbox, ["--", "-p", "summarise"]);
+    let sessions: Array<Record<string, unknown>> = [];
+    await eventually(
+      async () => {
+        const status = await runFallback(sandbox, ["status", "--json"]);
+        sessions = JSON.parse(status.stdout).sessions;
+        return sessions.length > 0 && messageRequests().length > 0;
+      },
+      "the headless run in status",
+      60_000,
+    );
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ shell: "print", mode: "subscription", cwd: sandbox.project });
+    expect(sessions[0]?.session_id).toBe(messageRequests()[0]?.sessionId);
+    const text = await runFallback(sandbox, ["status"]);
+    expect(text.stdout).not.toContain("Live sessions: none");
+    expect(text.stdout).toContain(String(sessions[0]?.session_id));
+    killLiveProcesses();
+    await run.catch(() => {});
+  });
+});
