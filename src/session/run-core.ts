@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { BillingMode } from "../billing.js";
 import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
 import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
+import { findSessionTranscript } from "../claude/transcripts/find.js";
 import type { Config } from "../config/schema.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
@@ -19,7 +20,7 @@ import type { HookEvent } from "../hooks/hook-events.js";
 import { type Injection, prepareInjection } from "../hooks/injection.js";
 import { type SpoolWatcher, watchSpool } from "../hooks/spool.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
-import type { RunEvent } from "../notify/run-events.js";
+import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { Paths } from "../state/paths.js";
 import { type CapStatus, capLabel } from "../usage/caps.js";
 import type { Ledger } from "../usage/ledger.js";
@@ -98,6 +99,8 @@ export class RunCore {
   private injection: Injection | undefined;
   private spool: SpoolWatcher | undefined;
   private sessionIdNow: string | null;
+  /** The gateway's refusal of Claude's last API request (a cap, an unpriced model, the key); null once one went through. */
+  private lastRefusal: string | null = null;
   /** When Claude's last turn ended (a Stop or StopFailure hook); 0 while none has since it started. */
   lastIdleAt = 0;
   private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
@@ -126,7 +129,10 @@ export class RunCore {
       caps: () => this.spending.caps(),
       limitSince: () => this.spending.limitSince(),
       onEvent: (event) => this.tell(event),
-      onMetered: () => this.publish(),
+      onMetered: () => {
+        this.lastRefusal = null;
+        this.publish();
+      },
       // Claude shows a refusal verbatim: it says where to raise the cap, where the menu can.
       capRefusalHint: (cap) =>
         options.shell !== "pty" || this.spending.raiseTo(cap) === null
@@ -331,6 +337,7 @@ export class RunCore {
   }
 
   tell(event: RunEvent): void {
+    this.lastRefusal = refusedRequest(event) ?? this.lastRefusal;
     this.teller.tell(event);
   }
 
@@ -425,8 +432,19 @@ export class RunCore {
   /** The run's last line when it used API billing (SPEC §1: what it cost), else null. */
   exitSummary(): string | null {
     return this.billing.gatewayStarted()
-      ? apiBillingSummary(this.spending.runNano(), this.sessionIdNow)
+      ? apiBillingSummary(this.spending.runNano(), this.options.runId, this.resumableSessionId())
       : null;
+  }
+
+  /**
+   * The conversation `claude-fallback resume` could go on with, or null: Claude wrote none (an id
+   * that does not exist, a run that ended before its first message), or the run ended on a refusal
+   * that a resume would only meet again.
+   */
+  resumableSessionId(): string | null {
+    const id = this.sessionIdNow;
+    if (id === null || this.lastRefusal !== null) return null;
+    return findSessionTranscript(id, this.options.env) ? id : null;
   }
 
   /** Stops what the run started; the shell has stopped `claude`. */

@@ -243,7 +243,8 @@ export class PtyShell implements ShellPort {
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
     this.terminal.restore();
-    const resume = this.core.sessionId ? `claude-fallback resume ${this.core.sessionId}` : null;
+    const sessionId = this.core.resumableSessionId();
+    const resume = sessionId ? `claude-fallback resume ${sessionId}` : null;
     if (this.killedBy) {
       this.terminal.error(
         `claude-fallback: claude was killed (${this.killedBy})${resume ? `; continue the conversation with: ${resume}` : ""}`,
