@@ -10,7 +10,6 @@ import { randomUUID } from "node:crypto";
 import type { BillingMode } from "../billing.js";
 import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
 import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
-import { findSessionTranscript } from "../claude/transcripts/find.js";
 import type { Config } from "../config/schema.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
@@ -37,7 +36,7 @@ import { RunSpending } from "./run-spend.js";
 import { RunTimers } from "./run-timers.js";
 import { forecastQueryOf, segmentOf } from "./run-views.js";
 import { Teller } from "./telling.js";
-import { apiBillingSummary, capRaisedText } from "./wording.js";
+import { capRaisedText } from "./wording.js";
 
 /** How long a limit's notice waits for the forecast of what paying would cost. */
 const LIMIT_FORECAST_WAIT_MS = 1500;
@@ -100,7 +99,7 @@ export class RunCore {
   private spool: SpoolWatcher | undefined;
   private sessionIdNow: string | null;
   /** The gateway's refusal of Claude's last API request (a cap, an unpriced model, the key); null once one went through. */
-  private lastRefusal: string | null = null;
+  lastRefusal: string | null = null;
   /** When Claude's last turn ended (a Stop or StopFailure hook); 0 while none has since it started. */
   lastIdleAt = 0;
   private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
@@ -427,24 +426,6 @@ export class RunCore {
       pending: machine.pending ? `${machine.pending.to} (${machine.pending.reason})` : null,
     });
     this.shell?.refresh?.();
-  }
-
-  /** The run's last line when it used API billing (SPEC §1: what it cost), else null. */
-  exitSummary(): string | null {
-    return this.billing.gatewayStarted()
-      ? apiBillingSummary(this.spending.runNano(), this.options.runId, this.resumableSessionId())
-      : null;
-  }
-
-  /**
-   * The conversation `claude-fallback resume` could go on with, or null: Claude wrote none (an id
-   * that does not exist, a run that ended before its first message), or the run ended on a refusal
-   * that a resume would only meet again.
-   */
-  resumableSessionId(): string | null {
-    const id = this.sessionIdNow;
-    if (id === null || this.lastRefusal !== null) return null;
-    return findSessionTranscript(id, this.options.env) ? id : null;
   }
 
   /** Stops what the run started; the shell has stopped `claude`. */

@@ -13,6 +13,7 @@ import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { ChildLike, ChildSpawner } from "../platform/child.js";
 import { Continuation, gateMode, PrintOutputGate } from "../session/print-output-gate.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
+import { exitSummaryOf } from "../session/run-views.js";
 import { policyReasonText } from "../session/wording.js";
 import { shellQuote } from "../shell.js";
 
@@ -47,7 +48,7 @@ export class PrintShell implements ShellPort {
       return await this.core.finished;
     } finally {
       // What API billing cost is said at the end of every run that used it (SPEC §1).
-      const summary = this.core.exitSummary();
+      const summary = exitSummaryOf(this.core);
       if (summary) this.io.stderr(summary);
       await this.core.close();
     }

@@ -10,6 +10,7 @@
 import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { ChildLike, ChildSpawner } from "../platform/child.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
+import { exitSummaryOf } from "../session/run-views.js";
 import { LineSplitter, messageOf } from "./lines.js";
 
 export interface RelayIo {
@@ -88,7 +89,7 @@ export class StreamJsonShell implements ShellPort {
       await this.core.start(this, { withStatusLine: false });
       return await this.core.finished;
     } finally {
-      const summary = this.core.exitSummary();
+      const summary = exitSummaryOf(this.core);
       if (summary) this.io.stderr(summary);
       await this.core.close();
     }
