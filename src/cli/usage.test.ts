@@ -257,6 +257,11 @@ test("README.md's JSON output section documents exactly the fields `usage --json
   let out = "";
   runUsageCommand("daily", { json: true, subscription: true }, { dbPath, env, write: (t) => (out += t) });
   const withSubscription = JSON.parse(out);
+  // Session and run reports add each group's directory, `usage run RUN_ID` the run's requests.
+  const oneRun = JSON.parse(run("session", { json: true }));
+  out = "";
+  runUsageCommand("run", { json: true }, { dbPath, write: (t) => (out += t) }, "run-1");
+  const withRequests = JSON.parse(out);
   const docs = readmeJsonDocs("### `usage --json`");
   expect(docs.examples).toHaveLength(2);
   const [example, subscriptionExample] = docs.examples;
@@ -266,7 +271,12 @@ test("README.md's JSON output section documents exactly the fields `usage --json
     [...fieldPaths({ subscription: withSubscription.subscription })].sort(),
   );
   // …and the table describes each field name, and no other.
-  expect([...docs.fields].sort()).toEqual([...fieldNames(withSubscription)].sort());
+  const printed = new Set([
+    ...fieldNames(withSubscription),
+    ...fieldNames(oneRun),
+    ...fieldNames(withRequests),
+  ]);
+  expect([...docs.fields].sort()).toEqual([...printed].sort());
 });
 
 describe("registerUsage", () => {

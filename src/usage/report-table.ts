@@ -261,7 +261,8 @@ export function renderReportTable(report: UsageReport, width: number | null = nu
     report.rows.length === 0
       ? [heading, `No API usage recorded${report.since || report.until ? " in this range" : " yet"}.`]
       : [heading, "", ...tableLines(report.report, report.rows, report.totals, width)];
-  if (report.requests) lines.push("", "Requests of this run:", "", ...requestLines(report.requests, width));
+  if (report.run_requests)
+    lines.push("", "Requests of this run:", "", ...requestLines(report.run_requests, width));
   if (report.subscription) lines.push("", ...subscriptionLines(report, report.subscription, width));
   return `${lines.join("\n")}\n`;
 }

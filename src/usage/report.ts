@@ -25,6 +25,8 @@ import { addGroupPlaces, type RunRequestLine, runRequestLines } from "./report-r
  *       "key": "2026-11-24",        // "YYYY-MM-DD" | "YYYY-MM" | session id | run id; null = no session id
  *       "first_request_at": "2026-11-24T09:15:00.000+13:00",
  *       "last_request_at": "2026-11-24T18:02:11.250+13:00",
+ *       // session and run reports only: the directory of the run of the first request (null: not recorded)
+ *       "cwd": "/home/me/project",
  *       "requests": 12,             // every metered request, errors and refusals included
  *       "input_tokens": 3000, "output_tokens": 500,
  *       "cache_write_5m_tokens": 0, "cache_write_1h_tokens": 0, "cache_read_tokens": 0,
@@ -38,6 +40,9 @@ import { addGroupPlaces, type RunRequestLine, runRequestLines } from "./report-r
  *     }
  *   ],
  *   "totals": { "requests": 12, …the same counters and costs… },
+ *   // Only for one run (`usage run RUN_ID`): its requests in order, each with `at`, `model`,
+ *   // `outcome`, `input_tokens`, `output_tokens`, `cache_write_tokens`, `cache_read_tokens`, `cost_nanousd`.
+ *   "run_requests": [ … ],
  *   // Only with `--subscription` (absent otherwise): what the subscription usage recorded in
  *   // Claude Code's transcripts would have cost at API prices. NOT money spent, and not part of
  *   // `rows` / `totals` above, which stay the actual API spend.
@@ -128,7 +133,7 @@ export interface UsageReport {
   /** Present only when asked for (`--subscription`). */
   subscription?: SubscriptionSection;
   /** Present only for one run (`usage run RUN_ID`): its requests, in order. */
-  requests?: RunRequestLine[];
+  run_requests?: RunRequestLine[];
 }
 
 export interface ReportOptions {
@@ -330,7 +335,7 @@ export function buildUsageReport(ledger: Ledger | null, options: ReportOptions):
     rows,
     totals: totalsOf(rows),
   };
-  if (options.runId !== undefined) report.requests = runRequestLines(ledger, options.runId, options.zone);
+  if (options.runId !== undefined) report.run_requests = runRequestLines(ledger, options.runId, options.zone);
   return report;
 }
 
