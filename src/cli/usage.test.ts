@@ -8,7 +8,7 @@ import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readm
 import { FallbackError, UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
 import { ledgerPath, openLedger } from "../usage/ledger.js";
-import { registerUsage, runUsageCommand, type UsageFlags } from "./usage.js";
+import { registerUsage, runUsageCommand, terminalWidth, type UsageFlags } from "./usage.js";
 
 let dir: string;
 let dbPath: string;
@@ -257,6 +257,11 @@ test("README.md's JSON output section documents exactly the fields `usage --json
   let out = "";
   runUsageCommand("daily", { json: true, subscription: true }, { dbPath, env, write: (t) => (out += t) });
   const withSubscription = JSON.parse(out);
+  // Session and run reports add each group's directory, `usage run RUN_ID` the run's requests.
+  const oneRun = JSON.parse(run("session", { json: true }));
+  out = "";
+  runUsageCommand("run", { json: true }, { dbPath, write: (t) => (out += t) }, "run-1");
+  const withRequests = JSON.parse(out);
   const docs = readmeJsonDocs("### `usage --json`");
   expect(docs.examples).toHaveLength(2);
   const [example, subscriptionExample] = docs.examples;
@@ -266,7 +271,12 @@ test("README.md's JSON output section documents exactly the fields `usage --json
     [...fieldPaths({ subscription: withSubscription.subscription })].sort(),
   );
   // …and the table describes each field name, and no other.
-  expect([...docs.fields].sort()).toEqual([...fieldNames(withSubscription)].sort());
+  const printed = new Set([
+    ...fieldNames(withSubscription),
+    ...fieldNames(oneRun),
+    ...fieldNames(withRequests),
+  ]);
+  expect([...docs.fields].sort()).toEqual([...printed].sort());
 });
 
 describe("registerUsage", () => {
@@ -288,6 +298,29 @@ describe("registerUsage", () => {
     const report = JSON.parse(chunks.join(""));
     expect(report).toMatchObject({ report: "monthly", timezone: "UTC" });
     expect(report.rows.map((row: { key: string }) => row.key)).toEqual(["2026-11"]);
+  });
+
+  test("usage run RUN_ID lists that run's requests; an id after another report is refused", async () => {
+    vi.stubEnv("CLAUDE_FALLBACK_HOME", dir);
+    vi.stubEnv("COLUMNS", "80");
+    seed();
+    const chunks: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      chunks.push(String(chunk));
+      return true;
+    });
+    await program().parseAsync(["usage", "run", "run-1", "--tz", "UTC"], { from: "user" });
+    expect(chunks.join("")).toContain("Requests of this run:");
+    expect(chunks.join("")).toMatch(/23:30:00 {2}(claude-)?sonnet-4-5 +ok/);
+    await expect(program().parseAsync(["usage", "daily", "run-1"], { from: "user" })).rejects.toThrow(
+      /usage daily takes no id/,
+    );
+  });
+
+  test("the width to fit: COLUMNS, else the terminal's, else none", () => {
+    expect(terminalWidth({ COLUMNS: "80" }, 200)).toBe(80);
+    expect(terminalWidth({ COLUMNS: "wide" }, 132)).toBe(132);
+    expect(terminalWidth({}, undefined)).toBeNull();
   });
 
   test("--subscription reads CLAUDE_CONFIG_DIR and prices with the config's pricing", async () => {

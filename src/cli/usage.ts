@@ -38,6 +38,15 @@ export interface UsageCommandIo {
   env?: Record<string, string | undefined> | undefined;
   /** Prices for `--subscription` (the config's `pricing` applied); default the shipped table. */
   pricing?: Pricing | undefined;
+  /** Columns the table must fit in (`terminalWidth`); null: no limit. */
+  width?: number | null | undefined;
+}
+
+/** The width to fit: `COLUMNS` when it is a positive number, else the terminal's; null when writing to no terminal. */
+export function terminalWidth(env: NodeJS.ProcessEnv, stdoutColumns: number | undefined): number | null {
+  const fromEnv = Number(env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return stdoutColumns && stdoutColumns > 0 ? stdoutColumns : null;
 }
 
 function isReportKind(value: string): value is ReportKind {
@@ -65,17 +74,25 @@ export function openLedgerToRead(file: string): Ledger | null {
  * (exit 2) for a bad report name, date or zone, FallbackError (exit 1) for an unreadable ledger
  * or a file in the way of its directory. A missing ledger is an empty report, not an error.
  */
-export function runUsageCommand(report: string | undefined, flags: UsageFlags, io: UsageCommandIo): void {
+export function runUsageCommand(
+  report: string | undefined,
+  flags: UsageFlags,
+  io: UsageCommandIo,
+  runId?: string,
+): void {
   const kind = report ?? "daily";
   if (!isReportKind(kind)) {
     throw new UsageError(`unknown report "${kind}" (expected one of: ${REPORT_KINDS.join(", ")})`);
+  }
+  if (runId !== undefined && kind !== "run") {
+    throw new UsageError(`usage ${kind} takes no id (only usage run RUN_ID: one run's requests)`);
   }
   if (flags.json && flags.csv) throw new UsageError("--json and --csv cannot be used together");
   const zone = resolveZone(flags.tz ?? io.zone, flags.tz === undefined ? "TZ" : "--tz");
   if (flags.subscription && kind === "run") throw new UsageError(SUBSCRIPTION_BY_RUN_ERROR);
   const ledger = openLedgerToRead(io.dbPath);
   try {
-    const options = { kind, zone, since: flags.since, until: flags.until };
+    const options = { kind, zone, since: flags.since, until: flags.until, runId };
     const result = buildUsageReport(ledger, options);
     if (flags.subscription) {
       result.subscription = buildSubscriptionSection(
@@ -85,7 +102,11 @@ export function runUsageCommand(report: string | undefined, flags: UsageFlags, i
       );
     }
     io.write(
-      flags.json ? renderReportJson(result) : flags.csv ? renderReportCsv(result) : renderReportTable(result),
+      flags.json
+        ? renderReportJson(result)
+        : flags.csv
+          ? renderReportCsv(result)
+          : renderReportTable(result, io.width ?? null),
     );
   } finally {
     ledger?.close();
@@ -99,6 +120,7 @@ export function registerUsage(program: Command): void {
       "API spend from the usage ledger, by day, month, Claude session or wrapper run, and by model",
     )
     .addArgument(new Argument("[report]", "how to group the spend").choices(REPORT_KINDS).default("daily"))
+    .addArgument(new Argument("[run-id]", "with run: that one run, its requests listed"))
     .option("--since <date>", "first day to include, YYYY-MM-DD (local time)")
     .option("--until <date>", "last day to include, YYYY-MM-DD (local time)")
     .option("--tz <zone>", "IANA time zone for day and month boundaries (default: TZ / the system zone)")
@@ -108,13 +130,19 @@ export function registerUsage(program: Command): void {
       "--subscription",
       "also show what your subscription usage would have cost at API prices (from Claude Code's transcripts; CLAUDE_CONFIG_DIR honoured)",
     )
-    .action((report: string, flags: UsageFlags, command: Command) => {
+    .action((report: string, runId: string | undefined, flags: UsageFlags, command: Command) => {
       // The ledger's place depends only on the environment (CLAUDE_FALLBACK_HOME / XDG), not on the config.
       const dbPath = ledgerPath(resolvePaths(process.env).dataDir);
       // Prices for the transcripts come from the config's `pricing` (loaded only when needed).
       const pricing = flags.subscription
         ? createPricing(loadContext(command.optsWithGlobals()).config.pricing)
         : undefined;
-      runUsageCommand(report, flags, { dbPath, pricing, write: (text) => process.stdout.write(text) });
+      const width = terminalWidth(process.env, process.stdout.isTTY ? process.stdout.columns : undefined);
+      runUsageCommand(
+        report,
+        flags,
+        { dbPath, pricing, width, write: (text) => process.stdout.write(text) },
+        runId,
+      );
     });
 }

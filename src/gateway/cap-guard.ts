@@ -73,7 +73,7 @@ export class CapGuard {
     const reached = reachedCap(caps, this.spent(caps));
     if (reached) {
       const message = capRefusalMessage(reached, this.options.refusalHint?.(reached) ?? undefined);
-      return { message, event: { kind: "cap_reached", cap: reached, message } };
+      return { message, event: { kind: "cap_reached", cap: reached, message, refused: true } };
     }
     // A request to a model we cannot price would be billed without counting against the caps, and
     // so would any request after an answer from such a model (the spend is already uncounted):
@@ -83,7 +83,10 @@ export class CapGuard {
     );
     if (unpriced) {
       const message = unpricedModelMessage(unpriced);
-      return { message, event: { kind: "error", source: "unknown_model", model: unpriced, message } };
+      return {
+        message,
+        event: { kind: "error", source: "unknown_model", model: unpriced, message, refused: true },
+      };
     }
     return null;
   }

@@ -81,7 +81,7 @@ function answerError(
         errorType: errorTypeOf(errorBody) ?? "authentication_error",
         requestId,
       },
-      event: { kind: "error", source: "key", message },
+      event: { kind: "error", source: "key", message, refused: true },
     };
   }
   res.writeHead(status, downstreamResponseHeaders(upstream.headers));

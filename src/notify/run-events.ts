@@ -26,8 +26,16 @@ export type RunEvent =
   | { kind: "switch_pending"; to: BillingMode }
   | { kind: "cap_warning"; cap: CapStatus }
   /** `message`: what Claude was told (a refusal) or that a request crossed the cap. */
-  | { kind: "cap_reached"; cap: CapStatus; message: string }
-  | { kind: "error"; source: ErrorSource; message: string; model?: string };
+  | { kind: "cap_reached"; cap: CapStatus; message: string; refused?: true }
+  | { kind: "error"; source: ErrorSource; message: string; model?: string; refused?: true };
+
+/**
+ * `refused`: the gateway answered Claude's request with this message instead of the API's answer
+ * (a 402 Claude Code shows as it is, "API Error: 402 claude-fallback: …"), so Claude has said it.
+ */
+export function refusedRequest(event: RunEvent): string | null {
+  return (event.kind === "cap_reached" || event.kind === "error") && event.refused ? event.message : null;
+}
 
 /**
  * `unknown_model`: a model with no price answered or was asked for (the ledger records it as

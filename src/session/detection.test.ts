@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { HookEvent } from "../hooks/hook-events.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
+import { formatClock } from "../notify/messages.js";
 import { Detector } from "./detection.js";
 
 const NOW = Date.parse("2026-11-24T03:17:20Z");
@@ -20,11 +21,12 @@ function statusLine(resetsAtSeconds: number, percent = 100): StatusLineInput {
 }
 
 describe("Detector: the reset instant a limit gets", () => {
-  test("a printed reset is due by the end of its minute", () => {
+  test("a printed reset is due by the end of its minute, and is still that minute on the clock", () => {
     const detector = new Detector({ zone: "UTC", now: () => NOW });
     const limit = detector.fromStopFailure(stopFailure("You've hit your 5-hour limit · resets 5am (UTC)"));
     expect(limit).toMatchObject({ window: "five_hour", source: "stop_failure", resetAssumed: false });
-    expect(limit?.resetsAt).toBe(Date.parse("2026-11-24T05:01:00Z"));
+    expect(limit?.resetsAt).toBe(Date.parse("2026-11-24T05:00:59.999Z"));
+    expect(formatClock(limit!.resetsAt, "UTC")).toBe("05:00");
   });
 
   test("the status line's exact instant wins over the printed minute", () => {
@@ -48,7 +50,7 @@ describe("Detector: the reset instant a limit gets", () => {
     const limit = detector.scanScreen(
       Buffer.from("\r\n  ⎿  You've hit your 5-hour limit · resets 3:17am (UTC)\r\n"),
     );
-    expect(limit?.resetsAt).toBe(Date.parse("2026-11-24T03:18:00Z"));
+    expect(limit?.resetsAt).toBe(Date.parse("2026-11-24T03:17:59.999Z"));
   });
 
   test("the same notice redrawn is one signal until a new Claude draws a new screen", () => {

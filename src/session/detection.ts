@@ -19,6 +19,8 @@ import type { HookEvent } from "../hooks/hook-events.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
 import { systemZone } from "../usage/periods.js";
 
+const LAST_MS_OF_MINUTE = 59_999;
+
 export interface StatusLineFindings {
   windows: WindowUtilisation[];
   /** Exact reset instants per window (epoch ms), to refine a limit read from text. */
@@ -54,9 +56,10 @@ export class Detector {
     const now = this.now();
     const known = this.exactResets.get(signal.window ?? "five_hour");
     const exact = known !== undefined && known > now ? known : null;
-    // A printed reset names its minute ("resets 3:47am"): the reset is due by that minute's end.
+    // A printed reset names its minute ("resets 3:47am", the exact instant rounded down): the reset
+    // is due by that minute's last millisecond, which is still shown as the minute Claude printed.
     const printed = signal.source !== "status_line" && !signal.resetAssumed && signal.resetsAt !== null;
-    const estimated = printed ? signal.resetsAt! + 60_000 : signal.resetsAt;
+    const estimated = printed ? signal.resetsAt! + LAST_MS_OF_MINUTE : signal.resetsAt;
     let resetsAt: number;
     if (signal.source === "stop_failure") {
       // A fresh refusal: the limit is in force now, whatever the minute in its text says.

@@ -19,7 +19,7 @@ import type { HookEvent } from "../hooks/hook-events.js";
 import { type Injection, prepareInjection } from "../hooks/injection.js";
 import { type SpoolWatcher, watchSpool } from "../hooks/spool.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
-import type { RunEvent } from "../notify/run-events.js";
+import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { Paths } from "../state/paths.js";
 import { type CapStatus, capLabel } from "../usage/caps.js";
 import type { Ledger } from "../usage/ledger.js";
@@ -36,7 +36,7 @@ import { RunSpending } from "./run-spend.js";
 import { RunTimers } from "./run-timers.js";
 import { forecastQueryOf, segmentOf } from "./run-views.js";
 import { Teller } from "./telling.js";
-import { apiBillingSummary, capRaisedText } from "./wording.js";
+import { capRaisedText } from "./wording.js";
 
 /** How long a limit's notice waits for the forecast of what paying would cost. */
 const LIMIT_FORECAST_WAIT_MS = 1500;
@@ -98,6 +98,8 @@ export class RunCore {
   private injection: Injection | undefined;
   private spool: SpoolWatcher | undefined;
   private sessionIdNow: string | null;
+  /** The gateway's refusal of Claude's last API request (a cap, an unpriced model, the key); null once one went through. */
+  lastRefusal: string | null = null;
   /** When Claude's last turn ended (a Stop or StopFailure hook); 0 while none has since it started. */
   lastIdleAt = 0;
   private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
@@ -126,7 +128,10 @@ export class RunCore {
       caps: () => this.spending.caps(),
       limitSince: () => this.spending.limitSince(),
       onEvent: (event) => this.tell(event),
-      onMetered: () => this.publish(),
+      onMetered: () => {
+        this.lastRefusal = null;
+        this.publish();
+      },
       // Claude shows a refusal verbatim: it says where to raise the cap, where the menu can.
       capRefusalHint: (cap) =>
         options.shell !== "pty" || this.spending.raiseTo(cap) === null
@@ -331,6 +336,7 @@ export class RunCore {
   }
 
   tell(event: RunEvent): void {
+    this.lastRefusal = refusedRequest(event) ?? this.lastRefusal;
     this.teller.tell(event);
   }
 
@@ -420,13 +426,6 @@ export class RunCore {
       pending: machine.pending ? `${machine.pending.to} (${machine.pending.reason})` : null,
     });
     this.shell?.refresh?.();
-  }
-
-  /** The run's last line when it used API billing (SPEC §1: what it cost), else null. */
-  exitSummary(): string | null {
-    return this.billing.gatewayStarted()
-      ? apiBillingSummary(this.spending.runNano(), this.sessionIdNow)
-      : null;
   }
 
   /** Stops what the run started; the shell has stopped `claude`. */

@@ -2,13 +2,14 @@
  * What a run shows, read off its core: the limit prompt, the menu pages, the status-line segment,
  * and what the forecast is asked. Kept apart from the core's decisions and effects.
  */
+import { findSessionTranscript } from "../claude/transcripts/find.js";
 import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
 import { capInputsFor } from "../forecast/report.js";
 import { resolveZone, systemZone } from "../usage/periods.js";
 import type { MenuView } from "./menu.js";
 import type { RunCore } from "./run-core.js";
-import { type PromptContext, segmentFor } from "./wording.js";
+import { apiBillingSummary, type PromptContext, segmentFor } from "./wording.js";
 
 export function zoneOf(env: NodeJS.ProcessEnv): string {
   try {
@@ -79,4 +80,22 @@ export function forecastQueryOf(core: RunCore): ForecastQuery {
     sessionId: core.sessionId,
     codebase: true,
   };
+}
+
+/** The run's last line when it used API billing (SPEC §1: what it cost), else null. */
+export function exitSummaryOf(core: RunCore): string | null {
+  return core.billing.gatewayStarted()
+    ? apiBillingSummary(core.spending.runNano(), core.options.runId, resumableSessionIdOf(core))
+    : null;
+}
+
+/**
+ * The conversation `claude-fallback resume` could go on with, or null: Claude wrote none (an id
+ * that does not exist, a run that ended before its first message), or the run ended on a refusal
+ * that a resume would only meet again.
+ */
+export function resumableSessionIdOf(core: RunCore): string | null {
+  const id = core.sessionId;
+  if (id === null || core.lastRefusal !== null) return null;
+  return findSessionTranscript(id, core.options.env) ? id : null;
 }

@@ -111,10 +111,19 @@ export function capRaisedText(label: string, toUsd: number, configKey: string): 
   return `the ${label} API spending cap is ${formatUsd(toUsd)} for the rest of this run (${configKey} in the config is unchanged); send your prompt again.`;
 }
 
-/** The line that ends every run that used API billing (SPEC §1: what it cost), and how to go on. */
-export function apiBillingSummary(spentNanoUsd: number, sessionId: string | null): string {
-  const resume = sessionId ? `; continue the conversation with: claude-fallback resume ${sessionId}` : "";
-  return `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(spentNanoUsd))} (details: claude-fallback usage run)${resume}`;
+/**
+ * The line that ends every run that used API billing (SPEC §1: what it cost), where its requests
+ * are listed, and how to go on when the conversation can (`resumableSessionId`; null: it cannot).
+ */
+export function apiBillingSummary(
+  spentNanoUsd: number,
+  runId: string,
+  resumableSessionId: string | null,
+): string {
+  const resume = resumableSessionId
+    ? `; continue the conversation with: claude-fallback resume ${resumableSessionId}`
+    : "";
+  return `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(spentNanoUsd))} (details: claude-fallback usage run ${runId})${resume}`;
 }
 
 export interface SegmentContext {

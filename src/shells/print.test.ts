@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
+import { writeClaudeTranscript } from "../../test/support/claude-home.js";
 import { type CoreFixture, coreFixture, FakeChild, TEST_KEY, until } from "../../test/support/run-core.js";
 import type { ChildOptions } from "../platform/child.js";
 import { listLiveRuns } from "../state/runs.js";
@@ -68,6 +69,7 @@ describe("the print shell (claude -p)", () => {
     expect(continued.options.stdin).toBe("ignore");
     expect(continued.args.slice(-4)).toEqual(["--resume", sessionId, "--", "Continue where you left off."]);
     expect(continued.options.env.ANTHROPIC_AUTH_TOKEN).toMatch(/^cf-gw/);
+    writeClaudeTranscript(fixture!.core.options.env, sessionId);
     continued.finish("Simulated reply 2\n", 0);
     expect(await exited).toBe(0);
     expect(stdout()).toBe("Simulated reply 2\n");
@@ -75,8 +77,46 @@ describe("the print shell (claude -p)", () => {
       /^claude-fallback: Subscription 5-hour limit reached; it resets .* Continuing on API billing\.$/,
     );
     expect(stderr.at(-1)).toBe(
-      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${sessionId}`,
+      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run ${fixture!.core.options.runId}); continue the conversation with: claude-fallback resume ${sessionId}`,
     );
+  });
+
+  describe("the end of a run on API billing offers resume only for a conversation that can go on", () => {
+    async function continuedRun(beforeEnd: (sessionId: string) => void) {
+      const run = setup({ auto_switch: true }, ["-p", "summarise the repo"]);
+      await until(() => run.children.length === 1, "claude to start");
+      const sessionId = valueAfter(run.children[0]!.args, "--session-id")!;
+      run.children[0]!.finish(LIMIT_TEXT, 1);
+      await until(() => run.children.length === 2, "the continuation");
+      beforeEnd(sessionId);
+      run.children[1]!.finish("API Error: 402 claude-fallback: …\n", 1);
+      await run.exited;
+      return run;
+    }
+    const summaryLines = (stderr: string[]) =>
+      stderr.filter((line) => line.includes("this run's API billing"));
+    const summary = () =>
+      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run ${fixture!.core.options.runId})`;
+
+    test("Claude wrote no transcript of it (an id that does not exist): no resume", async () => {
+      const { stderr } = await continuedRun(() => {});
+      expect(summaryLines(stderr)).toEqual([summary()]);
+    });
+
+    test("it ended on a refusal a resume would meet again: no resume, and the refusal Claude printed is not said twice", async () => {
+      const refusal = "claude-fallback: the daily API spending cap of $1.00 is reached";
+      const { stderr } = await continuedRun((sessionId) => {
+        writeClaudeTranscript(fixture!.core.options.env, sessionId);
+        fixture!.core.tell({
+          kind: "cap_reached",
+          cap: { cap: "day", configKey: "cost_limit_per_day", limitNanoUsd: 1e9, spentNanoUsd: 1e9 },
+          message: refusal,
+          refused: true,
+        });
+      });
+      expect(stderr.filter((line) => line.includes("spending cap"))).toEqual([]);
+      expect(summaryLines(stderr)).toEqual([summary()]);
+    });
   });
 
   test("a per-model limit under auto_switch goes on free with the other model on the subscription", async () => {

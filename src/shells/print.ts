@@ -9,10 +9,11 @@ import { resumeArgs } from "../claude/args.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { forecastSummary } from "../forecast/words.js";
 import { resetText } from "../notify/messages.js";
-import type { RunEvent } from "../notify/run-events.js";
+import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { ChildLike, ChildSpawner } from "../platform/child.js";
 import { Continuation, gateMode, PrintOutputGate } from "../session/print-output-gate.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
+import { exitSummaryOf } from "../session/run-views.js";
 import { policyReasonText } from "../session/wording.js";
 import { shellQuote } from "../shell.js";
 
@@ -47,7 +48,7 @@ export class PrintShell implements ShellPort {
       return await this.core.finished;
     } finally {
       // What API billing cost is said at the end of every run that used it (SPEC §1).
-      const summary = this.core.exitSummary();
+      const summary = exitSummaryOf(this.core);
       if (summary) this.io.stderr(summary);
       await this.core.close();
     }
@@ -122,6 +123,8 @@ export class PrintShell implements ShellPort {
   }
 
   show(event: RunEvent | null, text: string): void {
+    // Claude prints the gateway's refusal itself ("API Error: 402 claude-fallback: …"): once is enough.
+    if (event && refusedRequest(event)) return;
     if (event?.kind === "limit_reached") {
       this.limitText = text;
       return;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
+import { writeClaudeTranscript } from "../../test/support/claude-home.js";
 import {
   type CoreFixture,
   coreFixture,
@@ -79,11 +80,12 @@ describe("the pty shell", () => {
     expect(JSON.stringify(second.env)).not.toContain(TEST_KEY);
     await until(() => core.state.mode === "api", "the switch to finish");
 
+    writeClaudeTranscript(core.options.env, sessionId);
     second.exit(0);
     expect(await exited).toBe(0);
-    // Every run that used API billing ends with what it cost and how to go on.
+    // Every run that used API billing ends with what it cost, where its requests are, and how to go on.
     expect(terminal.errors).toEqual([
-      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${sessionId}`,
+      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run ${core.options.runId}); continue the conversation with: claude-fallback resume ${sessionId}`,
     ]);
   });
 
@@ -161,10 +163,19 @@ describe("the pty shell", () => {
     await exited;
   });
 
-  test("Claude killed by a signal: the run says so, with the command that continues the conversation", async () => {
+  test("Claude killed before it wrote the conversation: no command to continue what does not exist", async () => {
     const { terminal, children, exited } = setup();
     await until(() => children.length === 1, "claude to start");
-    const sessionId = valueAfter(children[0]!.args, "--session-id");
+    children[0]!.exit(0, "SIGKILL");
+    expect(await exited).toBe(137);
+    expect(terminal.errors).toEqual(["claude-fallback: claude was killed (SIGKILL)"]);
+  });
+
+  test("Claude killed by a signal: the run says so, with the command that continues the conversation", async () => {
+    const { core, terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id")!;
+    writeClaudeTranscript(core.options.env, sessionId);
     children[0]!.exit(0, "SIGKILL");
     expect(await exited).toBe(137);
     expect(terminal.errors).toEqual([

@@ -8,7 +8,7 @@ import type { LimitInfo } from "../detect/limit.js";
 import type { RunEvent } from "../notify/run-events.js";
 import { actionFor, type Overlay, type Page, pageFor } from "../session/menu.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
-import { menuViewOf, promptContextOf } from "../session/run-views.js";
+import { exitSummaryOf, menuViewOf, promptContextOf, resumableSessionIdOf } from "../session/run-views.js";
 import {
   BELL,
   clearOverlay,
@@ -243,13 +243,14 @@ export class PtyShell implements ShellPort {
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
     this.terminal.restore();
-    const resume = this.core.sessionId ? `claude-fallback resume ${this.core.sessionId}` : null;
+    const sessionId = resumableSessionIdOf(this.core);
+    const resume = sessionId ? `claude-fallback resume ${sessionId}` : null;
     if (this.killedBy) {
       this.terminal.error(
         `claude-fallback: claude was killed (${this.killedBy})${resume ? `; continue the conversation with: ${resume}` : ""}`,
       );
     } else {
-      const summary = this.core.exitSummary();
+      const summary = exitSummaryOf(this.core);
       if (summary) this.terminal.error(summary);
     }
     await this.core.close();

@@ -16,12 +16,13 @@ function setup(config: Record<string, unknown> = {}) {
   fixture = coreFixture("stream-json", SDK_ARGS, config);
   const children: FakeChild[] = [];
   const out: Record<string, unknown>[] = [];
+  const said: string[] = [];
   let feed!: (chunk: Buffer) => void;
   let end!: () => void;
   const shell = new StreamJsonShell(fixture.core, {
     stdout: (line) => out.push(JSON.parse(line.toString("utf8")) as Record<string, unknown>),
     childStderr: () => {},
-    stderr: () => {},
+    stderr: (line) => said.push(line),
     input: (onData, onEnd) => {
       feed = onData;
       end = onEnd;
@@ -35,7 +36,7 @@ function setup(config: Record<string, unknown> = {}) {
   const exited = shell.run();
   const send = (...messages: unknown[]) =>
     feed(Buffer.from(messages.map((m) => `${JSON.stringify(m)}\n`).join("")));
-  return { core: fixture.core, children, out, send, end: () => end(), exited };
+  return { core: fixture.core, children, out, said, send, end: () => end(), exited };
 }
 
 const initialize = {
@@ -200,4 +201,28 @@ describe("the stream-json relay", () => {
     children[1]!.finish("", 0);
     expect(await exited).toBe(0);
   });
+});
+
+test("a refusal Claude hands the program itself (its error result) is not said again on stderr", async () => {
+  const { core, children, said, end, exited } = setup();
+  await until(() => children.length === 1, "claude to start");
+  const cap = {
+    cap: "day" as const,
+    configKey: "cost_limit_per_day" as const,
+    limitNanoUsd: 1e9,
+    spentNanoUsd: 1e9,
+  };
+  core.tell({
+    kind: "cap_reached",
+    cap,
+    message: "claude-fallback: the daily API spending cap is reached",
+    refused: true,
+  });
+  core.tell({ kind: "cap_warning", cap: { ...cap, spentNanoUsd: 9e8 } });
+  expect(said.filter((line) => line.includes("spending cap is reached"))).toEqual([]);
+  // What Claude does not show still is.
+  expect(said.some((line) => line.includes("API spend today is $0.90"))).toBe(true);
+  end();
+  children[0]!.finish("", 0);
+  await exited;
 });

@@ -7,9 +7,10 @@
  * nothing had happened; at an idle moment after the reset it goes back the same way. Everything
  * else is the run core's.
  */
-import type { RunEvent } from "../notify/run-events.js";
+import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { ChildLike, ChildSpawner } from "../platform/child.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
+import { exitSummaryOf } from "../session/run-views.js";
 import { LineSplitter, messageOf } from "./lines.js";
 
 export interface RelayIo {
@@ -88,7 +89,7 @@ export class StreamJsonShell implements ShellPort {
       await this.core.start(this, { withStatusLine: false });
       return await this.core.finished;
     } finally {
-      const summary = this.core.exitSummary();
+      const summary = exitSummaryOf(this.core);
       if (summary) this.io.stderr(summary);
       await this.core.close();
     }
@@ -245,7 +246,9 @@ export class StreamJsonShell implements ShellPort {
     return this.child?.pid ?? null;
   }
 
-  show(_event: RunEvent | null, text: string): void {
+  show(event: RunEvent | null, text: string): void {
+    // Claude sends the gateway's refusal to the program itself (an API error result): once is enough.
+    if (event && refusedRequest(event)) return;
     this.io.stderr(text.startsWith("claude-fallback:") ? text : `claude-fallback: ${text}`);
   }
 }

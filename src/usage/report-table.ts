@@ -9,9 +9,11 @@ import {
   SUBSCRIPTION_DESCRIPTION,
   type SubscriptionSection,
   type UsageCounters,
+  type UsageModelRow,
   type UsageReport,
   type UsageRow,
 } from "./report.js";
+import type { RunRequestLine } from "./report-runs.js";
 
 /** "?" when no cost is known, "$1.23+?" when some are not, else "$1.23". */
 function costCell(counters: UsageCounters): string {
@@ -34,10 +36,84 @@ function rangeText(report: UsageReport): string {
   return "all time";
 }
 
-function cells(first: string, second: string, counters: UsageCounters): string[] {
+/** A line of its own above a group's rows: `lead` whole, then `place` shortened from the left to fit. */
+interface Heading {
+  lead: string;
+  place: string;
+}
+
+/** A table's columns: the first `left` are text (left-aligned), the rest figures (right-aligned). */
+interface Table {
+  header: string[];
+  body: (string[] | Heading)[];
+  footer: string[][];
+  left: number;
+}
+
+/** The cache columns a table drops to fit a narrow terminal, as ccusage's compact mode does. */
+const CACHE_HEADERS = new Set(["Cache write", "Cache read"]);
+
+function shortModel(name: string): string {
+  return name.replace(/^(\s*)claude-/, "$1");
+}
+
+/**
+ * The lines of a table, with a heading line above each group of rows that has one (a session or run).
+ * Wider than `width`, it drops the cache columns and the models' "claude-" and says so.
+ */
+function tableText(table: Table, width: number | null): string[] {
+  const full = alignedLines(table, width);
+  if (width === null || full.every((line) => line.length <= width)) return full;
+  const kept = table.header
+    .map((text, column) => (CACHE_HEADERS.has(text) ? -1 : column))
+    .filter((c) => c >= 0);
+  const modelColumn = table.header.indexOf("Model");
+  const pick = (line: string[]) =>
+    kept.map((column) => (column === modelColumn ? shortModel(line[column]!) : line[column]!));
+  const compact: Table = {
+    header: pick(table.header),
+    body: table.body.map((line) => (Array.isArray(line) ? pick(line) : line)),
+    footer: table.footer.map(pick),
+    left: table.left,
+  };
   return [
-    first,
-    second,
+    ...alignedLines(compact, width),
+    "",
+    `(Narrowed to ${width} columns: no cache tokens; --json or --csv has them.)`,
+  ];
+}
+
+function alignedLines(table: Table, width: number | null): string[] {
+  const rows = table.body.filter((line): line is string[] => Array.isArray(line));
+  const all = [table.header, ...rows, ...table.footer];
+  const widths = table.header.map((_, column) => Math.max(...all.map((line) => line[column]!.length)));
+  const format = (line: string[]) =>
+    line
+      .map((text, column) =>
+        column < table.left ? text.padEnd(widths[column]!) : text.padStart(widths[column]!),
+      )
+      .join("  ")
+      .trimEnd();
+  const tableWidth = widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
+  const rule = "-".repeat(width === null ? tableWidth : Math.min(tableWidth, width));
+  return [
+    format(table.header),
+    ...table.body.map((line) => (Array.isArray(line) ? format(line) : headingText(line, width))),
+    ...(table.footer.length > 0 ? [rule, ...table.footer.map(format)] : []),
+  ];
+}
+
+/** A heading within `width`: the place loses its start ("…/acme/billing-service"), its most telling part kept. */
+function headingText(heading: Heading, width: number | null): string {
+  if (heading.place === "") return heading.lead;
+  const whole = `${heading.lead}  ${heading.place}`;
+  if (width === null || whole.length <= width) return whole;
+  const room = width - heading.lead.length - 3;
+  return room < 8 ? heading.lead : `${heading.lead}  …${heading.place.slice(-room)}`;
+}
+
+function counterCells(counters: UsageCounters): string[] {
+  return [
     grouped(counters.requests),
     grouped(counters.input_tokens),
     grouped(counters.output_tokens),
@@ -47,35 +123,87 @@ function cells(first: string, second: string, counters: UsageCounters): string[]
   ];
 }
 
-function tableLines(keyHeader: string, rows: readonly UsageRow[], totalsRow: UsageCounters): string[] {
-  const header = [keyHeader, "Model", "Requests", "Input", "Output", "Cache write", "Cache read", "Cost"];
+const COUNTER_HEADERS = ["Requests", "Input", "Output", "Cache write", "Cache read", "Cost"];
+
+/** "2026-11-24 10:14" of an ISO instant in the report's zone. */
+function minuteOf(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
+/** A session or run's heading: its id, when it began and in which directory. */
+function groupHeading(row: UsageRow): Heading {
+  return { lead: `${row.key ?? "(no session id)"}  ${minuteOf(row.first_request_at)}`, place: row.cwd ?? "" };
+}
+
+function unknownNote(totalsRow: UsageCounters): string[] {
+  const unknown = totalsRow.unknown_cost_requests;
+  return unknown > 0
+    ? [
+        "",
+        `? = cost unknown for ${unknown} request${unknown === 1 ? "" : "s"} (model not in the price table); not included in the amounts.`,
+      ]
+    : [];
+}
+
+function tableLines(
+  kind: ReportKind,
+  rows: readonly UsageRow[],
+  totalsRow: UsageCounters,
+  width: number | null,
+): string[] {
+  const modelName = (model: UsageModelRow) => model.model ?? "(unknown model)";
+  const byGroup = kind === "session" || kind === "run";
+  if (byGroup) {
+    // The id is too long to be a column on 80 columns: each group is a heading line, its models below.
+    const body: (string[] | Heading)[] = [];
+    for (const row of rows) {
+      body.push(groupHeading(row));
+      for (const model of row.models) body.push([`  ${modelName(model)}`, ...counterCells(model)]);
+      if (row.models.length > 1) body.push(["  all models", ...counterCells(row)]);
+    }
+    const table = {
+      header: ["Model", ...COUNTER_HEADERS],
+      body,
+      footer: [["Total", ...counterCells(totalsRow)]],
+      left: 1,
+    };
+    return [...tableText(table, width), ...unknownNote(totalsRow)];
+  }
   const body: string[][] = [];
   for (const row of rows) {
-    const key = row.key ?? "(no session id)";
     row.models.forEach((model, index) => {
-      body.push(cells(index === 0 ? key : "", model.model ?? "(unknown model)", model));
+      body.push([index === 0 ? (row.key ?? "") : "", modelName(model), ...counterCells(model)]);
     });
-    if (row.models.length > 1) body.push(cells("", "all models", row));
+    if (row.models.length > 1) body.push(["", "all models", ...counterCells(row)]);
   }
-  const totals = cells("Total", "", totalsRow);
-  const widths = header.map((text, column) =>
-    Math.max(text.length, totals[column]!.length, ...body.map((line) => line[column]!.length)),
-  );
-  const format = (line: string[]) =>
-    line
-      .map((text, column) => (column < 2 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!)))
-      .join("  ")
-      .trimEnd();
-  const rule = "-".repeat(widths.reduce((sum, width) => sum + width, 0) + 2 * (widths.length - 1));
-  const lines = [format(header), ...body.map(format), rule, format(totals)];
-  const unknown = totalsRow.unknown_cost_requests;
-  if (unknown > 0) {
-    lines.push(
-      "",
-      `? = cost unknown for ${unknown} request${unknown === 1 ? "" : "s"} (model not in the price table); not included in the amounts.`,
-    );
-  }
-  return lines;
+  const table = {
+    header: [TITLES[kind][1], "Model", ...COUNTER_HEADERS],
+    body,
+    footer: [["Total", "", ...counterCells(totalsRow)]],
+    left: 2,
+  };
+  return [...tableText(table, width), ...unknownNote(totalsRow)];
+}
+
+/** `usage run RUN_ID`: the run's requests, one a line. */
+function requestLines(requests: readonly RunRequestLine[], width: number | null): string[] {
+  if (requests.length === 0) return ["No API requests in this run."];
+  const table: Table = {
+    header: ["Time", "Model", "Outcome", "Input", "Output", "Cache write", "Cache read", "Cost"],
+    body: requests.map((request) => [
+      request.at.slice(11, 19),
+      request.model ?? "(unknown model)",
+      request.outcome,
+      grouped(request.input_tokens),
+      grouped(request.output_tokens),
+      grouped(request.cache_write_tokens),
+      grouped(request.cache_read_tokens),
+      request.cost_nanousd === null ? "?" : formatCents(request.cost_nanousd),
+    ]),
+    footer: [],
+    left: 3,
+  };
+  return tableText(table, width);
 }
 
 const SUBSCRIPTION_TITLES: Record<ReportKind, string> = {
@@ -89,8 +217,11 @@ function plural(n: number, word: string): string {
   return `${grouped(n)} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function subscriptionLines(report: UsageReport, section: SubscriptionSection): string[] {
-  const [, keyHeader] = TITLES[report.report];
+function subscriptionLines(
+  report: UsageReport,
+  section: SubscriptionSection,
+  width: number | null,
+): string[] {
   const lines = [
     `Subscription usage at API prices, ${SUBSCRIPTION_TITLES[report.report]}, ${rangeText(report)} (${report.timezone})`,
     `This is ${SUBSCRIPTION_DESCRIPTION}, from Claude Code's transcripts; it is not money spent.`,
@@ -112,7 +243,7 @@ function subscriptionLines(report: UsageReport, section: SubscriptionSection): s
   if (section.rows.length === 0) {
     lines.push(`No subscription usage${report.since || report.until ? " in this range" : ""}.`);
   } else {
-    lines.push("", ...tableLines(keyHeader, section.rows, section.totals));
+    lines.push("", ...tableLines(report.report, section.rows, section.totals, width));
   }
   lines.push("", `${[read, ...extras].join("; ")}.`);
   return lines;
@@ -120,15 +251,18 @@ function subscriptionLines(report: UsageReport, section: SubscriptionSection): s
 
 /**
  * The people's table: aligned columns, dollars to the cent, a subtotal per group of several models,
- * totals; with `--subscription`, a second, separately labelled table of the subscription's value.
+ * totals; with `--subscription`, a second, separately labelled table of the subscription's value;
+ * for one run, its requests. Fits `width` columns when it can (null: no limit).
  */
-export function renderReportTable(report: UsageReport): string {
-  const [title, keyHeader] = TITLES[report.report];
+export function renderReportTable(report: UsageReport, width: number | null = null): string {
+  const [title] = TITLES[report.report];
   const heading = `${title}, ${rangeText(report)} (${report.timezone})`;
   const lines =
     report.rows.length === 0
       ? [heading, `No API usage recorded${report.since || report.until ? " in this range" : " yet"}.`]
-      : [heading, "", ...tableLines(keyHeader, report.rows, report.totals)];
-  if (report.subscription) lines.push("", ...subscriptionLines(report, report.subscription));
+      : [heading, "", ...tableLines(report.report, report.rows, report.totals, width)];
+  if (report.run_requests)
+    lines.push("", "Requests of this run:", "", ...requestLines(report.run_requests, width));
+  if (report.subscription) lines.push("", ...subscriptionLines(report, report.subscription, width));
   return `${lines.join("\n")}\n`;
 }

@@ -5,6 +5,7 @@ import { NANO_PER_USD } from "../money.js";
 import { knownCostNanoUsd, type Pricing } from "../pricing/pricing.js";
 import { type Ledger, ledgerError } from "./ledger.js";
 import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
+import { addGroupPlaces, type RunRequestLine, runRequestLines } from "./report-runs.js";
 
 /**
  * API spend reports from the usage ledger (SPEC §7): by local day, by local month, by Claude
@@ -46,6 +47,8 @@ export interface UsageRow extends UsageCounters {
   key: string | null;
   first_request_at: string;
   last_request_at: string;
+  /** Session and run reports: the working directory of the run of the group's first request; null: not recorded. */
+  cwd?: string | null;
   models: UsageModelRow[];
 }
 
@@ -81,6 +84,8 @@ export interface UsageReport {
   totals: UsageCounters;
   /** Present only when asked for (`--subscription`). */
   subscription?: SubscriptionSection;
+  /** Present only for one run (`usage run RUN_ID`): its requests, in order. */
+  run_requests?: RunRequestLine[];
 }
 
 export interface ReportOptions {
@@ -91,6 +96,8 @@ export interface ReportOptions {
   since?: string | undefined;
   /** `YYYY-MM-DD`, inclusive. */
   until?: string | undefined;
+  /** The run report of this one run, with its requests listed. */
+  runId?: string | undefined;
 }
 
 /** The counters a row sums, in the order of the JSON object and the CSV columns. */
@@ -227,14 +234,15 @@ function keyedAggregates(
   column: "claude_session_id" | "run_id",
   fromMs: number,
   untilMs: number,
+  runId: string | undefined,
 ) {
   return ledger.db
     .prepare(
       `SELECT ${column} AS key, ${MODEL} AS model, ${AGGREGATES}
-       FROM requests WHERE at >= ? AND at < ?
+       FROM requests WHERE at >= ? AND at < ? AND (? IS NULL OR run_id = ?)
        GROUP BY 1, 2 ORDER BY MIN(at), 1, 2`,
     )
-    .all(fromMs, untilMs) as AggregateRow[];
+    .all(fromMs, untilMs, runId ?? null, runId ?? null) as AggregateRow[];
 }
 
 /**
@@ -260,6 +268,7 @@ export function buildUsageReport(ledger: Ledger | null, options: ReportOptions):
               options.kind === "session" ? "claude_session_id" : "run_id",
               fromMs,
               untilMs,
+              options.runId,
             );
     } catch (error) {
       if (error instanceof UsageError) throw error;
@@ -267,7 +276,10 @@ export function buildUsageReport(ledger: Ledger | null, options: ReportOptions):
     }
   }
   const rows = groupRows(aggregates, options.zone);
-  return {
+  if (ledger && (options.kind === "session" || options.kind === "run")) {
+    addGroupPlaces(ledger, options.kind === "session" ? "claude_session_id" : "run_id", rows);
+  }
+  const report: UsageReport = {
     report: options.kind,
     timezone: options.zone,
     since: options.since ?? null,
@@ -275,6 +287,8 @@ export function buildUsageReport(ledger: Ledger | null, options: ReportOptions):
     rows,
     totals: totalsOf(rows),
   };
+  if (options.runId !== undefined) report.run_requests = runRequestLines(ledger, options.runId, options.zone);
+  return report;
 }
 
 /**

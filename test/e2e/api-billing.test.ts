@@ -38,6 +38,7 @@ interface RequestRow {
   http_status: number;
   cost_nanousd: number | null;
   claude_session_id: string | null;
+  run_id: string;
   input_tokens: number;
   output_tokens: number;
 }
@@ -106,7 +107,7 @@ describe("--force-api", () => {
     expect(row?.claude_session_id).toBe(requests[0]?.sessionId);
     // The run ends with what API billing cost, on stderr (stdout is Claude's answer).
     expect(result.stderr.trim().split("\n").at(-1)).toBe(
-      `claude-fallback: this run's API billing: $0.01 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${requests[0]?.sessionId}`,
+      `claude-fallback: this run's API billing: $0.01 (details: claude-fallback usage run ${row?.run_id}); continue the conversation with: claude-fallback resume ${requests[0]?.sessionId}`,
     );
     expect(result.stdout).not.toContain("this run's API billing");
   });

@@ -176,16 +176,20 @@ describe("the API refuses the key", () => {
   test.each([
     ["credit-exhausted", "has no credit left"],
     ["spend-limit", "spend limit"],
-  ])("%s: one line of ours with the masked key, a non-zero exit, no retry", async (fault, words) => {
-    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
-    simulator.configure({ limitAfterRequests: null });
-    simulator.enqueue({ fault: fault as "credit-exhausted", billing: "api" });
-    const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hello"]);
-    expect(result.code).not.toBe(0);
-    const ours = result.stderr.split("\n").filter((line) => line.includes(words));
-    expect(ours).toHaveLength(1);
-    expect(ours[0]).toContain("sk-ant-…AAAA");
-    expect(result.stderr + result.stdout).not.toContain(TEST_API_KEY);
-    expect(requests().filter((request) => request.billing === "api")).toHaveLength(1);
-  });
+  ])(
+    "%s: one line of ours with the masked key, said once (Claude prints it), a non-zero exit, no retry",
+    async (fault, words) => {
+      await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+      simulator.configure({ limitAfterRequests: null });
+      simulator.enqueue({ fault: fault as "credit-exhausted", billing: "api" });
+      const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hello"]);
+      expect(result.code).not.toBe(0);
+      const ours = `${result.stdout}\n${result.stderr}`.split("\n").filter((line) => line.includes(words));
+      expect(ours).toHaveLength(1);
+      expect(ours[0]).toMatch(/^API Error: 402 claude-fallback gateway: /);
+      expect(ours[0]).toContain("sk-ant-…AAAA");
+      expect(result.stderr + result.stdout).not.toContain(TEST_API_KEY);
+      expect(requests().filter((request) => request.billing === "api")).toHaveLength(1);
+    },
+  );
 });

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "../support/eventually.js";
 import { killLiveProcesses } from "./harness/claude.js";
-import { runFallback, writeFallbackConfig } from "./harness/cli.js";
+import { fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -196,5 +196,99 @@ describe("stream-json flows as it comes", () => {
 
   test("with auto_switch only a limit's epilogue would be held back, not the run's events", async () => {
     await initEventWhileRunning({ auto_switch: true });
+  });
+});
+
+describe("a headless run is a live session", () => {
+  test("status --json lists it, with shell print, while its request is in flight", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    simulator.configure({ limitAfterRequests: null });
+    simulator.enqueue({ firstByteDelayMs: 10 * 60_000 });
+    const run = runFallback(sandbox, ["--", "-p", "summarise"]);
+    let sessions: Array<Record<string, unknown>> = [];
+    await eventually(
+      async () => {
+        const status = await runFallback(sandbox, ["status", "--json"]);
+        sessions = JSON.parse(status.stdout).sessions;
+        return sessions.length > 0 && messageRequests().length > 0;
+      },
+      "the headless run in status",
+      60_000,
+    );
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ shell: "print", mode: "subscription", cwd: sandbox.project });
+    expect(sessions[0]?.session_id).toBe(messageRequests()[0]?.sessionId);
+    const text = await runFallback(sandbox, ["status"]);
+    expect(text.stdout).not.toContain("Live sessions: none");
+    expect(text.stdout).toContain(String(sessions[0]?.session_id));
+    killLiveProcesses();
+    await run.catch(() => {});
+  });
+});
+
+describe("a refusal and a limit are said once, in Claude's words and minute", () => {
+  test("a cap's refusal: Claude's 402 line only, and no resume offered into the same refusal", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_session: 0 });
+    simulator.configure({ limitAfterRequests: null });
+    const result = await runFallback(sandbox, ["--force-api", "--", "-p", "summarise"]);
+    expect(result.stdout).toContain("API Error: 402 claude-fallback: the per-session API spending cap");
+    expect(result.stderr).not.toContain("spending cap");
+    const summary = result.stderr.split("\n").filter((line) => line.includes("this run's API billing"));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatch(/\(details: claude-fallback usage run [0-9a-f-]{36}\)$/);
+  });
+
+  test("the limit's reset: our line names the minute Claude printed", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    // 50 s into a minute: a reset rounded to the nearest minute would show the next one.
+    const resetAt = Math.floor(Date.now() / 60_000) * 60 + 2 * 3600 + 50;
+    simulator.configure({ resetAt });
+    const result = await runFallback(sandbox, ["--", "-p", "summarise"]);
+    const claudes = /resets (\d{1,2}):(\d{2})(am|pm) \(UTC\)/.exec(result.stdout);
+    const ours = /subscription limit reached \(resets at (\d{2}):(\d{2})\)/.exec(result.stderr);
+    expect(claudes).not.toBeNull();
+    expect(ours).not.toBeNull();
+    const hour24 = (Number(claudes![1]) % 12) + (claudes![3] === "pm" ? 12 : 0);
+    expect([Number(ours![1]), ours![2]]).toEqual([hour24, claudes![2]]);
+    expect(ours![2]).toBe(new Date(resetAt * 1000).toISOString().slice(14, 16));
+  });
+});
+
+describe("the end of a run on API billing", () => {
+  test("a conversation that exists: resume offered, and usage run RUN_ID lists the run's requests", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    simulator.configure({ limitAfterRequests: null });
+    const result = await runFallback(sandbox, ["--force-api", "--", "-p", "summarise"]);
+    expect(result.code).toBe(0);
+    const sessionId = messageRequests()[0]?.sessionId;
+    const summary =
+      /details: claude-fallback usage run ([0-9a-f-]{36})\); continue the conversation with: claude-fallback resume (\S+)$/m.exec(
+        result.stderr,
+      );
+    expect(summary?.[2]).toBe(sessionId);
+    const details = await runFallback(
+      sandbox,
+      ["usage", "run", summary![1]!],
+      fallbackEnv(sandbox, { COLUMNS: "80" }),
+    );
+    expect(details.code).toBe(0);
+    expect(details.stdout).toContain("Requests of this run:");
+    expect(details.stdout).toContain(sandbox.project.slice(-10));
+    expect(Math.max(...details.stdout.split("\n").map((line) => line.length))).toBeLessThanOrEqual(80);
+  });
+
+  test("resume of an id Claude does not know: no offer to resume it again", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    simulator.configure({ limitAfterRequests: null });
+    const result = await runFallback(sandbox, [
+      "resume",
+      "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40",
+      "--api",
+      "--",
+      "-p",
+      "carry on",
+    ]);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/No conversation found/);
+    expect(result.stderr).not.toContain("continue the conversation with");
   });
 });

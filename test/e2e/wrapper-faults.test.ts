@@ -490,7 +490,8 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     expect(Number(read("status"))).toBe(0);
     expectTerminalRestored(session, { before: read("before"), after: read("after") });
     expect(said(session)).toEqual([
-      `claude-fallback: this run's API billing: $0.03 (details: claude-fallback usage run); continue the conversation with: claude-fallback resume ${run.sessionId}`,
+      // It ended on the daily cap's refusal: a resume would only meet it again, so none is offered.
+      `claude-fallback: this run's API billing: $0.03 (details: claude-fallback usage run ${run.runId})`,
       `claude-fallback: could not write the usage ledger ${tiny}/data/usage.db: the disk is full; 1 API request of this run ($0.00) could not be written to it, so usage reports and the daily and monthly caps will not count it`,
     ]);
     await expectNoProcessLeft(session);
@@ -742,7 +743,7 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
       expect(result.code, result.stderr).toBe(0);
       // Nothing but the line every run that used API billing ends with.
       expect(result.stderr).toMatch(
-        /^claude-fallback: this run's API billing: \$\d+\.\d+ \(details: claude-fallback usage run\); continue the conversation with: claude-fallback resume [0-9a-f-]{36}\n$/,
+        /^claude-fallback: this run's API billing: \$\d+\.\d+ \(details: claude-fallback usage run [0-9a-f-]{36}\); continue the conversation with: claude-fallback resume [0-9a-f-]{36}\n$/,
       );
       expect(result.stdout).toContain(`parallel question ${i}`);
     }

@@ -128,7 +128,7 @@ describe("at the subscription limit", () => {
     await session.quit();
     const sessionId = messageRequests()[0]?.sessionId;
     expect(session.raw).toMatch(
-      /this run's API billing: \$\d+\.\d{2} \(details: claude-fallback usage run\)/,
+      /this run's API billing: \$\d+\.\d{2} \(details: claude-fallback usage run [0-9a-f-]{36}\)/,
     );
     expect(session.raw).toContain(`continue the conversation with: claude-fallback resume ${sessionId}`);
     expect(session.raw.split("Resume this session with").length - 1).toBeLessThanOrEqual(1);
