@@ -1,10 +1,9 @@
-import { dirname } from "node:path";
 import { Argument, type Command } from "commander";
 import { readClaudeTranscripts } from "../claude/transcripts/scan.js";
-import { FallbackError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { createPricing, type Pricing } from "../pricing/pricing.js";
-import { fileInPlaceOfDirectory, resolvePaths } from "../state/paths.js";
-import { type Ledger, ledgerPath, openExistingLedger } from "../usage/ledger.js";
+import { resolvePaths } from "../state/paths.js";
+import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { resolveZone } from "../usage/periods.js";
 import {
   buildSubscriptionSection,
@@ -45,21 +44,6 @@ function isReportKind(value: string): value is ReportKind {
 }
 
 /**
- * The ledger to report from, or null when none has been made yet. A file where its directory (or
- * one above) should be is an error naming that file: the ledger could never be made there, so
- * "no usage" would hide the problem.
- */
-export function openLedgerToRead(file: string): Ledger | null {
-  const blocking = fileInPlaceOfDirectory(dirname(file));
-  if (blocking !== null) {
-    throw new FallbackError(
-      `usage ledger ${file} cannot be read: ${blocking} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`,
-    );
-  }
-  return openExistingLedger(file);
-}
-
-/**
  * `claude-fallback usage [daily|monthly|session|run]`: prints the report (with `--subscription`, also the
  * subscription's value at API prices; not for `run`). Throws UsageError
  * (exit 2) for a bad report name, date or zone, FallbackError (exit 1) for an unreadable ledger
@@ -73,7 +57,7 @@ export function runUsageCommand(report: string | undefined, flags: UsageFlags, i
   if (flags.json && flags.csv) throw new UsageError("--json and --csv cannot be used together");
   const zone = resolveZone(flags.tz ?? io.zone, flags.tz === undefined ? "TZ" : "--tz");
   if (flags.subscription && kind === "run") throw new UsageError(SUBSCRIPTION_BY_RUN_ERROR);
-  const ledger = openLedgerToRead(io.dbPath);
+  const ledger = openExistingLedger(io.dbPath);
   try {
     const options = { kind, zone, since: flags.since, until: flags.until };
     const result = buildUsageReport(ledger, options);
