@@ -120,7 +120,7 @@ describe("runUsageCommand", () => {
     expect(() => run("daily")).toThrow(FallbackError);
     expect(() => run("daily")).toThrow(
       new RegExp(
-        `^usage ledger: cannot read ${dbPath} \\(ELOOP: .*\\); fix: let your user read it \\(chmod u\\+rwx ${dirname(dbPath)}; chmod u\\+rw ${dbPath}\\), or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place$`,
+        `^usage ledger: cannot read ${dbPath} \\(ELOOP: .*\\); fix: let your user read it \\(chmod u\\+rwx ${dirname(dbPath)}\\), or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place$`,
       ),
     );
   });

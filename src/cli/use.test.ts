@@ -75,7 +75,7 @@ test("a state file that cannot be read is named with the cause and the fix, and 
   expect(() => use("subscription")).toThrow(FallbackError);
   expect(() => use("subscription")).toThrow(
     new RegExp(
-      `^could not save the preferred mode: state: cannot read ${file} \\(ELOOP: .*\\); fix: let your user read it \\(chmod u\\+rwx ${join(home, "state")}; chmod u\\+rw ${file}\\), or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place`,
+      `^could not save the preferred mode: state: cannot read ${file} \\(ELOOP: .*\\); fix: let your user read it \\(chmod u\\+rwx ${join(home, "state")}\\), or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place`,
     ),
   );
   expect(lstatSync(file).isSymbolicLink()).toBe(true);

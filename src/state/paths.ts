@@ -58,6 +58,12 @@ export function fileInPlaceOfDirectory(dir: string): string | null {
   return statSync(probe).isDirectory() ? null : probe;
 }
 
+/** A failure for want of access to a place (permissions, a read-only disk, a file in the way), not of space or of the data. */
+export function isAccessError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "ENOTDIR";
+}
+
 /** The variable that moves each of our directories elsewhere (CLAUDE_FALLBACK_HOME moves them all). */
 export type PlaceVariable = "XDG_STATE_HOME" | "XDG_DATA_HOME" | "XDG_RUNTIME_DIR";
 
@@ -80,6 +86,10 @@ export function cannotAccessText(
     return `cannot ${doing} ${path}: ${blocking} is a file, not a directory; move it aside, ${elsewhere}`;
   }
   const reason = error instanceof Error ? error.message : String(error);
-  const chmod = path === dir ? `chmod u+rwx ${dir}` : `chmod u+rwx ${dir}; chmod u+rw ${path}`;
+  // The directory to open up is the lowest one that can be seen: below it nothing can (EACCES).
+  let reachable = dir;
+  while (!existsSync(reachable) && dirname(reachable) !== reachable) reachable = dirname(reachable);
+  const chmod =
+    path !== dir && existsSync(path) ? `chmod u+rwx ${reachable}; chmod u+rw ${path}` : `chmod u+rwx ${reachable}`;
   return `cannot ${doing} ${path} (${reason}); fix: let your user ${doing === "read" ? "read" : "write"} it (${chmod}), ${elsewhere}`;
 }
