@@ -64,7 +64,9 @@ async function ensurePrivateDir(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     if (!isAccessError(error)) throw error;
-    throw new FallbackError(`run directory: ${cannotAccessText("create", dir, dir, error, "XDG_RUNTIME_DIR")}`);
+    throw new FallbackError(
+      `run directory: ${cannotAccessText("create", dir, dir, error, "XDG_RUNTIME_DIR")}`,
+    );
   }
   const info = await lstat(dir);
   if (!info.isDirectory()) throw new FallbackError(`${dir} is not a directory`);

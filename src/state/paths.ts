@@ -90,6 +90,8 @@ export function cannotAccessText(
   let reachable = dir;
   while (!existsSync(reachable) && dirname(reachable) !== reachable) reachable = dirname(reachable);
   const chmod =
-    path !== dir && existsSync(path) ? `chmod u+rwx ${reachable}; chmod u+rw ${path}` : `chmod u+rwx ${reachable}`;
+    path !== dir && existsSync(path)
+      ? `chmod u+rwx ${reachable}; chmod u+rw ${path}`
+      : `chmod u+rwx ${reachable}`;
   return `cannot ${doing} ${path} (${reason}); fix: let your user ${doing === "read" ? "read" : "write"} it (${chmod}), ${elsewhere}`;
 }
