@@ -106,6 +106,21 @@ describe("what must not change", () => {
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  test("-v is the version, as -V and --version", async () => {
+    const version = await cli(["-v"]);
+    expect(version).toMatchObject({ code: 0, stderr: "" });
+    expect(version.stdout).toBe((await cli(["--version"])).stdout);
+  });
+
+  test("help of a subcommand's subcommand: `help config init` is `config init --help`", async () => {
+    const help = await cli(["help", "config", "init"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toContain("Usage: claude-fallback config init [options]");
+    expect((await cli(["help", "config"])).stdout).toContain(
+      "Usage: claude-fallback config [options] [command]",
+    );
+  });
+
   test("the seed spellings --status and --use-subscription still work", async () => {
     const status = await cli(["--status", "--json"]);
     expect(status).toMatchObject({ code: 0, stderr: "" });

@@ -83,8 +83,14 @@ export function registerUsage(program: Command): void {
       "API spend from the usage ledger, by day, month, Claude session or wrapper run, and by model",
     )
     .addArgument(new Argument("[report]", "how to group the spend").choices(REPORT_KINDS).default("daily"))
-    .option("--since <date>", "first day to include: YYYY-MM-DD or YYYYMMDD, or a month YYYY-MM (from its first day; local time)")
-    .option("--until <date>", "last day to include: YYYY-MM-DD or YYYYMMDD, or a month YYYY-MM (to its last day; local time)")
+    .option(
+      "--since <date>",
+      "first day to include: YYYY-MM-DD or YYYYMMDD, or a month YYYY-MM (from its first day; local time)",
+    )
+    .option(
+      "--until <date>",
+      "last day to include: YYYY-MM-DD or YYYYMMDD, or a month YYYY-MM (to its last day; local time)",
+    )
     .option("--tz <zone>", "IANA time zone for day and month boundaries (default: TZ / the system zone)")
     .option("--json", 'machine-readable JSON (stable; documented in the README, section "JSON output")')
     .option("--csv", "CSV with a header row, one line per group and model")
