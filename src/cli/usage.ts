@@ -2,7 +2,6 @@ import { Argument, type Command } from "commander";
 import { readClaudeTranscripts } from "../claude/transcripts/scan.js";
 import { UsageError } from "../errors.js";
 import { createPricing, type Pricing } from "../pricing/pricing.js";
-import { resolvePaths } from "../state/paths.js";
 import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { resolveZone } from "../usage/periods.js";
 import {
@@ -99,12 +98,10 @@ export function registerUsage(program: Command): void {
       "also show what your subscription usage would have cost at API prices (from Claude Code's transcripts; CLAUDE_CONFIG_DIR honoured)",
     )
     .action((report: string, flags: UsageFlags, command: Command) => {
-      // The ledger's place depends only on the environment (CLAUDE_FALLBACK_HOME / XDG), not on the config.
-      const dbPath = ledgerPath(resolvePaths(process.env).dataDir);
-      // Prices for the transcripts come from the config's `pricing` (loaded only when needed).
-      const pricing = flags.subscription
-        ? createPricing(loadContext(command.optsWithGlobals()).config.pricing)
-        : undefined;
+      // A broken config is exit 2 here as for every other command, though only `--subscription` uses it (`pricing`).
+      const { config, paths } = loadContext(command.optsWithGlobals());
+      const dbPath = ledgerPath(paths.dataDir);
+      const pricing = flags.subscription ? createPricing(config.pricing) : undefined;
       runUsageCommand(report, flags, { dbPath, pricing, write: (text) => process.stdout.write(text) });
     });
 }
