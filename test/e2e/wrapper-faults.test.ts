@@ -778,3 +778,15 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
     });
   }, 180_000);
 });
+
+test("a --claude that is not Claude Code (/bin/true): the run says so instead of ending silently", async () => {
+  const result = await runProcess(process.execPath, [CLI, "--claude", "/bin/true", "--", "-p", "hi"], {
+    cwd: sandbox.project,
+    env: fallbackEnv(sandbox),
+    timeoutMs: 60_000,
+  });
+  expect(result.stderr).toBe(
+    "claude-fallback: /bin/true may not be Claude Code: `claude --version` gave no version; running it anyway (check it with `claude-fallback doctor`)\n",
+  );
+  expect(result.code).toBe(0);
+});
