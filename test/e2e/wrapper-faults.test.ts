@@ -584,11 +584,13 @@ describe("damaged files of claude-fallback", () => {
       damage(join(dataDir, "usage.db"));
       const damaged = readFileSync(join(dataDir, "usage.db"));
 
+      // status shows what it cannot know as unknown, with the file and the fix; it moves nothing.
       const status = await runFallback(sandbox, ["status"]);
-      expect(status.stderr).toMatch(
-        /^claude-fallback: usage ledger .* is damaged or not a SQLite database \(.*\); move it aside and a new one will be created\n$/,
+      expect(status.stdout).toMatch(
+        /^API today: +unknown — usage ledger .* is damaged or not a SQLite database \(.*\); move it aside and a new one will be created$/m,
       );
-      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(/^Limit: +unknown — state: .*state\.json is damaged/m);
+      expect(status.code).toBe(0);
 
       const result = await runFallback(sandbox, ["--", "-p", "hello after the damage"]);
       expect(result.code).toBe(0);
