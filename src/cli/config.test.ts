@@ -257,10 +257,31 @@ describe("config validate", () => {
   ])("fails with exit 2 and one line for %j", (content, expected) => {
     const path = write(join(dir, "bad.json"), content);
     const io = capture();
-    const error = usageErrorOf(() => configValidate({ config: path }, io));
-    expect(error.exitCode).toBe(2);
-    expect(error.message).toContain(`config file ${path}: ${expected}`);
-    expect(error.message).not.toContain(FILE_KEY);
+    expect(configValidate({ config: path }, io)).toBe(2);
+    expect(io.err).toHaveLength(1);
+    expect(io.err[0]).toMatch(/^claude-fallback: .*\n$/);
+    expect(io.err[0]).toContain(`config file ${path}: ${expected}`);
+    expect(io.err.join("")).not.toContain(FILE_KEY);
+    expect(io.out).toEqual([]);
+  });
+
+  it("lists every problem, one line each (unknown keys one by one), not the first and a count", () => {
+    const path = write(join(dir, "bad.json"), {
+      auto_swtch: true,
+      zzz: 1,
+      notify_at_percentage: 0,
+      log_usage: "yes",
+    });
+    const io = capture();
+    expect(configValidate({ config: path }, io)).toBe(2);
+    expect(io.err).toEqual([
+      `claude-fallback: config file ${path}: unknown key "auto_swtch"; did you mean "auto_switch"?\n`,
+      expect.stringMatching(
+        new RegExp(`^claude-fallback: config file ${path}: unknown key "zzz"; known keys: .*\\n$`),
+      ),
+      `claude-fallback: config file ${path}: log_usage is "yes": wrong type (a string); allowed: true or false\n`,
+      `claude-fallback: config file ${path}: notify_at_percentage is 0: out of range; allowed: a whole number from 1 to 100\n`,
+    ]);
     expect(io.out).toEqual([]);
   });
 
@@ -303,11 +324,16 @@ describe("registerConfig", () => {
     expect(out).toContain(`valid: ${target}\n`);
   });
 
-  it("lets a validation failure propagate as a UsageError for main() to turn into exit 2", async () => {
+  it("a validation failure sets exit 2 for main(), with its lines said", async () => {
     const path = write(join(dir, "bad.json"), { log_usage: "no" });
-    await expect(
-      program(capture()).parseAsync(["--config", path, "config", "validate"], { from: "user" }),
-    ).rejects.toThrow(UsageError);
+    const io = capture();
+    try {
+      await program(io).parseAsync(["--config", path, "config", "validate"], { from: "user" });
+      expect(process.exitCode).toBe(2);
+    } finally {
+      process.exitCode = undefined;
+    }
+    expect(io.err).toEqual([expect.stringContaining(`config file ${path}: log_usage is "no"`)]);
   });
 
   it("rejects init over an existing file", async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
-import { type ConfigSource, locateConfig, maskUrl } from "../config/load.js";
+import { ConfigProblemsError, type ConfigSource, locateConfig, maskUrl } from "../config/load.js";
 import { type Config, DEFAULT_CONFIG } from "../config/schema.js";
 import { API_KEY_ENV, apiKeySource, type KeySource, maskKey, redactSecrets } from "../config/secret.js";
 import { UsageError } from "../errors.js";
@@ -163,11 +163,22 @@ export function configPath(opts: GlobalOpts & { json?: boolean }, io: ConfigIo):
   io.stdout(`${path} (${SOURCE_TEXT[source]}; ${exists ? "exists" : "does not exist"})\n`);
 }
 
-/** `config validate`: "valid: <path>", or a UsageError (exit 2) with the one-line problem. */
-export function configValidate(opts: GlobalOpts, io: ConfigIo): void {
-  const context = loadContext(opts, io.env, io.stderr, io.cwd);
-  const note = context.configExists ? "" : " (does not exist; defaults apply)";
-  io.stdout(`valid: ${context.configPath}${note}\n`);
+/**
+ * `config validate`: "valid: <path>" and 0, or every problem of the file, one line each, and 2
+ * (other commands say the first and count the rest). A file that cannot be read or parsed at all is
+ * a UsageError (exit 2) with its one line.
+ */
+export function configValidate(opts: GlobalOpts, io: ConfigIo): number {
+  try {
+    const context = loadContext(opts, io.env, io.stderr, io.cwd);
+    const note = context.configExists ? "" : " (does not exist; defaults apply)";
+    io.stdout(`valid: ${context.configPath}${note}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigProblemsError)) throw error;
+    for (const problem of error.problems) io.stderr(`claude-fallback: ${problem}\n`);
+    return 2;
+  }
 }
 
 export function registerConfig(program: Command, io: ConfigIo = processIo()): void {
@@ -190,5 +201,7 @@ export function registerConfig(program: Command, io: ConfigIo = processIo()): vo
   config
     .command("validate")
     .description("check the config file; exit 0 if valid, 2 with the problem if not")
-    .action((_options, command: Command) => configValidate(command.optsWithGlobals(), io));
+    .action((_options, command: Command) => {
+      process.exitCode = configValidate(command.optsWithGlobals(), io);
+    });
 }

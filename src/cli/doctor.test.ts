@@ -486,7 +486,7 @@ describe("doctor --json", () => {
     });
     expect(report.checks.find((check) => check.id === "claude")).toMatchObject({
       status: "fail",
-      fix: "install Claude Code or pass --claude PATH",
+      fix: "give --claude the path of the Claude Code executable (see `command -v claude`), or leave it out",
     });
   });
 });

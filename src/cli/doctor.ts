@@ -237,7 +237,12 @@ export async function runDoctor(opts: ContextOptions & DoctorFlags, io: DoctorIo
     add("claude", {
       status: "fail",
       text: `claude: ${error instanceof Error ? error.message : String(error)}`,
-      fix: "install Claude Code or pass --claude PATH",
+      // Fix what named the missing claude: "pass --claude" to someone who did is no help.
+      fix: opts.claude
+        ? "give --claude the path of the Claude Code executable (see `command -v claude`), or leave it out"
+        : config?.claude_path.includes("/")
+          ? "correct claude_path in the config (the Claude Code executable), or pass --claude PATH"
+          : "install Claude Code (npm install -g @anthropic-ai/claude-code) or pass --claude PATH",
     });
   }
 

@@ -8,11 +8,10 @@ import { formatUsd } from "../money.js";
 import { listLiveRuns } from "../state/runs.js";
 import { readState, stateFile } from "../state/store.js";
 import { type CapName, capLabel } from "../usage/caps.js";
-import { ledgerPath } from "../usage/ledger.js";
+import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { resolveZone } from "../usage/periods.js";
 import { type SpendSnapshot, SpendTracker, ZERO_SPEND } from "../usage/spend.js";
 import { type ContextOptions, loadContext } from "./context.js";
-import { openLedgerToRead } from "./usage.js";
 
 /**
  * `claude-fallback forecast [--json] [--project DIR]` (SPEC §11): what continuing on API billing
@@ -44,7 +43,7 @@ export async function collectForecast(
   const limitSince = state.last_limit && state.last_limit.resets_at > io.now ? state.last_limit.at : null;
   let spend: SpendSnapshot | null = null;
   try {
-    const ledger = openLedgerToRead(ledgerPath(ctx.paths.dataDir));
+    const ledger = openExistingLedger(ledgerPath(ctx.paths.dataDir));
     try {
       spend = ledger ? new SpendTracker(ledger, null, { zone }).snapshot(io.now, limitSince) : emptySpend();
     } finally {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
@@ -104,6 +104,31 @@ describe("what must not change", () => {
     const version = await cli(["--version"]);
     expect(version).toMatchObject({ code: 0, stderr: "" });
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test("a broken config is exit 2 for usage too, as for every other command", async () => {
+    writeFileSync(join(home, "config.json"), '{ "auto_swtch": true }', { mode: 0o600 });
+    const usage = await cli(["usage"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(
+      /^claude-fallback: config file .*: unknown key "auto_swtch"; did you mean "auto_switch"\?\n$/,
+    );
+    expect(usage.stdout).toBe("");
+  });
+
+  test("-v is the version, as -V and --version", async () => {
+    const version = await cli(["-v"]);
+    expect(version).toMatchObject({ code: 0, stderr: "" });
+    expect(version.stdout).toBe((await cli(["--version"])).stdout);
+  });
+
+  test("help of a subcommand's subcommand: `help config init` is `config init --help`", async () => {
+    const help = await cli(["help", "config", "init"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toContain("Usage: claude-fallback config init [options]");
+    expect((await cli(["help", "config"])).stdout).toContain(
+      "Usage: claude-fallback config [options] [command]",
+    );
   });
 
   test("the seed spellings --status and --use-subscription still work", async () => {

@@ -32,14 +32,23 @@ export function splitClaudeArgs(argv: string[]): { ours: string[]; claudeArgs: s
   const separator = argv.indexOf("--");
   const [ours, claudeArgs] =
     separator === -1 ? [argv, []] : [argv.slice(0, separator), argv.slice(separator + 1)];
-  return { ours: ours.flatMap((arg) => SEED_SPELLINGS[arg] ?? [arg]), claudeArgs };
+  return { ours: helpSpelling(ours.flatMap((arg) => SPELLINGS[arg] ?? [arg])), claudeArgs };
 }
 
-/** The seed's flags, kept working as spellings of the commands that replaced them (SPEC §3). */
-const SEED_SPELLINGS: Record<string, string[]> = {
+/**
+ * The seed's flags, kept working as spellings of the commands that replaced them (SPEC §3), and
+ * `-v`, which most tools (claude too) take for the version.
+ */
+const SPELLINGS: Record<string, string[]> = {
   "--use-subscription": ["use", "subscription"],
   "--status": ["status"],
+  "-v": ["--version"],
 };
+
+/** `help config init` as `config init --help`: commander's help command stops at the first word. */
+function helpSpelling(ours: string[]): string[] {
+  return ours[0] === "help" && ours.length > 2 ? [...ours.slice(1), "--help"] : ours;
+}
 
 export function buildProgram(claudeArgs: string[] = []): Command {
   const program = newProgram().description(

@@ -1,10 +1,10 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { recordRow } from "../../test/support/ledger.js";
 import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readme.js";
-import { FallbackError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { resolvePaths } from "../state/paths.js";
 import { writeLiveRun } from "../state/runs.js";
 import { stateFile, updateState } from "../state/store.js";
@@ -136,6 +136,7 @@ describe("collectStatus", () => {
         },
         until_reset: null,
         run_cap_usd: 10,
+        problem: null,
       },
       sessions: [],
       // Nothing to forecast from: every figure null, never $0.
@@ -147,6 +148,7 @@ describe("collectStatus", () => {
         unreadable: [],
       }),
       config: { path: join(home, "config.json"), source: "default", exists: false },
+      state: { path: join(home, "state", "state.json"), problem: null },
       api_key: { source: null, masked: null, problem: null },
     });
   });
@@ -203,6 +205,7 @@ describe("collectStatus", () => {
           cap_usd: null,
         },
         run_cap_usd: 10,
+        problem: null,
       },
       sessions: [
         {
@@ -229,6 +232,7 @@ describe("collectStatus", () => {
         until_reset: expect.objectContaining({ resets_at: "2030-01-15T12:00:00.000Z" }),
       }),
       config: { path: join(home, "config.json"), source: "default", exists: true },
+      state: { path: join(home, "state", "state.json"), problem: null },
       api_key: { source: "config", masked: "sk-ant-…WXYZ", problem: null },
     });
     expect(out()).not.toContain(KEY);
@@ -298,12 +302,50 @@ describe("collectStatus", () => {
     await expect(collectStatus({}, io().io)).rejects.toBeInstanceOf(UsageError);
   });
 
-  test("a file where the data directory should be is an error naming it, not $0 of spend", async () => {
+  test("a file where the data directory should be: the spend is unknown, with the file in the way named, not $0", async () => {
     const dataDir = resolvePaths({ CLAUDE_FALLBACK_HOME: home }).dataDir;
     writeFileSync(dataDir, "not a directory");
-    const status = collectStatus({}, io().io);
-    await expect(status).rejects.toBeInstanceOf(FallbackError);
-    await expect(status).rejects.toThrow(`${dataDir} is a file, not a directory`);
+    const report = await collectStatus({}, io().io);
+    expect(report.api_spend.problem).toBe(
+      `usage ledger: cannot read ${join(dataDir, "usage.db")}: ${dataDir} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`,
+    );
+    expect(report.api_spend.day).toMatchObject({ cost_usd: null, cost_nanousd: null, requests: null });
+  });
+
+  test("a ledger that cannot be read: spend unknown in JSON (null) and text (never $0.00), with the path and the fix", async () => {
+    writeConfig({ cost_limit_per_day: 5 });
+    seedRunAndLedger();
+    const file = ledgerPath(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).dataDir);
+    rmSync(file);
+    symlinkSync("usage.db", file); // A symlink loop: ELOOP, unreadable even to root.
+    const report = await collectStatus({}, io().io);
+    expect(report.api_spend.problem).toMatch(
+      new RegExp(`^usage ledger: cannot read ${file} \\(ELOOP: .*\\); fix: let your user read it`),
+    );
+    const unknown = { cost_usd: null, cost_nanousd: null, requests: null, unknown_cost_requests: null };
+    expect(report.api_spend.day).toEqual({ period: "2030-01-15", ...unknown, cap_usd: 5 });
+    expect(report.api_spend.month).toEqual({ period: "2030-01", ...unknown, cap_usd: null });
+    expect(report.sessions[0]?.spend).toEqual({ ...unknown, cap_usd: 10 });
+    const text = renderStatusText(report, true);
+    expect(text).toContain(`API today:     unknown — ${report.api_spend.problem}\n`);
+    expect(text).toContain("API month:     unknown\n");
+    expect(text).not.toContain("$0.00");
+  });
+
+  test("a damaged state file: the limit and the `use` preference are unknown, said with the file and the fix", async () => {
+    const file = stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir);
+    updateState(file, () => ({
+      last_limit: { at: now - HOUR, resets_at: now + HOUR, window: "five_hour", assumed: false },
+    }));
+    writeFileSync(file, readFileSync(file, "utf8").slice(0, 60)); // Cut in half.
+    const report = await collectStatus({}, io().io);
+    expect(report.state.problem).toBe(
+      `state: ${file} is damaged (not valid JSON state); a \`use\` preference or a limit it held is not known; fix: the next \`claude-fallback use\` or run moves it aside (kept as ${file}.corrupt-<time>) and starts afresh`,
+    );
+    const text = renderStatusText(report, true);
+    expect(text).toContain(`Limit:         unknown — ${report.state.problem}\n`);
+    expect(text).not.toContain("none seen");
+    expect(text).toContain("(the state file could not be read: a `use` preference it holds is not known)");
   });
 });
 

@@ -2,13 +2,14 @@ import type { Command } from "commander";
 import { apiKeyProblem } from "../config/schema.js";
 import { apiKeySource, maskKey } from "../config/secret.js";
 import { windowLabel } from "../detect/windows.js";
+import { FallbackError } from "../errors.js";
 import type { ForecastReport } from "../forecast/report.js";
 import { basisText, forecastSummary } from "../forecast/words.js";
 import { formatUsd, NANO_PER_USD, usdToNano } from "../money.js";
 import { startingMode } from "../session/policy.js";
 import { startReasonText } from "../session/wording.js";
 import { listLiveRuns } from "../state/runs.js";
-import { readState, stateFile } from "../state/store.js";
+import { readStateChecked, stateFile } from "../state/store.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
 import { periodOf, systemZone } from "../usage/periods.js";
 import { type Spend, SpendTracker } from "../usage/spend.js";
@@ -49,20 +50,25 @@ export interface StatusReport {
     /** Every run's spend since the subscription's limit in force was hit; null without one. */
     until_reset: (SpendJson & { since: string }) | null;
     run_cap_usd: number | null;
+    /** Why the usage ledger could not be read (its spend fields are then null); null: read. */
+    problem: string | null;
   };
   sessions: StatusSession[];
   /** What continuing on API billing would cost: the same object as `forecast --json`. */
   forecast: ForecastReport;
   config: { path: string; source: "flag" | "env" | "default"; exists: boolean };
+  /** `problem`: why state.json could not be used (damaged, unreadable): `limit` and `preferred_mode` are then not known. */
+  state: { path: string; problem: string | null };
   /** `problem`: why a run would refuse the key in $CLAUDE_FALLBACK_API_KEY (a config key is checked when it loads). */
   api_key: { source: "env" | "command" | "config" | null; masked: string | null; problem: string | null };
 }
 
+/** The spend figures are null when the ledger could not be read (`api_spend.problem`): unknown, never 0. */
 export interface SpendJson {
-  cost_usd: number;
-  cost_nanousd: number;
-  requests: number;
-  unknown_cost_requests: number;
+  cost_usd: number | null;
+  cost_nanousd: number | null;
+  requests: number | null;
+  unknown_cost_requests: number | null;
   cap_usd: number | null;
 }
 
@@ -98,7 +104,10 @@ export interface StatusIo {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ZERO: Spend = { nanoUsd: 0, requests: 0, unknownCostRequests: 0 };
 
-function spendJson(spend: Spend, cap: number | null): SpendJson {
+function spendJson(spend: Spend | null, cap: number | null): SpendJson {
+  if (spend === null) {
+    return { cost_usd: null, cost_nanousd: null, requests: null, unknown_cost_requests: null, cap_usd: cap };
+  }
   return {
     cost_usd: spend.nanoUsd / NANO_PER_USD,
     cost_nanousd: spend.nanoUsd,
@@ -108,11 +117,15 @@ function spendJson(spend: Spend, cap: number | null): SpendJson {
   };
 }
 
-/** Reads everything `status` shows. Throws UsageError for a bad config, FallbackError for an unreadable ledger. */
+/**
+ * Reads everything `status` shows. Throws UsageError for a bad config. A ledger or state file that
+ * cannot be read makes what it holds unknown (`api_spend.problem`, `state.problem`), never zero or none.
+ */
 export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise<StatusReport> {
   const ctx = loadContext(opts, io.env, io.stderr, io.cwd);
   const zone = io.zone || systemZone();
-  const shared = readState(stateFile(ctx.paths.stateDir));
+  const stateReading = readStateChecked(stateFile(ctx.paths.stateDir));
+  const shared = stateReading.state;
   const source = apiKeySource(ctx.config, ctx.env);
   const envKey = ctx.env.CLAUDE_FALLBACK_API_KEY;
   const problem = source === "env" && envKey ? apiKeyProblem(envKey) : null;
@@ -137,25 +150,32 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
   const runs = listLiveRuns(ctx.paths.stateDir);
   const day = periodOf("day", io.now, zone);
   const month = periodOf("month", io.now, zone);
-  let daySpend = ZERO;
-  let monthSpend = ZERO;
+  let daySpend: Spend | null = ZERO;
+  let monthSpend: Spend | null = ZERO;
   const limitSince = shared.last_limit && shared.last_limit.resets_at > io.now ? shared.last_limit.at : null;
   let untilResetSpend: Spend | null = limitSince === null ? null : ZERO;
   const runSpend = new Map<string, Spend>();
-  const { ledgerPath } = await import("../usage/ledger.js");
-  const { openLedgerToRead } = await import("./usage.js");
-  const ledger = openLedgerToRead(ledgerPath(ctx.paths.dataDir));
-  if (ledger) {
-    try {
-      // The same view of the spend the caps are checked against (queued and unlogged spend aside: those are a run's own).
-      const snapshot = new SpendTracker(ledger, null, { zone }).snapshot(io.now, limitSince);
-      daySpend = snapshot.day;
-      monthSpend = snapshot.month;
-      untilResetSpend = snapshot.untilReset;
-      for (const run of runs) runSpend.set(run.runId, ledger.runSpend(run.runId));
-    } finally {
-      ledger.close();
+  let ledgerProblem: string | null = null;
+  const { ledgerPath, openExistingLedger } = await import("../usage/ledger.js");
+  try {
+    const ledger = openExistingLedger(ledgerPath(ctx.paths.dataDir));
+    if (ledger) {
+      try {
+        // The same view of the spend the caps are checked against (queued and unlogged spend aside: those are a run's own).
+        const snapshot = new SpendTracker(ledger, null, { zone }).snapshot(io.now, limitSince);
+        daySpend = snapshot.day;
+        monthSpend = snapshot.month;
+        untilResetSpend = snapshot.untilReset;
+        for (const run of runs) runSpend.set(run.runId, ledger.runSpend(run.runId));
+      } finally {
+        ledger.close();
+      }
     }
+  } catch (error) {
+    if (!(error instanceof FallbackError)) throw error;
+    ledgerProblem = error.message;
+    daySpend = null;
+    monthSpend = null;
   }
   const sessionCap = ctx.config.cost_limit_per_session;
   return {
@@ -163,7 +183,10 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
     generated_at: iso(io.now),
     timezone: zone,
     mode: start.mode,
-    mode_reason: startReasonText(start, zone),
+    mode_reason:
+      stateReading.problem === null
+        ? startReasonText(start, zone)
+        : `${startReasonText(start, zone)} (the state file could not be read: a \`use\` preference it holds is not known)`,
     preferred_mode: preferred,
     preferred_mode_set_at: setAt !== null ? iso(setAt) : null,
     limit: shared.last_limit
@@ -189,10 +212,17 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
       day: { period: day.key, ...spendJson(daySpend, ctx.config.cost_limit_per_day) },
       month: { period: month.key, ...spendJson(monthSpend, ctx.config.cost_limit_per_month) },
       until_reset:
-        limitSince === null || untilResetSpend === null
+        limitSince === null
           ? null
-          : { since: iso(limitSince), ...spendJson(untilResetSpend, ctx.config.cost_limit_until_reset) },
+          : {
+              since: iso(limitSince),
+              ...spendJson(
+                ledgerProblem === null ? untilResetSpend : null,
+                ctx.config.cost_limit_until_reset,
+              ),
+            },
       run_cap_usd: sessionCap,
+      problem: ledgerProblem,
     },
     sessions: runs.map((run) => ({
       run_id: run.runId,
@@ -204,10 +234,11 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
       started_at: iso(run.startedAt),
       pending: run.pending,
       shell: run.shell ?? null,
-      spend: spendJson(runSpend.get(run.runId) ?? ZERO, sessionCap),
+      spend: spendJson(ledgerProblem === null ? (runSpend.get(run.runId) ?? ZERO) : null, sessionCap),
     })),
     forecast: await collectForecast(opts, { env: io.env, cwd: io.cwd, now: io.now, stderr: io.stderr }),
     config: { path: ctx.configPath, source: ctx.configSource, exists: ctx.configExists },
+    state: { path: stateFile(ctx.paths.stateDir), problem: stateReading.problem },
     api_key: { source, masked, problem },
   };
 }
@@ -240,7 +271,9 @@ const ASCII: Glyphs = { dash: "--", ellipsis: "..." };
  * refuses every request that counts against it (`reachedCap` in gateway/caps.ts, the same `>=`).
  */
 function money(spend: SpendJson, glyphs: Glyphs): string {
-  const unknown = spend.unknown_cost_requests > 0 ? ` (+${spend.unknown_cost_requests} of unknown cost)` : "";
+  if (spend.cost_usd === null || spend.cost_nanousd === null) return "unknown";
+  const unknown =
+    (spend.unknown_cost_requests ?? 0) > 0 ? ` (+${spend.unknown_cost_requests} of unknown cost)` : "";
   const cap = spend.cap_usd !== null ? ` of ${formatUsd(spend.cap_usd)} cap` : " (no cap)";
   const reached =
     spend.cap_usd !== null && spend.cost_nanousd >= usdToNano(spend.cap_usd)
@@ -274,7 +307,11 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
         : `Limit:         none in force (last: ${window}limit, reset ${resets})`,
     );
   } else {
-    lines.push("Limit:         none seen");
+    lines.push(
+      report.state.problem === null
+        ? "Limit:         none seen"
+        : `Limit:         unknown ${glyphs.dash} ${report.state.problem}`,
+    );
   }
   if (report.subscription && report.subscription.windows.length > 0) {
     const windows = report.subscription.windows.map((window) => {
@@ -288,7 +325,9 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
     lines.push("Subscription:  utilisation not known yet (a wrapped run learns it from the status line)");
   }
   const runCap = report.api_spend.run_cap_usd;
-  lines.push(`API today:     ${money(report.api_spend.day, glyphs)}`);
+  const ledgerProblem =
+    report.api_spend.problem === null ? "" : ` ${glyphs.dash} ${report.api_spend.problem}`;
+  lines.push(`API today:     ${money(report.api_spend.day, glyphs)}${ledgerProblem}`);
   lines.push(`API month:     ${money(report.api_spend.month, glyphs)}`);
   lines.push(`API per run:   ${runCap !== null ? `cap ${formatUsd(runCap)}` : "no cap"}`);
   const untilReset = report.api_spend.until_reset;

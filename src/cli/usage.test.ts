@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
@@ -113,12 +113,24 @@ describe("runUsageCommand", () => {
     expect(() => run("daily")).toThrow(dbPath);
   });
 
+  test("a ledger that is there but cannot be read is an error with the path and the fix, not an empty report", () => {
+    seed();
+    rmSync(dbPath);
+    symlinkSync("usage.db", dbPath); // A symlink loop: ELOOP, unreadable even to root.
+    expect(() => run("daily")).toThrow(FallbackError);
+    expect(() => run("daily")).toThrow(
+      new RegExp(
+        `^usage ledger: cannot read ${dbPath} \\(ELOOP: .*\\); fix: let your user read it \\(chmod u\\+rwx ${dirname(dbPath)}\\), or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place$`,
+      ),
+    );
+  });
+
   test("a file where the data directory should be is an error naming it, not an empty report", () => {
     const dataDir = dirname(dbPath);
     writeFileSync(dataDir, "not a directory");
     expect(() => run("daily")).toThrow(FallbackError);
     expect(() => run("daily")).toThrow(
-      `usage ledger ${dbPath} cannot be read: ${dataDir} is a file, not a directory; move it aside`,
+      `usage ledger: cannot read ${dbPath}: ${dataDir} is a file, not a directory; move it aside`,
     );
     // The same a level up: $CLAUDE_FALLBACK_HOME itself a file.
     rmSync(dir, { recursive: true });

@@ -1,10 +1,8 @@
-import { dirname } from "node:path";
 import { Argument, type Command } from "commander";
 import { readClaudeTranscripts } from "../claude/transcripts/scan.js";
-import { FallbackError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { createPricing, type Pricing } from "../pricing/pricing.js";
-import { fileInPlaceOfDirectory, resolvePaths } from "../state/paths.js";
-import { type Ledger, ledgerPath, openExistingLedger } from "../usage/ledger.js";
+import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { resolveZone } from "../usage/periods.js";
 import {
   buildSubscriptionSection,
@@ -54,21 +52,6 @@ function isReportKind(value: string): value is ReportKind {
 }
 
 /**
- * The ledger to report from, or null when none has been made yet. A file where its directory (or
- * one above) should be is an error naming that file: the ledger could never be made there, so
- * "no usage" would hide the problem.
- */
-export function openLedgerToRead(file: string): Ledger | null {
-  const blocking = fileInPlaceOfDirectory(dirname(file));
-  if (blocking !== null) {
-    throw new FallbackError(
-      `usage ledger ${file} cannot be read: ${blocking} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`,
-    );
-  }
-  return openExistingLedger(file);
-}
-
-/**
  * `claude-fallback usage [daily|monthly|session|run]`: prints the report (with `--subscription`, also the
  * subscription's value at API prices; not for `run`). Throws UsageError
  * (exit 2) for a bad report name, date or zone, FallbackError (exit 1) for an unreadable ledger
@@ -90,7 +73,7 @@ export function runUsageCommand(
   if (flags.json && flags.csv) throw new UsageError("--json and --csv cannot be used together");
   const zone = resolveZone(flags.tz ?? io.zone, flags.tz === undefined ? "TZ" : "--tz");
   if (flags.subscription && kind === "run") throw new UsageError(SUBSCRIPTION_BY_RUN_ERROR);
-  const ledger = openLedgerToRead(io.dbPath);
+  const ledger = openExistingLedger(io.dbPath);
   try {
     const options = { kind, zone, since: flags.since, until: flags.until, runId };
     const result = buildUsageReport(ledger, options);
@@ -121,8 +104,14 @@ export function registerUsage(program: Command): void {
     )
     .addArgument(new Argument("[report]", "how to group the spend").choices(REPORT_KINDS).default("daily"))
     .addArgument(new Argument("[run-id]", "with run: that one run, its requests listed"))
-    .option("--since <date>", "first day to include, YYYY-MM-DD (local time)")
-    .option("--until <date>", "last day to include, YYYY-MM-DD (local time)")
+    .option(
+      "--since <date>",
+      "first day to include: YYYY-MM-DD or YYYYMMDD, or a month YYYY-MM (from its first day; local time)",
+    )
+    .option(
+      "--until <date>",
+      "last day to include: YYYY-MM-DD or YYYYMMDD, or a month YYYY-MM (to its last day; local time)",
+    )
     .option("--tz <zone>", "IANA time zone for day and month boundaries (default: TZ / the system zone)")
     .option("--json", 'machine-readable JSON (stable; documented in the README, section "JSON output")')
     .option("--csv", "CSV with a header row, one line per group and model")
@@ -131,12 +120,10 @@ export function registerUsage(program: Command): void {
       "also show what your subscription usage would have cost at API prices (from Claude Code's transcripts; CLAUDE_CONFIG_DIR honoured)",
     )
     .action((report: string, runId: string | undefined, flags: UsageFlags, command: Command) => {
-      // The ledger's place depends only on the environment (CLAUDE_FALLBACK_HOME / XDG), not on the config.
-      const dbPath = ledgerPath(resolvePaths(process.env).dataDir);
-      // Prices for the transcripts come from the config's `pricing` (loaded only when needed).
-      const pricing = flags.subscription
-        ? createPricing(loadContext(command.optsWithGlobals()).config.pricing)
-        : undefined;
+      // A broken config is exit 2 here as for every other command, though only `--subscription` uses it (`pricing`).
+      const { config, paths } = loadContext(command.optsWithGlobals());
+      const dbPath = ledgerPath(paths.dataDir);
+      const pricing = flags.subscription ? createPricing(config.pricing) : undefined;
       const width = terminalWidth(process.env, process.stdout.isTTY ? process.stdout.columns : undefined);
       runUsageCommand(
         report,

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
@@ -16,12 +25,20 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.unstubAllEnvs();
+  warnings = "";
   rmSync(home, { recursive: true, force: true });
 });
 
+let warnings = "";
+
 function use(mode: string): string {
   let out = "";
-  useMode(mode, {}, (text) => (out += text));
+  useMode(
+    mode,
+    {},
+    (text) => (out += text),
+    (text) => (warnings += text),
+  );
   return out;
 }
 
@@ -45,18 +62,36 @@ test.each(["api", "subscription"])(
     writeFileSync(stateDir, "not a directory");
     expect(() => use(mode)).toThrow(FallbackError);
     expect(() => use(mode)).toThrow(
-      `could not save the preferred mode: ${stateDir} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place`,
+      `could not save the preferred mode: cannot write ${join(stateDir, "state.json")}: ${stateDir} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place`,
     );
   },
 );
 
-test("any other failure to write names the state file and the cause", () => {
+test("a state file that cannot be read is named with the cause and the fix, and not written over", () => {
   const file = join(home, "state", "state.json");
-  mkdirSync(file, { recursive: true });
+  mkdirSync(home, { recursive: true });
+  mkdirSync(join(home, "state"));
+  symlinkSync("state.json", file); // A loop: ELOOP, as unreadable to root as to anyone.
   expect(() => use("subscription")).toThrow(FallbackError);
   expect(() => use("subscription")).toThrow(
     new RegExp(
-      `^could not save the preferred mode: ${file} cannot be written \\(EISDIR: .*\\); fix that, or set CLAUDE_FALLBACK_HOME`,
+      `^could not save the preferred mode: state: cannot read ${file} \\(ELOOP: .*\\); fix: let your user read it \\(chmod u\\+rwx ${join(home, "state")}\\), or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place`,
     ),
   );
+  expect(lstatSync(file).isSymbolicLink()).toBe(true);
+});
+
+test("a damaged state file is kept aside, said in one line, before the preference is written", () => {
+  const file = join(home, "state", "state.json");
+  mkdirSync(join(home, "state"), { recursive: true });
+  const damaged = '{"preferred_mode": null, "last_limit": {"at": 1, "resets_at": 2, "wind';
+  writeFileSync(file, damaged);
+  expect(use("api")).toBe("preferred mode: api (new runs start on API billing)\n");
+  const aside = readdirSync(join(home, "state")).filter((name) => name.startsWith("state.json.corrupt-"));
+  expect(aside).toHaveLength(1);
+  expect(readFileSync(join(home, "state", aside[0]!), "utf8")).toBe(damaged);
+  expect(warnings).toBe(
+    `claude-fallback: the state file ${file} was damaged; moved it to ${join(home, "state", aside[0]!)} (a \`use\` preference or a limit it held is forgotten)\n`,
+  );
+  expect(JSON.parse(readFileSync(file, "utf8")).preferred_mode).toBe("api");
 });

@@ -3,15 +3,20 @@ import type { Command } from "commander";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
-import { fileInPlaceOfDirectory } from "../state/paths.js";
+import { cannotAccessText } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
-import { stateFile, updateState } from "../state/store.js";
+import { setAsideDamagedState, stateFile, updateState } from "../state/store.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 const MODES = ["api", "subscription"] as const;
 
 /** Sets the preferred billing mode; live wrapped sessions follow at their next idle moment. */
-export function useMode(typed: string, opts: ContextOptions, write: (text: string) => void): void {
+export function useMode(
+  typed: string,
+  opts: ContextOptions,
+  write: (text: string) => void,
+  warn: (text: string) => void = (text) => process.stderr.write(text),
+): void {
   const mode = MODES.find((known) => known === typed.toLowerCase());
   if (!mode) throw new UsageError(`use: unknown mode "${typed}"; allowed: api, subscription`);
   const ctx = loadContext(opts);
@@ -19,10 +24,17 @@ export function useMode(typed: string, opts: ContextOptions, write: (text: strin
     throw new UsageError(NO_KEY_MESSAGE);
   const now = Date.now();
   const file = stateFile(ctx.paths.stateDir);
+  // A damaged state file is kept aside, said in one line, rather than written over.
+  const damaged = setAsideDamagedState(file, now);
+  if (damaged) warn(`claude-fallback: ${damaged}\n`);
   try {
     updateState(file, () => ({ preferred_mode: mode, preferred_mode_set_at: now }));
   } catch (error) {
-    throw new FallbackError(`could not save the preferred mode: ${whyNotWritten(file, error)}`);
+    const why =
+      error instanceof FallbackError
+        ? error.message
+        : cannotAccessText("write", file, dirname(file), error, "XDG_STATE_HOME");
+    throw new FallbackError(`could not save the preferred mode: ${why}`);
   }
   const live = listLiveRuns(ctx.paths.stateDir);
   const following = live.filter((run) => run.mode !== mode).length;
@@ -35,15 +47,6 @@ export function useMode(typed: string, opts: ContextOptions, write: (text: strin
         : `all ${live.length} live wrapped session(s) are already on ${label}\n`,
     );
   }
-}
-
-/** Why `file` could not be written, naming the path in the way, and what to do. */
-function whyNotWritten(file: string, error: unknown): string {
-  const blocking = fileInPlaceOfDirectory(dirname(file));
-  const elsewhere = "or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place";
-  if (blocking !== null) return `${blocking} is a file, not a directory; move it aside, ${elsewhere}`;
-  const reason = error instanceof Error ? error.message : String(error);
-  return `${file} cannot be written (${reason}); fix that, ${elsewhere}`;
 }
 
 export function registerUse(program: Command): void {

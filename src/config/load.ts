@@ -122,6 +122,19 @@ export function parseConfigText(text: string, path: string): Config {
   return validateConfig(parsed.value, path);
 }
 
+/**
+ * A config that breaks several rules: the message says the first and counts the rest (one line for
+ * every command); `problems` has each on a line of its own (`config validate` lists them all).
+ */
+export class ConfigProblemsError extends UsageError {
+  constructor(
+    message: string,
+    readonly problems: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 /** Validates an already-parsed config value; `path` is only for messages. */
 export function validateConfig(data: unknown, path: string): Config {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
@@ -143,7 +156,14 @@ export function validateConfig(data: unknown, path: string): Config {
   const more =
     issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
   const message = `config file ${path}: ${describeIssue(first!, data)}${more}`;
-  throw new UsageError(redactSecrets(message, knownKeys));
+  // One line per unknown key, not one per object holding some.
+  const each = issues.flatMap((issue): Issue[] =>
+    issue.code === "unrecognized_keys" ? issue.keys.map((key) => ({ ...issue, keys: [key] })) : [issue],
+  );
+  throw new ConfigProblemsError(
+    redactSecrets(message, knownKeys),
+    each.map((issue) => redactSecrets(`config file ${path}: ${describeIssue(issue, data)}`, knownKeys)),
+  );
 }
 
 /**

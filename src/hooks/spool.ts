@@ -13,6 +13,7 @@ import { chmod, lstat, mkdir, open, readdir, readFile, rm, stat, unlink, writeFi
 import { join } from "node:path";
 import { FallbackError } from "../errors.js";
 import { pidExists } from "../platform/pid.js";
+import { cannotAccessText, isAccessError } from "../state/paths.js";
 import { type HookEvent, parseHookEvent } from "./hook-events.js";
 import { TEMP_FILE } from "./settings-scripts.js";
 import { parseStatusLineInput, type StatusLineInput } from "./status-input.js";
@@ -59,7 +60,14 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Makes `dir` (and parents) exist as a private directory of ours. */
 async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    if (!isAccessError(error)) throw error;
+    throw new FallbackError(
+      `run directory: ${cannotAccessText("create", dir, dir, error, "XDG_RUNTIME_DIR")}`,
+    );
+  }
   const info = await lstat(dir);
   if (!info.isDirectory()) throw new FallbackError(`${dir} is not a directory`);
   const uid = process.getuid?.();

@@ -171,6 +171,16 @@ describe("monitor --pid", () => {
     expect(info).toEqual(["no running process with pid 1"]);
   });
 
+  test("a pid that is running but is not Claude Code (a shell)", async () => {
+    const shell = { ...claude, pid: 777 };
+    const table = { ...fakeTable([claude, shell]), claudePids: async () => [claude.pid] };
+    const m = monitor({ kind: "pid", pid: 777 }, table);
+    expect(await m.run()).toBe(1);
+    expect(info).toEqual([
+      "pid 777 is not Claude Code; give the pid of a running claude (pgrep -x claude), or leave --pid out to watch them all",
+    ]);
+  });
+
   test("run() resolves 0 when the process exits; a failing notifier is reported, not fatal", async () => {
     const table = fakeTable([claude]);
     writeFileSync(transcriptPath("s"), record("s", T0 + 1000, LIMIT, { error: "rate_limit" }));

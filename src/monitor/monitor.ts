@@ -130,6 +130,13 @@ export class Monitor {
         this.options.info(`no running process with pid ${target.pid}`);
         return false;
       }
+      // Watching a shell or an editor would find no transcript and report nothing, ever.
+      if (!(await this.options.table.claudePids()).includes(target.pid)) {
+        this.options.info(
+          `pid ${target.pid} is not Claude Code; give the pid of a running claude (pgrep -x claude), or leave --pid out to watch them all`,
+        );
+        return false;
+      }
       this.addProcess(facts);
     } else if (target.kind === "session") {
       this.watched.set(`session:${target.sessionId}`, {

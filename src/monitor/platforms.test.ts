@@ -56,6 +56,7 @@ function fakeMac(answers: Record<string, string>) {
 
 const psStart = `ps -ww -o stat=,lstart= -p ${PID}`;
 const lsofCwd = `lsof -a -p ${PID} -d cwd -Fn`;
+const psClaude = "ps -axww -o pid=,args=";
 
 function monitor(target: MonitorTarget, table: ReturnType<typeof systemProcessTable>): Monitor {
   return new Monitor({
@@ -93,6 +94,8 @@ describe("monitor on macOS (ps and lsof)", () => {
       [psStart]: `Ss+  ${LSTART_T0}\n`,
       // lsof in the C locale: the é of the directory as bytes.
       [lsofCwd]: `p${PID}\nfcwd\nn/Users/me/caf\\xc3\\xa9 proj\n`,
+      // --pid is refused for a process that is not Claude Code.
+      [psClaude]: `${String(PID).padStart(5)} /Users/me/.local/bin/claude\n`,
     });
     const m = monitor({ kind: "pid", pid: PID }, systemProcessTable("darwin", { run: mac.run }));
     expect(await m.start()).toBe(true);
@@ -108,12 +111,12 @@ describe("monitor on macOS (ps and lsof)", () => {
     mac.answers[psStart] = "S    Tue Nov 24 05:00:00 2026\n";
     expect(await m.tick()).toBe(true);
     expect(info.at(-1)).toBe(`claude pid ${PID} exited`);
-    expect(new Set(mac.calls)).toEqual(new Set([psStart, lsofCwd]));
+    expect(new Set(mac.calls)).toEqual(new Set([psStart, lsofCwd, psClaude]));
   });
 
   test("--all: claude processes from one ps listing, each looked at once", async () => {
     const mac = fakeMac({
-      "ps -axww -o pid=,args=": `    1 /sbin/launchd\n${String(PID).padStart(5)} /Users/me/.local/bin/claude --resume x\n`,
+      [psClaude]: `    1 /sbin/launchd\n${String(PID).padStart(5)} /Users/me/.local/bin/claude --resume x\n`,
       [psStart]: `S+   ${LSTART_T0}\n`,
       [lsofCwd]: `p${PID}\nfcwd\nn/Users/me/proj\n`,
     });

@@ -9,7 +9,7 @@ import type { LimitInfo } from "../detect/limit.js";
 import type { WindowUtilisation } from "../detect/signals.js";
 import { writeSegmentFile } from "../hooks/settings.js";
 import type { RateWindow } from "../hooks/status-input.js";
-import type { Paths } from "../state/paths.js";
+import { cannotAccessText, isAccessError, type Paths } from "../state/paths.js";
 import { type LiveRun, removeLiveRun, writeLiveRun } from "../state/runs.js";
 import { readState, stateFile, updateState } from "../state/store.js";
 import type { BestEffortWrites } from "./best-effort.js";
@@ -46,9 +46,22 @@ export class RunRecord {
     return stateFile(this.options.paths.stateDir);
   }
 
+  /** A write of the shared state, best effort; one refused for want of access names the directory and the fix. */
+  private saveState(write: () => void): void {
+    const { stateDir } = this.options.paths;
+    this.options.writes.run("its state", () => {
+      try {
+        write();
+      } catch (error) {
+        if (!isAccessError(error)) throw error;
+        throw new Error(cannotAccessText("write", stateDir, stateDir, error, "XDG_STATE_HOME"));
+      }
+    });
+  }
+
   /** A subscription limit seen now: the next run (and `status`) know it is in force. */
   limitSeen(limit: LimitInfo): void {
-    this.options.writes.run("its state", () =>
+    this.saveState(() =>
       updateState(this.file, () => ({
         last_limit: {
           at: this.options.now(),
@@ -63,7 +76,7 @@ export class RunRecord {
   /** The subscription's utilisation from the status line's `rate_limits`. */
   utilisation(windows: readonly WindowUtilisation[]): void {
     if (windows.length === 0) return;
-    this.options.writes.run("its state", () =>
+    this.saveState(() =>
       updateState(this.file, () => ({
         utilisation: {
           at: this.options.now(),
@@ -106,7 +119,7 @@ export class RunRecord {
     pending: string | null;
   }): void {
     const { options } = this;
-    options.writes.run("its state", () =>
+    this.saveState(() =>
       writeLiveRun(options.paths.stateDir, {
         runId: options.runId,
         pid: process.pid,
@@ -143,7 +156,8 @@ export class RunRecord {
 
   async close(): Promise<void> {
     this.watcher?.close();
-    removeLiveRun(this.options.paths.stateDir, this.options.runId);
+    // Never throws: what the run started (gateway, hook server) must still be stopped after it.
+    this.saveState(() => removeLiveRun(this.options.paths.stateDir, this.options.runId));
     await this.segmentWrite;
   }
 }

@@ -57,3 +57,41 @@ export function fileInPlaceOfDirectory(dir: string): string | null {
   }
   return statSync(probe).isDirectory() ? null : probe;
 }
+
+/** A failure for want of access to a place (permissions, a read-only disk, a file in the way), not of space or of the data. */
+export function isAccessError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "ENOTDIR";
+}
+
+/** The variable that moves each of our directories elsewhere (CLAUDE_FALLBACK_HOME moves them all). */
+export type PlaceVariable = "XDG_STATE_HOME" | "XDG_DATA_HOME" | "XDG_RUNTIME_DIR";
+
+/**
+ * One line on why `path` in our directory `dir` could not be read or written, with the fix: a
+ * file standing where `dir` (or a parent) should be a directory is named, else the user is told to
+ * give themselves access; or to use another place. Never "nothing there": that would hide the spend
+ * or state the file holds.
+ */
+export function cannotAccessText(
+  doing: "read" | "write" | "create",
+  path: string,
+  dir: string,
+  error: unknown,
+  variable: PlaceVariable,
+): string {
+  const elsewhere = `or set CLAUDE_FALLBACK_HOME or ${variable} to another place`;
+  const blocking = fileInPlaceOfDirectory(dir);
+  if (blocking !== null) {
+    return `cannot ${doing} ${path}: ${blocking} is a file, not a directory; move it aside, ${elsewhere}`;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  // The directory to open up is the lowest one that can be seen: below it nothing can (EACCES).
+  let reachable = dir;
+  while (!existsSync(reachable) && dirname(reachable) !== reachable) reachable = dirname(reachable);
+  const chmod =
+    path !== dir && existsSync(path)
+      ? `chmod u+rwx ${reachable}; chmod u+rw ${path}`
+      : `chmod u+rwx ${reachable}`;
+  return `cannot ${doing} ${path} (${reason}); fix: let your user ${doing === "read" ? "read" : "write"} it (${chmod}), ${elsewhere}`;
+}

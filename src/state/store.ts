@@ -1,13 +1,16 @@
 import { mkdirSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { FallbackError } from "../errors.js";
 import { asidePath, writeFileAtomicSync } from "../platform/atomic-file.js";
+import { cannotAccessText } from "./paths.js";
 
 /**
  * The state every claude-fallback process shares (`<stateDir>/state.json`): the billing mode the
  * user prefers (`use`), and what the last wrapped run learned about the subscription. Written
- * atomically (temp file + rename); a missing or corrupt file reads as empty, never as an error:
- * it is a cache of facts, not configuration.
+ * atomically (temp file + rename). A missing file is empty state; a damaged or unreadable one
+ * reads as empty too (a run goes on without it), but says so ({@link readStateChecked}) and is
+ * never written over ({@link updateState}).
  */
 const WindowSchema = z.object({
   used_percentage: z.number(),
@@ -35,14 +38,45 @@ export function stateFile(stateDir: string): string {
   return join(stateDir, "state.json");
 }
 
-export function readState(file: string): SharedState {
+/** What a state file says, or why it cannot be used: damaged (not our JSON), or there but not readable. */
+export interface StateReading {
+  state: SharedState;
+  /** One line naming the file, what is not known, and the fix; null when the state is known (or no file yet). */
+  problem: string | null;
+}
+
+function parseState(text: string): SharedState | null {
   try {
-    const parsed = StateSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-    if (parsed.success) return parsed.data;
+    const parsed = StateSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
   } catch {
-    // Missing or unreadable: nothing known yet.
+    return null; // Not JSON.
   }
-  return StateSchema.parse({});
+}
+
+export function readStateChecked(file: string): StateReading {
+  const empty = StateSchema.parse({});
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    // No file, or a file where the state directory should be: nothing was ever stored (writes say why not).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return { state: empty, problem: null };
+    const why = cannotAccessText("read", file, dirname(file), error, "XDG_STATE_HOME");
+    return { state: empty, problem: `state: ${why}; a \`use\` preference or a limit it holds is not known` };
+  }
+  const state = parseState(text);
+  if (state !== null) return { state, problem: null };
+  return {
+    state: empty,
+    problem: `state: ${file} is damaged (not valid JSON state); a \`use\` preference or a limit it held is not known; fix: the next \`claude-fallback use\` or run moves it aside (kept as ${file}.corrupt-<time>) and starts afresh`,
+  };
+}
+
+/** The state; empty when missing, damaged or unreadable (see {@link readStateChecked} to know which). */
+export function readState(file: string): SharedState {
+  return readStateChecked(file).state;
 }
 
 /**
@@ -58,11 +92,7 @@ export function setAsideDamagedState(file: string, nowMs: number): string | null
   } catch {
     return null;
   }
-  try {
-    if (StateSchema.safeParse(JSON.parse(text)).success) return null;
-  } catch {
-    // Not JSON: damaged.
-  }
+  if (parseState(text) !== null) return null;
   const aside = asidePath(file, "corrupt", nowMs);
   try {
     renameSync(file, aside);
@@ -72,9 +102,15 @@ export function setAsideDamagedState(file: string, nowMs: number): string | null
   return `the state file ${file} was damaged; moved it to ${aside} (a \`use\` preference or a limit it held is forgotten)`;
 }
 
-/** Reads, changes and writes the state; concurrent writers each keep their own change's fields. */
+/**
+ * Reads, changes and writes the state; concurrent writers each keep their own change's fields.
+ * Throws FallbackError, writing nothing, for a file that is damaged or cannot be read: writing
+ * over it would lose what it holds without a word ({@link setAsideDamagedState} first keeps it aside).
+ */
 export function updateState(file: string, change: (state: SharedState) => Partial<SharedState>): SharedState {
-  const next = { ...readState(file) };
+  const reading = readStateChecked(file);
+  if (reading.problem !== null) throw new FallbackError(reading.problem);
+  const next = { ...reading.state };
   Object.assign(next, change(next));
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileAtomicSync(file, `${JSON.stringify(next, null, 2)}\n`);

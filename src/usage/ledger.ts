@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
 import { asidePath } from "../platform/atomic-file.js";
+import { cannotAccessText } from "../state/paths.js";
 import type { EventRecord, LedgerRequestRow, RequestRecord, RunEnd, RunStart } from "./ledger-records.js";
 import { migrate } from "./ledger-schema.js";
 import { addSpend, type Spend, spendOfRequest, ZERO_SPEND } from "./spend.js";
@@ -411,8 +412,20 @@ export function moveLedgerAside(file: string, nowMs: number): string | null {
   return aside;
 }
 
-/** Like {@link openLedger} but returns null instead of creating a missing file (for reports). */
+/**
+ * Like {@link openLedger} but returns null instead of creating a missing file (for reports). A
+ * ledger that may be there but cannot be looked at (a directory without read permission, a file in
+ * the way of its directory, a symlink loop) is a FallbackError naming it and the fix: reading it
+ * as "no ledger" would show its spend as nothing.
+ */
 export function openExistingLedger(file: string, options: LedgerOptions = {}): Ledger | null {
-  if (!existsSync(file)) return null;
+  try {
+    statSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new FallbackError(
+      `usage ledger: ${cannotAccessText("read", file, dirname(file), error, "XDG_DATA_HOME")}`,
+    );
+  }
   return open(file, options);
 }

@@ -60,19 +60,27 @@ export function periodOf(unit: PeriodUnit, ms: number, zone: string): Readonly<P
 }
 
 /**
- * A `YYYY-MM-DD` command-line date as the local midnight starting that day in `zone`.
- * Throws UsageError for anything else (`2026-02-30`, `24/11/2026`).
+ * A command-line date as the local period it names in `zone`: a day (`YYYY-MM-DD`, or `YYYYMMDD`
+ * as ccusage writes it) or a whole month (`YYYY-MM`, `YYYYMM`) — `--since` takes its start,
+ * `--until` its end. Throws UsageError for anything else (`2026-02-30`, `24/11/2026`).
  */
 export function parseDay(text: string, zone: string, what: string): Period {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const date = match
-    ? DateTime.fromObject(
-        { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) },
-        { zone },
-      )
-    : undefined;
-  if (!date?.isValid) throw new UsageError(`${what}: "${text}" is not a date (expected YYYY-MM-DD)`);
-  return periodOf("day", date.toMillis(), zone);
+  const match = /^(\d{4})-?(\d{2})(?:-?(\d{2}))?$/.exec(text);
+  // Either both dashes or none: `2026-0101` is a typo, not a date.
+  const consistent = match && (text.includes("-") ? text.split("-").length === (match[3] ? 3 : 2) : true);
+  const date =
+    match && consistent
+      ? DateTime.fromObject(
+          { year: Number(match[1]), month: Number(match[2]), day: match[3] ? Number(match[3]) : 1 },
+          { zone },
+        )
+      : undefined;
+  if (!date?.isValid) {
+    throw new UsageError(
+      `${what}: "${text}" is not a date (expected YYYY-MM-DD, YYYYMMDD, or a month: YYYY-MM)`,
+    );
+  }
+  return periodOf(match?.[3] ? "day" : "month", date.toMillis(), zone);
 }
 
 /** `ms` as an ISO 8601 timestamp with the zone's offset, e.g. "2026-11-25T12:30:00.000+13:00". */

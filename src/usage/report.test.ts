@@ -191,6 +191,22 @@ describe("ranges", () => {
     expect(report({ since: "2026-11-25", zone: "Pacific/Auckland" }).totals.requests).toBe(1);
   });
 
+  test("dates as ccusage writes them (YYYYMMDD) and whole months (YYYY-MM, YYYYMM)", () => {
+    seed();
+    const keys = (options: Partial<Parameters<typeof report>[0]>) =>
+      report(options).rows.map((row) => row.key);
+    expect(keys({ since: "20261124" })).toEqual(["2026-11-24"]);
+    expect(keys({ until: "20261123" })).toEqual(["2026-10-31"]);
+    // A month: --since from its first day, --until to its last.
+    expect(keys({ kind: "monthly", since: "2026-11" })).toEqual(["2026-11"]);
+    expect(keys({ kind: "monthly", until: "202610" })).toEqual(["2026-10"]);
+    expect(keys({ since: "2026-10", until: "2026-10" })).toEqual(["2026-10-31"]);
+    expect(keys({ since: "2026-11-24", until: "2026-11" })).toEqual(["2026-11-24"]);
+    for (const typo of ["2026-1124", "202611-24", "2026-13", "20261"]) {
+      expect(() => report({ since: typo })).toThrow(`--since: "${typo}" is not a date`);
+    }
+  });
+
   test("a monthly report clips its months to the range", () => {
     seed();
     const r = report({ kind: "monthly", since: "2026-11-24", until: "2026-11-24" });
@@ -201,7 +217,7 @@ describe("ranges", () => {
   test("bad dates are UsageErrors naming the flag", () => {
     expect(() => report({ since: "2026-02-30" })).toThrow(UsageError);
     expect(() => report({ since: "2026-02-30" })).toThrow(
-      '--since: "2026-02-30" is not a date (expected YYYY-MM-DD)',
+      '--since: "2026-02-30" is not a date (expected YYYY-MM-DD, YYYYMMDD, or a month: YYYY-MM)',
     );
     expect(() => report({ until: "24/11/2026" })).toThrow('--until: "24/11/2026" is not a date');
     expect(() => report({ since: "2026-11-25", until: "2026-11-24" })).toThrow(

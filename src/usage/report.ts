@@ -204,7 +204,7 @@ function groupRows(aggregates: readonly AggregateRow[], zone: string): UsageRow[
 function requestedRange(options: ReportOptions): { fromMs?: number; untilMs?: number } {
   const since = options.since === undefined ? undefined : parseDay(options.since, options.zone, "--since");
   const until = options.until === undefined ? undefined : parseDay(options.until, options.zone, "--until");
-  if (since && until && since.startMs > until.startMs) {
+  if (since && until && since.startMs >= until.endMs) {
     throw new UsageError(`--since ${options.since} is after --until ${options.until}`);
   }
   return { fromMs: since?.startMs, untilMs: until?.endMs };

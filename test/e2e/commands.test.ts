@@ -48,6 +48,7 @@ test("status --json (and the seed spelling --status): stable shape, key masked",
     "sessions",
     "forecast",
     "config",
+    "state",
     "api_key",
   ]);
   expect(report).toMatchObject({

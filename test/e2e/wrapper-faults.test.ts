@@ -585,11 +585,13 @@ describe("damaged files of claude-fallback", () => {
       damage(join(dataDir, "usage.db"));
       const damaged = readFileSync(join(dataDir, "usage.db"));
 
+      // status shows what it cannot know as unknown, with the file and the fix; it moves nothing.
       const status = await runFallback(sandbox, ["status"]);
-      expect(status.stderr).toMatch(
-        /^claude-fallback: usage ledger .* is damaged or not a SQLite database \(.*\); move it aside and a new one will be created\n$/,
+      expect(status.stdout).toMatch(
+        /^API today: +unknown — usage ledger .* is damaged or not a SQLite database \(.*\); move it aside and a new one will be created$/m,
       );
-      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(/^Limit: +unknown — state: .*state\.json is damaged/m);
+      expect(status.code).toBe(0);
 
       const result = await runFallback(sandbox, ["--", "-p", "hello after the damage"]);
       expect(result.code).toBe(0);
@@ -778,4 +780,16 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
       api_spend: { day: { cost_nanousd: billed.length * PER_REQUEST, requests: billed.length } },
     });
   }, 180_000);
+});
+
+test("a --claude that is not Claude Code (/bin/true): the run says so instead of ending silently", async () => {
+  const result = await runProcess(process.execPath, [CLI, "--claude", "/bin/true", "--", "-p", "hi"], {
+    cwd: sandbox.project,
+    env: fallbackEnv(sandbox),
+    timeoutMs: 60_000,
+  });
+  expect(result.stderr).toBe(
+    "claude-fallback: /bin/true may not be Claude Code: `claude --version` gave no version; running it anyway (check it with `claude-fallback doctor`)\n",
+  );
+  expect(result.code).toBe(0);
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,4 +50,26 @@ export function spawnFallback(
     cwd: sandbox.project,
     env,
   });
+}
+
+/** The user the unprivileged runs take when the tests run as root (nobody). */
+const UNPRIVILEGED_ID = 65534;
+
+/**
+ * Runs `claude-fallback <args>` as a user whom file permissions bind. Under root (CI containers),
+ * where a mode of 000 stops nothing, the sandbox is handed to `nobody` and the run made as nobody
+ * with `setpriv`; otherwise the run is the test's own user, already bound by them.
+ */
+export function runFallbackUnprivileged(
+  sandbox: Sandbox,
+  args: string[],
+  env: NodeJS.ProcessEnv = fallbackEnv(sandbox),
+): Promise<ProcessResult> {
+  const command = [process.execPath, CLI, "--claude", testedClaudeBinary(), ...args];
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync("chown", ["-R", `${UNPRIVILEGED_ID}:${UNPRIVILEGED_ID}`, sandbox.root]);
+  const [program, ...rest] = asRoot
+    ? ["setpriv", `--reuid=${UNPRIVILEGED_ID}`, `--regid=${UNPRIVILEGED_ID}`, "--clear-groups", ...command]
+    : command;
+  return runProcess(program as string, rest, { cwd: sandbox.project, env, timeoutMs: 90_000 });
 }
