@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
 import { startupNotice } from "../claude/compat.js";
-import { claudeVersion, locateClaude } from "../claude/locate.js";
+import { locateClaude } from "../claude/locate.js";
+import { cachedClaudeVersion } from "../claude/version-cache.js";
 import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
@@ -54,7 +55,7 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   });
   if (start.code === "limit_in_force" && start.limit) say(startingAfterLimitText(start.limit));
 
-  const version = await claudeVersion(claude);
+  const version = await cachedClaudeVersion(claude, ctx.paths.stateDir);
   // Below the verified range: one line that says what will not work, never a silent half-working run.
   const notice = startupNotice(version);
   if (notice) say(notice);
