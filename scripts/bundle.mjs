@@ -26,4 +26,7 @@ await build({
     js: 'import { createRequire as __cfRequire } from "node:module"; const require = __cfRequire(import.meta.url);',
   },
   logLevel: "warning",
+  minify: true,
+  // Class and function names stay as written: messages and checks may use them.
+  keepNames: true,
 });
