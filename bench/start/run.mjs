@@ -1,6 +1,7 @@
 // bench/start: what the wrapper adds to every start of Claude Code. The real, pinned `claude` against
-// the simulator, bare and under claude-fallback, in interleaved groups (each group runs every path
-// once, in a rotating order, so the machine's load falls on all of them alike): `-p hello` on the
+// the simulator, bare, under a bare Node wrapper (floor.mjs: the least any Node wrapper adds) and
+// under claude-fallback, in interleaved groups (each group runs every path once, in a rotating
+// order, so the machine's load falls on all of them alike): `-p hello` on the
 // subscription, `-p hello` with --force-api (the metering gateway), the time to Claude's first
 // prompt in a pseudo-terminal; and the commands without claude (`status`, `statusline`, `--version`)
 // against `node -e ''`. Wall and CPU (user + system of the process and everything it waited for,
@@ -24,6 +25,7 @@ const quick = process.argv.includes("--quick");
 const fromDist = process.argv.includes("--dist");
 const GROUPS = quick ? 5 : 11;
 const repo = fileURLToPath(new URL("../..", import.meta.url));
+const floorScript = fileURLToPath(new URL("./floor.mjs", import.meta.url));
 const STATUSLINE_INPUT = JSON.stringify({
   session_id: "bench",
   model: { id: "claude-sonnet-4-5", display_name: "Sonnet" },
@@ -152,8 +154,10 @@ try {
     wrapped("--force-api", "--", "-p", "hello"),
   ])
     await run(path)();
+  const floored = (...args) => [process.execPath, [floorScript, claude, ...args]];
   const print = await interleaved({
     bare: run([claude, ["-p", "hello"]]),
+    floor: run(floored("-p", "hello")),
     wrapped: run(wrapped("--", "-p", "hello")),
     api: run(wrapped("--force-api", "--", "-p", "hello")),
   });
@@ -161,6 +165,7 @@ try {
   process.stderr.write("bench/start: first prompt\n");
   const prompt = await interleaved({
     bare: () => firstPrompt(claude, [], opts),
+    floor: () => firstPrompt(...floored(), opts),
     wrapped: () => firstPrompt(...wrapped(), opts),
   });
 
@@ -189,6 +194,7 @@ try {
     ];
   };
   const promptAdded = added(prompt.wrapped, prompt.bare);
+  const floorPromptAdded = added(prompt.floor, prompt.bare);
   const nodeWall = median(wall(small.node));
   const commandRow = (label, samples, target) => {
     const ratio = median(wall(samples)) / nodeWall;
@@ -205,7 +211,7 @@ try {
 
   console.log("## Start-up\n");
   console.log(
-    `The pinned \`claude\` ${claudeVersion} against the simulator, bare and under claude-fallback — ${shipped} — in ${GROUPS} interleaved groups (every path once per group, the order rotated), after one unmeasured run of each. Wall from spawn to exit; CPU is user + system of the process and all it waited for (/usr/bin/time). Medians; "added" is the median of the per-group differences. Load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end.\n`,
+    `The pinned \`claude\` ${claudeVersion} against the simulator, bare, under a bare Node wrapper that only spawns it (bench/start/floor.mjs, the floor for any wrapper written in Node) and under claude-fallback — ${shipped} — in ${GROUPS} interleaved groups (every path once per group, the order rotated), after one unmeasured run of each. Wall from spawn to exit; CPU is user + system of the process and all it waited for (/usr/bin/time). Medians; "added" is the median of the per-group differences. Load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end.\n`,
   );
   console.log(
     table(
@@ -220,6 +226,15 @@ try {
       ],
       [
         addedRow("`-p hello`, subscription", print.wrapped, print.bare, 100, 150),
+        [
+          "`-p hello` through a bare Node wrapper (bench/start/floor.mjs): the floor",
+          `${ms(median(wall(print.bare)))} / ${ms(median(cpu(print.bare)))}`,
+          `${ms(median(wall(print.floor)))} / ${ms(median(cpu(print.floor)))}`,
+          `+${ms(added(wall(print.floor), wall(print.bare)))} / +${ms(added(cpu(print.floor), cpu(print.bare)))}`,
+          `${fmt(median(wall(print.floor)) / median(wall(print.bare)), 2)}×`,
+          "",
+          "",
+        ],
         addedRow("`-p hello`, `--force-api` (vs bare `claude -p`)", print.api, print.bare, 150, 150),
         [
           "time to Claude's first prompt (❯) in a pty",
@@ -229,6 +244,15 @@ try {
           `${fmt(median(prompt.wrapped) / median(prompt.bare), 2)}×`,
           "wall ≤ +100",
           promptAdded <= 100 ? "yes" : "NO",
+        ],
+        [
+          "first prompt through a bare Node wrapper: the floor",
+          ms(median(prompt.bare)),
+          ms(median(prompt.floor)),
+          `+${ms(floorPromptAdded)}`,
+          `${fmt(median(prompt.floor) / median(prompt.bare), 2)}×`,
+          "",
+          "",
         ],
         commandRow("`claude-fallback status` (vs `node -e ''`)", small.status, 1.5),
         commandRow("`claude-fallback statusline` (vs `node -e ''`)", small.statusline),
