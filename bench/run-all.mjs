@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { CCR_PACKAGE, CCR_VERSION, CCUSAGE_VERSION } from "./lib/peers.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
-const ORDER = ["gateway", "peers", "hooks", "pty", "switch", "report", "soak"];
+const ORDER = ["start", "gateway", "peers", "hooks", "pty", "switch", "report", "soak"];
 const argv = process.argv.slice(2);
 const optionValue = (name) => {
   const i = argv.indexOf(name);

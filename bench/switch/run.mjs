@@ -4,69 +4,17 @@
 // on the API path (x-api-key, through the metering gateway) — Claude stopped, resumed with the same
 // conversation and the resume prompt. Prints a Markdown section.
 // Usage: npm run build && node bench/switch/run.mjs [--quick]
-import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import pty from "@lydell/node-pty";
 import xterm from "@xterm/headless";
 import { startSimulator } from "../../dist/simulator/index.js";
+import { claude, claudeVersion, KEY, sandbox } from "../lib/claude-sandbox.mjs";
 import { fmt, summarize, table } from "../lib/stats.mjs";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 2 : 5;
-const require = createRequire(import.meta.url);
-const claudePackage = require.resolve("@anthropic-ai/claude-code/package.json");
-const claude = join(dirname(claudePackage), "bin", "claude.exe");
-const claudeVersion = require(claudePackage).version;
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
-const OAUTH = "sk-ant-oat01-bench-subscription-token-000000000000000000000000000000";
-const KEY = `sk-ant-api03-bench-${"k".repeat(74)}-AAAA`;
-
-/** A throw-away HOME seeded past onboarding, as the e2e sandbox does. */
-async function sandbox(baseUrl) {
-  const root = await realpath(await mkdtemp(join(tmpdir(), "cf-bench-switch-")));
-  const home = join(root, "home");
-  const project = join(root, "project");
-  const fallbackHome = join(root, "fallback-home");
-  for (const dir of [project, join(home, ".claude"), join(root, "tmp")])
-    await mkdir(dir, { recursive: true });
-  await mkdir(join(root, "runtime"), { recursive: true, mode: 0o700 });
-  await mkdir(fallbackHome, { recursive: true, mode: 0o700 });
-  await writeFile(
-    join(home, ".claude.json"),
-    JSON.stringify({
-      hasCompletedOnboarding: true,
-      lastOnboardingVersion: claudeVersion,
-      theme: "dark",
-      projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
-    }),
-  );
-  const config = join(fallbackHome, "config.json");
-  await writeFile(config, JSON.stringify({ api_key: KEY, auto_switch: true }));
-  await chmod(config, 0o600);
-  const env = {
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
-    HOME: home,
-    USER: "bench",
-    LANG: "C.UTF-8",
-    TERM: "xterm-256color",
-    TZ: "UTC",
-    ANTHROPIC_BASE_URL: baseUrl,
-    CLAUDE_CODE_OAUTH_TOKEN: OAUTH,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_AUTOUPDATER: "1",
-    DISABLE_TELEMETRY: "1",
-    DISABLE_ERROR_REPORTING: "1",
-    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
-    CLAUDE_CODE_TMPDIR: join(root, "tmp"),
-    XDG_RUNTIME_DIR: join(root, "runtime"),
-    CLAUDE_CODE_MAX_RETRIES: "0",
-    CLAUDE_FALLBACK_HOME: fallbackHome,
-  };
-  return { root, project, env };
-}
 
 /** Resolves when `condition()` holds, checked after each output and every 20 ms; rejects after `ms`. */
 function waitUntil(term, condition, what, ms = 60_000) {
@@ -109,7 +57,7 @@ async function once() {
       if (entry.billing === "api" && limitAt !== undefined && apiAt === undefined) apiAt = now;
     },
   });
-  const box = await sandbox(simulator.url);
+  const box = await sandbox(simulator.url, "cf-bench-switch-", { api_key: KEY, auto_switch: true });
   const term = new xterm.Terminal({ cols: 120, rows: 40, allowProposedApi: true, scrollback: 5000 });
   const child = pty.spawn(process.execPath, [cli, "--claude", claude], {
     name: "xterm-256color",

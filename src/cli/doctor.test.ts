@@ -505,8 +505,8 @@ test("README.md's JSON output section documents exactly the fields `doctor --jso
   });
 });
 
-test("doctor --help points to the README's JSON output section", () => {
-  const doctorHelp = buildProgram().commands.find((command) => command.name() === "doctor");
+test("doctor --help points to the README's JSON output section", async () => {
+  const doctorHelp = (await buildProgram()).commands.find((command) => command.name() === "doctor");
   expect(doctorHelp?.helpInformation().replace(/\s+/g, " ")).toContain(
     '--json machine-readable JSON (stable; documented in the README, section "JSON output")',
   );

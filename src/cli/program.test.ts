@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { likelyCommand, main, processWrapperArgv } from "./program.js";
+import { likelyCommand, main, onlyCommand, processWrapperArgv } from "./program.js";
 
 const ID = "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40";
 let home: string;
@@ -193,5 +193,33 @@ describe("the process-wrapper form (VS Code's claudeProcessWrapper, the Agent SD
     [[], null],
   ])("%j → %j", (argv, expected) => {
     expect(processWrapperArgv(argv, isExecutable)).toEqual(expected);
+  });
+});
+
+describe("a start loads only the command it runs", () => {
+  test.each([
+    [[], "run"],
+    [["--force-api"], "run"],
+    [["run", "--force-api"], "run"],
+    [["status", "--json"], "status"],
+    [["--config", "usage", "usage"], "usage"],
+    [["config", "show"], "config"],
+  ])("%j → %s", (ours, command) => {
+    expect(onlyCommand(ours)).toBe(command);
+  });
+
+  test.each([[["--help"]], [["status", "-h"]], [["help", "status"]], [["stauts"]], [["fix the bug"]]])(
+    "%j needs every command",
+    (ours) => {
+      expect(onlyCommand(ours)).toBeNull();
+    },
+  );
+
+  test("--help still lists every command", async () => {
+    const { code, stdout } = await cli(["--help"]);
+    expect(code).toBe(0);
+    for (const name of ["run", "use", "config", "usage", "monitor", "simulate", "demo", "status"])
+      expect(stdout).toContain(`  ${name}`);
+    for (const name of ["forecast", "resume", "doctor", "statusline"]) expect(stdout).toContain(`  ${name}`);
   });
 });

@@ -4,19 +4,7 @@ import { quoteForMessage } from "../config/json.js";
 import { editDistance } from "../config/load.js";
 import { exitCodeOf, UsageError } from "../errors.js";
 import { shellQuote } from "../shell.js";
-import { registerConfig } from "./config.js";
-import { registerDemo } from "./demo.js";
-import { registerDoctor } from "./doctor.js";
 import { CommandLineError, commandOf, newProgram } from "./fast-path.js";
-import { registerForecast } from "./forecast.js";
-import { registerMonitor } from "./monitor.js";
-import { registerResume } from "./resume.js";
-import { registerRun } from "./run.js";
-import { registerSimulate } from "./simulate.js";
-import { registerStatus } from "./status.js";
-import { registerStatusline } from "./statusline.js";
-import { registerUsage } from "./usage.js";
-import { registerUse } from "./use.js";
 
 /** Options every command accepts (SPEC §3). Read them with `command.optsWithGlobals()`. */
 export interface GlobalOptions {
@@ -50,22 +38,48 @@ function helpSpelling(ours: string[]): string[] {
   return ours[0] === "help" && ours.length > 2 ? [...ours.slice(1), "--help"] : ours;
 }
 
-export function buildProgram(claudeArgs: string[] = []): Command {
+type Register = (program: Command, claudeArgs: string[]) => void;
+
+/**
+ * Each command's module, imported only when it is needed: a start loads the command it runs and
+ * what that command uses, not every command's dependencies (SQLite, the gateway, the simulator…).
+ * In the order `--help` lists them.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: () => import("./run.js").then((module) => module.registerRun),
+  use: () => import("./use.js").then((module) => (program) => module.registerUse(program)),
+  config: () => import("./config.js").then((module) => (program) => module.registerConfig(program)),
+  usage: () => import("./usage.js").then((module) => (program) => module.registerUsage(program)),
+  monitor: () => import("./monitor.js").then((module) => (program) => module.registerMonitor(program)),
+  simulate: () => import("./simulate.js").then((module) => (program) => module.registerSimulate(program)),
+  demo: () => import("./demo.js").then((module) => (program) => module.registerDemo(program)),
+  status: () => import("./status.js").then((module) => (program) => module.registerStatus(program)),
+  forecast: () => import("./forecast.js").then((module) => (program) => module.registerForecast(program)),
+  resume: () => import("./resume.js").then((module) => module.registerResume),
+  doctor: () => import("./doctor.js").then((module) => (program) => module.registerDoctor(program)),
+  statusline: () =>
+    import("./statusline.js").then((module) => (program) => module.registerStatusline(program)),
+};
+
+/**
+ * The one command `ours` runs, when that is certain from the words alone: a command's name, or no
+ * command word at all (`run`, the default). Null when every command is needed: help (which lists
+ * them) and a first word that is no command (the error names the command meant).
+ */
+export function onlyCommand(ours: readonly string[]): string | null {
+  if (ours.some((arg) => arg === "--help" || arg === "-h")) return null;
+  const word = commandOf(ours) ?? "run";
+  return Object.hasOwn(COMMANDS, word) ? word : null;
+}
+
+/** The program with every command, or with `only` that one (see {@link onlyCommand}). */
+export async function buildProgram(claudeArgs: string[] = [], only: string | null = null): Promise<Command> {
   const program = newProgram().description(
     "Run Claude Code on your subscription; at the usage limit, continue the same conversation on your own API key within your budget.",
   );
-  registerRun(program, claudeArgs);
-  registerUse(program);
-  registerConfig(program);
-  registerUsage(program);
-  registerMonitor(program);
-  registerSimulate(program);
-  registerDemo(program);
-  registerStatus(program);
-  registerForecast(program);
-  registerResume(program, claudeArgs);
-  registerDoctor(program);
-  registerStatusline(program);
+  const names = only === null ? Object.keys(COMMANDS) : [only];
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program, claudeArgs);
   return program;
 }
 
@@ -156,7 +170,7 @@ function executableFile(path: string): boolean {
 /** Parses argv, runs the command, and returns the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   const { ours, claudeArgs } = splitClaudeArgs(processWrapperArgv(argv) ?? argv);
-  const program = buildProgram(claudeArgs);
+  const program = await buildProgram(claudeArgs, onlyCommand(ours));
   try {
     await program.parseAsync(ours, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
 import { startupNotice } from "../claude/compat.js";
-import { locateClaude, probeClaudeVersion } from "../claude/locate.js";
+import { locateClaude } from "../claude/locate.js";
+import { cachedClaudeVersion } from "../claude/version-cache.js";
 import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
@@ -54,7 +55,7 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   });
   if (start.code === "limit_in_force" && start.limit) say(startingAfterLimitText(start.limit));
 
-  const probe = await probeClaudeVersion(claude, ctx.env as NodeJS.ProcessEnv);
+  const probe = await cachedClaudeVersion(claude, ctx.paths.stateDir, ctx.env as NodeJS.ProcessEnv);
   const { version } = probe;
   // Something that gives no Claude Code version is likely not Claude Code (`--claude /bin/true`):
   // said once, as below the verified range, never a silent run that does nothing.
@@ -63,6 +64,7 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
       `claude-fallback: ${claude} may not be Claude Code: ${probe.problem}; running it anyway (check it with \`claude-fallback doctor\`)`,
     );
   }
+  // Below the verified range: one line that says what will not work, never a silent half-working run.
   const notice = startupNotice(version);
   if (notice) say(notice);
   const ledger = openRunLedger(ledgerPath(ctx.paths.dataDir), ctx.config);

@@ -441,8 +441,8 @@ describe("text output", () => {
   });
 });
 
-test("status --help points to the README's JSON output section", () => {
-  const status = buildProgram().commands.find((command) => command.name() === "status");
+test("status --help points to the README's JSON output section", async () => {
+  const status = (await buildProgram()).commands.find((command) => command.name() === "status");
   expect(status?.helpInformation().replace(/\s+/g, " ")).toContain(
     '--json machine-readable JSON (stable; documented in the README, section "JSON output")',
   );

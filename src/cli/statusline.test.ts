@@ -98,10 +98,10 @@ describe("fast path", () => {
     expect(commandOf(argv)).toBe(expected);
   });
 
-  test("the light program has the full program's global options and statusline command", () => {
+  test("the light program has the full program's global options and statusline command", async () => {
     const describe = (options: readonly { flags: string; description: string }[]) =>
       options.map((option) => [option.flags, option.description]);
-    const full = buildProgram();
+    const full = await buildProgram();
     const fast = buildFastProgram();
     expect(describe(fast.options)).toEqual(describe(full.options));
     expect(fast.name()).toBe(full.name());

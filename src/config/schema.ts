@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHostname } from "../platform/loopback.js";
 
 /** What to do without a key (SPEC §4.9): said by a limit notice, `use api`, `--force-api` and the menu. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ResponseScript, SimulatorSettings } from "./types.js";
 import { FAULT_KINDS, LIMIT_CLAIMS } from "./types.js";
 

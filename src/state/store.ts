@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { FallbackError } from "../errors.js";
 import { asidePath, writeFileAtomicSync } from "../platform/atomic-file.js";
 import { cannotAccessText } from "./paths.js";

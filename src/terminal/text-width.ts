@@ -75,7 +75,13 @@ const EMOJI_PRESENTATION = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\ufe
 /** C0 and C1 controls and DEL: never sent to the terminal as text. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/gu;
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+let segmenter: Intl.Segmenter | undefined;
+
+/** Made at first use: creating one loads ICU's break rules (~13 ms), which a run without the menu never needs. */
+function graphemes(text: string): Intl.Segments {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  return segmenter.segment(text);
+}
 
 function isWide(codePoint: number): boolean {
   let low = 0;
@@ -106,7 +112,7 @@ export function graphemeWidth(grapheme: string): number {
 /** Columns `text` takes on a terminal (controls count as nothing: strip them first). */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const { segment } of segmenter.segment(text)) width += graphemeWidth(segment);
+  for (const { segment } of graphemes(text)) width += graphemeWidth(segment);
   return width;
 }
 
@@ -127,7 +133,7 @@ export function clipToWidth(text: string, width: number, ellipsis = "…"): stri
   if (room < 0) return "";
   let out = "";
   let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of graphemes(text)) {
     const columns = graphemeWidth(segment);
     if (used + columns > room) break;
     out += segment;
@@ -173,7 +179,7 @@ export function wrapToWidth(text: string, width: number): string[] {
       lineWidth += wordWidth;
       continue;
     }
-    for (const { segment } of segmenter.segment(word)) {
+    for (const { segment } of graphemes(word)) {
       const columns = graphemeWidth(segment);
       if (columns > width) continue; // a wide character in a one-column box: leave it out
       if (lineWidth + columns > width) flush();

@@ -2,11 +2,13 @@
  * Headless runs (`claude -p`, SPEC §4.8) under the wrapper: with auto_switch the caller sees one
  * coherent result in its output format; without it, the limit passes through with a hint.
  */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "../support/eventually.js";
-import { killLiveProcesses } from "./harness/claude.js";
-import { fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
+import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
+import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -290,5 +292,28 @@ describe("the end of a run on API billing", () => {
     ]);
     expect(`${result.stdout}${result.stderr}`).toMatch(/No conversation found/);
     expect(result.stderr).not.toContain("continue the conversation with");
+  });
+});
+
+describe("start-up", () => {
+  test("`claude --version` is asked once per installed claude, not at every start", async () => {
+    simulator.configure({ limitAfterRequests: null });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const starts = join(sandbox.root, "claude-starts.log");
+    const shim = join(sandbox.root, "claude");
+    await writeFile(shim, `#!/bin/sh\necho "$*" >> '${starts}'\nexec '${testedClaudeBinary()}' "$@"\n`, {
+      mode: 0o755,
+    });
+    for (const prompt of ["first", "second"]) {
+      const result = await runProcess(process.execPath, [CLI, "--claude", shim, "--", "-p", prompt], {
+        cwd: sandbox.project,
+        env: fallbackEnv(sandbox),
+        timeoutMs: 90_000,
+      });
+      expect(result.code).toBe(0);
+    }
+    const lines = (await readFile(starts, "utf8")).trim().split("\n");
+    expect(lines.filter((line) => line === "--version")).toHaveLength(1);
+    expect(lines.filter((line) => line.includes("-p"))).toHaveLength(2);
   });
 });
