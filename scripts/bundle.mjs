@@ -20,7 +20,9 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["better-sqlite3", "@lydell/node-pty"],
+  // Native modules cannot be bundled; undici, bundled, lost the webhook's POST (its dynamic import
+  // in notify/webhook.ts): it stays an installed dependency, loaded where it is used.
+  external: ["better-sqlite3", "@lydell/node-pty", "undici"],
   // Bundled CommonJS dependencies (commander, luxon…) call require() for Node's own modules.
   banner: {
     js: 'import { createRequire as __cfRequire } from "node:module"; const require = __cfRequire(import.meta.url);',
