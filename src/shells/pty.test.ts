@@ -31,7 +31,7 @@ function setup(config: Record<string, unknown> = {}, args: string[] = []) {
   };
   const shell = new PtyShell(fixture.core, terminal, spawn);
   const exited = shell.run();
-  return { core: fixture.core, ledger: fixture.ledger, terminal, children, exited };
+  return { core: fixture.core, ledger: fixture.ledger, shell, terminal, children, exited };
 }
 
 function valueAfter(args: readonly string[], option: string): string | undefined {
@@ -87,6 +87,19 @@ describe("the pty shell", () => {
     expect(terminal.errors).toEqual([
       `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run ${core.options.runId}); continue the conversation with: claude-fallback resume ${sessionId}`,
     ]);
+  });
+
+  test("a redraw of the prompt (new figures, a new size) is one paint: the box is never off the screen in between", async () => {
+    const { core, shell, terminal, children, exited } = setup({ prompt_before_switch: true });
+    await until(() => children.length === 1, "claude to start");
+    core.onHook(limitHook(valueAfter(children[0]!.args, "--session-id")!));
+    const before = terminal.painted.length;
+    shell.refresh();
+    const redraw = terminal.painted.slice(before).filter((text) => text.length > 0);
+    expect(redraw).toHaveLength(1);
+    expect(redraw[0]).toContain("subscription limit reached");
+    children[0]!.exit(0);
+    await exited;
   });
 
   test("n closes the prompt and leaves Claude running on the subscription", async () => {

@@ -205,11 +205,12 @@ export class PtyShell implements ShellPort {
   private showOverlay(overlay: Overlay): void {
     const page = pageFor(overlay, menuViewOf(this.core));
     const spec: OverlaySpec = { ...page, ...this.size() };
-    if (this.overlay) this.terminal.paint(clearOverlay(this.overlay.spec));
+    // One write: a redraw (the forecast arriving, a resize) never shows a screen without the box.
+    const clear = this.overlay ? clearOverlay(this.overlay.spec) : "";
     this.overlay = { overlay, page, spec };
     this.gate.hold();
     this.input.mode = "keys";
-    this.terminal.paint(renderOverlay(spec));
+    this.terminal.paint(clear + renderOverlay(spec));
   }
 
   private closeOverlay(): void {
