@@ -176,6 +176,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
     ledgerProblem = error.message;
     daySpend = null;
     monthSpend = null;
+    untilResetSpend = null;
   }
   const sessionCap = ctx.config.cost_limit_per_session;
   return {
@@ -214,13 +215,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
       until_reset:
         limitSince === null
           ? null
-          : {
-              since: iso(limitSince),
-              ...spendJson(
-                ledgerProblem === null ? untilResetSpend : null,
-                ctx.config.cost_limit_until_reset,
-              ),
-            },
+          : { since: iso(limitSince), ...spendJson(untilResetSpend, ctx.config.cost_limit_until_reset) },
       run_cap_usd: sessionCap,
       problem: ledgerProblem,
     },
