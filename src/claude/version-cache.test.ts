@@ -90,7 +90,7 @@ test("a damaged cache file is asked past and written anew", async () => {
   writeFileSync(versionCacheFile(stateDir), "{ not json");
   expect(await cachedClaudeVersion(claude, stateDir, {}, probe("2.1.332"))).toBe("2.1.332");
   expect(JSON.parse(readFileSync(versionCacheFile(stateDir), "utf8"))).toMatchObject({
-    [claude]: { version: "2.1.332" },
+    [claude]: { value: "2.1.332" },
   });
 });
 

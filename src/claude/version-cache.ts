@@ -5,47 +5,12 @@
  * executable's real path, size and modification time (an update, by npm or the native installer,
  * replaces the file or the link's target, which changes them).
  */
-import { mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../platform/atomic-file.js";
+import { StampedCache, stampOf } from "../platform/stamped-cache.js";
 import { probeClaudeVersion, type VersionProbe } from "./locate.js";
-
-interface Entry {
-  size: number;
-  mtimeMs: number;
-  version: string;
-}
-
-/** More executables than anyone alternates between (VS Code's own claude, the one on PATH…). */
-const MAX_ENTRIES = 8;
 
 export function versionCacheFile(stateDir: string): string {
   return join(stateDir, "claude-version.json");
-}
-
-function isEntry(value: unknown): value is Entry {
-  const entry = value as Partial<Entry> | null;
-  return (
-    typeof entry === "object" &&
-    entry !== null &&
-    typeof entry.size === "number" &&
-    typeof entry.mtimeMs === "number" &&
-    typeof entry.version === "string"
-  );
-}
-
-async function readEntries(file: string): Promise<Record<string, Entry>> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter(([, entry]) => isEntry(entry))) as Record<
-      string,
-      Entry
-    >;
-  } catch {
-    // Missing or damaged: asked again and written anew.
-    return {};
-  }
 }
 
 /**
@@ -59,33 +24,15 @@ export async function cachedClaudeVersion(
   env: NodeJS.ProcessEnv = process.env,
   probe: (path: string, env: NodeJS.ProcessEnv) => Promise<VersionProbe> = probeClaudeVersion,
 ): Promise<VersionProbe> {
-  let key: string;
-  let size: number;
-  let mtimeMs: number;
-  try {
-    key = await realpath(path);
-    ({ size, mtimeMs } = await stat(key));
-  } catch {
-    return probe(path, env);
-  }
-  const file = versionCacheFile(stateDir);
-  const entries = await readEntries(file);
-  const known = entries[key];
-  if (known && known.size === size && known.mtimeMs === mtimeMs) return { version: known.version };
+  const stamp = await stampOf(path);
+  if (stamp === null) return probe(path, env);
+  const cache = new StampedCache(
+    versionCacheFile(stateDir),
+    (value): value is string => typeof value === "string",
+  );
+  const known = await cache.get(stamp);
+  if (known !== undefined) return { version: known };
   const answer = await probe(path, env);
-  if (answer.version === null) return answer;
-  const { version } = answer;
-  const kept = Object.entries(entries)
-    .filter(([other]) => other !== key)
-    .slice(-(MAX_ENTRIES - 1));
-  try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(
-      file,
-      `${JSON.stringify(Object.fromEntries([...kept, [key, { size, mtimeMs, version }]]), null, 2)}\n`,
-    );
-  } catch {
-    // Only a saving: a state directory that cannot be written means asking again next time.
-  }
+  if (answer.version !== null) await cache.set(stamp, answer.version);
   return answer;
 }

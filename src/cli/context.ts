@@ -1,4 +1,5 @@
-import { type ConfigSource, loadConfig } from "../config/load.js";
+import { loadConfig } from "../config/load.js";
+import type { ConfigSource } from "../config/locate.js";
 import type { Config } from "../config/schema.js";
 import { type Paths, resolvePaths } from "../state/paths.js";
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { buildFastProgram, commandOf, fastMain } from "./fast-path.js";
 import { buildProgram } from "./program.js";
 import { standaloneState, statuslineCommand } from "./statusline.js";
+import { CONFIG_BROKEN_MARK, configNotice, withConfigNotice } from "./statusline-config.js";
 
 let home: string;
 
@@ -33,6 +34,7 @@ async function run(stdin: string, extraEnv: Record<string, string> = {}) {
       out += text;
     },
     env: { CLAUDE_FALLBACK_HOME: home, LANG: "en_US.UTF-8", TZ: "UTC", ...extraEnv },
+    cwd: home,
     now,
   });
   return { line, out };
@@ -83,6 +85,109 @@ describe("statuslineCommand", () => {
 
   test("garbage on stdin and no state: nothing, no error", async () => {
     expect(await run("not json")).toEqual({ line: "", out: "" });
+  });
+});
+
+describe("a broken config on the status line", () => {
+  const configFile = () => join(home, "config.json");
+  const utilisation = input({ rate_limits: { five_hour: { used_percentage: 63 } } });
+
+  test("the segment still shows; why is said in full once, then a short mark", async () => {
+    writeFileSync(configFile(), '{ "auto_switch": tru }');
+    const first = await run(utilisation);
+    expect(first.line).toMatch(
+      /^SUB 63% · claude-fallback: config file .*config\.json: invalid JSON at line 1, column \d+: .* \(claude-fallback config validate lists every problem\)$/,
+    );
+    expect(first.out).toBe(`${first.line}\n`);
+    expect((await run(utilisation)).line).toBe("SUB 63% · claude-fallback: config invalid");
+    expect((await run("")).line).toBe("claude-fallback: config invalid");
+  });
+
+  test("a rule broken, not only the JSON: the same message as every other command", async () => {
+    writeFileSync(configFile(), JSON.stringify({ cost_limit_per_session: -1 }));
+    expect((await run(utilisation)).line).toMatch(
+      /^SUB 63% · claude-fallback: config file .*config\.json: cost_limit_per_session is -1: out of range/,
+    );
+  });
+
+  test("fixed, then broken again: nothing, then why in full again", async () => {
+    writeFileSync(configFile(), "{");
+    await run(utilisation);
+    writeFileSync(configFile(), JSON.stringify({ auto_switch: true }));
+    expect((await run(utilisation)).line).toBe("SUB 63%");
+    writeFileSync(configFile(), '{"auto_switch": 1}');
+    expect((await run(utilisation)).line).toMatch(/ · claude-fallback: config file .*auto_switch/);
+  });
+
+  test("a $CLAUDE_FALLBACK_CONFIG or --config that names no file is broken too", async () => {
+    const missing = join(home, "nope.json");
+    expect((await run(utilisation, { CLAUDE_FALLBACK_CONFIG: missing })).line).toContain(
+      `config file not found: ${missing}`,
+    );
+    let out = "";
+    await statuslineCommand({
+      stdin: utilisation,
+      write: (text) => {
+        out += text;
+      },
+      env: { CLAUDE_FALLBACK_HOME: home, TZ: "UTC" },
+      configFlag: "other.json",
+      cwd: home,
+      now,
+    });
+    expect(out).toContain(`config file not found: ${join(home, "other.json")}`);
+  });
+
+  test("where the verdict cannot be remembered, why is said every time", async () => {
+    writeFileSync(configFile(), "{");
+    writeFileSync(join(home, "state"), "a file where the state directory should be");
+    expect((await run(utilisation)).line).toContain("invalid JSON");
+    expect((await run(utilisation)).line).toContain("invalid JSON");
+  });
+
+  test("nothing is said under a wrapped run", async () => {
+    writeFileSync(configFile(), "{");
+    expect(await run(utilisation, { CLAUDE_FALLBACK_STATUSLINE: "wrapped" })).toEqual({ line: "", out: "" });
+  });
+});
+
+describe("configNotice", () => {
+  const validated: string[] = [];
+  const problemOf = (problem: string | null) => async () => {
+    validated.push(problem ?? "valid");
+    return problem;
+  };
+  beforeEach(() => {
+    validated.length = 0;
+  });
+
+  test("no config file at the default location: nothing validated (zod is not loaded)", async () => {
+    expect(
+      await configNotice({ env: { CLAUDE_FALLBACK_HOME: home } }, join(home, "state"), problemOf("x")),
+    ).toBeNull();
+    expect(validated).toEqual([]);
+  });
+
+  test("a valid config is validated once while it stays the same file", async () => {
+    writeFileSync(join(home, "config.json"), "{}");
+    const options = { env: { CLAUDE_FALLBACK_HOME: home } };
+    for (let i = 0; i < 3; i++)
+      expect(await configNotice(options, join(home, "state"), problemOf(null))).toBeNull();
+    expect(validated).toEqual(["valid"]);
+    writeFileSync(join(home, "config.json"), '{"auto_switch": true}');
+    await configNotice(options, join(home, "state"), problemOf(null));
+    expect(validated).toEqual(["valid", "valid"]);
+  });
+
+  test("the mark and the words", () => {
+    expect(withConfigNotice("", null)).toBe("");
+    expect(withConfigNotice("SUB 5%", null)).toBe("SUB 5%");
+    expect(withConfigNotice("SUB 5%", { problem: "p", sayWhy: false })).toBe(
+      `SUB 5% · claude-fallback: ${CONFIG_BROKEN_MARK}`,
+    );
+    expect(withConfigNotice("", { problem: "p", sayWhy: true })).toBe(
+      "claude-fallback: p (claude-fallback config validate lists every problem)",
+    );
   });
 });
 

@@ -6,8 +6,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { WRAPPED_STATUSLINE_ENV } from "../hooks/settings-scripts.js";
 import { resolvePaths } from "../state/paths.js";
 import { runStatusline, type StatuslineStateFile } from "../statusline/command.js";
+import { configNotice, withConfigNotice } from "./statusline-config.js";
 
 export const STATUSLINE_SETTINGS_SNIPPET = `{
   "statusLine": { "type": "command", "command": "claude-fallback statusline" }
@@ -17,6 +19,10 @@ export interface StatuslineCommandIo {
   stdin: AsyncIterable<string | Uint8Array> | string;
   write: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** The global `--config PATH`, when given. */
+  configFlag?: string | undefined;
+  /** What a relative `--config` or `$CLAUDE_FALLBACK_CONFIG` is relative to. */
+  cwd: string;
   /** Epoch ms. */
   now: number;
 }
@@ -55,23 +61,35 @@ function readText(path: string): string | null {
   }
 }
 
-/** Prints the segment (or nothing); returns the line printed. Never throws. */
+/**
+ * Prints the segment, and what is wrong with the config when it is broken (or nothing); returns
+ * the line printed. Never throws.
+ */
 export async function statuslineCommand(io: StatuslineCommandIo): Promise<string> {
+  // Under a wrapped run our injected status line shows the segment; the user's prints nothing.
+  if (io.env[WRAPPED_STATUSLINE_ENV] === "wrapped") return "";
+  const { stateDir } = resolvePaths(io.env);
   let state: StatuslineStateFile | null = null;
   try {
-    state = standaloneState(readText(join(resolvePaths(io.env).stateDir, "state.json")), io.now);
+    state = standaloneState(readText(join(stateDir, "state.json")), io.now);
   } catch {
     state = null;
   }
-  return runStatusline({
-    stdin: io.stdin,
-    stateFile: null,
-    state,
-    out: { write: io.write },
-    zone: io.env.TZ || undefined,
-    now: io.now,
-    env: io.env,
-  });
+  const [segment, notice] = await Promise.all([
+    runStatusline({
+      stdin: io.stdin,
+      stateFile: null,
+      state,
+      out: { write: () => {} },
+      zone: io.env.TZ || undefined,
+      now: io.now,
+      env: io.env,
+    }),
+    configNotice({ configFlag: io.configFlag, env: io.env, cwd: io.cwd }, stateDir),
+  ]);
+  const line = withConfigNotice(segment, notice);
+  if (line !== "") io.write(`${line}\n`);
+  return line;
 }
 
 export function registerStatusline(program: Command): void {
@@ -88,12 +106,14 @@ Runs wrapped by claude-fallback show this segment on their own, after your statu
 To use it standalone, in ~/.claude/settings.json:
 ${STATUSLINE_SETTINGS_SNIPPET}`,
     )
-    .action(async () => {
+    .action(async (_options: unknown, command: Command) => {
       await statuslineCommand({
+        configFlag: command.parent?.opts<{ config?: string }>().config,
         // Run by hand in a terminal there is no status JSON to wait for.
         stdin: process.stdin.isTTY ? "" : process.stdin,
         write: (text) => process.stdout.write(text),
         env: process.env,
+        cwd: process.cwd(),
         now: Date.now(),
       });
     });

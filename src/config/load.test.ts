@@ -6,14 +6,13 @@ import { UsageError } from "../errors.js";
 import {
   editDistance,
   formatKeyPath,
-  type LocateOptions,
   loadConfig,
-  locateConfig,
   maskUrl,
   nearestKey,
   parseConfigText,
   permissionWarnings,
 } from "./load.js";
+import { type LocateOptions, locateConfig } from "./locate.js";
 import { DEFAULT_CONFIG } from "./schema.js";
 
 /** A made-up key of the real length; not a credential. */

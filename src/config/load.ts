@@ -1,11 +1,16 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import type { z } from "zod";
 import { UsageError } from "../errors.js";
 import { createPricing, PriceOverrideError } from "../pricing/pricing.js";
 import { shellQuote } from "../shell.js";
-import { resolvePaths } from "../state/paths.js";
 import { parseJson, quoteForMessage } from "./json.js";
+import {
+  CONFIG_ENV,
+  type ConfigLocation,
+  type ConfigSource,
+  type LocateOptions,
+  locateConfig,
+} from "./locate.js";
 import { type Config, ConfigSchema, type FieldInfo, fieldInfo } from "./schema.js";
 import { maskKey, redactSecrets } from "./secret.js";
 
@@ -15,14 +20,6 @@ import { maskKey, redactSecrets } from "./secret.js";
  * contains the API key.
  */
 
-export type ConfigSource = "flag" | "env" | "default";
-
-export interface ConfigLocation {
-  /** Absolute path. */
-  path: string;
-  source: ConfigSource;
-}
-
 export interface LoadedConfig extends ConfigLocation {
   config: Config;
   /** False when the default file is absent and the defaults apply. */
@@ -30,16 +27,6 @@ export interface LoadedConfig extends ConfigLocation {
   /** One-line notices for stderr (file permissions); never fatal. */
   warnings: string[];
 }
-
-export interface LocateOptions {
-  /** The global `--config PATH` option. */
-  configFlag?: string | undefined;
-  env?: Record<string, string | undefined>;
-  /** What a relative `--config` or `$CLAUDE_FALLBACK_CONFIG` is relative to. */
-  cwd?: string;
-}
-
-export const CONFIG_ENV = "CLAUDE_FALLBACK_CONFIG";
 
 /** A file bigger than this is not a config file someone wrote. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -49,23 +36,6 @@ const SOURCE_LABEL: Record<ConfigSource, string> = {
   env: `$${CONFIG_ENV}`,
   default: "the default location",
 };
-
-/**
- * Which file would be used, without touching the file system: `--config`, then
- * `$CLAUDE_FALLBACK_CONFIG`, then the XDG (or `$CLAUDE_FALLBACK_HOME`) default. Only explicit
- * relative paths are resolved against the working directory; nothing is looked up in it.
- */
-export function locateConfig(options: LocateOptions = {}): ConfigLocation {
-  const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
-  if (options.configFlag !== undefined) {
-    if (options.configFlag === "") throw new UsageError("--config needs a file path");
-    return { path: resolve(cwd, options.configFlag), source: "flag" };
-  }
-  const fromEnv = env[CONFIG_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") return { path: resolve(cwd, fromEnv), source: "env" };
-  return { path: resolve(cwd, resolvePaths(env).defaultConfigFile), source: "default" };
-}
 
 /** Locates, reads and validates the config. A missing default file means all defaults. */
 export function loadConfig(options: LocateOptions = {}): LoadedConfig {

@@ -3,6 +3,8 @@
  * the pinned real claude, the standalone `statusline`, and `resume <id>` against the simulator.
  */
 
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { VERIFIED_MAX, VERIFIED_MIN } from "../../src/claude/compat.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
@@ -106,6 +108,19 @@ describe("statusline", () => {
     const result = await statusline({});
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toMatch(/^SUB 63% ⟳\w{3} 15:00\n$/);
+  });
+
+  test("a broken config: the segment stays, exit 0; why is said once, then a short mark", async () => {
+    const home = await writeFallbackConfig(sandbox, {});
+    await writeFile(join(home, "config.json"), '{ "auto_switch": yes }');
+    const first = await statusline({});
+    expect(first).toMatchObject({ code: 0, stderr: "" });
+    expect(first.stdout).toMatch(
+      /^SUB 63% ⟳\w{3} 15:00 · claude-fallback: config file \S+config\.json: invalid JSON at line 1, column \d+: .*config validate lists every problem\)\n$/,
+    );
+    const next = await statusline({});
+    expect(next).toMatchObject({ code: 0, stderr: "" });
+    expect(next.stdout).toMatch(/^SUB 63% ⟳\w{3} 15:00 · claude-fallback: config invalid\n$/);
   });
 
   test("quiet when run as the user's status line under a wrapped run", async () => {
