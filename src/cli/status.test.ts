@@ -312,6 +312,15 @@ describe("collectStatus", () => {
     expect(report.api_spend.day).toMatchObject({ cost_usd: null, cost_nanousd: null, requests: null });
   });
 
+  test("a file where the state directory should be: the limit is unknown, with the file in the way named", async () => {
+    const stateDir = resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir;
+    writeFileSync(stateDir, "not a directory");
+    const report = await collectStatus({}, io().io);
+    expect(report.state.problem).toBe(
+      `state: cannot read ${join(stateDir, "state.json")}: ${stateDir} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place; a \`use\` preference or a limit it holds is not known`,
+    );
+  });
+
   test("a ledger that cannot be read: spend unknown in JSON (null) and text (never $0.00), with the path and the fix", async () => {
     writeConfig({ cost_limit_per_day: 5 });
     seedRunAndLedger();

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as z from "zod";
 import { FallbackError } from "../errors.js";
@@ -60,9 +60,8 @@ export function readStateChecked(file: string): StateReading {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    // No file, or a file where the state directory should be: nothing was ever stored (writes say why not).
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return { state: empty, problem: null };
+    // No file yet. A file where the state directory should be is a problem: a limit could not be recorded.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state: empty, problem: null };
     const why = cannotAccessText("read", file, dirname(file), error, "XDG_STATE_HOME");
     return { state: empty, problem: `state: ${why}; a \`use\` preference or a limit it holds is not known` };
   }
@@ -103,13 +102,28 @@ export function setAsideDamagedState(file: string, nowMs: number): string | null
 }
 
 /**
+ * Whether something may stand at `file` (a file, a link, even a loop, or a place that cannot be
+ * looked into) that a write would replace. Where there is certainly nothing — a file stands in the
+ * way of the directory — the write is tried, and fails saying why it cannot write.
+ */
+function mayHoldSomething(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== "ENOENT" && code !== "ENOTDIR";
+  }
+}
+
+/**
  * Reads, changes and writes the state; concurrent writers each keep their own change's fields.
  * Throws FallbackError, writing nothing, for a file that is damaged or cannot be read: writing
  * over it would lose what it holds without a word ({@link setAsideDamagedState} first keeps it aside).
  */
 export function updateState(file: string, change: (state: SharedState) => Partial<SharedState>): SharedState {
   const reading = readStateChecked(file);
-  if (reading.problem !== null) throw new FallbackError(reading.problem);
+  if (reading.problem !== null && mayHoldSomething(file)) throw new FallbackError(reading.problem);
   const next = { ...reading.state };
   Object.assign(next, change(next));
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

@@ -1,5 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
@@ -364,6 +374,32 @@ export class Ledger {
   }
 }
 
+/**
+ * When SQLite could not open `file` for want of access, which the user lacks — reading the file,
+ * writing it, or writing its directory (where the WAL files go) — with the fix; null otherwise.
+ * SQLite itself only says "unable to open database file" or "readonly database".
+ */
+function accessProblem(file: string, error: unknown): FallbackError | null {
+  const code = (error as SqliteLikeError | null)?.code;
+  if (code !== "SQLITE_CANTOPEN" && code !== "SQLITE_READONLY" && code !== "SQLITE_PERM") return null;
+  const dir = dirname(file);
+  const needs: ["read" | "write", string, number][] = [
+    ["read", file, constants.R_OK],
+    ["write", file, constants.W_OK],
+    ["write", dir, constants.W_OK],
+  ];
+  for (const [doing, path, mode] of needs) {
+    try {
+      accessSync(path, mode);
+    } catch (denied) {
+      return new FallbackError(
+        `usage ledger: ${cannotAccessText(doing, file, dir, denied, "XDG_DATA_HOME")}`,
+      );
+    }
+  }
+  return null;
+}
+
 function open(file: string, options: LedgerOptions): Ledger {
   let db: Database.Database | undefined;
   try {
@@ -375,7 +411,7 @@ function open(file: string, options: LedgerOptions): Ledger {
     return new Ledger(file, db, options);
   } catch (error) {
     db?.close();
-    throw ledgerError(file, "open", error);
+    throw accessProblem(file, error) ?? ledgerError(file, "open", error);
   }
 }
 

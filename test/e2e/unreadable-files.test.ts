@@ -91,6 +91,23 @@ describe("a ledger directory the user cannot read", () => {
   });
 });
 
+describe("a ledger file the user cannot read, in a directory they can", () => {
+  test("usage and status say it cannot be read (not 'not writable'), with the file's own chmod", async () => {
+    const file = seedSpend();
+    await close(file, 0o000);
+    const result = await runFallbackUnprivileged(sandbox, ["usage"]);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^claude-fallback: usage ledger: cannot read ${file} \\(EACCES: [^)]*\\); fix: let your user read it \\(chmod u\\+rwx ${join(home, "data")}; chmod u\\+rw ${file}\\), or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place\\n$`,
+      ),
+    );
+    expect(result.code).toBe(1);
+    const status = await runFallbackUnprivileged(sandbox, ["status"]);
+    expect(status.stdout).toMatch(/^API today: +unknown — usage ledger: cannot read .*; fix: /m);
+  });
+});
+
 describe("the state file", () => {
   const limit = { at: Date.now(), resets_at: Date.now() + 3_600_000, window: "five_hour", assumed: false };
 
