@@ -388,6 +388,12 @@ describe("text output", () => {
     );
     expect(text).toContain("API today:     $1.24 of $5.00 cap (+1 of unknown cost)");
     expect(text).toContain("API month:     $4.24 (no cap) (+1 of unknown cost)");
+    expect(text).toContain("API to reset:  $1.24 (no cap) (+1 of unknown cost)");
+    // Every label fits the 15-column gutter, so the values line up.
+    for (const line of text.split("\n").filter((line) => /^\S/.test(line))) {
+      expect(line.slice(0, 15), line).toMatch(/^[A-Z][A-Za-z ]*: +$/);
+      expect(line[15], line).not.toBe(" ");
+    }
     expect(text).toMatch(
       new RegExp(
         `pid ${process.pid}  api  session ${SESSION}  /work/project  spend \\$11.24 of \\$10.00 cap.*switch pending: subscription \\(reset\\)`,

@@ -326,7 +326,7 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
   lines.push(`API month:     ${money(report.api_spend.month, glyphs)}`);
   lines.push(`API per run:   ${runCap !== null ? `cap ${formatUsd(runCap)}` : "no cap"}`);
   const untilReset = report.api_spend.until_reset;
-  if (untilReset) lines.push(`API since limit: ${money(untilReset, glyphs)}`);
+  if (untilReset) lines.push(`API to reset:  ${money(untilReset, glyphs)}`);
   lines.push(`Forecast:      ${forecastSummary(report.forecast) ?? basisText(report.forecast)}`);
   if (report.sessions.length === 0) {
     lines.push("Live sessions: none");
