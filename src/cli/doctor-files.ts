@@ -6,7 +6,8 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import { dirname } from "node:path";
 import { settingsFiles } from "../claude/user-settings.js";
 import { shellQuote } from "../shell.js";
-import { LEDGER_FILE_NAME, LedgerDamagedError, ledgerPath, openExistingLedger } from "../usage/ledger.js";
+import { LEDGER_FILE_NAME, ledgerPath, openExistingLedger } from "../usage/ledger.js";
+import { LedgerDamagedError } from "../usage/ledger-errors.js";
 
 /**
  * `claude-fallback doctor` (SPEC §3): one line per check, `✓`/`!`/`✗` (`OK`/`WARN`/`FAIL` without a

@@ -19,7 +19,8 @@ import { StreamJsonShell } from "../shells/stream-json.js";
 import { readState, setAsideDamagedState, stateFile } from "../state/store.js";
 import { processTerminal } from "../terminal/port.js";
 import { PtyChild } from "../terminal/pty-child.js";
-import { type Ledger, LedgerDamagedError, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
+import { type Ledger, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
+import { LedgerDamagedError } from "../usage/ledger-errors.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 export interface RunOptions extends ContextOptions {

@@ -17,14 +17,8 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { recordRow } from "../../test/support/ledger.js";
 import { FallbackError } from "../errors.js";
-import {
-  type Ledger,
-  LedgerDamagedError,
-  ledgerPath,
-  moveLedgerAside,
-  openExistingLedger,
-  openLedger,
-} from "./ledger.js";
+import { type Ledger, ledgerPath, moveLedgerAside, openExistingLedger, openLedger } from "./ledger.js";
+import { LedgerDamagedError } from "./ledger-errors.js";
 import type { RequestRecord } from "./ledger-records.js";
 import { LEDGER_SCHEMA_VERSION } from "./ledger-schema.js";
 import { SpendTracker } from "./spend.js";

@@ -1,20 +1,11 @@
 import { randomUUID } from "node:crypto";
-import {
-  accessSync,
-  chmodSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  statSync,
-} from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
 import { asidePath } from "../platform/atomic-file.js";
 import { cannotAccessText } from "../state/paths.js";
+import { accessProblem, BUSY_TIMEOUT_MS, LedgerDamagedError, ledgerError } from "./ledger-errors.js";
 import type { EventRecord, LedgerRequestRow, RequestRecord, RunEnd, RunStart } from "./ledger-records.js";
 import { migrate } from "./ledger-schema.js";
 import { addSpend, type Spend, spendOfRequest, ZERO_SPEND } from "./spend.js";
@@ -43,9 +34,6 @@ import { addSpend, type Spend, spendOfRequest, ZERO_SPEND } from "./spend.js";
  * read-only disk, lock timeout); the caller decides whether to go on.
  */
 
-/** How long a writer waits for another process's write to finish. */
-export const BUSY_TIMEOUT_MS = 10_000;
-
 export const LEDGER_FILE_NAME = "usage.db";
 
 /** `<dataDir>/usage.db`; `dataDir` is `resolvePaths(env).dataDir`. */
@@ -56,52 +44,6 @@ export function ledgerPath(dataDir: string): string {
 export interface LedgerOptions {
   /** `log_usage` (SPEC §10): false keeps request rows out; runs and events are still recorded. */
   logUsage?: boolean;
-}
-
-interface SqliteLikeError {
-  code?: unknown;
-  message?: unknown;
-}
-
-/** The ledger file is not a SQLite database, or a damaged one: it can only be moved aside. */
-export class LedgerDamagedError extends FallbackError {
-  constructor(
-    file: string,
-    /** SQLite's words for the damage. */
-    readonly detail: string,
-  ) {
-    super(
-      `usage ledger ${file} is damaged or not a SQLite database (${detail}); move it aside and a new one will be created`,
-    );
-  }
-}
-
-/** Turns any failure into one line naming the file. FallbackErrors pass through unchanged. */
-export function ledgerError(file: string, doing: string, error: unknown): FallbackError {
-  if (error instanceof FallbackError) return error;
-  const { code, message } = (error ?? {}) as SqliteLikeError;
-  const text = typeof message === "string" ? message : String(error);
-  switch (typeof code === "string" ? code.replace(/^(SQLITE_[A-Z]+).*$/, "$1") : "") {
-    case "SQLITE_NOTADB":
-    case "SQLITE_CORRUPT":
-      return new LedgerDamagedError(file, text);
-    case "SQLITE_FULL":
-      return new FallbackError(`could not ${doing} the usage ledger ${file}: the disk is full`);
-    case "SQLITE_READONLY":
-    case "SQLITE_PERM":
-    case "SQLITE_CANTOPEN":
-    case "EACCES":
-    case "EPERM":
-    case "EROFS":
-      return new FallbackError(`could not ${doing} the usage ledger ${file}: not writable (${text})`);
-    case "SQLITE_BUSY":
-    case "SQLITE_LOCKED":
-      return new FallbackError(
-        `could not ${doing} the usage ledger ${file}: still locked by another process after ${BUSY_TIMEOUT_MS / 1000} s`,
-      );
-    default:
-      return new FallbackError(`could not ${doing} the usage ledger ${file}: ${text}`);
-  }
 }
 
 function count(name: string, value: number | undefined): number {
@@ -286,7 +228,7 @@ export class Ledger {
         }
       });
     } catch (error) {
-      if (String((error as SqliteLikeError).code).startsWith("SQLITE_CONSTRAINT")) {
+      if (String((error as { code?: unknown }).code).startsWith("SQLITE_CONSTRAINT")) {
         this.pending.splice(writing, 1);
         try {
           this.flushPending();
@@ -372,32 +314,6 @@ export class Ledger {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-/**
- * When SQLite could not open `file` for want of access, which the user lacks — reading the file,
- * writing it, or writing its directory (where the WAL files go) — with the fix; null otherwise.
- * SQLite itself only says "unable to open database file" or "readonly database".
- */
-function accessProblem(file: string, error: unknown): FallbackError | null {
-  const code = (error as SqliteLikeError | null)?.code;
-  if (code !== "SQLITE_CANTOPEN" && code !== "SQLITE_READONLY" && code !== "SQLITE_PERM") return null;
-  const dir = dirname(file);
-  const needs: ["read" | "write", string, number][] = [
-    ["read", file, constants.R_OK],
-    ["write", file, constants.W_OK],
-    ["write", dir, constants.W_OK],
-  ];
-  for (const [doing, path, mode] of needs) {
-    try {
-      accessSync(path, mode);
-    } catch (denied) {
-      return new FallbackError(
-        `usage ledger: ${cannotAccessText(doing, file, dir, denied, "XDG_DATA_HOME")}`,
-      );
-    }
-  }
-  return null;
 }
 
 function open(file: string, options: LedgerOptions): Ledger {

@@ -4,7 +4,8 @@
  * requests one by one.
  */
 import { UsageError } from "../errors.js";
-import { type Ledger, ledgerError } from "./ledger.js";
+import type { Ledger } from "./ledger.js";
+import { ledgerError } from "./ledger-errors.js";
 import { isoInZone } from "./periods.js";
 import type { UsageRow } from "./report.js";
 

@@ -3,7 +3,8 @@ import { EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates.js";
 import { UsageError } from "../errors.js";
 import { NANO_PER_USD } from "../money.js";
 import { knownCostNanoUsd, type Pricing } from "../pricing/pricing.js";
-import { type Ledger, ledgerError } from "./ledger.js";
+import type { Ledger } from "./ledger.js";
+import { ledgerError } from "./ledger-errors.js";
 import { isoInZone, type Period, type PeriodUnit, parseDay, periodOf } from "./periods.js";
 import { addGroupPlaces, type RunRequestLine, runRequestLines } from "./report-runs.js";
 

@@ -1,0 +1,83 @@
+/**
+ * The usage ledger's failures as one line each, naming the file (SPEC §7): SQLite's codes and
+ * words ("unable to open database file") turned into what is wrong and what to do.
+ */
+import { accessSync, constants } from "node:fs";
+import { dirname } from "node:path";
+import { FallbackError } from "../errors.js";
+import { cannotAccessText } from "../state/paths.js";
+
+/** How long a writer waits for another process's write to finish. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+interface SqliteLikeError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/** The ledger file is not a SQLite database, or a damaged one: it can only be moved aside. */
+export class LedgerDamagedError extends FallbackError {
+  constructor(
+    file: string,
+    /** SQLite's words for the damage. */
+    readonly detail: string,
+  ) {
+    super(
+      `usage ledger ${file} is damaged or not a SQLite database (${detail}); move it aside and a new one will be created`,
+    );
+  }
+}
+
+/** Turns any failure into one line naming the file. FallbackErrors pass through unchanged. */
+export function ledgerError(file: string, doing: string, error: unknown): FallbackError {
+  if (error instanceof FallbackError) return error;
+  const { code, message } = (error ?? {}) as SqliteLikeError;
+  const text = typeof message === "string" ? message : String(error);
+  switch (typeof code === "string" ? code.replace(/^(SQLITE_[A-Z]+).*$/, "$1") : "") {
+    case "SQLITE_NOTADB":
+    case "SQLITE_CORRUPT":
+      return new LedgerDamagedError(file, text);
+    case "SQLITE_FULL":
+      return new FallbackError(`could not ${doing} the usage ledger ${file}: the disk is full`);
+    case "SQLITE_READONLY":
+    case "SQLITE_PERM":
+    case "SQLITE_CANTOPEN":
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return new FallbackError(`could not ${doing} the usage ledger ${file}: not writable (${text})`);
+    case "SQLITE_BUSY":
+    case "SQLITE_LOCKED":
+      return new FallbackError(
+        `could not ${doing} the usage ledger ${file}: still locked by another process after ${BUSY_TIMEOUT_MS / 1000} s`,
+      );
+    default:
+      return new FallbackError(`could not ${doing} the usage ledger ${file}: ${text}`);
+  }
+}
+
+/**
+ * When SQLite could not open `file` for want of access, which the user lacks — reading the file,
+ * writing it, or writing its directory (where the WAL files go) — with the fix; null otherwise.
+ * SQLite itself only says "unable to open database file" or "readonly database".
+ */
+export function accessProblem(file: string, error: unknown): FallbackError | null {
+  const code = (error as SqliteLikeError | null)?.code;
+  if (code !== "SQLITE_CANTOPEN" && code !== "SQLITE_READONLY" && code !== "SQLITE_PERM") return null;
+  const dir = dirname(file);
+  const needs: ["read" | "write", string, number][] = [
+    ["read", file, constants.R_OK],
+    ["write", file, constants.W_OK],
+    ["write", dir, constants.W_OK],
+  ];
+  for (const [doing, path, mode] of needs) {
+    try {
+      accessSync(path, mode);
+    } catch (denied) {
+      return new FallbackError(
+        `usage ledger: ${cannotAccessText(doing, file, dir, denied, "XDG_DATA_HOME")}`,
+      );
+    }
+  }
+  return null;
+}
