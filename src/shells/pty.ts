@@ -76,11 +76,9 @@ export class PtyShell implements ShellPort {
       // A Claude being stopped for a switch says goodbye ("Resume this session with: claude
       // --resume …", plain claude, unwrapped): not shown, the next one takes over the screen.
       if (this.child !== child) return;
-      // Written before it is read: the user's terminal gets it sooner, and the reading of it below
-      // runs while the terminal draws it. The terminal sees the same bytes in the same order.
-      this.gate.write(chunk);
       this.terminal.modes.feed(chunk);
       const limit = core.detector.scanScreen(chunk);
+      this.gate.write(chunk);
       // A resumed Claude redraws the conversation, old limit notices included: the screen only
       // counts while a turn runs or has just ended.
       if (limit && (core.state.busy || core.now() - core.lastIdleAt < SCREEN_SIGNAL_WINDOW_MS)) {
