@@ -161,6 +161,64 @@ describe("ScreenScanner: ANSI", () => {
   });
 });
 
+describe("ScreenScanner: read in runs or a character at a time", () => {
+  // A CSI that lies whole in a chunk is read in one go, one split across chunks a character at a
+  // time: notices around cursor moves, private and malformed sequences must come out the same.
+  test("any mix of notices and sequences: the same signals (property)", () => {
+    const pieces = fc.constantFrom(
+      LIMIT,
+      "You've hit your ",
+      "5-hour limit",
+      " · resets 3:47am (UTC)",
+      "\x1b[",
+      "\x1b[?",
+      "\x1b[>",
+      "\x9b",
+      "12",
+      ";",
+      " ",
+      "!",
+      "A",
+      "C",
+      "G",
+      "H",
+      "m",
+      "u",
+      "\x1b]0;title",
+      "\x07",
+      "\x1b\\",
+      "\x1b(B",
+      "\x1b8",
+      "\n",
+      "\r",
+      "\t",
+      "\b",
+      "\x18",
+      "●",
+      "😀",
+    );
+    fc.assert(
+      fc.property(
+        fc.array(pieces, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (parts, cuts) => {
+          const output = parts.join("");
+          const points = [
+            0,
+            ...cuts.map((cut) => cut % (output.length + 1)).sort((a, b) => a - b),
+            output.length,
+          ];
+          const chunks = points.slice(1).map((end, i) => output.slice(points[i], end));
+          const whole = scan([output], NOW, "UTC");
+          expect(scan(chunks, NOW, "UTC")).toEqual(whole);
+          expect(scan([...output], NOW, "UTC")).toEqual(whole);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("ScreenScanner: whole lines, dedupe, memory", () => {
   test("only whole lines: Claude's prose quoting a notice is nothing", () => {
     const prose = [

@@ -40,7 +40,8 @@ export class ScreenScanner {
   private mode: Mode = "ground";
   private line = "";
   private overflow = false;
-  private params = "";
+  /** The CSI being read is private (its first parameter character is `?`, `>`, `=` or `<`); null before it has one. */
+  private csiPrivate: boolean | null = null;
   private readonly seenNotices = new Set<string>();
   private readonly seenResets = new Set<number>();
 
@@ -54,13 +55,32 @@ export class ScreenScanner {
   push(chunk: string, now: number): LimitSignal[] {
     const signals: LimitSignal[] = [];
     const ctx: DetectContext = { now, zone: this.zone };
-    // Runs of plain text (most of the output) are taken a slice at a time, not a character at a time.
+    // Runs of plain text (most of the output), string payloads, CSI parameters and CSIs that lie
+    // whole in the chunk are taken a run at a time, not a character at a time.
     let index = 0;
     while (index < chunk.length) {
-      if (this.mode === "ground" || this.mode === "string") {
-        const end = this.mode === "ground" ? plainTextEnd(chunk, index) : stringPayloadEnd(chunk, index);
+      if (this.mode === "ground") {
+        const end = plainTextEnd(chunk, index);
         if (end > index) {
-          if (this.mode === "ground") this.appendText(chunk.slice(index, end));
+          this.appendText(chunk.slice(index, end));
+          index = end;
+          continue;
+        }
+        const after = this.wholeCsi(chunk, index, signals, ctx);
+        if (after !== -1) {
+          index = after;
+          continue;
+        }
+      } else if (this.mode === "string") {
+        const end = stringPayloadEnd(chunk, index);
+        if (end > index) {
+          index = end;
+          continue;
+        }
+      } else if (this.mode === "csi") {
+        const end = csiParametersEnd(chunk, index);
+        if (end > index) {
+          this.csiPrivate ??= isPrivateCsiMarker(chunk.charCodeAt(index));
           index = end;
           continue;
         }
@@ -123,7 +143,7 @@ export class ScreenScanner {
         this.mode = "escape";
         return;
       case "\x9b":
-        this.params = "";
+        this.csiPrivate = null;
         this.mode = "csi";
         return;
       case "\x9d":
@@ -154,7 +174,7 @@ export class ScreenScanner {
     this.mode = "ground";
     switch (char) {
       case "[":
-        this.params = "";
+        this.csiPrivate = null;
         this.mode = "csi";
         return;
       case "]":
@@ -181,7 +201,7 @@ export class ScreenScanner {
 
   private csi(char: string, signals: LimitSignal[], ctx: DetectContext): void {
     if (char >= " " && char <= "?") {
-      if (this.params.length < 32) this.params += char;
+      this.csiPrivate ??= isPrivateCsiMarker(char.charCodeAt(0));
       return;
     }
     if (char === "\x1b") {
@@ -192,10 +212,29 @@ export class ScreenScanner {
       this.mode = "ground";
       return;
     }
+    this.endCsi(char, signals, ctx);
+  }
+
+  /**
+   * `ESC [`, parameters and final character, all in `chunk` from `start`: the same as stepping
+   * through them. Returns the index after it, or -1 when there is none whole there.
+   */
+  private wholeCsi(chunk: string, start: number, signals: LimitSignal[], ctx: DetectContext): number {
+    if (chunk.charCodeAt(start) !== 0x1b || chunk.charCodeAt(start + 1) !== 0x5b) return -1;
+    const parameters = start + 2;
+    const final = csiParametersEnd(chunk, parameters);
+    if (final === chunk.length || chunk.charCodeAt(final) < 0x40) return -1;
+    this.csiPrivate = final > parameters && isPrivateCsiMarker(chunk.charCodeAt(parameters));
+    this.endCsi(chunk[final]!, signals, ctx);
+    return final + 1;
+  }
+
+  /** The final character of a CSI: where the cursor went decides what becomes of the line. */
+  private endCsi(char: string, signals: LimitSignal[], ctx: DetectContext): void {
     this.mode = "ground";
     // Private sequences (ESC[?25l, ESC[>0q, ESC[?u) and SGR, modes, erases within the row,
     // bracketed-paste markers (ESC[200~) leave the text alone.
-    if (/^[?>=<]/.test(this.params)) return;
+    if (this.csiPrivate) return;
     switch (char) {
       case "C": // cursor forward
       case "G": // cursor horizontal absolute
@@ -270,6 +309,17 @@ function plainTextEnd(text: string, start: number): number {
   return index;
 }
 
+/** End of a CSI's parameter and intermediate characters (0x20–0x3F) from `start`. */
+function csiParametersEnd(text: string, start: number): number {
+  let index = start;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code > 0x3f) break;
+    index++;
+  }
+  return index;
+}
+
 /** End of a string sequence's payload from `start`: the next BEL, ESC or C1 ST. */
 function stringPayloadEnd(text: string, start: number): number {
   let index = start;
@@ -279,6 +329,11 @@ function stringPayloadEnd(text: string, start: number): number {
     index++;
   }
   return index;
+}
+
+/** `?`, `>`, `=` or `<` first in a CSI: a private sequence (`ESC[?25l`, `ESC[>0q`), which leaves the text alone. */
+function isPrivateCsiMarker(code: number): boolean {
+  return code >= 0x3c && code <= 0x3f;
 }
 
 function remember<T>(set: Set<T>, value: T, max: number): void {

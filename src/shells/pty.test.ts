@@ -9,6 +9,7 @@ import {
   TEST_KEY,
   until,
 } from "../../test/support/run-core.js";
+import { parseHookEvent } from "../hooks/hook-events.js";
 import type { PtyChildOptions } from "../terminal/pty-child.js";
 import { PtyShell } from "./pty.js";
 
@@ -87,6 +88,35 @@ describe("the pty shell", () => {
     expect(terminal.errors).toEqual([
       `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run ${core.options.runId}); continue the conversation with: claude-fallback resume ${sessionId}`,
     ]);
+  });
+
+  test("a limit Claude draws: its chunk reaches the terminal unchanged, the modes read it, then the prompt is drawn over it", async () => {
+    const { core, terminal, children, exited } = setup({ prompt_before_switch: true });
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakePty];
+    const sessionId = valueAfter(claude.args, "--session-id")!;
+    core.onHook(
+      parseHookEvent({ hook_event_name: "UserPromptSubmit", session_id: sessionId }, "UserPromptSubmit")!,
+    );
+    const order: string[] = [];
+    const write = terminal.write.bind(terminal);
+    terminal.write = (data) => {
+      order.push(`write ${Buffer.from(data).toString("utf8")}`);
+      write(data);
+    };
+    const paint = terminal.paint.bind(terminal);
+    terminal.paint = (text) => {
+      order.push(`paint ${text}`);
+      paint(text);
+    };
+
+    const chunk = "\x1b[?1049h\x1b[1mYou've hit your 5-hour limit · resets 11pm (UTC)\x1b[22m\r\n";
+    claude.print(chunk);
+    expect(order[0]).toBe(`write ${chunk}`);
+    expect(order.slice(1).join("")).toContain("subscription limit reached");
+    expect(terminal.modes.altScreen).toBe(true);
+    claude.exit(0);
+    await exited;
   });
 
   test("a redraw of the prompt (new figures, a new size) is one paint: the box is never off the screen in between", async () => {

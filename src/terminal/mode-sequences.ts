@@ -4,6 +4,9 @@
  * worth undoing and in which order; the tracker records only those.
  */
 
+/** The final bytes of the CSIs that change a mode (h l u m r q p): any other CSI changes nothing. */
+export const MODE_FINALS: ReadonlySet<number> = new Set([0x68, 0x6c, 0x75, 0x6d, 0x72, 0x71, 0x70]);
+
 /**
  * DEC private modes (`CSI ? n h` / `CSI ? n l`) worth undoing, with their power-on value.
  * Anything not listed is left alone: restoring a mode we do not understand could do harm.

@@ -154,6 +154,85 @@ describe("TerminalModes", () => {
     expect(modes.midSequence).toBe(false);
   });
 
+  // A CSI that lies whole in a chunk is read in one go, one split across chunks byte by byte: the
+  // two must agree on everything, malformed sequences included.
+  test("any mix, well-formed or not, read whole or a byte at a time: the same state (property)", () => {
+    const pieces = fc.constantFrom(
+      "text ",
+      "é●",
+      "\x1b[",
+      "\x1b[?",
+      "\x1b[>",
+      "\x1b[<",
+      "\x1b[=",
+      "1049",
+      "1000;1006",
+      "25",
+      "4;2",
+      ";",
+      ":",
+      " ",
+      "!",
+      "h",
+      "l",
+      "m",
+      "u",
+      "r",
+      "q",
+      "p",
+      "H",
+      "\x0e",
+      "\x0f",
+      "\x18",
+      "\x1a",
+      "\x07",
+      "\x1b\\",
+      "\x1b]0;",
+      "\x1b(0",
+      "\x1b(B",
+      "\x1bc",
+      "\x7f",
+      "\x9b",
+      "\xff",
+      "9".repeat(40),
+      "1;".repeat(127),
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 40 }), (parts) => {
+        const input = Buffer.from(parts.join(""), "latin1");
+        const whole = new TerminalModes();
+        whole.feed(input);
+        const byteByByte = new TerminalModes();
+        for (let at = 0; at < input.length; at++) byteByByte.feed(input.subarray(at, at + 1));
+        expect(byteByByte.snapshot()).toEqual(whole.snapshot());
+        expect(byteByByte.restoreSequence()).toBe(whole.restoreSequence());
+        expect(byteByByte.syncSequence()).toBe(whole.syncSequence());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  // Claude's output is mostly text and SGR: the time to read a chunk grows with its length, not
+  // with its length times its number of escape sequences.
+  test("reading a chunk takes time in proportion to its length", () => {
+    // A shift in the chunk too: the character set is followed through every text run.
+    const chunkOf = (lines: number) => bytes(`\x0e\x0f${"\x1b[1mword\x1b[22m ".repeat(lines)}`);
+    const timeToFeed = (chunk: Buffer) => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < 3; run++) {
+        const start = performance.now();
+        new TerminalModes().feed(chunk);
+        best = Math.min(best, performance.now() - start);
+      }
+      return best;
+    };
+    const small = chunkOf(20_000);
+    const large = chunkOf(80_000);
+    timeToFeed(small);
+    // Four times the length: about four times the time when linear, sixteen when quadratic.
+    expect(timeToFeed(large) / timeToFeed(small)).toBeLessThan(8);
+  });
+
   test("any split of any mix gives the same state as one chunk (property)", () => {
     const pieces = fc.constantFrom(
       "text ",

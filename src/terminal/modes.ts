@@ -12,11 +12,13 @@
  * `input-scanner.ts`'s job.
  */
 
+import { fields, isPlainSgr, numbers, sgrOnlyResets, wholeCsiFinal } from "./csi.js";
 import {
   ALT_SCREEN_MODES,
   ANSI_MODE_DEFAULTS,
   DEC_MODE_DEFAULTS,
   type KittyStack,
+  MODE_FINALS,
   restoreSequence,
   type Screen,
   syncSequence,
@@ -91,18 +93,14 @@ export class TerminalModes {
 
   /** Parses one chunk of the child's output. Chunks may split sequences anywhere. */
   feed(chunk: Uint8Array): void {
+    const hasShifts = chunk.indexOf(SO) !== -1 || chunk.indexOf(SI) !== -1;
     let index = 0;
     while (index < chunk.length) {
-      // Plain text and string payloads are most of the output: skip them without the state machine.
+      // Plain text, string payloads and CSIs are most of the output: taken whole, not byte by byte.
       if (this.state === State.Ground) {
         const next = chunk.indexOf(ESC, index);
         const end = next === -1 ? chunk.length : next;
-        if (end > index) {
-          // Only the last shift (SO or SI) of the run decides the character set.
-          const lastSo = chunk.lastIndexOf(SO, end - 1);
-          const lastSi = chunk.lastIndexOf(SI, end - 1);
-          if (lastSo >= index || lastSi >= index) this.shiftedOut = lastSo > lastSi;
-        }
+        if (hasShifts) this.followShifts(chunk, index, end);
         index = end;
         if (next === -1) return;
       } else if (this.state === State.String) {
@@ -114,6 +112,12 @@ export class TerminalModes {
         }
         index = at;
         if (at === chunk.length) return;
+      } else if (this.state === State.Csi && this.csi === "") {
+        const after = this.wholeCsi(chunk, index);
+        if (after !== -1) {
+          index = after;
+          continue;
+        }
       }
       this.step(chunk[index]!);
       index++;
@@ -305,6 +309,33 @@ export class TerminalModes {
     if (this.escapeIntermediate === 0x28) this.charsetDirty = final !== 0x42;
   }
 
+  /** Only the last shift (SO or SI) of a text run decides the character set (rare: looked for only in chunks with one). */
+  private followShifts(chunk: Uint8Array, start: number, end: number): void {
+    for (let at = end - 1; at >= start; at--) {
+      if (chunk[at] === SO || chunk[at] === SI) {
+        this.shiftedOut = chunk[at] === SO;
+        return;
+      }
+    }
+  }
+
+  /**
+   * A CSI whole in `chunk` from `start` (after `ESC [`) in one go, as {@link onCsiByte} would byte by
+   * byte; its text is built only if it may change a mode. The index after it, or -1: bytewise then.
+   */
+  private wholeCsi(chunk: Uint8Array, start: number): number {
+    const at = wholeCsiFinal(chunk, start, MAX_CSI_LENGTH);
+    if (at === -1) return -1;
+    const final = chunk[at]!;
+    this.state = State.Ground;
+    if (final === 0x6d && isPlainSgr(chunk, start, at)) {
+      this.attributesDirty = !sgrOnlyResets(chunk, start, at);
+    } else if (MODE_FINALS.has(final)) {
+      this.onCsi(String.fromCharCode(...chunk.subarray(start, at)), final);
+    }
+    return at + 1;
+  }
+
   private onCsiByte(byte: number): void {
     if (byte >= 0x40 && byte <= 0x7e) {
       const ignore = this.state === State.CsiIgnore;
@@ -329,6 +360,7 @@ export class TerminalModes {
   }
 
   private onCsi(body: string, finalByte: number): void {
+    if (!MODE_FINALS.has(finalByte)) return;
     const final = String.fromCharCode(finalByte);
     const prefix = /^[<=>?]/.test(body) ? body[0]! : "";
     const rest = prefix ? body.slice(1) : body;
@@ -415,17 +447,4 @@ export class TerminalModes {
     this.scrollRegionSet = false;
     this.keypadApplication = false;
   }
-}
-
-/** The numeric parameters of a CSI by position (sub-parameters ignored); empty ones are undefined. */
-function fields(params: string): (number | undefined)[] {
-  return params.split(";").map((field) => {
-    const head = field.split(":")[0]!;
-    return /^\d+$/.test(head) ? Number(head) : undefined;
-  });
-}
-
-/** The numeric parameters present, for lists such as `CSI ? 1000 ; 1006 h`. */
-function numbers(params: string): number[] {
-  return fields(params).filter((value) => value !== undefined);
 }

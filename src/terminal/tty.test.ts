@@ -135,6 +135,7 @@ function buildHarness(directory: string): string {
     "platform/child",
     "terminal/modes",
     "terminal/mode-sequences",
+    "terminal/csi",
     "terminal/tty",
     "terminal/pty-child",
   ]) {
