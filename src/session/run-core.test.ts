@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { type CoreFixture, coreFixture } from "../../test/support/run-core.js";
 import type { RunEvent } from "../notify/run-events.js";
 import type { ClaudeLaunch, ShellPort } from "./run-core.js";
@@ -76,5 +76,37 @@ describe("the run core", () => {
       "--session-id",
       fixture.core.sessionId,
     ]);
+  });
+
+  describe("what is read before claude starts", () => {
+    /** How often the ledger's sums were read when claude was started. */
+    async function sumsReadAtStart(config: Record<string, unknown>, claudeArgs: string[]) {
+      fixture = coreFixture("print", claudeArgs, config);
+      const reads = [vi.spyOn(fixture.ledger, "runSpend"), vi.spyOn(fixture.ledger, "spendSince")];
+      const count = () => reads.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+      let atStart = -1;
+      const shell = stubShell();
+      await fixture.core.start(
+        {
+          ...shell,
+          // As the print shell does: whether output is held back is decided before claude starts.
+          start: async (launch) => {
+            fixture!.core.switchesAtLimit();
+            atStart = count();
+            await shell.start(launch);
+          },
+        },
+        { withStatusLine: false },
+      );
+      return atStart;
+    }
+
+    test("a run that cannot switch by itself starts claude without reading the spend", async () => {
+      expect(await sumsReadAtStart({}, ["-p", "x"])).toBe(0);
+    });
+
+    test("with auto_switch, the caps are read first: a reached one means no switch, so -p output is not held", async () => {
+      expect(await sumsReadAtStart({ auto_switch: true }, ["-p", "x"])).toBeGreaterThan(0);
+    });
   });
 });
