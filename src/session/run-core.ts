@@ -189,6 +189,7 @@ export class RunCore {
     if (options.args.session.kind === "new") this.sessionIdNow = newSessionId;
     const args = launchArgs(options.args, { settingsPath: this.injection.settingsPath, newSessionId });
     await this.launch(this.machine.mode, args, null);
+    this.injection.clearLeftovers();
     // Started on API billing because the limit is in force: come back at its reset.
     if (this.machine.limit && this.machine.mode === "api" && this.machineConfig.autoRevert) {
       this.execute({ type: "schedule_reset", at: this.machine.limit.resetsAt });
@@ -378,8 +379,7 @@ export class RunCore {
     for (const name of removed) this.shell.show(null, removedCredentialNotice(name, mode));
     this.lastIdleAt = 0;
     await this.shell.start({ mode, args, env, restart });
-    // Claude is starting: the gateway's pipeline is set up meanwhile. One that cannot be refuses
-    // each request with the reason, which Claude shows.
+    // The gateway's pipeline loads while Claude starts; if it cannot, each request is refused with why.
     gateway?.ready().catch(() => {});
     this.publish();
   }
