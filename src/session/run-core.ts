@@ -228,10 +228,7 @@ export class RunCore {
     }
   }
 
-  /**
-   * False while a switch at the limit would make what the shell already passed on wrong (a
-   * headless run whose output was not held back).
-   */
+  /** False while a switch at the limit would make what was passed on wrong (-p output not held back). */
   switchAtLimit = true;
 
   /** A subscription limit, from any source (SPEC §5). */
@@ -390,7 +387,8 @@ export class RunCore {
     let stopped = false;
     try {
       if (!sessionId) throw new Error("Claude has not told us its session id yet");
-      if (to === "api") await this.billing.ensure();
+      // A switch waits for the whole gateway: one that cannot be set up leaves the old Claude running.
+      if (to === "api") await (await this.billing.ensure()).ready();
       await this.shell.stop();
       stopped = true;
       const args = resumeArgs(this.options.args, {
