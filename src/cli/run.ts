@@ -13,12 +13,7 @@ import { startingMode } from "../session/policy.js";
 import { RunCore } from "../session/run-core.js";
 import type { ShellKind } from "../session/run-record.js";
 import { startingAfterLimitText } from "../session/wording.js";
-import { PrintShell } from "../shells/print.js";
-import { PtyShell } from "../shells/pty.js";
-import { StreamJsonShell } from "../shells/stream-json.js";
 import { readState, setAsideDamagedState, stateFile } from "../state/store.js";
-import { processTerminal } from "../terminal/port.js";
-import { PtyChild } from "../terminal/pty-child.js";
 import { type Ledger, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
 import { LedgerDamagedError } from "../usage/ledger-errors.js";
 import { type ContextOptions, loadContext } from "./context.js";
@@ -91,28 +86,42 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   });
   let exitCode: number | null = null;
   try {
-    const pipes = {
-      stdout: (chunk: Buffer) => process.stdout.write(chunk),
-      childStderr: (chunk: Buffer) => process.stderr.write(chunk),
-      stderr: say,
-      spawn: spawnChild,
-    };
-    exitCode =
-      shell === "stream-json"
-        ? await new StreamJsonShell(core, {
-            ...pipes,
-            input: (onData, onEnd) => {
-              process.stdin.on("data", onData);
-              process.stdin.on("end", onEnd);
-            },
-          }).run()
-        : shell === "print"
-          ? await new PrintShell(core, pipes).run()
-          : await new PtyShell(core, processTerminal(), PtyChild.spawn).run();
+    exitCode = await runShell(shell, core, say);
     return exitCode;
   } finally {
     closeRunLedger(ledger, runId, exitCode);
   }
+}
+
+/**
+ * The shell for how Claude is run, loaded for that kind alone: a `-p` run does not load the
+ * pseudo-terminal's native module.
+ */
+async function runShell(shell: ShellKind, core: RunCore, say: (line: string) => void): Promise<number> {
+  const pipes = {
+    stdout: (chunk: Buffer) => process.stdout.write(chunk),
+    childStderr: (chunk: Buffer) => process.stderr.write(chunk),
+    stderr: say,
+    spawn: spawnChild,
+  };
+  if (shell === "stream-json") {
+    const { StreamJsonShell } = await import("../shells/stream-json.js");
+    const input = (onData: (chunk: Buffer) => void, onEnd: () => void) => {
+      process.stdin.on("data", onData);
+      process.stdin.on("end", onEnd);
+    };
+    return new StreamJsonShell(core, { ...pipes, input }).run();
+  }
+  if (shell === "print") {
+    const { PrintShell } = await import("../shells/print.js");
+    return new PrintShell(core, pipes).run();
+  }
+  const [{ PtyShell }, { processTerminal }, { PtyChild }] = await Promise.all([
+    import("../shells/pty.js"),
+    import("../terminal/port.js"),
+    import("../terminal/pty-child.js"),
+  ]);
+  return new PtyShell(core, processTerminal(), PtyChild.spawn).run();
 }
 
 /**

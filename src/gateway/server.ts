@@ -4,13 +4,10 @@
  * forward to the upstream with the user's key, the relay of the answer as it streams, and its
  * account in the ledger — each stage in a module of its own.
  */
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Pool } from "undici";
 import { FallbackError } from "../errors.js";
 import type { RunEvent } from "../notify/run-events.js";
-import { newSecret } from "../platform/loopback.js";
 import type { Pricing } from "../pricing/pricing.js";
 import type { CapConfig, CapStatus } from "../usage/caps.js";
 import type { SpendTracker } from "../usage/spend.js";
@@ -21,6 +18,7 @@ import { sendApiError } from "./errors.js";
 import { forward, headerValue, parseJsonObject } from "./forward.js";
 import { downstreamResponseHeaders } from "./headers.js";
 import { LedgerWriter } from "./ledger-writer.js";
+import { type Gateway, listenGateway, type Pipeline } from "./listener.js";
 import { meterFor } from "./meter.js";
 import { relayBody } from "./relay.js";
 import { Cancellation } from "./upstream.js";
@@ -60,19 +58,32 @@ export interface GatewayOptions {
   port?: number;
 }
 
-export interface Gateway {
-  /** `http://127.0.0.1:PORT`: Claude Code's ANTHROPIC_BASE_URL in api mode. */
-  url: string;
-  port: number;
-  /** Claude Code's ANTHROPIC_AUTH_TOKEN in api mode. */
-  secret: string;
-  close(): Promise<void>;
-}
+export type { Gateway } from "./listener.js";
 
 const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
+/** The gateway listening with its pipeline ready. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const secret = options.secret ?? newSecret("cf-gw");
+  const gateway = await listenGateway({
+    secret: options.secret,
+    port: options.port,
+    pipeline: async (address) => gatewayPipeline(options, address),
+  });
+  try {
+    await gateway.ready();
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  return gateway;
+}
+
+/** Every request's way through the gateway, for the socket `address` listens on. */
+export function gatewayPipeline(
+  options: Omit<GatewayOptions, "secret" | "port">,
+  address: { port: number; secret: string },
+): Pipeline {
+  const { secret } = address;
   const now = options.now ?? Date.now;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const tell = (event: RunEvent) => {
@@ -83,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
   const admission = new Admission(secret, maxRequestBytes);
+  admission.port = address.port;
   const guard = new CapGuard({
     caps: options.caps,
     spend: options.spend,
@@ -198,42 +210,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     options.onMetered?.();
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      // Our own errors (a ledger that cannot be read for the day and month caps) are one
-      // user-facing line, no secret.
-      const reason = error instanceof FallbackError ? error.message : "internal error";
-      if (error instanceof FallbackError) ledgerFailed(error);
-      if (!res.headersSent) sendApiError(res, 500, "api_error", `claude-fallback gateway: ${reason}`);
-      // A response cut short must look cut short: ending it cleanly would pass it off as complete.
-      else if (!res.writableEnded) res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  try {
-    server.listen(options.port ?? 0, "127.0.0.1");
-    await once(server, "listening");
-  } catch (error) {
-    writer.close();
-    await pool.close();
-    throw error;
-  }
-  admission.port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | null = null;
-
   return {
-    url: `http://127.0.0.1:${admission.port}`,
-    port: admission.port,
-    secret,
-    close() {
-      // Idempotent: the wrapper may close on exit and again on a signal.
-      closing ??= (async () => {
-        writer.close();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await pool.close();
-      })();
-      return closing;
+    handle(req, res) {
+      handle(req, res).catch((error: unknown) => {
+        // Our own errors (a ledger that cannot be read for the day and month caps) are one
+        // user-facing line, no secret.
+        const reason = error instanceof FallbackError ? error.message : "internal error";
+        if (error instanceof FallbackError) ledgerFailed(error);
+        if (!res.headersSent) sendApiError(res, 500, "api_error", `claude-fallback gateway: ${reason}`);
+        // A response cut short must look cut short: ending it cleanly would pass it off as complete.
+        else if (!res.writableEnded) res.destroy();
+      });
     },
+    finishWrites: () => writer.close(),
+    close: () => pool.close(),
   };
 }

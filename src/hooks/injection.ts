@@ -28,6 +28,11 @@ export interface Injection {
   hookServer: HookServer;
   /** The file to pass as `claude --settings`. */
   settingsPath: string;
+  /**
+   * Clears what wrappers killed by SIGKILL left (run directories, live-run entries), best effort;
+   * nothing Claude needs, so it is done once Claude is starting.
+   */
+  clearLeftovers(): void;
   /** Stops the hook endpoint and removes the run directory. */
   close(): Promise<void>;
 }
@@ -37,10 +42,6 @@ export async function prepareInjection(
   onHook: (event: HookEvent) => void,
   { withStatusLine }: { withStatusLine: boolean },
 ): Promise<Injection> {
-  // A wrapper killed by SIGKILL leaves its run directory and live-run entry: the next run clears
-  // them (listing the live runs prunes the entries of processes that are gone). Best effort.
-  await pruneStaleRunDirs(options.paths.runtimeDir).catch(() => {});
-  listLiveRuns(options.paths.stateDir);
   const runDir = await createRunDir(options.paths.runtimeDir, options.runId);
   let hookServer: HookServer | undefined;
   try {
@@ -59,11 +60,20 @@ export async function prepareInjection(
         : null,
     });
     const server = hookServer;
+    let clearing: Promise<void> = Promise.resolve();
     return {
       runDir,
       hookServer: server,
       settingsPath,
+      clearLeftovers() {
+        // Listing the live runs prunes the entries of processes that are gone.
+        clearing = (async () => {
+          await pruneStaleRunDirs(options.paths.runtimeDir);
+          listLiveRuns(options.paths.stateDir);
+        })().catch(() => {});
+      },
       async close() {
+        await clearing;
         await server.close();
         await runDir.remove();
       },

@@ -108,7 +108,7 @@ describe("startApiBilling", () => {
       caps: () => DEFAULT_CONFIG,
       key: { key, source: "env" },
       env: { ANTHROPIC_BASE_URL: "https://ignored.example" },
-      spend,
+      spend: () => spend,
       onEvent: (event) => seen.push(event),
     });
     cleanups.push(() => gateway.close());
@@ -129,6 +129,45 @@ describe("startApiBilling", () => {
     expect(spend.runSpend()).toEqual({ nanoUsd: 0, requests: 1, unknownCostRequests: 1 });
   });
 
+  test("listens before its pipeline is set up, so Claude can start meanwhile; a request that comes first waits for it and is metered", async () => {
+    const key = "sk-ant-api03-billing-test-key-000000000000";
+    const sim = await startSimulator({ requireApiKey: key });
+    cleanups.push(() => sim.close());
+    const dir = mkdtempSync(join(tmpdir(), "cf-billing-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ledger = openLedger(join(dir, "usage.db"));
+    cleanups.push(() => ledger.close());
+    const runId = ledger.startRun({ startedAt: Date.now(), initialMode: "api" });
+    const spend = new SpendTracker(ledger, runId);
+    let pipelines = 0;
+    const gateway = await startApiBilling({
+      config: { ...DEFAULT_CONFIG, upstream_url: sim.url },
+      caps: () => DEFAULT_CONFIG,
+      key: { key, source: "env" },
+      env: {},
+      spend: () => {
+        pipelines++;
+        return spend;
+      },
+      onEvent: () => {},
+    });
+    cleanups.push(() => gateway.close());
+    expect(pipelines).toBe(0);
+
+    const status = await post(gateway, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
+    });
+
+    expect(status).toBe(200);
+    expect(pipelines).toBe(1);
+    expect(spend.runSpend()).toMatchObject({ requests: 1, unknownCostRequests: 0 });
+    expect(spend.runSpend().nanoUsd).toBeGreaterThan(0);
+    await gateway.ready();
+    expect(pipelines).toBe(1);
+  });
+
   test("a bad upstream is a UsageError before anything starts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cf-billing-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,7 +178,7 @@ describe("startApiBilling", () => {
         config: { ...DEFAULT_CONFIG },
         key: { key: "sk-ant-api03-x", source: "env" },
         env: { ANTHROPIC_BASE_URL: "http://remote.example" },
-        spend: new SpendTracker(ledger, "r"),
+        spend: () => new SpendTracker(ledger, "r"),
         caps: () => DEFAULT_CONFIG,
         onEvent: () => {},
       }),

@@ -2,10 +2,9 @@ import type { Config } from "../config/schema.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { KeyProvider, ResolvedKey } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
-import type { Gateway } from "../gateway/server.js";
+import { type Gateway, listenGateway } from "../gateway/listener.js";
 import type { RunEvent } from "../notify/run-events.js";
 import { isLoopbackHostname } from "../platform/loopback.js";
-import { createPricing } from "../pricing/pricing.js";
 import type { CapConfig, CapStatus } from "../usage/caps.js";
 import type { SpendTracker } from "../usage/spend.js";
 
@@ -44,8 +43,8 @@ export interface ApiBillingOptions {
   config: Config;
   key: ResolvedKey;
   env: NodeJS.ProcessEnv;
-  /** The run's spend, which the gateway queues every request into. */
-  spend: SpendTracker;
+  /** The run's spend, which the gateway queues every request into (asked for when its pipeline is set up). */
+  spend: () => SpendTracker;
   /** The caps as they are now (raised for the run, too). */
   caps: () => CapConfig;
   onEvent: (event: RunEvent) => void;
@@ -59,26 +58,36 @@ export interface ApiBillingOptions {
 /**
  * API billing for one wrapper run: the metering gateway in front of the upstream, with this
  * run's spend tracked against the caps. Claude Code reaches it through `gateway.url` and
- * `gateway.secret`; the key stays here.
+ * `gateway.secret`; the key stays here. Resolves once the gateway listens: its pipeline is set up
+ * by `gateway.ready()` (or its first request, which waits for it), so Claude can be started first.
  */
 export async function startApiBilling(options: ApiBillingOptions): Promise<Gateway> {
   const upstream = resolveUpstream(options.config, options.env);
-  const pricing = createPricing(options.config.pricing);
-  // Loaded when API billing starts: a run on the subscription, and every other command, start
-  // without the HTTP client it needs.
-  const { startGateway } = await import("../gateway/server.js");
   try {
-    return await startGateway({
-      upstream,
-      apiKey: options.key.key,
-      apiModel: options.config.api_model,
-      pricing,
-      spend: options.spend,
-      caps: options.caps,
-      onMetered: options.onMetered,
-      capRefusalHint: options.capRefusalHint,
-      limitSince: options.limitSince,
-      onEvent: options.onEvent,
+    return await listenGateway({
+      // Loaded when API billing starts: a run on the subscription, and every other command, start
+      // without the HTTP client it needs, and one on API billing starts Claude before loading it.
+      pipeline: async (address) => {
+        const [{ gatewayPipeline }, { createPricing }] = await Promise.all([
+          import("../gateway/server.js"),
+          import("../pricing/pricing.js"),
+        ]);
+        return gatewayPipeline(
+          {
+            upstream,
+            apiKey: options.key.key,
+            apiModel: options.config.api_model,
+            pricing: createPricing(options.config.pricing),
+            spend: options.spend(),
+            caps: options.caps,
+            onMetered: options.onMetered,
+            capRefusalHint: options.capRefusalHint,
+            limitSince: options.limitSince,
+            onEvent: options.onEvent,
+          },
+          address,
+        );
+      },
     });
   } catch (error) {
     throw new FallbackError(

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import type { HookEvent } from "../hooks/hook-events.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
 import { formatClock } from "../notify/messages.js";
@@ -76,5 +76,20 @@ describe("Detector: the reset instant a limit gets", () => {
     expect(findings?.warnings).toHaveLength(1);
     expect(findings?.warnings[0]?.percent).toBe(85);
     expect(detector.fromStatusLine(statusLine(NOW / 1000 + 3600, 70), 80)?.warnings).toEqual([]);
+  });
+});
+
+describe("Detector: the time zone", () => {
+  test("without one given, the system's is found at first use (after claude starts), not when the detector is made", () => {
+    const zoneLookups = vi.spyOn(Intl, "DateTimeFormat");
+    try {
+      const detector = new Detector({ now: () => NOW });
+      detector.resetScreen();
+      expect(zoneLookups).not.toHaveBeenCalled();
+      detector.scanScreen(Buffer.from("Claude is starting\n"));
+      expect(zoneLookups).toHaveBeenCalled();
+    } finally {
+      zoneLookups.mockRestore();
+    }
   });
 });

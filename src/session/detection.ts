@@ -30,9 +30,10 @@ export interface StatusLineFindings {
 }
 
 export class Detector {
-  private readonly zone: string;
+  private readonly givenZone: string | undefined;
+  private zoneFound: string | undefined;
   private readonly now: () => number;
-  private readonly scanner: ScreenScanner;
+  private scannerMade: ScreenScanner | undefined;
   private readonly decoder = new StringDecoder("utf8");
   /** Exact resets from the status line, per window: a limit's text gives only minutes. */
   private readonly exactResets = new Map<string, number>();
@@ -41,10 +42,20 @@ export class Detector {
   private readonly since: number;
 
   constructor(options: { zone?: string | undefined; now: () => number }) {
-    this.zone = options.zone || systemZone();
+    this.givenZone = options.zone;
     this.now = options.now;
     this.since = options.now();
-    this.scanner = new ScreenScanner({ zone: this.zone });
+  }
+
+  /** Found at first use: the system's zone costs milliseconds a run does not spend before Claude starts. */
+  private get zone(): string {
+    this.zoneFound ??= this.givenZone || systemZone();
+    return this.zoneFound;
+  }
+
+  private get scanner(): ScreenScanner {
+    this.scannerMade ??= new ScreenScanner({ zone: this.zone });
+    return this.scannerMade;
   }
 
   private ctx() {
@@ -122,7 +133,7 @@ export class Detector {
 
   /** A new Claude process draws a new screen: old notices on it are not news. */
   resetScreen(): void {
-    this.scanner.forget();
+    this.scannerMade?.forget();
   }
 
   /** Source 3: records appended to the transcript since the last read (this run's only). */

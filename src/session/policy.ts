@@ -9,6 +9,7 @@ import type { LimitInfo } from "../detect/limit.js";
 import { windowModelFamily } from "../detect/windows.js";
 import type { SharedState } from "../state/store.js";
 import type { CapStatus } from "../usage/caps.js";
+import type { ShellKind } from "./run-record.js";
 
 /** What to do when the subscription limit is hit (SPEC §4.4). */
 export type LimitDecision = "auto" | "ask" | "notify";
@@ -116,4 +117,16 @@ export function startingMode(input: StartingInput): StartingMode {
   if (state.preferred_mode === "subscription")
     return { mode: "subscription", code: "preferred_subscription", limit: null };
   return { mode: "subscription", code: "default", limit: null };
+}
+
+/** The prompt a restart sends so the interrupted task goes on (SPEC §4.5). */
+export function resumePromptFor(
+  run: { shell: ShellKind; config: Pick<Config, "resume_prompt">; args: { prompt: string | null } },
+  resume: boolean,
+): string | null {
+  const configured = run.config.resume_prompt;
+  // A program on stream-json re-sends its own message; `-p` needs a prompt to run at all.
+  if (run.shell === "stream-json") return null;
+  if (run.shell === "print") return configured || run.args.prompt || "Continue where you left off.";
+  return resume && configured ? configured : null;
 }

@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { type CoreFixture, coreFixture } from "../../test/support/run-core.js";
 import type { RunEvent } from "../notify/run-events.js";
 import type { ClaudeLaunch, ShellPort } from "./run-core.js";
@@ -76,5 +79,59 @@ describe("the run core", () => {
       "--session-id",
       fixture.core.sessionId,
     ]);
+  });
+
+  describe("what is read before claude starts", () => {
+    /** How often the ledger's sums were read when claude was started. */
+    async function sumsReadAtStart(config: Record<string, unknown>, claudeArgs: string[]) {
+      fixture = coreFixture("print", claudeArgs, config);
+      const reads = [vi.spyOn(fixture.ledger, "runSpend"), vi.spyOn(fixture.ledger, "spendSince")];
+      const count = () => reads.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+      let atStart = -1;
+      const shell = stubShell();
+      await fixture.core.start(
+        {
+          ...shell,
+          // As the print shell does: whether output is held back is decided before claude starts.
+          start: async (launch) => {
+            fixture!.core.switchesAtLimit();
+            atStart = count();
+            await shell.start(launch);
+          },
+        },
+        { withStatusLine: false },
+      );
+      return atStart;
+    }
+
+    test("a run that cannot switch by itself starts claude without reading the spend", async () => {
+      expect(await sumsReadAtStart({}, ["-p", "x"])).toBe(0);
+    });
+
+    test("with auto_switch, the caps are read first: a reached one means no switch, so -p output is not held", async () => {
+      expect(await sumsReadAtStart({ auto_switch: true }, ["-p", "x"])).toBeGreaterThan(0);
+    });
+  });
+
+  test("what killed wrappers left is cleared once claude is starting, and before the run's close returns", async () => {
+    fixture = coreFixture("print", ["-p", "x"]);
+    const leftover = join(fixture.core.options.paths.runtimeDir, "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40");
+    mkdirSync(leftover, { recursive: true, mode: 0o700 });
+    writeFileSync(join(leftover, "owner.pid"), `${spawnSync("true").pid}\n`);
+    const shell = stubShell();
+    let thereAtStart = false;
+    await fixture.core.start(
+      {
+        ...shell,
+        start: async (launch) => {
+          thereAtStart = existsSync(leftover);
+          await shell.start(launch);
+        },
+      },
+      { withStatusLine: false },
+    );
+    expect(thereAtStart).toBe(true);
+    await fixture.core.close();
+    expect(existsSync(leftover)).toBe(false);
   });
 });

@@ -29,7 +29,7 @@ import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
 import { initialState, machineConfigFor, transition } from "./machine.js";
 import type { Effect, MachineConfig, SessionEvent, SessionState } from "./machine-types.js";
-import { decideOnLimit, type PolicyOutcome, type StartingMode } from "./policy.js";
+import { decideOnLimit, type PolicyOutcome, resumePromptFor, type StartingMode } from "./policy.js";
 import { RunForecast } from "./run-forecast.js";
 import { RunRecord, type ShellKind, traceTo } from "./run-record.js";
 import { RunSpending } from "./run-spend.js";
@@ -86,7 +86,7 @@ export class RunCore {
   private machine: SessionState;
   readonly machineConfig: MachineConfig;
   readonly now: () => number;
-  readonly spending: RunSpending;
+  private spendingMade: RunSpending | undefined;
   readonly billing: LazyApiBilling;
   readonly detector: Detector;
   private readonly teller: Teller;
@@ -116,15 +116,12 @@ export class RunCore {
     const { config } = options;
     this.machine = initialState(options.start.mode, options.start.limit);
     this.machineConfig = machineConfigFor(config, options.keys.source !== null, options.shell);
-    this.spending = new RunSpending(options.ledger, options.runId, config, this.now, () =>
-      this.record.limitSince(),
-    );
     this.writes = new BestEffortWrites((message) => this.tell({ kind: "error", source: "write", message }));
     this.billing = new LazyApiBilling({
       config,
       keys: options.keys,
       env: options.env,
-      spend: this.spending.tracker,
+      spend: () => this.spending.tracker,
       caps: () => this.spending.caps(),
       limitSince: () => this.spending.limitSince(),
       onEvent: (event) => this.tell(event),
@@ -159,6 +156,13 @@ export class RunCore {
     this.trace = traceTo(options.env.CLAUDE_FALLBACK_TRACE);
   }
 
+  /** The run's money, made at first use: starting Claude needs neither its time zone nor the ledger's sums. */
+  get spending(): RunSpending {
+    const { ledger, runId, config } = this.options;
+    this.spendingMade ??= new RunSpending(ledger, runId, config, this.now, () => this.record.limitSince());
+    return this.spendingMade;
+  }
+
   get state(): SessionState {
     return this.machine;
   }
@@ -185,6 +189,7 @@ export class RunCore {
     if (options.args.session.kind === "new") this.sessionIdNow = newSessionId;
     const args = launchArgs(options.args, { settingsPath: this.injection.settingsPath, newSessionId });
     await this.launch(this.machine.mode, args, null);
+    this.injection.clearLeftovers();
     // Started on API billing because the limit is in force: come back at its reset.
     if (this.machine.limit && this.machine.mode === "api" && this.machineConfig.autoRevert) {
       this.execute({ type: "schedule_reset", at: this.machine.limit.resetsAt });
@@ -223,10 +228,7 @@ export class RunCore {
     }
   }
 
-  /**
-   * False while a switch at the limit would make what the shell already passed on wrong (a
-   * headless run whose output was not held back).
-   */
+  /** False while a switch at the limit would make what was passed on wrong (-p output not held back). */
   switchAtLimit = true;
 
   /** A subscription limit, from any source (SPEC §5). */
@@ -272,14 +274,20 @@ export class RunCore {
     this.dispatch({ type: "switch_requested", to, reason: "menu" });
   }
 
-  /** What the policy would decide on a limit now (the print shell holds its output by it). */
-  policyNow(): PolicyOutcome {
+  /** What the policy would decide on a limit now; `capped: false` leaves the caps (the ledger's sums) out. */
+  policyNow({ capped } = { capped: true }): PolicyOutcome {
     return decideOnLimit({
       ...this.machineConfig.policy,
       approvedThisRun: this.machine.approvedThisRun,
-      reachedCap: this.reachedCapNow(),
+      reachedCap: capped ? this.reachedCapNow() : null,
       switchable: this.switchAtLimit,
     });
+  }
+
+  /** Whether a limit now would switch without asking (the print shell holds its output by it). */
+  switchesAtLimit(): boolean {
+    // A reached cap only ever stops a switch: the sums are read only when one would otherwise follow.
+    return this.policyNow({ capped: false }).decision === "auto" && this.policyNow().decision === "auto";
   }
 
   // ── spend and caps ────────────────────────────────────────────────────────────────────────
@@ -368,17 +376,9 @@ export class RunCore {
     for (const name of removed) this.shell.show(null, removedCredentialNotice(name, mode));
     this.lastIdleAt = 0;
     await this.shell.start({ mode, args, env, restart });
+    // The gateway's pipeline loads while Claude starts; if it cannot, each request is refused with why.
+    gateway?.ready().catch(() => {});
     this.publish();
-  }
-
-  /** The prompt a restart sends so the interrupted task goes on (SPEC §4.5). */
-  private resumePrompt(resume: boolean): string | null {
-    const configured = this.options.config.resume_prompt;
-    // A program on stream-json re-sends its own message; `-p` needs a prompt to run at all.
-    if (this.options.shell === "stream-json") return null;
-    if (this.options.shell === "print")
-      return configured || this.options.args.prompt || "Continue where you left off.";
-    return resume && configured ? configured : null;
   }
 
   private async switchTo(to: BillingMode, resume: boolean, model: string | null): Promise<void> {
@@ -387,13 +387,14 @@ export class RunCore {
     let stopped = false;
     try {
       if (!sessionId) throw new Error("Claude has not told us its session id yet");
-      if (to === "api") await this.billing.ensure();
+      // A switch waits for the whole gateway: one that cannot be set up leaves the old Claude running.
+      if (to === "api") await (await this.billing.ensure()).ready();
       await this.shell.stop();
       stopped = true;
       const args = resumeArgs(this.options.args, {
         settingsPath,
         sessionId,
-        prompt: this.resumePrompt(resume),
+        prompt: resumePromptFor(this.options, resume),
         model,
       });
       await this.launch(to, args, { resume });
@@ -426,6 +427,11 @@ export class RunCore {
       pending: machine.pending ? `${machine.pending.to} (${machine.pending.reason})` : null,
     });
     this.shell?.refresh?.();
+  }
+
+  /** Resolves once the notices given so far are said (a limit's waits for its forecast). */
+  said(): Promise<void> {
+    return this.telling;
   }
 
   /** Stops what the run started; the shell has stopped `claude`. */

@@ -47,7 +47,9 @@ export class PrintShell implements ShellPort {
       await this.core.start(this, { withStatusLine: false });
       return await this.core.finished;
     } finally {
-      // What API billing cost is said at the end of every run that used it (SPEC §1).
+      // What API billing cost is said at the end of every run that used it (SPEC §1), the last
+      // line: after what the run still had to say.
+      await this.core.said();
       const summary = exitSummaryOf(this.core);
       if (summary) this.io.stderr(summary);
       await this.core.close();
@@ -60,7 +62,7 @@ export class PrintShell implements ShellPort {
     const first = launch.restart === null;
     // Output is held back only as far as a switch at the limit would make it wrong.
     if (first) {
-      this.maySwitch = launch.mode === "subscription" && core.policyNow().decision === "auto";
+      this.maySwitch = launch.mode === "subscription" && core.switchesAtLimit();
       core.switchAtLimit = this.maySwitch;
     }
     const gate = first ? new PrintOutputGate(gateMode(format, this.maySwitch), io.stdout) : null;

@@ -89,6 +89,8 @@ export class StreamJsonShell implements ShellPort {
       await this.core.start(this, { withStatusLine: false });
       return await this.core.finished;
     } finally {
+      // The last line, after what the run still had to say.
+      await this.core.said();
       const summary = exitSummaryOf(this.core);
       if (summary) this.io.stderr(summary);
       await this.core.close();

@@ -708,7 +708,7 @@ async function apiModeGateway(upstream: string, key = KEY): Promise<Target> {
     caps: () => NO_CAPS,
     key: { key, source: "env" },
     env: {},
-    spend,
+    spend: () => spend,
     onEvent: () => {},
   });
   return { gateway, runId, spend, agent: new Agent({ keepAlive: true, maxSockets: 4 }) };
