@@ -26,6 +26,7 @@ const fromDist = process.argv.includes("--dist");
 const GROUPS = quick ? 5 : 11;
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const floorScript = fileURLToPath(new URL("./floor.mjs", import.meta.url));
+const standIn = fileURLToPath(new URL("./stand-in-claude.sh", import.meta.url));
 const STATUSLINE_INPUT = JSON.stringify({
   session_id: "bench",
   model: { id: "claude-sonnet-4-5", display_name: "Sonnet" },
@@ -103,6 +104,26 @@ async function firstPrompt(command, args, { env, cwd }) {
   }
 }
 
+/**
+ * Milliseconds from starting `command` until it has spawned the stand-in claude (stand-in-claude.sh
+ * records the instant it starts): what a wrapper does before Claude can start, without Claude's
+ * own start-up and its noise. In a pty when `inPty`.
+ */
+async function timeToSpawn(command, args, { env, cwd }, startedFile, inPty) {
+  await rm(startedFile, { force: true });
+  const t0 = Date.now();
+  if (inPty) {
+    const child = pty.spawn(command, args, { name: "xterm-256color", cols: 120, rows: 40, cwd, env });
+    child.onData(() => {});
+    await new Promise((resolve) => child.onExit(resolve));
+  } else {
+    const child = spawn(command, args, { env, cwd, stdio: "ignore" });
+    await once(child, "exit");
+  }
+  const startedNs = BigInt((await readFile(startedFile, "utf8")).trim());
+  return Number(startedNs / 1_000_000n) - t0;
+}
+
 /** Runs each of `paths` once per group, the order rotated each group; resolves with the samples per path. */
 async function interleaved(paths) {
   const samples = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
@@ -177,9 +198,31 @@ try {
     version: run(ours("--version")),
   });
 
+  process.stderr.write("bench/start: time to spawn Claude\n");
+  const startedFile = join(root, "stand-in-started");
+  const standInOpts = {
+    ...opts,
+    env: { ...box.env, STAND_IN_STARTED: startedFile, STAND_IN_VERSION: claudeVersion },
+  };
+  const standInWrapped = (...args) => ours("--claude", standIn, ...args);
+  const spawnAt =
+    (path, inPty = false) =>
+    () =>
+      timeToSpawn(...path, standInOpts, startedFile, inPty);
+  const spawnPaths = {
+    floor: spawnAt([process.execPath, [floorScript, standIn, "-p", "hello"]]),
+    print: spawnAt(standInWrapped("--", "-p", "hello")),
+    api: spawnAt(standInWrapped("--force-api", "--", "-p", "hello")),
+    pty: spawnAt(standInWrapped(), true),
+  };
+  // Unmeasured first runs: the wrapper remembers the stand-in's version after its first start.
+  for (const path of Object.values(spawnPaths)) await path();
+  const spawned = await interleaved(spawnPaths);
+
   const wall = (samples) => samples.map((s) => s.wall);
   const cpu = (samples) => samples.map((s) => s.cpu);
   const ms = (value) => fmt(value, 0);
+  const signed = (value) => `${value < 0 ? "−" : "+"}${ms(Math.abs(value))}`;
   const addedRow = (label, samples, bare, wallTarget, cpuTarget) => {
     const addedWall = added(wall(samples), wall(bare));
     const addedCpu = added(cpu(samples), cpu(bare));
@@ -187,7 +230,7 @@ try {
       label,
       `${ms(median(wall(bare)))} / ${ms(median(cpu(bare)))}`,
       `${ms(median(wall(samples)))} / ${ms(median(cpu(samples)))}`,
-      `+${ms(addedWall)} / +${ms(addedCpu)}`,
+      `${signed(addedWall)} / ${signed(addedCpu)}`,
       `${fmt(median(wall(samples)) / median(wall(bare)), 2)}×`,
       `wall ≤ +${wallTarget}, CPU ≤ +${cpuTarget}`,
       addedWall <= wallTarget && addedCpu <= cpuTarget ? "yes" : "NO",
@@ -202,7 +245,7 @@ try {
       label,
       `${ms(nodeWall)} / ${ms(median(cpu(small.node)))}`,
       `${ms(median(wall(samples)))} / ${ms(median(cpu(samples)))}`,
-      `+${ms(added(wall(samples), wall(small.node)))} / +${ms(added(cpu(samples), cpu(small.node)))}`,
+      `${signed(added(wall(samples), wall(small.node)))} / ${signed(added(cpu(samples), cpu(small.node)))}`,
       `${fmt(ratio, 2)}×`,
       target ? `≤ ${target}× \`node -e ''\`` : "",
       target ? (ratio <= target ? "yes" : "NO") : "",
@@ -211,7 +254,7 @@ try {
 
   console.log("## Start-up\n");
   console.log(
-    `The pinned \`claude\` ${claudeVersion} against the simulator, bare, under a bare Node wrapper that only spawns it (bench/start/floor.mjs, the floor for any wrapper written in Node) and under claude-fallback — ${shipped} — in ${GROUPS} interleaved groups (every path once per group, the order rotated), after one unmeasured run of each. Wall from spawn to exit; CPU is user + system of the process and all it waited for (/usr/bin/time). Medians; "added" is the median of the per-group differences. Load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end.\n`,
+    `The pinned \`claude\` ${claudeVersion} against the simulator, bare, under a bare Node wrapper that only spawns it (bench/start/floor.mjs, the floor for any wrapper written in Node) and under claude-fallback — ${shipped} — in ${GROUPS} interleaved groups (every path once per group, the order rotated), after one unmeasured run of each. Wall from spawn to exit; CPU is user + system of the process and all it waited for (/usr/bin/time). Medians; "added" is the median of the per-group differences. "Claude spawned" rows: the wrapper runs a stand-in `claude` (bench/start/stand-in-claude.sh) that records the instant it starts and exits, so what the wrapper does before Claude can start is measured apart from Claude's own start and its noise, against the bare Node wrapper spawning the same stand-in. Load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end.\n`,
   );
   console.log(
     table(
@@ -230,7 +273,7 @@ try {
           "`-p hello` through a bare Node wrapper (bench/start/floor.mjs): the floor",
           `${ms(median(wall(print.bare)))} / ${ms(median(cpu(print.bare)))}`,
           `${ms(median(wall(print.floor)))} / ${ms(median(cpu(print.floor)))}`,
-          `+${ms(added(wall(print.floor), wall(print.bare)))} / +${ms(added(cpu(print.floor), cpu(print.bare)))}`,
+          `${signed(added(wall(print.floor), wall(print.bare)))} / ${signed(added(cpu(print.floor), cpu(print.bare)))}`,
           `${fmt(median(wall(print.floor)) / median(wall(print.bare)), 2)}×`,
           "",
           "",
@@ -240,7 +283,7 @@ try {
           "time to Claude's first prompt (❯) in a pty",
           ms(median(prompt.bare)),
           ms(median(prompt.wrapped)),
-          `+${ms(promptAdded)}`,
+          signed(promptAdded),
           `${fmt(median(prompt.wrapped) / median(prompt.bare), 2)}×`,
           "wall ≤ +100",
           promptAdded <= 100 ? "yes" : "NO",
@@ -249,11 +292,24 @@ try {
           "first prompt through a bare Node wrapper: the floor",
           ms(median(prompt.bare)),
           ms(median(prompt.floor)),
-          `+${ms(floorPromptAdded)}`,
+          signed(floorPromptAdded),
           `${fmt(median(prompt.floor) / median(prompt.bare), 2)}×`,
           "",
           "",
         ],
+        ...[
+          ["`-p hello`", spawned.print],
+          ["`-p hello`, `--force-api`", spawned.api],
+          ["interactive, in a pty", spawned.pty],
+        ].map(([label, samples]) => [
+          `Claude spawned, ms after start: ${label} (a stand-in claude; bare Node wrapper alike)`,
+          ms(median(spawned.floor)),
+          ms(median(samples)),
+          signed(added(samples, spawned.floor)),
+          `${fmt(median(samples) / median(spawned.floor), 2)}×`,
+          "",
+          "",
+        ]),
         commandRow("`claude-fallback status` (vs `node -e ''`)", small.status, 1.5),
         commandRow("`claude-fallback statusline` (vs `node -e ''`)", small.statusline),
         commandRow("`claude-fallback --version` (vs `node -e ''`)", small.version),
