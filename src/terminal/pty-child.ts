@@ -12,6 +12,7 @@ import { constants } from "node:os";
 import pty from "@lydell/node-pty";
 import { exitStatus as childExitStatus } from "../platform/child.js";
 import { onProcessExit } from "../platform/exit-hooks.js";
+import { readToTheEnd } from "./pty-drain.js";
 
 const FALLBACK_COLS = 80;
 const FALLBACK_ROWS = 24;
@@ -103,6 +104,9 @@ export class PtyChild {
       encoding: null,
     });
     this.pid = this.terminal.pid;
+    // Else the end of the output may be dropped at the exit (see pty-drain.ts). If node-pty's
+    // internals ever differ, pty-drain.test.ts says so.
+    readToTheEnd(this.terminal);
     // Registered after the terminal guard's restore, so on exit the child dies before the
     // terminal is restored and cannot write over the restored screen.
     this.unregisterExitHook = onProcessExit(() => this.kill("SIGKILL"));
