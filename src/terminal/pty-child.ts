@@ -65,7 +65,10 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
 export class PtyChild {
   /** The child's pid; also its process group id (the pty made it a session leader). */
   readonly pid: number;
-  /** Settles when the child has exited and all of its output has been delivered. */
+  /**
+   * Settles when the child has exited and all of its output has been delivered: the pty is read
+   * to its end first (pty-drain.ts), however slow the listeners are.
+   */
   readonly exited: Promise<PtyExit>;
 
   private readonly terminal: pty.IPty;
