@@ -6,9 +6,7 @@ import { join } from "node:path";
 import pty from "@lydell/node-pty";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { eventually } from "../../test/support/eventually.js";
-import { type DrainTiming, readToTheEnd } from "./pty-drain.js";
-
-const TIMING: DrainTiming = { quietMs: 500, limitMs: 5000 };
+import { readToTheEnd, DRAIN_TIMING as TIMING } from "./pty-drain.js";
 
 describe("on the real node-pty", () => {
   const live: pty.IPty[] = [];
@@ -32,7 +30,7 @@ describe("on the real node-pty", () => {
 
   test("its destroy 200 ms after the exit waits for output not read yet", async () => {
     const terminal = spawn(`process.stdout.write("the last line"); process.exit(0)`);
-    readToTheEnd(terminal, TIMING);
+    readToTheEnd(terminal);
     // Nothing is read meanwhile, as when the event loop is busy elsewhere.
     terminal.pause();
     const socket = (terminal as unknown as { _socket: { destroy: () => unknown } })._socket;
@@ -69,10 +67,12 @@ class FakeTerminal {
 }
 
 class FakeSocket extends EventEmitter {
+  destroyed = false;
   readonly destroyedWith: unknown[] = [];
   readonly pushed: (string | null)[] = [];
 
   destroy(error?: Error): this {
+    this.destroyed = true;
     this.destroyedWith.push(error);
     this.emit("close");
     return this;
@@ -94,7 +94,7 @@ describe("the hold on node-pty's destroy", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate"] });
     terminal = new FakeTerminal();
-    expect(readToTheEnd(terminal, TIMING)).toBe(true);
+    expect(readToTheEnd(terminal)).toBe(true);
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -188,7 +188,7 @@ describe("the read to the end", () => {
     const fd = openSync(file, "r");
     try {
       const terminal = new FakeTerminal(fd);
-      readToTheEnd(terminal, TIMING);
+      readToTheEnd(terminal);
       terminal._socket.push(Buffer.from("read by libuv"));
       terminal._socket.push(null);
       const pushed = terminal._socket.pushed;
@@ -200,9 +200,24 @@ describe("the read to the end", () => {
     }
   });
 
+  test("nothing is read once the socket was destroyed: its descriptor may be another file's by then", () => {
+    const file = join(scratch, "another");
+    writeFileSync(file, "not the pty's");
+    const fd = openSync(file, "r");
+    try {
+      const terminal = new FakeTerminal(fd);
+      readToTheEnd(terminal);
+      terminal._socket.destroy(new Error("read EIO"));
+      terminal._socket.push(null);
+      expect(terminal._socket.pushed).toEqual([null]);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   test("a pty that has nothing left (EIO, EAGAIN, a closed descriptor) ends at once", () => {
     const terminal = new FakeTerminal(-1);
-    readToTheEnd(terminal, TIMING);
+    readToTheEnd(terminal);
     terminal._socket.push(null);
     expect(terminal._socket.pushed).toEqual([null]);
   });
@@ -211,8 +226,8 @@ describe("the read to the end", () => {
 test("without node-pty's internals nothing is changed", () => {
   const socket = new FakeSocket();
   const destroy = socket.destroy;
-  expect(readToTheEnd({ _socket: socket }, TIMING)).toBe(false);
-  expect(readToTheEnd({ _socket: {}, _boundClose: false, _emittedClose: false, _fd: 3 }, TIMING)).toBe(false);
-  expect(readToTheEnd(null, TIMING)).toBe(false);
+  expect(readToTheEnd({ _socket: socket })).toBe(false);
+  expect(readToTheEnd({ _socket: {}, _boundClose: false, _emittedClose: false, _fd: 3 })).toBe(false);
+  expect(readToTheEnd(null)).toBe(false);
   expect(socket.destroy).toBe(destroy);
 });

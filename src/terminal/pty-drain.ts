@@ -6,9 +6,10 @@
  * over ssh) around the exit, with node-pty 1.1.0 on Node's libuv:
  * - node-pty (`unixTerminal.js`) destroys the pty master's socket 200 ms after the child exits
  *   unless the socket closed by itself, a workaround for macOS where it sometimes never does;
- * - libuv takes a read shorter than its buffer, when the pty also reports a hang-up (the child is
- *   gone), for the end of the output (libuv/libuv#4992) and ends the stream, though the kernel
- *   still holds output (every read of a pty is short: at most 4 KiB).
+ * - libuv, when the pty reports a hang-up (the child is gone) and a read comes back shorter than
+ *   its buffer, takes that read for the last and ends the stream (libuv/libuv#4992, fixed in
+ *   libuv releases newer than Node 20's), though the kernel still holds output: every read of a
+ *   pty is that short (at most 4 KiB on Linux).
  *
  * So node-pty's destroy is held back while output still comes, until none came for
  * {@link DrainTiming.quietMs} and a further poll of the pty found none, or at the latest
@@ -31,6 +32,7 @@ interface NodePtyInternals {
 }
 
 interface PtySocket {
+  destroyed: boolean;
   destroy(error?: Error, ...rest: unknown[]): unknown;
   push(chunk: Buffer | null, ...rest: unknown[]): boolean;
   on(event: "data", listener: () => void): unknown;
@@ -56,9 +58,9 @@ const READ_SIZE = 64 * 1024;
  * when node-pty's internals are not the expected ones (another version or platform): node-pty's
  * own behaviour then stays.
  */
-export function readToTheEnd(terminal: unknown, timing: DrainTiming = DRAIN_TIMING): boolean {
+export function readToTheEnd(terminal: unknown): boolean {
   if (!hasExpectedInternals(terminal)) return false;
-  holdDestroyWhileOutputComes(terminal, timing);
+  holdDestroyWhileOutputComes(terminal, DRAIN_TIMING);
   readRestBeforeEnd(terminal);
   return true;
 }
@@ -112,8 +114,10 @@ function readRestBeforeEnd(terminal: NodePtyInternals): void {
   const socket = terminal._socket;
   const push = socket.push.bind(socket);
   socket.push = (chunk: Buffer | null, ...rest: unknown[]) => {
-    if (chunk === null) {
-      // libuv stopped reading, the pty is still open: what the kernel holds comes first.
+    // At libuv's end of the stream its handle, and so the pty, is still open (once destroyed, the
+    // descriptor may already be another file's).
+    if (chunk === null && !socket.destroyed) {
+      // What the kernel still holds comes first.
       const buffer = Buffer.allocUnsafe(READ_SIZE);
       for (let reads = 0; reads < MAX_FINAL_READS; reads++) {
         const length = readOrNothing(terminal._fd, buffer);
@@ -142,6 +146,7 @@ function hasExpectedInternals(terminal: unknown): terminal is NodePtyInternals {
   if (typeof internals._fd !== "number") return false;
   const socket = internals._socket;
   if (typeof socket !== "object" || socket === null) return false;
-  const methods = socket as Record<string, unknown>;
-  return ["destroy", "push", "on", "once"].every((name) => typeof methods[name] === "function");
+  const members = socket as Record<string, unknown>;
+  if (typeof members.destroyed !== "boolean") return false;
+  return ["destroy", "push", "on", "once"].every((name) => typeof members[name] === "function");
 }
