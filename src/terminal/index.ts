@@ -5,8 +5,9 @@
  * undo it), `input-scanner` + `keys` (menu key and overlay keys in our input), `overlay` +
  * `text-width` (boxes, banners, notifications as strings), `output-gate` (hold the child's output
  * while an overlay is up).
- * With I/O: `pty-child` (spawn, pass-through, resize, redraw, terminate), `tty` (raw mode and
- * restoration on every exit path), `exit-hooks` (the clean-up registry both use).
+ * With I/O: `pty-child` (spawn, pass-through, resize, redraw, terminate; `pty-drain` keeps the
+ * end of its output at the exit), `tty` (raw mode and restoration on every exit path),
+ * `exit-hooks` (the clean-up registry both use).
  *
  * The real wiring is `PtyShell` in `shells/pty.ts` on the terminal of `processTerminal()`
  * (`port.ts`): the terminal is entered before the child is spawned and restored after it is gone,

@@ -131,6 +131,57 @@ describe("PtyChild pass-through", () => {
   });
 });
 
+describe("PtyChild output at the child's exit", () => {
+  /** Blocks the event loop, as a synchronous write to a slow terminal (ssh, a loaded machine) does. */
+  function blockFor(ms: number): void {
+    const until = Date.now() + ms;
+    while (Date.now() < until);
+  }
+
+  function blockUntil(condition: () => boolean): void {
+    const deadline = Date.now() + 10_000;
+    while (!condition() && Date.now() < deadline);
+  }
+
+  /**
+   * A child that writes `sent` and exits at once. `sent` is more than two reads of the pty (4 KiB
+   * each) and, up to 10 KB, less than it buffers, so the child can exit with most of it unread; no
+   * newline, so the line discipline changes nothing.
+   */
+  function writeAndExit(sent: string) {
+    return start({
+      file: process.execPath,
+      args: ["-e", `process.stdout.write(${JSON.stringify(sent)}); process.exit(0)`],
+    });
+  }
+
+  test("a consumer busy with the first chunk until after the child is gone gets every byte before `exited` settles", async () => {
+    const sent = `${"0123456789abcdef".repeat(620)}THE-END`;
+    const { child, output } = writeAndExit(sent);
+    let first = true;
+    child.onData(() => {
+      if (first) {
+        blockUntil(() => !alive(child.pid));
+        blockFor(300);
+      }
+      first = false;
+    });
+    await child.exited;
+    expect(output.text.length).toBe(sent.length);
+    expect(output.text).toBe(sent);
+  });
+
+  test("a consumer slow on every chunk gets every byte before `exited` settles", async () => {
+    const sent = `${"0123456789abcdef".repeat(1500)}THE-END`;
+    const { child, output } = writeAndExit(sent);
+    // Longer than node-pty's 200 ms between the exit and destroying the pty's socket.
+    child.onData(() => blockFor(250));
+    await child.exited;
+    expect(output.text.length).toBe(sent.length);
+    expect(output.text).toBe(sent);
+  }, 20_000);
+});
+
 describe("PtyChild size", () => {
   test("starts at the given size and follows resize()", async () => {
     const { child, output } = shell("stty size; read line; stty size", { cols: 91, rows: 17 });

@@ -12,6 +12,7 @@ import { constants } from "node:os";
 import pty from "@lydell/node-pty";
 import { exitStatus as childExitStatus } from "../platform/child.js";
 import { onProcessExit } from "../platform/exit-hooks.js";
+import { readToTheEnd } from "./pty-drain.js";
 
 const FALLBACK_COLS = 80;
 const FALLBACK_ROWS = 24;
@@ -64,7 +65,10 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
 export class PtyChild {
   /** The child's pid; also its process group id (the pty made it a session leader). */
   readonly pid: number;
-  /** Settles when the child has exited and all of its output has been delivered. */
+  /**
+   * Settles when the child has exited and all of its output has been delivered: the pty is read
+   * to its end first (pty-drain.ts), however slow the listeners are.
+   */
   readonly exited: Promise<PtyExit>;
 
   private readonly terminal: pty.IPty;
@@ -103,6 +107,9 @@ export class PtyChild {
       encoding: null,
     });
     this.pid = this.terminal.pid;
+    // Else the end of the output may be dropped at the exit (see pty-drain.ts). If node-pty's
+    // internals ever differ, pty-drain.test.ts says so.
+    readToTheEnd(this.terminal);
     // Registered after the terminal guard's restore, so on exit the child dies before the
     // terminal is restored and cannot write over the restored screen.
     this.unregisterExitHook = onProcessExit(() => this.kill("SIGKILL"));

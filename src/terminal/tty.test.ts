@@ -137,6 +137,7 @@ function buildHarness(directory: string): string {
     "terminal/mode-sequences",
     "terminal/csi",
     "terminal/tty",
+    "terminal/pty-drain",
     "terminal/pty-child",
   ]) {
     const source = readFileSync(join(here, "..", `${module}.ts`), "utf8");
