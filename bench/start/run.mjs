@@ -4,8 +4,9 @@
 // order, so the machine's load falls on all of them alike): `-p hello` on the
 // subscription, `-p hello` with --force-api (the metering gateway), the time to Claude's first
 // prompt in a pseudo-terminal; and the commands without claude (`status`, `statusline`, `--version`)
-// against `node -e ''`. Wall and CPU (user + system of the process and everything it waited for,
-// from /usr/bin/time) medians; "added" is the median of the per-group differences.
+// against `node -e ''`; and when Claude is spawned, with a stand-in claude that records its start
+// (stand-in-claude.sh), against floor.mjs spawning the same. Wall and CPU (user + system of the
+// process and everything it waited for, from /usr/bin/time) medians; "added" is the median of the per-group differences.
 // What is measured is what ships: by default `npm pack` of this tree, installed with
 // `npm install -g --prefix <temp dir>`, and its `claude-fallback`; `--dist` measures dist/ instead.
 // Prints a Markdown section. Usage: npm run build && node bench/start/run.mjs [--quick] [--dist]
