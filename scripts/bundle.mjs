@@ -1,34 +1,61 @@
-// The shipped form of the command (npm run build, after tsc): the bin and everything it reaches
-// bundled by esbuild into dist/bin/, so a start reads a few files instead of a hundred modules.
-// The code each command loads lazily (`import()`) stays in chunks of its own, loaded only when
-// that command runs. The forecast worker is an entry of its own (background.ts starts
-// `./worker.js` next to itself). Native modules stay in node_modules. Every output file sits in
-// dist/bin/, two levels below package.json, as the tsc output does (version.ts finds
-// package.json, demo.ts the bin, relative to themselves).
-import { rmSync } from "node:fs";
+// The shipped form of the command (npm run build, after tsc), in dist/bin/:
+//   claude-fallback.js  the bin: Node's own modules only; picks what the start needs
+//   program.js          the full program, every command (each loaded when it runs)
+//   statusline.js       the light program for `statusline`
+//   worker.js           the forecast worker (background.ts starts it next to itself)
+// Each is one CommonJS file, not ES modules in chunks: a start then reads and compiles one file,
+// with V8's code of it from the last start (platform/code-cache.ts), instead of resolving, reading
+// and linking dozens of modules. The bin is given each bundle's identity (a hash of its text) so
+// that cached code of another build is never used. Native modules and undici stay installed
+// dependencies in node_modules. Every file sits two levels below package.json, as the tsc output
+// does (version.ts finds package.json, demo.ts the bin, relative to themselves).
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
-// tsc wrote dist/bin/claude-fallback.js; chunks of an earlier build must not linger beside the new ones.
+// tsc wrote dist/bin/claude-fallback.js; files of an earlier build must not linger beside the new ones.
 rmSync("dist/bin", { recursive: true, force: true });
 
-await build({
-  entryPoints: { "claude-fallback": "src/bin/claude-fallback.ts", worker: "src/forecast/worker.ts" },
+const common = {
   outdir: "dist/bin",
-  chunkNames: "chunk-[hash]",
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  // Native modules cannot be bundled; undici, bundled, lost the webhook's POST (its dynamic import
-  // in notify/webhook.ts): it stays an installed dependency, loaded where it is used.
+  // Native modules cannot be bundled; undici, bundled, lost the webhook's POST: it stays an
+  // installed dependency, loaded where it is used (platform/undici.ts).
   external: ["better-sqlite3", "@lydell/node-pty", "undici"],
-  // Bundled CommonJS dependencies (commander, luxon…) call require() for Node's own modules.
-  banner: {
-    js: 'import { createRequire as __cfRequire } from "node:module"; const require = __cfRequire(import.meta.url);',
-  },
+  // The sources are ES modules; in a CommonJS file their import.meta.url is the file's own URL.
+  define: { "import.meta.url": "__importMetaUrl" },
+  banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
   minify: true,
   // Class and function names stay as written: messages and checks may use them.
   keepNames: true,
+};
+
+await build({
+  ...common,
+  entryPoints: {
+    program: "src/bin/program.ts",
+    statusline: "src/bin/statusline.ts",
+    worker: "src/forecast/worker.ts",
+  },
 });
+
+const identity = (name) =>
+  createHash("sha256")
+    .update(readFileSync(`dist/bin/${name}.js`))
+    .digest("hex")
+    .slice(0, 32);
+await build({
+  ...common,
+  entryPoints: { "claude-fallback": "src/bin/claude-fallback.ts" },
+  define: {
+    ...common.define,
+    BUNDLE_IDENTITIES: JSON.stringify({ program: identity("program"), statusline: identity("statusline") }),
+  },
+});
+
+// package.json says "type": "module"; these files are CommonJS.
+writeFileSync("dist/bin/package.json", `${JSON.stringify({ type: "commonjs" })}\n`);

@@ -1,12 +1,31 @@
 #!/usr/bin/env node
+/**
+ * The command. It loads only Node's own modules and decides, from the words alone, what this start
+ * needs: `--version` is answered here, `statusline` runs the light program (statusline.js), the
+ * rest the full one (program.js). Each is one CommonJS bundle (scripts/bundle.mjs) run with V8's
+ * compiled code of it from the last start (platform/code-cache.ts).
+ */
 import module from "node:module";
+import { fileURLToPath } from "node:url";
+import { startKind } from "../cli/command-word.js";
+import { VERSION } from "../cli/version.js";
+import { runBundle } from "../platform/code-cache.js";
+import { resolvePaths } from "../state/paths.js";
 
-// Node 22.1+ keeps V8's compiled code of these modules between starts (in the OS temp directory),
-// so a start does not parse them again; Node 20 has no such cache. Before any other import, which
-// is why the modules below are imported dynamically.
+/** Each bundle's identity (a hash of its text), set by scripts/bundle.mjs. */
+declare const BUNDLE_IDENTITIES: Readonly<Record<"program" | "statusline", string>>;
+
+// Node 22.1+ keeps V8's compiled code of the modules loaded from node_modules (SQLite's, node-pty's
+// and undici's JavaScript) between starts; Node 20 has no such cache.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-const { fastMain } = await import("../cli/fast-path.js");
-const argv = process.argv.slice(2);
-// `statusline` and `--version` start without loading every command (see cli/fast-path.ts).
-process.exitCode = (await fastMain(argv)) ?? (await (await import("../cli/program.js")).main(argv));
+const kind = startKind(process.argv.slice(2));
+if (kind === "version") {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  runBundle(fileURLToPath(new URL(`./${kind}.js`, import.meta.url)), {
+    // NODE_DISABLE_COMPILE_CACHE turns Node's own compile cache off; it turns ours off too.
+    dir: process.env.NODE_DISABLE_COMPILE_CACHE ? null : resolvePaths().cacheDir,
+    identity: BUNDLE_IDENTITIES[kind],
+  });
+}

@@ -19,6 +19,7 @@ import {
   redactSecrets,
   resolveApiKey,
 } from "../config/secret.js";
+import { loadUndici } from "../platform/undici.js";
 import { resolvePaths } from "../state/paths.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
 import type { ContextOptions } from "./context.js";
@@ -109,7 +110,7 @@ async function onlineKeyCheck(config: Config, io: DoctorIo): Promise<Check> {
     const url = new URL(`${upstream.pathname.replace(/\/$/, "")}/v1/models`, upstream);
     // undici's own fetch, not Node 20's built-in one: on a connection the server drops, the built-in
     // fetch leaves a promise that never settles and nothing keeping the process alive (exit 13).
-    const request = io.fetch ?? ((await import("undici")).fetch as unknown as typeof fetch);
+    const request = io.fetch ?? (loadUndici().fetch as unknown as typeof fetch);
     const response = await request(url, {
       headers: { "x-api-key": key, "anthropic-version": "2023-06-01" },
       signal: AbortSignal.timeout(15_000),

@@ -1,31 +1,12 @@
 /**
- * Start-up without the full program for the commands that run often and need little: `statusline`
- * (Claude Code runs it many times a minute) and `--version`. `program.ts` imports every command
- * and, through them, zod, SQLite, undici and node-pty (~0.4 s of start-up); this module imports
- * only commander and the statusline command. Everything else goes to `program.ts` (`main`).
+ * The light program, for `statusline` (Claude Code runs it many times a minute): commander and the
+ * statusline command, without the full program's commands and what they load (zod, SQLite, the
+ * gateway). The bin starts it for the words `startKind` (command-word.ts) calls `statusline`.
  */
 import { Command, CommanderError, type ErrorOptions } from "commander";
 import { exitCodeOf, UsageError } from "../errors.js";
 import { registerStatusline } from "./statusline.js";
 import { VERSION } from "./version.js";
-
-/** Global options that take a value (SPEC §3); kept equal to `buildProgram`'s by a test. */
-const VALUE_OPTIONS = new Set(["--config", "--claude"]);
-
-/** The command named in `argv`: the first word that is neither an option nor an option's value. */
-export function commandOf(argv: readonly string[]): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--") return null;
-    if (VALUE_OPTIONS.has(arg)) {
-      i++;
-      continue;
-    }
-    if (arg.startsWith("-")) continue;
-    return arg;
-  }
-  return null;
-}
 
 /**
  * A usage error commander found (unknown option, missing or excess argument, bad choice…) as our
@@ -93,16 +74,8 @@ export function buildFastProgram(): Command {
   return program;
 }
 
-/**
- * Handles `argv` when it is `--version` or the `statusline` command and returns the exit code;
- * returns null for everything else (then `program.ts` `main` runs).
- */
-export async function fastMain(argv: readonly string[]): Promise<number | null> {
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  if (commandOf(argv) !== "statusline") return null;
+/** Runs the `statusline` command `argv` names (see `startKind`) and returns the exit code. */
+export async function fastMain(argv: readonly string[]): Promise<number> {
   try {
     await buildFastProgram().parseAsync([...argv], { from: "user" });
     return 0;

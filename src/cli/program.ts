@@ -4,7 +4,8 @@ import { quoteForMessage } from "../config/json.js";
 import { editDistance } from "../config/load.js";
 import { exitCodeOf, UsageError } from "../errors.js";
 import { shellQuote } from "../shell.js";
-import { CommandLineError, commandOf, newProgram } from "./fast-path.js";
+import { commandOf } from "./command-word.js";
+import { CommandLineError, newProgram } from "./fast-path.js";
 
 /** Options every command accepts (SPEC §3). Read them with `command.optsWithGlobals()`. */
 export interface GlobalOptions {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { buildFastProgram, commandOf, fastMain } from "./fast-path.js";
+import { buildFastProgram } from "./fast-path.js";
 import { buildProgram } from "./program.js";
 import { standaloneState, statuslineCommand } from "./statusline.js";
 import { CONFIG_BROKEN_MARK, configNotice, withConfigNotice } from "./statusline-config.js";
@@ -192,17 +192,6 @@ describe("configNotice", () => {
 });
 
 describe("fast path", () => {
-  test.each([
-    [["statusline"], "statusline"],
-    [["--config", "statusline", "status"], "status"],
-    [["--claude=/x", "statusline", "--help"], "statusline"],
-    [["--", "statusline"], null],
-    [["--force-api", "--", "-p", "hi"], null],
-    [[], null],
-  ])("commandOf(%j) = %j", (argv, expected) => {
-    expect(commandOf(argv)).toBe(expected);
-  });
-
   test("the light program has the full program's global options and statusline command", async () => {
     const describe = (options: readonly { flags: string; description: string }[]) =>
       options.map((option) => [option.flags, option.description]);
@@ -212,10 +201,5 @@ describe("fast path", () => {
     expect(fast.name()).toBe(full.name());
     const statusline = (program: typeof full) => program.commands.find((c) => c.name() === "statusline");
     expect(statusline(fast)?.helpInformation()).toBe(statusline(full)?.helpInformation());
-  });
-
-  test("other commands are left to the full program", async () => {
-    expect(await fastMain(["status", "--json"])).toBeNull();
-    expect(await fastMain(["--version", "status"])).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * facts as fields for other receivers. The URL may hold a token (Slack, Discord): it is never put
  * into an error message.
  */
+import { loadUndici } from "../platform/undici.js";
 import { CHANNEL_TIMEOUT_MS, type Channel, formatDuration, type OutgoingNotification } from "./channel.js";
 
 export interface WebhookPayload {
@@ -58,8 +59,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
       signal.addEventListener("abort", abort, { once: true });
       if (signal.aborted) abort();
       try {
-        // Loaded on first use: most runs never send a webhook, and every command starts faster without it.
-        const { request } = await import("undici");
+        const { request } = loadUndici();
         const response = await request(options.url, {
           method: "POST",
           headers: { "content-type": "application/json", "user-agent": "claude-fallback" },

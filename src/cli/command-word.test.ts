@@ -1,0 +1,43 @@
+import { describe, expect, test } from "vitest";
+import { commandOf, startKind, VALUE_OPTIONS } from "./command-word.js";
+import { newProgram } from "./fast-path.js";
+
+describe("commandOf", () => {
+  test.each([
+    [["statusline"], "statusline"],
+    [["--config", "statusline", "status"], "status"],
+    [["--claude", "/x", "usage"], "usage"],
+    [["--claude=/x", "statusline", "--help"], "statusline"],
+    [["--", "statusline"], null],
+    [["--force-api", "--", "-p", "hi"], null],
+    [[], null],
+  ])("commandOf(%j) = %j", (argv, expected) => {
+    expect(commandOf(argv)).toBe(expected);
+  });
+});
+
+describe("startKind", () => {
+  test.each([
+    [["--version"], "version"],
+    [["-V"], "version"],
+    [["--version", "status"], "program"],
+    [["status", "--version"], "program"],
+    [["-v"], "version"],
+    [["-v", "--", "-p", "hi"], "program"],
+    [["statusline"], "statusline"],
+    [["--config", "/c.json", "statusline", "--help"], "statusline"],
+    [["--config", "statusline"], "program"],
+    [["--", "statusline"], "program"],
+    [["--force-api", "--", "-p", "hi"], "program"],
+    [[], "program"],
+  ] as const)("startKind(%j) = %s", (argv, expected) => {
+    expect(startKind(argv)).toBe(expected);
+  });
+
+  test("the global options that take a value are the program's", () => {
+    const valued = newProgram()
+      .options.filter((option) => option.required)
+      .map((option) => option.long);
+    expect([...VALUE_OPTIONS].sort()).toEqual(valued.sort());
+  });
+});

@@ -1,0 +1,181 @@
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { cacheFileOf } from "./code-cache.js";
+
+let root: string;
+let bundle: string;
+let cacheDir: string;
+let driver: string;
+
+// Each start is a process of its own, as in use: within one process V8 finds code it compiled
+// before in memory and never looks at the cached data, so whether it accepts it shows only in a
+// new process. The driver is this module, compiled by esbuild, calling runBundle as the bin does.
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), "code-cache-driver-"));
+  buildSync({
+    entryPoints: [fileURLToPath(new URL("./code-cache.ts", import.meta.url))],
+    outfile: join(dir, "code-cache.mjs"),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    logLevel: "error",
+  });
+  driver = join(dir, "driver.mjs");
+  writeFileSync(
+    driver,
+    `import { runBundle } from "./code-cache.mjs";
+const [bundle, identity, dir] = process.argv.slice(2);
+process.stderr.write(runBundle(bundle, { dir: dir || null, identity }));
+`,
+  );
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "code-cache-"));
+  mkdirSync(join(root, "bin"));
+  bundle = join(root, "bin", "program.js");
+  // A bundle as esbuild writes one: CommonJS, with functions compiled only when called.
+  writeFileSync(
+    bundle,
+    `"use strict";
+function later(a) { return a.map((x) => x * 2).join(","); }
+process.stdout.write(JSON.stringify({
+  filename: __filename,
+  dirname: __dirname,
+  sameExports: module.exports === exports,
+  joined: require("node:path").join("a", "b"),
+  doubled: later([1, 2, 3]),
+}));
+`,
+  );
+  cacheDir = join(root, "cache");
+});
+
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A start of the bundle through runBundle in a process of its own: what it did with the cache, and what the bundle saw. */
+function start(identity = "build-1", dir: string | null = cacheDir) {
+  const child = spawnSync(process.execPath, [driver, bundle, identity, dir ?? ""], { encoding: "utf8" });
+  expect(child.status).toBe(0);
+  return { use: child.stderr, ran: JSON.parse(child.stdout) as Record<string, unknown> };
+}
+
+describe("runBundle", () => {
+  test("runs the bundle as require would: its own file, directory, module and require", () => {
+    expect(start().ran).toEqual({
+      filename: bundle,
+      dirname: join(root, "bin"),
+      sameExports: true,
+      joined: join("a", "b"),
+      doubled: "2,4,6",
+    });
+  });
+
+  test("the first start writes V8's code at exit; the next one uses it, and V8 accepts it", () => {
+    expect(start().use).toBe("written-at-exit");
+    const file = cacheFileOf(cacheDir, bundle, "build-1");
+    expect(readdirSync(cacheDir)).toEqual([file.slice(cacheDir.length + 1)]);
+    expect(readFileSync(file, "latin1").split("\n")[0]).toBe(`build-1 ${process.version} ${process.arch}`);
+    const second = start();
+    expect(second.use).toBe("used");
+    expect(second.ran.doubled).toBe("2,4,6");
+  });
+
+  test("the cache dir is made private and the file is the user's alone", () => {
+    start();
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(cacheDir)).toBe(0o700);
+    expect(mode(cacheFileOf(cacheDir, bundle, "build-1"))).toBe(0o600);
+  });
+
+  test("code of another build is never used: a new build writes its own file", () => {
+    start("build-1");
+    expect(start("build-2").use).toBe("written-at-exit");
+    expect(start("build-2").use).toBe("used");
+    expect(readdirSync(cacheDir)).toHaveLength(2);
+  });
+
+  test("a file whose first line names another build, even under this build's name, is not used", () => {
+    start("build-1");
+    const file = cacheFileOf(cacheDir, bundle, "build-1");
+    const data = readFileSync(file);
+    writeFileSync(file, Buffer.concat([Buffer.from("build-0 v0 x\n"), data.subarray(data.indexOf(10) + 1)]), {
+      mode: 0o600,
+    });
+    expect(start("build-1").use).toBe("written-at-exit");
+    expect(start("build-1").use).toBe("used");
+  });
+
+  test("damaged code is refused by V8; the bundle runs compiled afresh and the file is written again", () => {
+    start();
+    const file = cacheFileOf(cacheDir, bundle, "build-1");
+    writeFileSync(file, `build-1 ${process.version} ${process.arch}\n${"garbage".repeat(100)}`, {
+      mode: 0o600,
+    });
+    const refused = start();
+    expect(refused.use).toBe("written-at-exit");
+    expect(refused.ran.doubled).toBe("2,4,6");
+    expect(start().use).toBe("used");
+  });
+
+  test.each([
+    ["a cache file others may write", (file: string) => chmodSync(file, 0o666)],
+    ["a cache directory others may write", () => chmodSync(cacheDir, 0o777)],
+  ])("%s is not trusted", (_what, loosen) => {
+    start();
+    loosen(cacheFileOf(cacheDir, bundle, "build-1"));
+    expect(start().use).toBe("written-at-exit");
+  });
+
+  test("no cache directory: nothing is read or written", () => {
+    const uncached = start("build-1", null);
+    expect(uncached.use).toBe("none");
+    expect(uncached.ran.doubled).toBe("2,4,6");
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  test("a cache that cannot be written (a file in the directory's place) leaves the start as it was", () => {
+    writeFileSync(cacheDir, "not a directory");
+    const start1 = start();
+    expect(start1.use).toBe("written-at-exit");
+    expect(start1.ran.doubled).toBe("2,4,6");
+    expect(readFileSync(cacheDir, "utf8")).toBe("not a directory");
+  });
+
+  test("at most four builds' files of a bundle are kept, the oldest removed; other bundles' are not touched", () => {
+    mkdirSync(cacheDir, { mode: 0o700 });
+    const old = ["a", "b", "c", "d"].map((build, i) => {
+      const file = cacheFileOf(cacheDir, bundle, `build-${build}`);
+      writeFileSync(file, "x", { mode: 0o600 });
+      utimesSync(file, 1_000 + i, 1_000 + i);
+      return file;
+    });
+    const other = join(cacheDir, `statusline.js.0000.${process.version}-${process.arch}.v8`);
+    writeFileSync(other, "x", { mode: 0o600 });
+    utimesSync(other, 1, 1);
+    start("build-new");
+    const left = readdirSync(cacheDir).map((name) => join(cacheDir, name));
+    expect(left.sort()).toEqual(
+      [cacheFileOf(cacheDir, bundle, "build-new"), old[1]!, old[2]!, old[3]!, other].sort(),
+    );
+  });
+});

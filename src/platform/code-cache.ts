@@ -1,0 +1,137 @@
+/**
+ * Runs one of our CommonJS bundles (dist/bin) with V8's compiled code of it kept between starts.
+ * Compiling the run path's bundle is ~30 ms of every start; with the code V8 made last time it is
+ * a few. Node 22.1+ has a compile cache of its own (`module.enableCompileCache`), but not Node 20,
+ * and it does not cover code run through `vm`; this is the one mechanism on every Node we support.
+ *
+ * The cached code is trusted only from a file in a directory of ours no one else can write (it is
+ * code we would run), and only for the bundle it was made of: the file starts with the bundle's
+ * identity (a hash of its text, given at build time, with Node's version and architecture), and
+ * V8 refuses data of another V8 or other flags on its own. Any failure to read or write the cache
+ * runs the bundle compiled afresh: the cache can make a start faster, never break one.
+ */
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import Module, { createRequire } from "node:module";
+import { basename, dirname, join } from "node:path";
+import { Script } from "node:vm";
+
+export interface BundleCache {
+  /** Where the compiled code is kept (created 0700); null keeps none. */
+  dir: string | null;
+  /** What the bundle is: its text's hash from the build. Data made for another identity is not used. */
+  identity: string;
+}
+
+/** What {@link runBundle} did with the cache, for tests and the benchmark. */
+export type CacheUse = "used" | "written-at-exit" | "none";
+
+/**
+ * How many cache files of one bundle are kept: one per build and Node, so that two installs (a
+ * global one and a project's) or two Node versions do not take turns overwriting one file, while
+ * upgrades do not pile up.
+ */
+const FILES_KEPT = 4;
+
+/** Who a cache file is for: `program.js` of build 3f2a…, on Node v20.20.2, x64. */
+function cacheKey(identity: string): string {
+  return `${identity} ${process.version} ${process.arch}`;
+}
+
+/** The cache file of `bundle` in `dir` for this build and this Node: `<dir>/program.js.3f2a….v20.20.2-x64.v8`. */
+export function cacheFileOf(dir: string, bundle: string, identity: string): string {
+  return join(dir, `${basename(bundle)}.${identity.slice(0, 16)}.${process.version}-${process.arch}.v8`);
+}
+
+/**
+ * Runs the CommonJS file `bundle` as `require` would (its own `require`, `module`, `__filename`,
+ * `__dirname`), compiled with the cached code when there is good one. When there is none (the
+ * first start of a build, another Node), the code V8 has compiled by the time the process exits
+ * is written for the next start: by then it holds every function the run used, not just the
+ * top level.
+ */
+export function runBundle(bundle: string, cache: BundleCache): CacheUse {
+  const source = readFileSync(bundle, "utf8");
+  const key = cacheKey(cache.identity);
+  const file = cache.dir === null ? null : cacheFileOf(cache.dir, bundle, cache.identity);
+  const cachedData = file === null ? undefined : readCachedCode(file, key);
+  const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+  const use: CacheUse =
+    file === null
+      ? "none"
+      : cachedData !== undefined && !script.cachedDataRejected
+        ? "used"
+        : "written-at-exit";
+  if (use === "written-at-exit" && cache.dir !== null && file !== null) {
+    const dir = cache.dir;
+    process.once("exit", () => writeCachedCode(dir, file, key, script, basename(bundle)));
+  }
+  const module = new Module(bundle);
+  module.filename = bundle;
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  return use;
+}
+
+/** The code cached in `file` for `key`, or undefined when there is none we may trust. */
+function readCachedCode(file: string, key: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!ownedAndPrivate(fstatSync(fd)) || !ownedAndPrivate(statSync(dirname(file)))) return undefined;
+    const data = readFileSync(fd);
+    const end = data.indexOf(0x0a);
+    if (end === -1 || data.toString("latin1", 0, end) !== key) return undefined;
+    return data.subarray(end + 1);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Ours, and writable by no one else: what another user could write, we would run. */
+function ownedAndPrivate(stats: { uid: number; mode: number }): boolean {
+  return (process.getuid === undefined || stats.uid === process.getuid()) && (stats.mode & 0o022) === 0;
+}
+
+/**
+ * Writes the code compiled so far, whole or not at all (a temporary file renamed over the old
+ * one), and removes the oldest files of the same bundle beyond {@link FILES_KEPT}.
+ */
+function writeCachedCode(dir: string, file: string, key: string, script: Script, bundleName: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(temp, Buffer.concat([Buffer.from(`${key}\n`, "latin1"), script.createCachedData()]), {
+      mode: 0o600,
+    });
+    renameSync(temp, file);
+    const others = readdirSync(dir)
+      .filter((name) => name.startsWith(`${bundleName}.`) && name.endsWith(".v8"))
+      .map((name) => join(dir, name))
+      .filter((path) => path !== file)
+      .map((path) => ({ path, mtimeMs: statSync(path).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const old of others.slice(FILES_KEPT - 1)) rmSync(old.path, { force: true });
+  } catch {
+    // A read-only or full disk: the next start compiles afresh, as this one did.
+    try {
+      rmSync(temp, { force: true });
+    } catch {}
+  }
+}
