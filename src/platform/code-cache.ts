@@ -1,8 +1,9 @@
 /**
  * Runs one of our CommonJS bundles (dist/bin) with V8's compiled code of it kept between starts.
- * Compiling the run path's bundle is ~30 ms of every start; with the code V8 made last time it is
- * a few. Node 22.1+ has a compile cache of its own (`module.enableCompileCache`), but not Node 20,
- * and it does not cover code run through `vm`; this is the one mechanism on every Node we support.
+ * Compiling what a start of the full program runs costs it ~50–90 ms on 2 cores; reading the code
+ * V8 made of it last time ~17 ms (BENCHMARKS.md, Start-up). Node 22.1+ has a compile cache of its
+ * own (`module.enableCompileCache`), but not Node 20, and it does not cover code run through `vm`;
+ * this is the one mechanism on every Node we support.
  *
  * The cached code is trusted only from a file in a directory of ours no one else can write (it is
  * code we would run), and only for the bundle it was made of: the file starts with the bundle's
