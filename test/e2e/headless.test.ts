@@ -247,12 +247,20 @@ describe("a refusal and a limit are said once, in Claude's words and minute", ()
     simulator.configure({ resetAt });
     const result = await runFallback(sandbox, ["--", "-p", "summarise"]);
     const claudes = /resets (\d{1,2}):(\d{2})(am|pm) \(UTC\)/.exec(result.stdout);
-    const ours = /subscription limit reached \(resets at (\d{2}):(\d{2})\)/.exec(result.stderr);
+    // After 22:00 UTC the reset falls on the next day, and our line names it: "resets on Dec 6 at 01:36".
+    const ours =
+      /subscription limit reached \(resets (?:on ([A-Z][a-z]{2} \d{1,2}) )?at (\d{2}):(\d{2})\)/.exec(
+        result.stderr,
+      );
     expect(claudes).not.toBeNull();
     expect(ours).not.toBeNull();
+    const dayOf = (ms: number) =>
+      new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" }).format(ms);
+    const resetDay = dayOf(resetAt * 1000);
+    expect(ours![1]).toBe(resetDay === dayOf(Date.now()) ? undefined : resetDay);
     const hour24 = (Number(claudes![1]) % 12) + (claudes![3] === "pm" ? 12 : 0);
-    expect([Number(ours![1]), ours![2]]).toEqual([hour24, claudes![2]]);
-    expect(ours![2]).toBe(new Date(resetAt * 1000).toISOString().slice(14, 16));
+    expect([Number(ours![2]), ours![3]]).toEqual([hour24, claudes![2]]);
+    expect(ours![3]).toBe(new Date(resetAt * 1000).toISOString().slice(14, 16));
   });
 });
 
