@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -74,7 +75,10 @@ afterEach(() => {
 
 /** A start of the bundle through runBundle in a process of its own: what it did with the cache, and what the bundle saw. */
 function start(identity = "build-1", dir: string | null = cacheDir) {
-  const child = spawnSync(process.execPath, [driver, bundle, identity, dir ?? ""], { encoding: "utf8" });
+  const child = spawnSync(process.execPath, [driver, bundle, identity, dir ?? ""], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   expect(child.status).toBe(0);
   return { use: child.stderr, ran: JSON.parse(child.stdout) as Record<string, unknown> };
 }
@@ -94,7 +98,12 @@ describe("runBundle", () => {
     expect(start().use).toBe("written-at-exit");
     const file = cacheFileOf(cacheDir, bundle, "build-1");
     expect(readdirSync(cacheDir)).toEqual([file.slice(cacheDir.length + 1)]);
-    expect(readFileSync(file, "latin1").split("\n")[0]).toBe(`build-1 ${process.version} ${process.arch}`);
+    const contents = readFileSync(file);
+    const end = contents.indexOf(10);
+    const hash = createHash("sha256")
+      .update(contents.subarray(end + 1))
+      .digest("hex");
+    expect(contents.toString("latin1", 0, end)).toBe(`build-1 ${process.version} ${process.arch} ${hash}`);
     const second = start();
     expect(second.use).toBe("used");
     expect(second.ran.doubled).toBe("2,4,6");
@@ -125,7 +134,7 @@ describe("runBundle", () => {
     expect(start("build-1").use).toBe("used");
   });
 
-  test("damaged code is refused by V8; the bundle runs compiled afresh and the file is written again", () => {
+  test("a damaged file is not used; the bundle runs compiled afresh and the file is written again", () => {
     start();
     const file = cacheFileOf(cacheDir, bundle, "build-1");
     writeFileSync(file, `build-1 ${process.version} ${process.arch}\n${"garbage".repeat(100)}`, {
@@ -135,6 +144,38 @@ describe("runBundle", () => {
     expect(refused.use).toBe("written-at-exit");
     expect(refused.ran.doubled).toBe("2,4,6");
     expect(start().use).toBe("used");
+  });
+
+  test("data damaged in a way V8 does not notice is not used: the hash in the first line is checked", () => {
+    start();
+    const file = cacheFileOf(cacheDir, bundle, "build-1");
+    const header = readFileSync(file).subarray(0, readFileSync(file).indexOf(10) + 1);
+    // V8 checks only the source's length: code made for another text of the same length, it takes.
+    const text = readFileSync(bundle, "utf8");
+    writeFileSync(bundle, text.replace("x * 2", "x * 3"));
+    start("build-other");
+    const otherData = readFileSync(cacheFileOf(cacheDir, bundle, "build-other"));
+    writeFileSync(bundle, text);
+    writeFileSync(file, Buffer.concat([header, otherData.subarray(otherData.indexOf(10) + 1)]), {
+      mode: 0o600,
+    });
+    const damaged = start();
+    expect(damaged).toMatchObject({ use: "written-at-exit", ran: { doubled: "2,4,6" } });
+    expect(start().use).toBe("used");
+  });
+
+  test("a FIFO in the cache file's place is not waited on", () => {
+    mkdirSync(cacheDir, { mode: 0o700 });
+    execFileSync("mkfifo", ["-m", "600", cacheFileOf(cacheDir, bundle, "build-1")]);
+    expect(start()).toMatchObject({ use: "written-at-exit", ran: { doubled: "2,4,6" } });
+    expect(start().use).toBe("used");
+  });
+
+  test("nothing is written into a cache directory others may write: a link planted there could aim the write", () => {
+    mkdirSync(cacheDir);
+    chmodSync(cacheDir, 0o777);
+    expect(start()).toMatchObject({ use: "written-at-exit", ran: { doubled: "2,4,6" } });
+    expect(readdirSync(cacheDir)).toEqual([]);
   });
 
   test.each([

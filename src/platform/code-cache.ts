@@ -5,15 +5,21 @@
  * own (`module.enableCompileCache`), but not Node 20, and it does not cover code run through `vm`;
  * this is the one mechanism on every Node we support.
  *
- * The cached code is trusted only from a file in a directory of ours no one else can write (it is
- * code we would run), and only for the bundle it was made of: the file starts with the bundle's
- * identity (a hash of its text, given at build time, with Node's version and architecture), and
- * V8 refuses data of another V8 or other flags on its own. Any failure to read or write the cache
- * runs the bundle compiled afresh: the cache can make a start faster, never break one.
+ * The cached code is trusted only from a regular file of ours in a directory of ours no one else
+ * can write (it is code we would run), and only for the bundle it was made of: the file's first
+ * line names the bundle's identity (a hash of its text, given at build time), Node's version and
+ * architecture, and a hash of the data that follows. V8 refuses data of another V8 or other flags
+ * on its own, but it does not check the data's integrity: damaged data it accepts can crash the
+ * process, so the hash is ours to check. Nothing is written into a directory we would not read
+ * from. Any failure to read or write the cache runs the bundle compiled afresh: the cache can make
+ * a start faster, never break one.
  */
+import { createHash } from "node:crypto";
 import {
   closeSync,
+  constants,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -47,6 +53,11 @@ const FILES_KEPT = 4;
 /** Who a cache file is for: `program.js` of build 3f2a…, on Node v20.20.2, x64. */
 function cacheKey(identity: string): string {
   return `${identity} ${process.version} ${process.arch}`;
+}
+
+/** A cache file's first line: whom it is for, and the hash of the data that follows it. */
+function headerOf(key: string, data: Uint8Array): string {
+  return `${key} ${createHash("sha256").update(data).digest("hex")}`;
 }
 
 /** The cache file of `bundle` in `dir` for this build and this Node: `<dir>/program.js.3f2a….v20.20.2-x64.v8`. */
@@ -88,21 +99,31 @@ export function runBundle(bundle: string, cache: BundleCache): CacheUse {
 function readCachedCode(file: string, key: string): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(file, "r");
+    if (!privateDirectory(dirname(file))) return undefined;
+    // Not through a symbolic link, and without waiting on a FIFO put in the file's place.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
-    if (!ownedAndPrivate(fstatSync(fd)) || !ownedAndPrivate(statSync(dirname(file)))) return undefined;
-    const data = readFileSync(fd);
-    const end = data.indexOf(0x0a);
-    if (end === -1 || data.toString("latin1", 0, end) !== key) return undefined;
-    return data.subarray(end + 1);
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || !ownedAndPrivate(stats)) return undefined;
+    const contents = readFileSync(fd);
+    const end = contents.indexOf(0x0a);
+    if (end === -1) return undefined;
+    const data = contents.subarray(end + 1);
+    return contents.toString("latin1", 0, end) === headerOf(key, data) ? data : undefined;
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** A directory of ours no one else can write. */
+function privateDirectory(dir: string): boolean {
+  const stats = statSync(dir);
+  return stats.isDirectory() && ownedAndPrivate(stats);
 }
 
 /** Ours, and writable by no one else: what another user could write, we would run. */
@@ -112,25 +133,32 @@ function ownedAndPrivate(stats: { uid: number; mode: number }): boolean {
 
 /**
  * Writes the code compiled so far, whole or not at all (a temporary file renamed over the old
- * one), and removes the oldest files of the same bundle beyond {@link FILES_KEPT}.
+ * one), and removes the oldest files of the same bundle beyond {@link FILES_KEPT}. Only into a
+ * directory we would read from: in one others can write, a link planted in the temporary file's
+ * place would have us overwrite what it points to.
  */
 function writeCachedCode(dir: string, file: string, key: string, script: Script, bundleName: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temp, Buffer.concat([Buffer.from(`${key}\n`, "latin1"), script.createCachedData()]), {
+    if (!privateDirectory(dir)) return;
+    const data = script.createCachedData();
+    // "wx": a new file, never one (or a link) already there.
+    writeFileSync(temp, Buffer.concat([Buffer.from(`${headerOf(key, data)}\n`, "latin1"), data]), {
       mode: 0o600,
+      flag: "wx",
     });
     renameSync(temp, file);
     const others = readdirSync(dir)
       .filter((name) => name.startsWith(`${bundleName}.`) && name.endsWith(".v8"))
       .map((name) => join(dir, name))
       .filter((path) => path !== file)
-      .map((path) => ({ path, mtimeMs: statSync(path).mtimeMs }))
+      .map((path) => ({ path, mtimeMs: lstatSync(path).mtimeMs }))
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const old of others.slice(FILES_KEPT - 1)) rmSync(old.path, { force: true });
   } catch {
-    // A read-only or full disk: the next start compiles afresh, as this one did.
+    // A read-only or full disk: the next start compiles afresh, as this one did. (What is removed
+    // is in a directory of ours alone: a stale file of ours, never the target of a link.)
     try {
       rmSync(temp, { force: true });
     } catch {}
