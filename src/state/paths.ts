@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 
 /** Where claude-fallback keeps its files (SPEC §10, its "Files" paragraph). */
 export interface Paths {
@@ -22,6 +22,15 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value !== "" ? value : undefined;
 }
 
+/**
+ * An XDG base directory variable's value when it is an absolute path: the XDG specification calls
+ * a relative one invalid, to be ignored; taken as given, it would name a place relative to
+ * wherever the command was started (and the config is never read from the current directory).
+ */
+function xdgDirectory(value: string | undefined): string | undefined {
+  return value !== undefined && isAbsolute(value) ? value : undefined;
+}
+
 export function resolvePaths(env: Env = process.env): Paths {
   const home = nonEmpty(env.CLAUDE_FALLBACK_HOME);
   if (home) {
@@ -34,12 +43,12 @@ export function resolvePaths(env: Env = process.env): Paths {
     };
   }
   const userHome = nonEmpty(env.HOME) ?? homedir();
-  const configHome = nonEmpty(env.XDG_CONFIG_HOME) ?? join(userHome, ".config");
-  const stateHome = nonEmpty(env.XDG_STATE_HOME) ?? join(userHome, ".local", "state");
-  const dataHome = nonEmpty(env.XDG_DATA_HOME) ?? join(userHome, ".local", "share");
+  const configHome = xdgDirectory(env.XDG_CONFIG_HOME) ?? join(userHome, ".config");
+  const stateHome = xdgDirectory(env.XDG_STATE_HOME) ?? join(userHome, ".local", "state");
+  const dataHome = xdgDirectory(env.XDG_DATA_HOME) ?? join(userHome, ".local", "share");
   const stateDir = join(stateHome, "claude-fallback");
-  const runtimeBase = nonEmpty(env.XDG_RUNTIME_DIR);
-  const cacheHome = nonEmpty(env.XDG_CACHE_HOME) ?? join(userHome, ".cache");
+  const runtimeBase = xdgDirectory(env.XDG_RUNTIME_DIR);
+  const cacheHome = xdgDirectory(env.XDG_CACHE_HOME) ?? join(userHome, ".cache");
   return {
     defaultConfigFile: join(configHome, "claude-fallback", "config.json"),
     stateDir,
