@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
@@ -173,7 +172,8 @@ export class Ledger {
 
   /** Records the start of a wrapper run; returns its id. */
   startRun(run: RunStart): string {
-    const id = run.id ?? randomUUID();
+    // Web Crypto's, loaded on first use: reading the ledger (`status`, `usage`) does not need it.
+    const id = run.id ?? globalThis.crypto.randomUUID();
     this.guard("write", () =>
       this.statements.startRun.run({
         id,

@@ -65,11 +65,16 @@ function importSpecifiers(text: string): string[] {
 
 /** Type-only imports vanish at compile time: they carry no I/O at run time (but they do rank). */
 function runtimeSpecifiers(text: string): string[] {
-  const withoutTypeImports = text.replace(
-    /(?:^|\n)\s*(?:import|export)\s+type\s[^;]*?from\s+"[^"]+";?/g,
-    "\n",
-  );
-  return importSpecifiers(withoutTypeImports);
+  return importSpecifiers(withoutTypeImports(text));
+}
+
+function withoutTypeImports(text: string): string {
+  return text.replace(/(?:^|\n)\s*(?:import|export)\s+type\s[^;]*?from\s+"[^"]+";?/g, "\n");
+}
+
+/** What loading the module loads: its runtime imports but the dynamic ones (those load when called). */
+function loadedSpecifiers(text: string): string[] {
+  return importSpecifiers(withoutTypeImports(text).replace(/import\(\s*"[^"]+"\s*\)/g, ""));
 }
 
 /** Resolves a relative specifier to a module path under src/ ("config/schema"), or keeps a package name. */
@@ -106,6 +111,7 @@ const files = paths.map((path) => {
       .filter((specifier) => specifier.startsWith("."))
       .map((specifier) => target(path, specifier)),
     runtimeImports: runtimeSpecifiers(text).map((specifier) => target(path, specifier)),
+    loadedImports: loadedSpecifiers(text).map((specifier) => target(path, specifier)),
   };
 });
 
@@ -188,6 +194,25 @@ describe("architecture", () => {
         file.imports.filter((dep) => dep.startsWith("simulator/")).map((dep) => `${file.module} -> ${dep}`),
       );
     expect(offenders).toEqual([]);
+  });
+
+  test("the light program (`statusline`, run many times a minute) and the bin load nothing heavy", () => {
+    // What each costs a start here (BENCHMARKS.md, Start-up): zod's schemas and luxon's first
+    // use ~20 ms each, SQLite's native module ~7 ms, node:crypto ~5 ms.
+    // A dynamic import (the config's check, when the file changed) loads when it runs.
+    const heavy = ["zod", "luxon", "better-sqlite3", "undici", "@lydell/node-pty", "node:crypto"];
+    const byModule = new Map(files.map((file) => [file.module, file]));
+    const reached = new Map<string, string>();
+    const queue = ["bin/claude-fallback", "bin/statusline"];
+    for (const from of queue) {
+      for (const dep of byModule.get(from)?.loadedImports ?? []) {
+        if (reached.has(dep)) continue;
+        reached.set(dep, from);
+        if (byModule.has(dep)) queue.push(dep);
+      }
+    }
+    expect(heavy.filter((dep) => reached.has(dep)).map((dep) => `${reached.get(dep)} -> ${dep}`)).toEqual([]);
+    expect(reached.has("cli/statusline")).toBe(true);
   });
 
   test("no production file is over 450 lines", () => {
