@@ -4,7 +4,8 @@
  * is answered here, before its body is read, and goes no further.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bearerMatcher, isLoopbackHost } from "../platform/loopback.js";
+import { isLoopbackHost } from "../platform/loopback.js";
+import { bearerMatcher } from "../platform/run-secret.js";
 import { sendApiError } from "./errors.js";
 import { topLevelFields } from "./request-fields.js";
 import { checkRequestTarget } from "./request-target.js";

@@ -8,7 +8,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { newSecret } from "../platform/loopback.js";
+import { newSecret } from "../platform/run-secret.js";
 import { sendApiError } from "./errors.js";
 
 export interface Gateway {

@@ -10,7 +10,8 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { bearerMatches, isLoopbackHost, newSecret } from "../platform/loopback.js";
+import { isLoopbackHost } from "../platform/loopback.js";
+import { bearerMatches, newSecret } from "../platform/run-secret.js";
 import {
   fieldsFromHead,
   type HookEvent,

@@ -158,6 +158,29 @@ describe("runBundle", () => {
     expect(start().use).toBe("used");
   });
 
+  test("a file cut short, or one written with the SHA-256 first line of earlier builds, is made anew", () => {
+    start();
+    const file = cacheFileOf(cacheDir, bundle, "build-1");
+    const contents = readFileSync(file);
+    const end = contents.indexOf(10);
+    writeFileSync(file, contents.subarray(0, end + 1 + Math.floor((contents.length - end) / 2)), {
+      mode: 0o600,
+    });
+    expect(start()).toMatchObject({ use: "written-at-exit", ran: { doubled: "2,4,6" } });
+    expect(start().use).toBe("used");
+    const data = readFileSync(file).subarray(readFileSync(file).indexOf(10) + 1);
+    const sha256 = "0".repeat(64);
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from(`build-1 ${process.version} ${process.arch} ${sha256}\n`), data]),
+      {
+        mode: 0o600,
+      },
+    );
+    expect(start()).toMatchObject({ use: "written-at-exit", ran: { doubled: "2,4,6" } });
+    expect(start().use).toBe("used");
+  });
+
   test("data damaged in a way V8 does not notice is not used: the checksum in the first line is checked", () => {
     start();
     const file = cacheFileOf(cacheDir, bundle, "build-1");

@@ -35,7 +35,6 @@ import {
 import Module, { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
-import zlib from "node:zlib";
 
 export interface BundleCache {
   /** Where the compiled code is kept (created 0700); null keeps none. */
@@ -59,11 +58,18 @@ function cacheKey(identity: string): string {
   return `${identity} ${process.version} ${process.arch}`;
 }
 
-/** zlib's CRC-32 (Node 20.15+, 22.2+); the types of Node 20.0 do not know it. */
-const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+type Checksum = (data: Uint8Array) => number;
+
+/**
+ * zlib's CRC-32 (Node 20.15+, 22.2+; the types of Node 20.0 do not know it), loaded when a bundle
+ * is run with a cache: the bin answers `--version` without loading zlib.
+ */
+function zlibCrc32(): Checksum | undefined {
+  return (createRequire(import.meta.url)("node:zlib") as { crc32?: Checksum }).crc32;
+}
 
 /** A cache file's first line: whom it is for, and the length and CRC-32 of the data that follows it. */
-function headerOf(key: string, data: Uint8Array, checksum: (data: Uint8Array) => number): string {
+function headerOf(key: string, data: Uint8Array, checksum: Checksum): string {
   return `${key} ${data.length} ${checksum(data).toString(16).padStart(8, "0")}`;
 }
 
@@ -82,9 +88,10 @@ export function cacheFileOf(dir: string, bundle: string, identity: string): stri
 export function runBundle(bundle: string, cache: BundleCache): CacheUse {
   const source = readFileSync(bundle, "utf8");
   const key = cacheKey(cache.identity);
+  const crc32 = cache.dir === null ? undefined : zlibCrc32();
   const file =
     cache.dir === null || crc32 === undefined ? null : cacheFileOf(cache.dir, bundle, cache.identity);
-  const cachedData = file === null ? undefined : readCachedCode(file, key);
+  const cachedData = file === null || crc32 === undefined ? undefined : readCachedCode(file, key, crc32);
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
   const use: CacheUse =
     file === null
@@ -92,9 +99,9 @@ export function runBundle(bundle: string, cache: BundleCache): CacheUse {
       : cachedData !== undefined && !script.cachedDataRejected
         ? "used"
         : "written-at-exit";
-  if (use === "written-at-exit" && cache.dir !== null && file !== null) {
+  if (use === "written-at-exit" && cache.dir !== null && file !== null && crc32 !== undefined) {
     const dir = cache.dir;
-    process.once("exit", () => writeCachedCode(dir, file, key, script, basename(bundle)));
+    process.once("exit", () => writeCachedCode({ dir, file, key, crc32 }, script, basename(bundle)));
   }
   const module = new Module(bundle);
   module.filename = bundle;
@@ -104,7 +111,7 @@ export function runBundle(bundle: string, cache: BundleCache): CacheUse {
 }
 
 /** The code cached in `file` for `key`, or undefined when there is none we may trust. */
-function readCachedCode(file: string, key: string): Buffer | undefined {
+function readCachedCode(file: string, key: string, crc32: Checksum): Buffer | undefined {
   let fd: number;
   try {
     if (!privateDirectory(dirname(file))) return undefined;
@@ -120,9 +127,7 @@ function readCachedCode(file: string, key: string): Buffer | undefined {
     const end = contents.indexOf(0x0a);
     if (end === -1) return undefined;
     const data = contents.subarray(end + 1);
-    return crc32 !== undefined && contents.toString("latin1", 0, end) === headerOf(key, data, crc32)
-      ? data
-      : undefined;
+    return contents.toString("latin1", 0, end) === headerOf(key, data, crc32) ? data : undefined;
   } catch {
     return undefined;
   } finally {
@@ -147,9 +152,12 @@ function ownedAndPrivate(stats: { uid: number; mode: number }): boolean {
  * directory we would read from: in one others can write, a link planted in the temporary file's
  * place would have us overwrite what it points to.
  */
-function writeCachedCode(dir: string, file: string, key: string, script: Script, bundleName: string): void {
+function writeCachedCode(
+  { dir, file, key, crc32 }: { dir: string; file: string; key: string; crc32: Checksum },
+  script: Script,
+  bundleName: string,
+): void {
   const temp = `${file}.${process.pid}.tmp`;
-  if (crc32 === undefined) return;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!privateDirectory(dir)) return;

@@ -126,7 +126,7 @@ const pureModules = [
   /^usage\/caps$/,
   /^gateway\/accounting$/,
   /^config\/schema$/,
-  /^platform\/loopback$/,
+  /^platform\/(loopback|run-secret)$/,
   /^claude\/compat$/,
   /^usage\/periods$/,
   /^(dates|shell|money|errors|billing)$/,
@@ -135,6 +135,23 @@ const isPure = (module: string) => pureModules.some((pattern) => pattern.test(mo
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
 const pureMayImport = (dep: string) =>
   isPure(dep) || /^(zod|luxon)$/.test(dep) || (dep.startsWith("node:") && !ioBuiltins.test(dep));
+
+const CRYPTO = ["node:crypto", "crypto"];
+
+/** Every module that loading `roots` loads (dynamic imports aside), each with a module that imports it. */
+function loadedFrom(roots: readonly string[]): Map<string, string> {
+  const byModule = new Map(files.map((file) => [file.module, file]));
+  const reached = new Map<string, string>();
+  const queue = [...roots];
+  for (const from of queue) {
+    for (const dep of byModule.get(from)?.loadedImports ?? []) {
+      if (reached.has(dep)) continue;
+      reached.set(dep, from);
+      if (byModule.has(dep)) queue.push(dep);
+    }
+  }
+  return reached;
+}
 
 describe("architecture", () => {
   test("finds the source tree", () => {
@@ -200,19 +217,18 @@ describe("architecture", () => {
     // What each costs a start here (BENCHMARKS.md, Start-up): zod's schemas and luxon's first
     // use ~20 ms each, SQLite's native module ~7 ms, node:crypto ~5 ms.
     // A dynamic import (the config's check, when the file changed) loads when it runs.
-    const heavy = ["zod", "luxon", "better-sqlite3", "undici", "@lydell/node-pty", "node:crypto"];
-    const byModule = new Map(files.map((file) => [file.module, file]));
-    const reached = new Map<string, string>();
-    const queue = ["bin/claude-fallback", "bin/statusline"];
-    for (const from of queue) {
-      for (const dep of byModule.get(from)?.loadedImports ?? []) {
-        if (reached.has(dep)) continue;
-        reached.set(dep, from);
-        if (byModule.has(dep)) queue.push(dep);
-      }
-    }
+    const heavy = ["zod", "luxon", "better-sqlite3", "undici", "@lydell/node-pty", ...CRYPTO];
+    const reached = loadedFrom(["bin/claude-fallback", "bin/statusline"]);
     expect(heavy.filter((dep) => reached.has(dep)).map((dep) => `${reached.get(dep)} -> ${dep}`)).toEqual([]);
     expect(reached.has("cli/statusline")).toBe(true);
+  });
+
+  test("commands that only read (status, usage) load no node:crypto: the config's checks do not", () => {
+    const reached = loadedFrom(["cli/status", "cli/usage"]);
+    expect(CRYPTO.filter((dep) => reached.has(dep)).map((dep) => `${reached.get(dep)} -> ${dep}`)).toEqual(
+      [],
+    );
+    expect(reached.has("config/schema")).toBe(true);
   });
 
   test("no production file is over 450 lines", () => {
