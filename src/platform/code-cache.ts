@@ -13,7 +13,7 @@
  * the process, so the checksum is ours to check. It is zlib's CRC-32 of the data and its length —
  * it catches damage (every burst of up to 32 bits, other damage but for one chance in 2³²); what
  * keeps others from changing the file is the directory's ownership, not the checksum. (SHA-256
- * from node:crypto did the same at ~10 ms a start, loading crypto alone; CRC-32 takes ~1 ms.)
+ * from node:crypto cost a start ~5–10 ms, most of it loading crypto; CRC-32 takes ~1 ms.)
  * Node older than 20.15 has no `zlib.crc32`: it gets no cache. Nothing is written into a
  * directory we would not read from. Any failure to read or write the cache runs the bundle
  * compiled afresh: the cache can make a start faster, never break one.
