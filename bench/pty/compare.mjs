@@ -6,11 +6,10 @@
 // user + system CPU per MB of the path's process tree (/usr/bin/time: the child included).
 // Usage: node bench/pty/compare.mjs ROUNDS DIST… [BYTES=20000000] [PROFILE_DIR=dir: --cpu-prof the builds]
 import { readFileSync } from "node:fs";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import pty from "@lydell/node-pty";
+import { childScript, relayScript, spawnInTerminal, timeFlood, writeStandInClaude } from "./terminal.mjs";
 
 const [roundsArg, ...distArgs] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -21,22 +20,22 @@ if (!Number.isInteger(rounds) || rounds < 1 || distArgs.length === 0) {
 const dists = distArgs.map((dist) => resolve(dist));
 const BYTES = Number(process.env.BYTES ?? 20_000_000);
 const profileDir = process.env.PROFILE_DIR;
-const childScript = fileURLToPath(new URL("./child.mjs", import.meta.url));
-const relayScript = fileURLToPath(new URL("./relay.mjs", import.meta.url));
-const MARKER = Buffer.from("BENCH-END");
 
 const root = await mkdtemp(join(tmpdir(), "cf-bench-compare-"));
-const shim = join(root, "claude");
-await writeFile(
-  shim,
-  `#!/bin/sh\nfor a; do [ "$a" = --version ] && { echo "2.1.330 (Claude Code)"; exit 0; }; done\nexec "${process.execPath}" "${childScript}" flood "${BYTES}"\n`,
-);
-await chmod(shim, 0o755);
+const shim = await writeStandInClaude(root);
 const timeFile = join(root, "time");
 
 /** One flood through `path` ("relay" or a dist directory): MB/s, and CPU ms per MB of its process tree. */
 async function flood(path) {
-  const env = { PATH: process.env.PATH, HOME: root, TERM: "xterm-256color", LANG: "C.UTF-8", TZ: "UTC" };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: root,
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    TZ: "UTC",
+    BENCH_MODE: "flood",
+    BENCH_BYTES: String(BYTES),
+  };
   const command =
     path === "relay"
       ? [relayScript, process.execPath, childScript, "flood", String(BYTES)]
@@ -47,31 +46,16 @@ async function flood(path) {
           shim,
         ];
   if (path !== "relay") env.CLAUDE_FALLBACK_HOME = join(root, "home");
-  const term = pty.spawn("/usr/bin/time", ["-f", "%U %S", "-o", timeFile, process.execPath, ...command], {
-    name: "xterm-256color",
-    cols: 120,
-    rows: 40,
-    cwd: root,
-    env,
-    encoding: null,
-  });
+  const term = spawnInTerminal(
+    "/usr/bin/time",
+    ["-f", "%U %S", "-o", timeFile, process.execPath, ...command],
+    {
+      cwd: root,
+      env,
+    },
+  );
   const exited = new Promise((done) => term.onExit(done));
-  const seconds = await new Promise((done) => {
-    let tail = Buffer.alloc(0);
-    let started;
-    term.onData((chunk) => {
-      const joined = Buffer.concat([tail, chunk]);
-      if (started === undefined && joined.includes("READY")) {
-        started = process.hrtime.bigint();
-        term.write("g");
-        tail = Buffer.alloc(0);
-        return;
-      }
-      if (started !== undefined && joined.includes(MARKER))
-        done(Number(process.hrtime.bigint() - started) / 1e9);
-      tail = joined.subarray(Math.max(0, joined.length - 16));
-    });
-  });
+  const seconds = await timeFlood(term);
   await exited;
   const [user, system] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
   return { mbps: BYTES / 1e6 / seconds, cpuPerMb: ((user + system) * 1000) / (BYTES / 1e6) };

@@ -6,12 +6,12 @@
 // Throughput: 100 MB of terminal-like text. Echo: one byte typed, until it comes back.
 // Prints a Markdown section. Usage: npm run build && node bench/pty/run.mjs [--quick]
 import { spawnSync } from "node:child_process";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pty from "@lydell/node-pty";
 import { fmt, summarize, table } from "../lib/stats.mjs";
+import { childScript, relayScript, spawnInTerminal, timeFlood, writeStandInClaude } from "./terminal.mjs";
 
 const quick = process.argv.includes("--quick");
 const BYTES = quick ? 20_000_000 : 100_000_000;
@@ -19,20 +19,12 @@ const BYTES = quick ? 20_000_000 : 100_000_000;
 const THROUGHPUT_RUNS = quick ? 3 : 5;
 const ECHOES = quick ? 300 : 2000;
 const cli = fileURLToPath(new URL("../../dist/bin/claude-fallback.js", import.meta.url));
-const childScript = fileURLToPath(new URL("./child.mjs", import.meta.url));
-const relayScript = fileURLToPath(new URL("./relay.mjs", import.meta.url));
-const MARKER = Buffer.from("BENCH-END");
 /** util-linux `script`: a pty relay written in C (a poll loop of reads and writes), when installed. */
 const hasScript = spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
 
 const root = await mkdtemp(join(tmpdir(), "cf-bench-pty-"));
 const home = join(root, "home");
-const shim = join(root, "claude");
-await writeFile(
-  shim,
-  `#!/bin/sh\nfor a; do [ "$a" = --version ] && { echo "2.1.330 (Claude Code)"; exit 0; }; done\nexec "${process.execPath}" "${childScript}" "$BENCH_MODE" "$BENCH_BYTES"\n`,
-);
-await chmod(shim, 0o755);
+const shim = await writeStandInClaude(root);
 const baseEnv = {
   PATH: process.env.PATH,
   HOME: root,
@@ -55,14 +47,7 @@ function start(path, mode, bytes = 0) {
     ],
     wrapper: [process.execPath, [cli, "--claude", shim]],
   }[path];
-  const term = pty.spawn(file, args, {
-    name: "xterm-256color",
-    cols: 120,
-    rows: 40,
-    cwd: root,
-    env,
-    encoding: null,
-  });
+  const term = spawnInTerminal(file, args, { cwd: root, env });
   let listener = () => {};
   term.onData((data) => listener(data));
   const exited = new Promise((resolve) => term.onExit(resolve));
@@ -83,31 +68,14 @@ function start(path, mode, bytes = 0) {
         };
       });
     },
-    onBytes(count) {
-      listener = count;
-    },
   };
 }
 
 async function throughput(path) {
   const run = start(path, "flood", BYTES);
-  await run.until((_chunk, joined) => joined.includes("READY"));
-  let received = 0;
-  let tail = Buffer.alloc(0);
-  const done = new Promise((resolve) => {
-    run.onBytes((chunk) => {
-      received += chunk.length;
-      const joined = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - 32))]);
-      if (joined.includes(MARKER)) resolve();
-      tail = joined.subarray(Math.max(0, joined.length - 16));
-    });
-  });
-  const t0 = process.hrtime.bigint();
-  run.term.write("g");
-  await done;
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const seconds = await timeFlood(run.term);
   await run.exited;
-  return { mbps: BYTES / 1e6 / seconds, received };
+  return { mbps: BYTES / 1e6 / seconds };
 }
 
 async function echo(path) {
