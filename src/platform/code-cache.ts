@@ -68,6 +68,14 @@ function zlibCrc32(): Checksum | undefined {
   return (createRequire(import.meta.url)("node:zlib") as { crc32?: Checksum }).crc32;
 }
 
+/** Where a bundle's cached code is kept, whom it is for, and how its data is checked. */
+interface CachePlace {
+  dir: string;
+  file: string;
+  key: string;
+  crc32: Checksum;
+}
+
 /** A cache file's first line: whom it is for, and the length and CRC-32 of the data that follows it. */
 function headerOf(key: string, data: Uint8Array, checksum: Checksum): string {
   return `${key} ${data.length} ${checksum(data).toString(16).padStart(8, "0")}`;
@@ -89,19 +97,20 @@ export function runBundle(bundle: string, cache: BundleCache): CacheUse {
   const source = readFileSync(bundle, "utf8");
   const key = cacheKey(cache.identity);
   const crc32 = cache.dir === null ? undefined : zlibCrc32();
-  const file =
-    cache.dir === null || crc32 === undefined ? null : cacheFileOf(cache.dir, bundle, cache.identity);
-  const cachedData = file === null || crc32 === undefined ? undefined : readCachedCode(file, key, crc32);
+  const place: CachePlace | null =
+    cache.dir === null || crc32 === undefined
+      ? null
+      : { dir: cache.dir, file: cacheFileOf(cache.dir, bundle, cache.identity), key, crc32 };
+  const cachedData = place === null ? undefined : readCachedCode(place);
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
   const use: CacheUse =
-    file === null
+    place === null
       ? "none"
       : cachedData !== undefined && !script.cachedDataRejected
         ? "used"
         : "written-at-exit";
-  if (use === "written-at-exit" && cache.dir !== null && file !== null && crc32 !== undefined) {
-    const dir = cache.dir;
-    process.once("exit", () => writeCachedCode({ dir, file, key, crc32 }, script, basename(bundle)));
+  if (use === "written-at-exit" && place !== null) {
+    process.once("exit", () => writeCachedCode(place, script, basename(bundle)));
   }
   const module = new Module(bundle);
   module.filename = bundle;
@@ -110,8 +119,8 @@ export function runBundle(bundle: string, cache: BundleCache): CacheUse {
   return use;
 }
 
-/** The code cached in `file` for `key`, or undefined when there is none we may trust. */
-function readCachedCode(file: string, key: string, crc32: Checksum): Buffer | undefined {
+/** The code cached in the place's file for its key, or undefined when there is none we may trust. */
+function readCachedCode({ file, key, crc32 }: CachePlace): Buffer | undefined {
   let fd: number;
   try {
     if (!privateDirectory(dirname(file))) return undefined;
@@ -152,11 +161,7 @@ function ownedAndPrivate(stats: { uid: number; mode: number }): boolean {
  * directory we would read from: in one others can write, a link planted in the temporary file's
  * place would have us overwrite what it points to.
  */
-function writeCachedCode(
-  { dir, file, key, crc32 }: { dir: string; file: string; key: string; crc32: Checksum },
-  script: Script,
-  bundleName: string,
-): void {
+function writeCachedCode({ dir, file, key, crc32 }: CachePlace, script: Script, bundleName: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
