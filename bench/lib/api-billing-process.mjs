@@ -7,6 +7,7 @@
 import { DEFAULT_CONFIG } from "../../dist/config/schema.js";
 import { createKeyProvider } from "../../dist/config/secret.js";
 import { LazyApiBilling } from "../../dist/session/api-billing.js";
+import { RunSpending } from "../../dist/session/run-spend.js";
 import { openLedger } from "../../dist/usage/ledger.js";
 
 const BENCH_SESSION_CAP_USD = 1_000_000;
@@ -16,12 +17,15 @@ const config = { ...DEFAULT_CONFIG, upstream_url: upstream, cost_limit_per_sessi
 const env = { CLAUDE_FALLBACK_API_KEY: apiKey };
 const ledger = openLedger(ledgerFile, { logUsage: config.log_usage });
 const runId = ledger.startRun({ startedAt: Date.now(), pid: process.pid, initialMode: "api" });
+// The run's spend and caps as RunCore makes them (session/run-core.ts).
+const spending = new RunSpending(ledger, runId, config, Date.now, () => null);
 const billing = new LazyApiBilling({
   config,
   keys: createKeyProvider(config, env),
   env,
-  ledger,
-  runId,
+  spend: () => spending.tracker,
+  caps: () => spending.caps(),
+  limitSince: () => spending.limitSince(),
   onEvent: (event) => process.stderr.write(`gateway event: ${event.message}\n`),
 });
 const gateway = await billing.ensure();

@@ -5,9 +5,9 @@
  * account in the ledger — each stage in a module of its own.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Pool } from "undici";
 import { FallbackError } from "../errors.js";
 import type { RunEvent } from "../notify/run-events.js";
+import { loadUndici } from "../platform/undici.js";
 import type { Pricing } from "../pricing/pricing.js";
 import type { CapConfig, CapStatus } from "../usage/caps.js";
 import type { SpendTracker } from "../usage/spend.js";
@@ -110,7 +110,7 @@ export function gatewayPipeline(
     writeAtOnce: () => guard.spansRuns(),
     onFailure: ledgerFailed,
   });
-  const pool = new Pool(options.upstream.origin, {
+  const pool = new (loadUndici().Pool)(options.upstream.origin, {
     connections: 32,
     pipelining: 1,
     keepAliveTimeout: 30_000,

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
-import { killLiveProcesses } from "./harness/claude.js";
-import { fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
+import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
+import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
@@ -110,6 +110,30 @@ describe("--force-api", () => {
       `claude-fallback: this run's API billing: $0.01 (details: claude-fallback usage run ${row?.run_id}); continue the conversation with: claude-fallback resume ${requests[0]?.sessionId}`,
     );
     expect(result.stdout).not.toContain("this run's API billing");
+  });
+
+  test("the gateway's HTTP parser is never re-compiled by V8's optimizing compiler, which the exit would wait for", async () => {
+    // undici's llhttp is WebAssembly; without --liftoff-only V8 re-compiled its parser after the
+    // first response (~190 ms of CPU) and Node waited for that before the process could exit.
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const result = await runProcess(
+      process.execPath,
+      [
+        "--trace-wasm-compilation-times",
+        CLI,
+        "--claude",
+        testedClaudeBinary(),
+        "--force-api",
+        "--",
+        "-p",
+        "hello",
+      ],
+      { cwd: sandbox.project, env: fallbackEnv(sandbox), timeoutMs: 90_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Simulated reply");
+    expect(result.stdout).toMatch(/Compiled function .* using Liftoff/);
+    expect(result.stdout).not.toContain("using TurboFan");
   });
 
   test("a key from CLAUDE_FALLBACK_API_KEY wins, and a stray ANTHROPIC_API_KEY is removed with a notice", async () => {
