@@ -418,6 +418,33 @@ const FORMS: Form[] = [
     resetText: null,
     resetsAt: null,
   },
+  // The separators and the apostrophe beyond ASCII, each (written as \u escapes in the table).
+  {
+    line: "API Error: Repeated 529 Overloaded errors \u2022 try again later",
+    kind: "throttle",
+    entryId: "overloaded-529",
+    window: null,
+    resetText: null,
+    resetsAt: null,
+  },
+  {
+    line: "Over 90% of your weekly limit used \u2219 resets Nov 27, 2:28am (UTC)",
+    kind: "warning",
+    entryId: "over-percent",
+    window: "seven_day",
+    resetText: "Nov 27, 2:28am (UTC)",
+    resetsAt: "2026-11-27T02:28:00.000Z",
+    percent: 90,
+  },
+  {
+    line: "You\u2019ve used 92% of your team\u2019s 5-hour limit \u00b7 resets 3:50am (UTC)",
+    kind: "warning",
+    entryId: "used-percent",
+    window: "five_hour",
+    resetText: "3:50am (UTC)",
+    resetsAt: "2026-11-24T03:50:00.000Z",
+    percent: 92,
+  },
 ];
 
 describe("message table", () => {
