@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { classifyLine, classifyText, normalizeLine, strongest } from "./classify.js";
+import { MESSAGE_TABLE, type MessageEntry } from "./messages.js";
 
 const LIMIT = "You've hit your 5-hour limit · resets 3pm (UTC)";
 
@@ -174,3 +175,37 @@ describe("classifyText", () => {
     expect(strongest([])).toBeNull();
   });
 });
+
+describe("which patterns a line runs", () => {
+  /** The shipped table with each pattern recording that it ran. */
+  function recordingTable(ran: string[]): MessageEntry[] {
+    return MESSAGE_TABLE.map((entry) => {
+      const pattern = new RegExp(entry.pattern.source, entry.pattern.flags);
+      pattern.exec = (text: string) => {
+        ran.push(entry.id);
+        return RegExp.prototype.exec.call(pattern, text);
+      };
+      return { ...entry, pattern };
+    });
+  }
+
+  test("a line with the notice words but none of the entries' fixed texts runs no pattern", () => {
+    const ran: string[] = [];
+    const table = recordingTable(ran);
+    for (const line of [
+      "Tips for getting started: press Escape to cancel while loading",
+      "? for shortcuts · /usage shows your limits and when they reset",
+      "Approaching",
+    ]) {
+      expect(classifyLine(line, table)).toBeNull();
+    }
+    expect(ran).toEqual([]);
+  });
+
+  test("a notice runs only the entries whose fixed text it holds", () => {
+    const ran: string[] = [];
+    expect(classifyLine(LIMIT, recordingTable(ran))).toMatchObject({ entryId: "hit-your-limit" });
+    expect(ran).toEqual(["hit-your-limit"]);
+  });
+});
+

@@ -59,6 +59,7 @@ export function classifyLine(
   const line = normalizeLine(raw);
   if (line === "" || line.length > MAX_NOTICE_LENGTH) return null;
   for (const entry of table) {
+    if (!line.includes(entry.contains)) continue;
     const match = entry.pattern.exec(line);
     if (!match) continue;
     const groups = match.groups ?? {};

@@ -462,6 +462,15 @@ describe("message table", () => {
     }
   });
 
+  test("each entry's fixed text is written in its pattern and found in its example", () => {
+    const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const entry of MESSAGE_TABLE) {
+      expect(entry.contains, entry.id).not.toBe("");
+      expect(entry.example, entry.id).toContain(entry.contains);
+      expect(entry.pattern.source, entry.id).toContain(escaped(entry.contains));
+    }
+  });
+
   test.each(MESSAGE_TABLE.map((entry) => [entry.id, entry] as const))(
     "entry %s matches its own example",
     (_, entry) => {
