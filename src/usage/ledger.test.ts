@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { recordRow } from "../../test/support/ledger.js";
 import { FallbackError } from "../errors.js";
 import { type Ledger, ledgerPath, moveLedgerAside, openExistingLedger, openLedger } from "./ledger.js";
@@ -414,6 +414,21 @@ describe("SpendTracker", () => {
     const tracker = new SpendTracker(l, l.startRun({ startedAt: T0, initialMode: "api" }));
     expect(process.env.TZ).toBe("UTC");
     expect(tracker.zone).toBe("UTC");
+  });
+
+  test("looks the system zone up only when a day or month is asked for (ICU's first use is slow)", () => {
+    const l = ledger();
+    const zoneLookups = vi.spyOn(Intl, "DateTimeFormat");
+    try {
+      const tracker = new SpendTracker(l, l.startRun({ startedAt: T0, initialMode: "api" }));
+      record(tracker, { at: T0, outcome: "ok", costNanoUsd: 7_000 });
+      expect(tracker.runSpend().nanoUsd).toBe(7_000);
+      expect(zoneLookups).not.toHaveBeenCalled();
+      expect(tracker.snapshot(T0 + 10).day.nanoUsd).toBe(7_000);
+      expect(zoneLookups).toHaveBeenCalled();
+    } finally {
+      zoneLookups.mockRestore();
+    }
   });
 
   test("log_usage: false keeps caps working from memory, with other wrappers' rows added", () => {
