@@ -208,4 +208,3 @@ describe("which patterns a line runs", () => {
     expect(ran).toEqual(["hit-your-limit"]);
   });
 });
-

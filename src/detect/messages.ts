@@ -62,9 +62,10 @@ export interface MessageEntry {
 
 /**
  * Claude Code's separators: `·` (U+00B7, current), `∙` (U+2219, 1.0.x/2.0.x), `•` (U+2022).
- * Inside `String.raw` other characters than ASCII are written as `\u` escapes, which the RegExp
- * reads: the bundler cannot escape a raw string, and one such character made the whole shipped
- * program a two-byte string, read ~3 times slower at every start (scripts/bundle.mjs refuses it).
+ * In a `String.raw` they are `\u` escapes, which the RegExp reads: esbuild escapes characters
+ * beyond ASCII in every other string but cannot in a raw one, and one of them makes V8 hold the
+ * whole shipped program as a two-byte string, slower to read at every start (scripts/bundle.mjs
+ * refuses it).
  */
 const SEPARATORS = String.raw`\u00b7\u2219\u2022`;
 const SEP = String.raw`\s?[${SEPARATORS}]\s?`;
