@@ -89,7 +89,7 @@ class SpendByPeriod {
  */
 export class SpendTracker {
   readonly runId: string;
-  private givenZone: string | undefined;
+  private resolvedZone: string | undefined;
   private run: Spend;
   /** This run's requests with `log_usage: false`, never in the ledger, by day and by month. */
   private readonly unloggedByDay: SpendByPeriod;
@@ -104,7 +104,7 @@ export class SpendTracker {
     options: { zone?: string } = {},
   ) {
     this.runId = runId ?? "";
-    this.givenZone = options.zone === undefined ? undefined : resolveZone(options.zone, "time zone");
+    this.resolvedZone = options.zone === undefined ? undefined : resolveZone(options.zone, "time zone");
     this.unloggedByDay = new SpendByPeriod("day", () => this.zone);
     this.unloggedByMonth = new SpendByPeriod("month", () => this.zone);
     this.run = runId === null ? { ...ZERO_SPEND } : ledger.runSpend(runId);
@@ -116,8 +116,8 @@ export class SpendTracker {
    * while Claude starts.
    */
   get zone(): string {
-    this.givenZone ??= resolveZone(undefined, "time zone");
-    return this.givenZone;
+    this.resolvedZone ??= resolveZone(undefined, "time zone");
+    return this.resolvedZone;
   }
 
   /**
