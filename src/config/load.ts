@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { UsageError } from "../errors.js";
 import { createPricing, PriceOverrideError } from "../pricing/pricing.js";
 import { shellQuote } from "../shell.js";

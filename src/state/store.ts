@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { FallbackError } from "../errors.js";
 import { asidePath, writeFileAtomicSync } from "../platform/atomic-file.js";
 import { cannotAccessText } from "./paths.js";
@@ -14,22 +14,29 @@ import { cannotAccessText } from "./paths.js";
  */
 const WindowSchema = z.object({
   used_percentage: z.number(),
-  resets_at: z.number().nullable(),
+  resets_at: z.nullable(z.number()),
 });
 
 export const StateSchema = z.object({
-  preferred_mode: z.enum(["subscription", "api"]).nullable().default(null),
-  preferred_mode_set_at: z.number().nullable().default(null),
+  preferred_mode: z._default(z.nullable(z.enum(["subscription", "api"])), null),
+  preferred_mode_set_at: z._default(z.nullable(z.number()), null),
   /** The last subscription limit seen: when it resets (epoch ms) and which window. */
-  last_limit: z
-    .object({ at: z.number(), resets_at: z.number(), window: z.string().nullable(), assumed: z.boolean() })
-    .nullable()
-    .default(null),
+  last_limit: z._default(
+    z.nullable(
+      z.object({
+        at: z.number(),
+        resets_at: z.number(),
+        window: z.nullable(z.string()),
+        assumed: z.boolean(),
+      }),
+    ),
+    null,
+  ),
   /** Subscription utilisation from the last status line, per window (five_hour, seven_day, …). */
-  utilisation: z
-    .object({ at: z.number(), windows: z.record(z.string(), WindowSchema) })
-    .nullable()
-    .default(null),
+  utilisation: z._default(
+    z.nullable(z.object({ at: z.number(), windows: z.record(z.string(), WindowSchema) })),
+    null,
+  ),
 });
 
 export type SharedState = z.output<typeof StateSchema>;

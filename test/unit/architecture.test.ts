@@ -134,7 +134,7 @@ const pureModules = [
 const isPure = (module: string) => pureModules.some((pattern) => pattern.test(module));
 const ioBuiltins = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|tls|worker_threads)$/;
 const pureMayImport = (dep: string) =>
-  isPure(dep) || /^(zod|luxon)$/.test(dep) || (dep.startsWith("node:") && !ioBuiltins.test(dep));
+  isPure(dep) || /^(zod\/mini|luxon)$/.test(dep) || (dep.startsWith("node:") && !ioBuiltins.test(dep));
 
 const CRYPTO = ["node:crypto", "crypto"];
 
@@ -217,10 +217,23 @@ describe("architecture", () => {
     // What each costs a start here (BENCHMARKS.md, Start-up): zod's schemas and luxon's first
     // use ~20 ms each, SQLite's native module ~7 ms, node:crypto ~5 ms.
     // A dynamic import (the config's check, when the file changed) loads when it runs.
-    const heavy = ["zod", "luxon", "better-sqlite3", "undici", "@lydell/node-pty", ...CRYPTO];
+    const heavy = ["zod", "zod/mini", "luxon", "better-sqlite3", "undici", "@lydell/node-pty", ...CRYPTO];
     const reached = loadedFrom(["bin/claude-fallback", "bin/statusline"]);
     expect(heavy.filter((dep) => reached.has(dep)).map((dep) => `${reached.get(dep)} -> ${dep}`)).toEqual([]);
     expect(reached.has("cli/statusline")).toBe(true);
+  });
+
+  test("the product's schemas are zod/mini: classic zod is the simulator's alone", () => {
+    // Classic zod gives every schema object dozens of methods of its own: building the config's
+    // and the state file's schemas took ~17 ms of every start before Claude was spawned
+    // (BENCHMARKS.md, Start-up), against ~2 ms with zod/mini, which is the same validator.
+    const classic = files
+      .filter((file) => folderOf(file.module) !== "simulator")
+      .flatMap((file) =>
+        file.runtimeImports.filter((dep) => dep === "zod").map((dep) => `${file.module} -> ${dep}`),
+      );
+    expect(classic).toEqual([]);
+    expect(loadedFrom(["cli/run"]).has("zod/mini")).toBe(true);
   });
 
   test("commands that only read (status, usage) load no node:crypto: the config's checks do not", () => {
