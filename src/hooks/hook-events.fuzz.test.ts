@@ -33,7 +33,6 @@ const body = fc.record(
     source: fc.oneof(fc.constantFrom("startup", "resume", "clear", "compact"), anyJson),
     error: fc.oneof(fc.constantFrom("rate_limit", "overloaded"), anyJson),
     last_assistant_message: fc.oneof(fc.string(), anyJson),
-    reason: fc.oneof(fc.string(), anyJson),
   },
   { requiredKeys: [] },
 );
@@ -47,7 +46,6 @@ const STRING_FIELDS = [
   "prompt",
   "lastAssistantMessage",
   "error",
-  "reason",
 ] as const;
 
 describe("parseHookEvent on arbitrary bodies", () => {

@@ -7,13 +7,7 @@
  */
 
 /** `SessionStart` arrives through the spool (command hook); the others through the hook server (http hooks). */
-export const HOOK_EVENT_NAMES = [
-  "SessionStart",
-  "UserPromptSubmit",
-  "Stop",
-  "StopFailure",
-  "SessionEnd",
-] as const;
+export const HOOK_EVENT_NAMES = ["SessionStart", "UserPromptSubmit", "Stop", "StopFailure"] as const;
 export type HookEventName = (typeof HOOK_EVENT_NAMES)[number];
 
 /** The events Claude Code (2.1.330) delivers through `"type": "http"` hooks. */
@@ -21,7 +15,6 @@ export const HTTP_HOOK_EVENTS = [
   "UserPromptSubmit",
   "Stop",
   "StopFailure",
-  "SessionEnd",
 ] as const satisfies readonly HookEventName[];
 
 export function isHookEventName(value: unknown): value is HookEventName {
@@ -51,8 +44,7 @@ export type HookEvent =
       error?: string;
       /** The text Claude Code showed, e.g. `You've hit your 5-hour limit · resets 3:47am (UTC)`. */
       lastAssistantMessage?: string;
-    })
-  | (HookCommon & { name: "SessionEnd"; reason?: string });
+    });
 
 function text(raw: Record<string, unknown>, key: string): string | undefined {
   const value = raw[key];
@@ -94,8 +86,6 @@ export function parseHookEvent(body: unknown, name?: HookEventName, truncated = 
       const event = withOptional({ ...common, name: eventName }, "error", text(raw, "error"));
       return withOptional(event, "lastAssistantMessage", text(raw, "last_assistant_message"));
     }
-    case "SessionEnd":
-      return withOptional({ ...common, name: eventName }, "reason", text(raw, "reason"));
   }
 }
 
@@ -117,7 +107,6 @@ export const HEAD_FIELDS = [
   "prompt_id",
   "source",
   "error",
-  "reason",
 ];
 
 /**

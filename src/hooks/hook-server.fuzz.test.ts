@@ -68,7 +68,7 @@ function post(event: HookEventName, body: Buffer): Promise<{ status: number; tex
 }
 
 const anyJson = fc.jsonValue({ maxDepth: 4 });
-const httpEvent = fc.constantFrom<HookEventName>("UserPromptSubmit", "Stop", "StopFailure", "SessionEnd");
+const httpEvent = fc.constantFrom<HookEventName>("UserPromptSubmit", "Stop", "StopFailure");
 
 /** A body and whether the server must accept it (a JSON object, or anything over the bound). */
 const bodies = fc.oneof(

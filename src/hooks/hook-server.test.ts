@@ -119,20 +119,20 @@ describe("hook server", () => {
         error: "rate_limit",
         last_assistant_message: "You've hit your 5-hour limit · resets 3:47am (UTC)",
       },
-      SessionEnd: { session_id: "s", hook_event_name: "SessionEnd", reason: "prompt_input_exit" },
+      Stop: { session_id: "s", hook_event_name: "Stop", last_assistant_message: "Done." },
     };
     for (const [name, body] of Object.entries(bodies)) {
       const reply = await send(`${server.url}/hook/${name}`, { headers: auth, body: JSON.stringify(body) });
       expect(reply.status).toBe(200);
     }
     const events = await nextEvents(3);
-    expect(events.map((event) => event.name)).toEqual(["UserPromptSubmit", "StopFailure", "SessionEnd"]);
+    expect(events.map((event) => event.name)).toEqual(["UserPromptSubmit", "StopFailure", "Stop"]);
     expect(events[0]).toMatchObject({ prompt: "hello" });
     expect(events[1]).toMatchObject({
       error: "rate_limit",
       lastAssistantMessage: "You've hit your 5-hour limit · resets 3:47am (UTC)",
     });
-    expect(events[2]).toMatchObject({ reason: "prompt_input_exit" });
+    expect(events[2]).toMatchObject({ lastAssistantMessage: "Done." });
   });
 
   test("a wrong, missing or malformed secret gets 401 and nothing is delivered", async () => {
@@ -177,6 +177,8 @@ describe("hook server", () => {
       ["GET", "/hook/Stop"],
       ["PUT", "/hook/Stop"],
       ["POST", "/hook/SessionStart"],
+      // Not injected: nothing of a run waits for the end of Claude's session, and Claude waits for the hook.
+      ["POST", "/hook/SessionEnd"],
       ["POST", "/hook/PreToolUse"],
       ["POST", "/hook/Stop/extra"],
       ["POST", "/hook/stop"],
@@ -277,7 +279,7 @@ describe("hook server", () => {
     servers.push(server);
     const headers = { Authorization: `Bearer ${server.secret}` };
     expect((await send(hookUrl(server.url, "Stop"), { headers, body: "{}" })).status).toBe(200);
-    expect((await send(hookUrl(server.url, "SessionEnd"), { headers, body: "{}" })).status).toBe(200);
+    expect((await send(hookUrl(server.url, "UserPromptSubmit"), { headers, body: "{}" })).status).toBe(200);
     expect((await errors.promise).map((error) => error.message).sort()).toEqual(["async boom", "sync boom"]);
     expect(calls).toBe(2);
   });
@@ -287,7 +289,7 @@ describe("hook server", () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);
     const sockets = new Set<Socket>();
-    const names = ["UserPromptSubmit", "Stop", "UserPromptSubmit", "StopFailure", "SessionEnd"] as const;
+    const names = ["UserPromptSubmit", "Stop", "UserPromptSubmit", "StopFailure", "Stop"] as const;
     for (const [index, name] of names.entries()) {
       const reply = await send(hookUrl(server.url, name), {
         headers: auth,

@@ -5,7 +5,7 @@
  * `--settings` merged in.
  */
 
-import type { ClaudeArgs } from "../claude/args.js";
+import type { ClaudeArgs, SessionChoice } from "../claude/args.js";
 import { findUserStatusLine, readSettingsArgument } from "../claude/user-settings.js";
 import type { Paths } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
@@ -37,17 +37,28 @@ export interface Injection {
   close(): Promise<void>;
 }
 
+/**
+ * Whether a run needs Claude Code's SessionStart hook, which is how it learns the conversation's id
+ * when Claude alone knows it: `--continue` and the picker choose it, and in a terminal /clear and
+ * /resume change it. A headless run (`-p`, stream-json) whose id is ours (`--session-id`) or named
+ * (`--resume X`) does without: UserPromptSubmit comes before each of its requests with the same
+ * id, and Claude Code runs a command hook before it sends the prompt (~20 ms of every `-p`).
+ */
+export function needsSessionStartHook(session: SessionChoice, { terminal }: { terminal: boolean }): boolean {
+  return terminal || session.kind === "resume-picker" || session.kind === "continue";
+}
+
 export async function prepareInjection(
   options: InjectionTarget,
   onHook: (event: HookEvent) => void,
-  { withStatusLine }: { withStatusLine: boolean },
+  { terminal }: { terminal: boolean },
 ): Promise<Injection> {
   const runDir = await createRunDir(options.paths.runtimeDir, options.runId);
   let hookServer: HookServer | undefined;
   try {
     hookServer = await startHookServer({ onHook });
     const userSettings = options.args.userSettings;
-    const userStatusLine = withStatusLine
+    const userStatusLine = terminal
       ? findUserStatusLine({ cwd: options.cwd, env: options.env, userSettingsArg: userSettings ?? undefined })
           .statusLine
       : null;
@@ -55,6 +66,7 @@ export async function prepareInjection(
       runDir: runDir.path,
       hookServer,
       userStatusLine,
+      sessionStartHook: needsSessionStartHook(options.args.session, { terminal }),
       userFlagSettings: userSettings
         ? (readSettingsArgument(userSettings, options.cwd)?.settings ?? null)
         : null,

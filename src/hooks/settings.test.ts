@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { shellQuote } from "../shell.js";
 import {
+  type InjectedSettings,
   injectedSettings,
   isOwnStatusLineCommand,
   scriptCommand,
@@ -117,11 +118,24 @@ describe("the injected settings.json", () => {
         UserPromptSubmit: http("UserPromptSubmit"),
         Stop: http("Stop"),
         StopFailure: http("StopFailure"),
-        SessionEnd: http("SessionEnd"),
       },
       statusLine: { type: "command", command: scriptCommand(run.statusLineScript), padding: 0 },
     });
     expect(scriptCommand("/run/a b/statusline.sh")).toBe("exec /bin/sh '/run/a b/statusline.sh'");
+  });
+
+  test("without the SessionStart hook when told so: neither in the settings nor as a script", async () => {
+    const dir = await createRunDir(join(root, "no-session-start"), "r");
+    const settingsFile = await writeInjection({
+      runDir: dir.path,
+      hookServer,
+      userStatusLine: null,
+      sessionStartHook: false,
+    });
+    const settings = JSON.parse(readFileSync(settingsFile, "utf8")) as InjectedSettings;
+    expect(Object.keys(settings.hooks).sort()).toEqual(["Stop", "StopFailure", "UserPromptSubmit"]);
+    expect(existsSync(dir.sessionStartScript)).toBe(false);
+    expect(existsSync(dir.statusLineScript)).toBe(true);
   });
 
   test("keeps the user's padding, refreshInterval and hideVimModeIndicator", () => {

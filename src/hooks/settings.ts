@@ -31,6 +31,11 @@ export interface InjectionOptions {
   userFlagSettings?: Record<string, unknown> | null;
   /** Seconds Claude Code waits for one of our hooks (default 5): a wedged wrapper must not stall it. */
   hookTimeoutSeconds?: number;
+  /**
+   * Whether to inject the SessionStart command hook (default true); see `wantsSessionStartHook`
+   * (session/run-core.ts) for when a run can do without it.
+   */
+  sessionStartHook?: boolean;
 }
 
 interface CommandHook {
@@ -83,8 +88,9 @@ export function scriptCommand(scriptPath: string): string {
 export function injectedSettings(options: InjectionOptions): InjectedSettings {
   const layout = runDirLayout(options.runDir);
   const timeout = options.hookTimeoutSeconds ?? 5;
-  const ours: Record<string, MatcherGroup[]> = {
-    SessionStart: [
+  const ours: Record<string, MatcherGroup[]> = {};
+  if (options.sessionStartHook ?? true) {
+    ours.SessionStart = [
       {
         hooks: [
           {
@@ -94,8 +100,8 @@ export function injectedSettings(options: InjectionOptions): InjectedSettings {
           },
         ],
       },
-    ],
-  };
+    ];
+  }
   for (const event of HTTP_HOOK_EVENTS) {
     ours[event] = [
       {
@@ -143,11 +149,13 @@ export function injectedSettings(options: InjectionOptions): InjectedSettings {
 export async function writeInjection(options: InjectionOptions): Promise<string> {
   const layout = runDirLayout(options.runDir);
   const userCommand = options.userStatusLine?.command;
-  await writeFileAtomic(
-    layout.sessionStartScript,
-    sessionStartScript({ eventsDir: layout.eventsDir, tempDir: layout.tempDir }),
-    0o700,
-  );
+  if (options.sessionStartHook ?? true) {
+    await writeFileAtomic(
+      layout.sessionStartScript,
+      sessionStartScript({ eventsDir: layout.eventsDir, tempDir: layout.tempDir }),
+      0o700,
+    );
+  }
   await writeFileAtomic(
     layout.statusLineScript,
     statusLineScript({

@@ -40,7 +40,7 @@ describe("the run core", () => {
   test("what the gateway reports is said once on every channel and written once to the ledger", async () => {
     fixture = coreFixture("print", ["-p", "x"]);
     const shell = stubShell();
-    await fixture.core.start(shell, { withStatusLine: false });
+    await fixture.core.start(shell, { terminal: false });
     for (let i = 0; i < 3; i++) fixture.core.tell({ kind: "cap_warning", cap });
     expect(shell.shown.map(([event]) => event?.kind)).toEqual(["cap_warning"]);
     const rows = fixture.ledger.db.prepare("SELECT kind FROM events WHERE kind = 'cap_warning'").all();
@@ -51,7 +51,7 @@ describe("the run core", () => {
     "a switch is not made into a reached cap: this run's API spend counts (log_usage: %s)",
     async (logUsage) => {
       fixture = coreFixture("pty", [], { log_usage: logUsage, cost_limit_per_session: 0.01 });
-      await fixture.core.start(stubShell(), { withStatusLine: false });
+      await fixture.core.start(stubShell(), { terminal: false });
       expect(fixture.core.reachedCapNow()).toBeNull();
       fixture.core.spending.tracker.queue({
         at: Date.now(),
@@ -67,7 +67,7 @@ describe("the run core", () => {
   test("the first start: the user's arguments, our settings, a session id chosen by us, the starting mode", async () => {
     fixture = coreFixture("pty", ["--model", "sonnet"]);
     const shell = stubShell();
-    await fixture.core.start(shell, { withStatusLine: true });
+    await fixture.core.start(shell, { terminal: true });
     const [launch] = shell.launches;
     expect(launch?.mode).toBe("subscription");
     expect(launch?.restart).toBeNull();
@@ -99,7 +99,7 @@ describe("the run core", () => {
             await shell.start(launch);
           },
         },
-        { withStatusLine: false },
+        { terminal: false },
       );
       return atStart;
     }
@@ -128,7 +128,7 @@ describe("the run core", () => {
           await shell.start(launch);
         },
       },
-      { withStatusLine: false },
+      { terminal: false },
     );
     expect(thereAtStart).toBe(true);
     await fixture.core.close();

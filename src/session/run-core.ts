@@ -172,10 +172,11 @@ export class RunCore {
   }
 
   /** Sets up the hooks, then starts `claude` through the shell in the starting mode. */
-  async start(shell: ShellPort, { withStatusLine }: { withStatusLine: boolean }): Promise<void> {
+  /** `terminal`: Claude runs in the user's terminal (a status line; /clear and /resume change its conversation). */
+  async start(shell: ShellPort, { terminal }: { terminal: boolean }): Promise<void> {
     this.shell = shell;
     const { options } = this;
-    this.injection = await prepareInjection(options, (event) => this.onHook(event), { withStatusLine });
+    this.injection = await prepareInjection(options, (event) => this.onHook(event), { terminal });
     this.spool = await watchSpool({
       runDir: this.injection.runDir.path,
       onEvent: (event) => this.onHook(event),

@@ -44,7 +44,7 @@ export class PrintShell implements ShellPort {
 
   async run(): Promise<number> {
     try {
-      await this.core.start(this, { withStatusLine: false });
+      await this.core.start(this, { terminal: false });
       return await this.core.finished;
     } finally {
       // What API billing cost is said at the end of every run that used it (SPEC §1), the last

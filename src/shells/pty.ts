@@ -53,7 +53,7 @@ export class PtyShell implements ShellPort {
       this.unsubscribe.push(this.terminal.onResize(() => setImmediate(() => this.redrawOverlay())));
       this.terminal.enter();
       this.unsubscribe.push(this.terminal.onInput((chunk) => this.onInput(chunk)));
-      await this.core.start(this, { withStatusLine: true });
+      await this.core.start(this, { terminal: true });
       return await this.core.finished;
     } finally {
       await this.cleanup();

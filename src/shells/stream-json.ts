@@ -86,7 +86,7 @@ export class StreamJsonShell implements ShellPort {
       },
     );
     try {
-      await this.core.start(this, { withStatusLine: false });
+      await this.core.start(this, { terminal: false });
       return await this.core.finished;
     } finally {
       // The last line, after what the run still had to say.

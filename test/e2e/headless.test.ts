@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "../support/eventually.js";
-import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
+import { killLiveProcesses, runClaude, runProcess, testedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
@@ -83,6 +83,38 @@ describe("claude -p at the limit with auto_switch", () => {
     expect(results).toHaveLength(1);
     expect(results[0]?.is_error).toBe(false);
     expect(events.some((event) => event.rate_limit_info?.status === "rejected")).toBe(false);
+  });
+});
+
+describe("what a headless run's output holds of ours", () => {
+  const STREAM_JSON = ["-p", "hello", "--output-format", "stream-json", "--verbose"];
+  /** Each event of a stream-json output as `type:subtype:hook_name` (a hook's lines name it). */
+  const eventKinds = (stdout: string) =>
+    stdout
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => {
+        const event = JSON.parse(line) as { type: string; subtype?: string; hook_name?: string };
+        return [event.type, event.subtype, event.hook_name].filter(Boolean).join(":");
+      });
+
+  test("a new conversation: the same events as bare claude's, no hook of ours", async () => {
+    simulator.configure({ limitAfterRequests: null });
+    const bare = await runClaude(STREAM_JSON, { cwd: sandbox.project, env: sandbox.env, timeoutMs: 90_000 });
+    const wrapped = await runFallback(sandbox, ["--", ...STREAM_JSON]);
+    expect([bare.code, wrapped.code]).toEqual([0, 0]);
+    expect(eventKinds(wrapped.stdout)).toEqual(eventKinds(bare.stdout));
+  });
+
+  test("--continue: the id is Claude's to pick, so our SessionStart hook is there to tell it", async () => {
+    simulator.configure({ limitAfterRequests: null });
+    expect((await runClaude(["-p", "first"], { cwd: sandbox.project, env: sandbox.env })).code).toBe(0);
+    const wrapped = await runFallback(sandbox, ["--", "--continue", ...STREAM_JSON]);
+    expect(wrapped.code).toBe(0);
+    expect(eventKinds(wrapped.stdout).slice(0, 2)).toEqual([
+      "system:hook_started:SessionStart:resume",
+      "system:hook_response:SessionStart:resume",
+    ]);
   });
 });
 
