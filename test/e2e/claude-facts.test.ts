@@ -22,7 +22,7 @@ import { checkForm, limitTextForm, shapeOf } from "./harness/fixtures.js";
 import { type HookReceiver, startHookReceiver } from "./harness/hook-receiver.js";
 import { PtySession } from "./harness/pty.js";
 import { conversationOf, messageRequests } from "./harness/requests.js";
-import { createSandbox, type Sandbox, TEST_OAUTH_TOKEN } from "./harness/sandbox.js";
+import { completeJsonLines, createSandbox, type Sandbox, TEST_OAUTH_TOKEN } from "./harness/sandbox.js";
 import { reachLimit } from "./harness/story.js";
 
 let simulator: Simulator;
@@ -57,10 +57,7 @@ function commandHook(file: string) {
 
 function jsonLines(file: string): Record<string, unknown>[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return completeJsonLines(readFileSync(file, "utf8")) as Record<string, unknown>[];
 }
 
 /** A first prompt answered, then a second one refused at the limit; both `-p`, same session. */

@@ -13,7 +13,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses } from "./harness/claude.js";
 import { fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
-import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
+import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
 let sandbox: Sandbox;
@@ -65,10 +65,7 @@ require("node:fs").appendFileSync(${JSON.stringify(log)}, JSON.stringify(process
 
 function desktopCalls(log: string): string[][] {
   if (!existsSync(log)) return [];
-  return readFileSync(log, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as string[]);
+  return completeJsonLines(readFileSync(log, "utf8")) as string[][];
 }
 
 interface Payload {

@@ -22,7 +22,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses, type ProcessResult, runProcess, testedClaudeBinary } from "./harness/claude.js";
 import { CLI } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
-import { createSandbox, type Sandbox } from "./harness/sandbox.js";
+import { completeJsonLines, createSandbox, type Sandbox } from "./harness/sandbox.js";
 
 /** A key with no repeated runs, so every 12-character window of it is distinctive. */
 const KEY_PREFIX = "sk-ant-api03-";
@@ -314,10 +314,7 @@ interface NotifyCall {
 
 function notifyCalls(setup: Setup): NotifyCall[] {
   if (!existsSync(setup.notifyLog)) return [];
-  return readFileSync(setup.notifyLog, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as NotifyCall);
+  return completeJsonLines(readFileSync(setup.notifyLog, "utf8")) as NotifyCall[];
 }
 
 function webhookEvents(): string[] {

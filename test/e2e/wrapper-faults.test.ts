@@ -30,7 +30,7 @@ import { alive, processesWithEnv } from "../support/processes.js";
 import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
-import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
+import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
 let sandbox: Sandbox;
@@ -110,14 +110,14 @@ async function expectNoProcessLeft(session: PtySession): Promise<void> {
   expect(processesWithEnv(entry)).toEqual([]);
 }
 
-/** The user and assistant texts of a transcript, which must parse line by line ("" while there is none). */
+/** The user and assistant texts of a transcript, whose whole lines must parse ("" while there is none). */
 function transcriptTexts(sessionId: string): string {
   const path = sandbox.transcriptPath(sessionId);
   if (!existsSync(path)) return "";
-  const records = readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as { type?: string; message?: { content?: unknown } });
+  const records = completeJsonLines(readFileSync(path, "utf8")) as {
+    type?: string;
+    message?: { content?: unknown };
+  }[];
   return records
     .filter((record) => record.type === "user" || record.type === "assistant")
     .map((record) => JSON.stringify(record.message?.content ?? ""))
@@ -135,10 +135,8 @@ async function turnSaved(session: PtySession, sessionId: string, text: string): 
 /** What the hooks told a wrapper (its CLAUDE_FALLBACK_TRACE): "busy" for UserPromptSubmit, "idle" for Stop. */
 function hookEvents(trace: string): string[] {
   if (!existsSync(trace)) return [];
-  return readFileSync(trace, "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => (JSON.parse(line) as { event: { type: string } }).event.type)
+  return (completeJsonLines(readFileSync(trace, "utf8")) as { event: { type: string } }[])
+    .map((line) => line.event.type)
     .filter((type) => type === "busy" || type === "idle");
 }
 

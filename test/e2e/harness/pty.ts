@@ -82,12 +82,21 @@ export class PtySession {
     return this.waitUntil(matches, `screen to show ${String(pattern)}`, timeoutMs).then(() => this.text());
   }
 
-  /** Resolves when `condition` holds, re-checked after every output and at each poll tick. */
+  /**
+   * Resolves when `condition` holds, re-checked after every output and at each poll tick; a
+   * condition that throws fails the wait with its error (not an uncaught exception and a timeout).
+   */
   waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     if (condition()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const check = () => {
-        if (!condition()) return;
+        try {
+          if (!condition()) return;
+        } catch (error) {
+          cleanup();
+          reject(error);
+          return;
+        }
         cleanup();
         resolve();
       };

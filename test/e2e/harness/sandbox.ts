@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { offlineClaudeEnv, seedClaudeHome } from "../../../src/demo/sandbox.js";
@@ -75,9 +75,13 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
 }
 
-export async function readJsonLines(path: string): Promise<unknown[]> {
-  const text = await readFile(path, "utf8");
+/**
+ * The records of a JSON-lines file that another process may be appending to: only lines ended
+ * by a newline, since the last one may be half written (a line cut mid-string is not a record).
+ */
+export function completeJsonLines(text: string): unknown[] {
   return text
+    .slice(0, text.lastIndexOf("\n") + 1)
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as unknown);
