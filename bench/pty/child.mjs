@@ -3,14 +3,13 @@
 // `echo`: prints READY and writes every byte it reads straight back (as Claude does in raw mode),
 // until it reads "q".
 import { writeSync } from "node:fs";
+import { FLOOD_LINE } from "./flood-text.mjs";
 
 const [mode, size] = process.argv.slice(2);
 process.stdin.setRawMode?.(true);
 
 if (mode === "flood") {
-  const line =
-    "\x1b[38;5;75m●\x1b[39m Reading src/session/interactive.ts — 636 lines \x1b[2m(ctrl+o to expand)\x1b[22m\n";
-  const block = Buffer.from(line.repeat(Math.ceil((1 << 20) / Buffer.byteLength(line))));
+  const block = Buffer.from(FLOOD_LINE.repeat(Math.ceil((1 << 20) / Buffer.byteLength(FLOOD_LINE))));
   const total = Number(size);
   process.stdout.write("READY\n");
   process.stdin.once("data", () => {

@@ -395,19 +395,20 @@ const screenPiece = fc.oneof(
 );
 const screen = fc.array(screenPiece, { maxLength: 25 }).map((pieces) => pieces.join(""));
 
-function scan(chunks: readonly string[]): LimitSignal[] {
+function scan(chunks: readonly Uint8Array[]): LimitSignal[] {
   const scanner = new ScreenScanner({ zone: "UTC", maxLineLength: 256 });
   return [...chunks.flatMap((chunk) => scanner.push(chunk, NOW)), ...scanner.flush(NOW)];
 }
 
 describe("ScreenScanner on arbitrary output", () => {
-  test("no throw, and the same signals however the text is cut (inside escapes and surrogate pairs)", () => {
+  test("no throw, and the same signals however the bytes are cut (inside escapes and characters)", () => {
     fc.assert(
       fc.property(screen, fc.array(fc.nat(), { maxLength: 15 }), (text, cuts) => {
-        const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b);
-        const bounds = [0, ...points, text.length];
-        const chunks = bounds.slice(1).map((end, index) => text.slice(bounds[index], end));
-        const whole = scan([text]);
+        const bytes = Buffer.from(text);
+        const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const bounds = [0, ...points, bytes.length];
+        const chunks = bounds.slice(1).map((end, index) => bytes.subarray(bounds[index], end));
+        const whole = scan([bytes]);
         expect(scan(chunks)).toEqual(whole);
         for (const signal of whole) {
           expect(signal.source).toBe("screen");
@@ -431,7 +432,7 @@ describe("ScreenScanner on arbitrary output", () => {
         (pieces) => {
           const text = pieces.join("");
           fc.pre(!LIMIT_PHRASES.some((phrase) => text.includes(phrase)));
-          expect(scan([text]).filter((signal) => signal.kind === "limit")).toEqual([]);
+          expect(scan([Buffer.from(text)]).filter((signal) => signal.kind === "limit")).toEqual([]);
         },
       ),
       { seed: 6408, numRuns: 1000 },

@@ -5,6 +5,7 @@ import {
   type MessageKind,
   windowForName,
 } from "./messages.js";
+import { MAY_BE_NOTICE } from "./notice-words.js";
 
 /** A line recognised by the message table. */
 export interface LineClassification {
@@ -42,19 +43,13 @@ export function normalizeLine(raw: string): string {
 /** Lines longer than this are never a notice (Claude Code's longest is ~250 characters). */
 export const MAX_NOTICE_LENGTH = 512;
 
-/**
- * Every entry of the shipped table names one of these words. Most lines of a screen are code and
- * prose: this one test lets them by without running the table's patterns (the screen scanner
- * classifies every line Claude Code draws). The table's tests keep it honest.
- */
-const MAY_BE_NOTICE = /limit|usage|reset|spend|cap|credit|overload|load|429|529|continu|approach/i;
-
 /** Classifies one line of Claude Code output by the message table; null when no entry matches it whole. */
 export function classifyLine(
   raw: string,
   table: readonly MessageEntry[] = MESSAGE_TABLE,
 ): LineClassification | null {
   if (raw.length > MAX_NOTICE_LENGTH * 2) return null;
+  // Most lines are code and prose: one test lets them by without running the table's patterns.
   if (table === MESSAGE_TABLE && !MAY_BE_NOTICE.test(raw)) return null;
   const line = normalizeLine(raw);
   if (line === "" || line.length > MAX_NOTICE_LENGTH) return null;

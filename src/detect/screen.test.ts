@@ -61,9 +61,26 @@ const RECORDINGS = [
   },
 ] as const;
 
-function scan(chunks: readonly string[], now: number, zone: string): LimitSignal[] {
+/** The scanner reads the bytes a pty delivers: `chunks` are whole texts or already bytes. */
+function scan(chunks: readonly (string | Uint8Array)[], now: number, zone: string): LimitSignal[] {
   const scanner = new ScreenScanner({ zone });
-  return [...chunks.flatMap((chunk) => scanner.push(chunk, now)), ...scanner.flush(now)];
+  return [...chunks.flatMap((chunk) => scanner.push(bytes(chunk), now)), ...scanner.flush(now)];
+}
+
+function bytes(text: string | Uint8Array): Uint8Array {
+  return typeof text === "string" ? Buffer.from(text) : text;
+}
+
+/** `output` as UTF-8 cut at the given byte offsets (anywhere: inside sequences and characters). */
+function cutBytes(output: string, cuts: readonly number[]): Uint8Array[] {
+  const whole = Buffer.from(output);
+  const points = [0, ...cuts.map((cut) => cut % (whole.length + 1)).sort((a, b) => a - b), whole.length];
+  return points.slice(1).map((end, i) => whole.subarray(points[i], end));
+}
+
+/** One byte per chunk. */
+function byteByByte(output: string): Uint8Array[] {
+  return [...Buffer.from(output)].map((byte) => Uint8Array.of(byte));
 }
 
 const NOW = Date.parse("2026-11-24T03:17:00Z");
@@ -79,9 +96,10 @@ describe("ScreenScanner on recorded screens", () => {
     });
 
     // Thousands of full scans: seconds on a loaded two-core machine.
-    test("split at every index: the same signals", () => {
-      for (let index = 0; index <= raw.length; index++) {
-        const signals = scan([raw.slice(0, index), raw.slice(index)], now, tz);
+    test("split at every byte: the same signals", () => {
+      const whole = Buffer.from(raw);
+      for (let index = 0; index <= whole.length; index++) {
+        const signals = scan([whole.subarray(0, index), whole.subarray(index)], now, tz);
         if (signals.length !== 1 || signals[0]?.resetsAt !== expected[0].resetsAt) {
           throw new Error(`split at ${index} gave ${JSON.stringify(signals)}`);
         }
@@ -90,17 +108,15 @@ describe("ScreenScanner on recorded screens", () => {
 
     test("any chunking (property): the same signals", () => {
       fc.assert(
-        fc.property(fc.uniqueArray(fc.integer({ min: 0, max: raw.length }), { maxLength: 40 }), (cuts) => {
-          const sorted = [0, ...cuts.sort((a, b) => a - b), raw.length];
-          const chunks = sorted.slice(1).map((end, i) => raw.slice(sorted[i], end));
-          expect(scan(chunks, now, tz)).toEqual(expected);
+        fc.property(fc.uniqueArray(fc.nat(), { maxLength: 40 }), (cuts) => {
+          expect(scan(cutBytes(raw, cuts), now, tz)).toEqual(expected);
         }),
         { numRuns: 200 },
       );
     });
 
-    test("one character at a time", () => {
-      expect(scan([...raw], now, tz)).toEqual(expected);
+    test("one byte at a time", () => {
+      expect(scan(byteByByte(raw), now, tz)).toEqual(expected);
     });
   });
 
@@ -143,13 +159,32 @@ describe("ScreenScanner: ANSI", () => {
     expect(scan([output], NOW, "UTC")).toMatchObject([{ kind: "limit", window: "five_hour", text: LIMIT }]);
   });
 
-  test("a line split mid escape sequence and mid surrogate pair", () => {
+  test("a line split mid escape sequence and mid character", () => {
     const emoji = "😀";
     const line = `You've hit your 5-hour limit · resets 3:47am (UTC) · ${emoji}`;
     const output = `\x1b[38;5;211m${line}\n`;
-    const cut = output.indexOf(emoji) + 1; // between the two UTF-16 halves
-    const signals = scan(["\x1b[38;5;", output.slice(8, cut), output.slice(cut)], NOW, "UTC");
+    const cut = Buffer.byteLength(output.slice(0, output.indexOf(emoji))) + 2; // inside its four bytes
+    const signals = scan(cutBytes(output, [8, cut]), NOW, "UTC");
     expect(signals).toMatchObject([{ kind: "limit", text: line }]);
+  });
+
+  test("a C1 control cut between its two bytes, and NBSP (C2 A0) beside it", () => {
+    const output = `\u009b31m  ⎿\u00a0${LIMIT}\u009b0m\n`;
+    expect(scan(cutBytes(output, [1]), NOW, "UTC")).toMatchObject([{ kind: "limit", text: LIMIT }]);
+    expect(scan(byteByByte(output), NOW, "UTC")).toMatchObject([{ kind: "limit", text: LIMIT }]);
+  });
+
+  test("a backspace that joins the only notice word of a line", () => {
+    expect(scan(["You've hit your limX\bit\n"], NOW, "UTC")).toMatchObject([
+      { kind: "limit", text: "You've hit your limit", resetAssumed: true },
+    ]);
+  });
+
+  test("a notice word cut by sequences, by chunks and by both", () => {
+    const output = "You've hit your li\x1b[1mm\x1b]8;;x\x07i\x1b[0mt\r\n";
+    for (let cut = 0; cut <= Buffer.byteLength(output); cut++) {
+      expect(scan(cutBytes(output, [cut]), NOW, "UTC")).toMatchObject([{ text: "You've hit your limit" }]);
+    }
   });
 
   test("cursor movement ends the line: text on another row is not joined to it", () => {
@@ -161,9 +196,10 @@ describe("ScreenScanner: ANSI", () => {
   });
 });
 
-describe("ScreenScanner: read in runs or a character at a time", () => {
-  // A CSI that lies whole in a chunk is read in one go, one split across chunks a character at a
-  // time: notices around cursor moves, private and malformed sequences must come out the same.
+describe("ScreenScanner: read in runs or a byte at a time", () => {
+  // Runs of text and CSI parameters are read in tight loops, a sequence or character split across
+  // chunks a byte at a time: notices around cursor moves, private and malformed sequences, C1
+  // controls and multi-byte characters must come out the same.
   test("any mix of notices and sequences: the same signals (property)", () => {
     const pieces = fc.constantFrom(
       LIMIT,
@@ -203,15 +239,9 @@ describe("ScreenScanner: read in runs or a character at a time", () => {
         fc.array(fc.nat(), { maxLength: 6 }),
         (parts, cuts) => {
           const output = parts.join("");
-          const points = [
-            0,
-            ...cuts.map((cut) => cut % (output.length + 1)).sort((a, b) => a - b),
-            output.length,
-          ];
-          const chunks = points.slice(1).map((end, i) => output.slice(points[i], end));
           const whole = scan([output], NOW, "UTC");
-          expect(scan(chunks, NOW, "UTC")).toEqual(whole);
-          expect(scan([...output], NOW, "UTC")).toEqual(whole);
+          expect(scan(cutBytes(output, cuts), NOW, "UTC")).toEqual(whole);
+          expect(scan(byteByByte(output), NOW, "UTC")).toEqual(whole);
         },
       ),
       { numRuns: 500 },
@@ -243,73 +273,73 @@ describe("ScreenScanner: whole lines, dedupe, memory", () => {
   test("the same notice redrawn many times is one signal", () => {
     const frame = `\x1b[H\x1b[20B  ⎿  ${LIMIT}\x1b[K\n\x1b[2B⚠ Usage limit reached · limit resets 3:47am\n`;
     const scanner = new ScreenScanner({ zone: "UTC" });
-    const signals = Array.from({ length: 50 }, (_, i) => scanner.push(frame, NOW + i * 100)).flat();
+    const signals = Array.from({ length: 50 }, (_, i) => scanner.push(bytes(frame), NOW + i * 100)).flat();
     expect(signals).toHaveLength(1);
   });
 
   test("a later redraw read after the reset does not turn into tomorrow's limit", () => {
     const scanner = new ScreenScanner({ zone: "UTC" });
-    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
-    expect(scanner.push(`${LIMIT}\n`, Date.parse("2026-11-24T04:00:00Z"))).toEqual([]);
+    expect(scanner.push(bytes(`${LIMIT}\n`), NOW)).toHaveLength(1);
+    expect(scanner.push(bytes(`${LIMIT}\n`), Date.parse("2026-11-24T04:00:00Z"))).toEqual([]);
   });
 
   test("forget() reports the notice again", () => {
     const scanner = new ScreenScanner({ zone: "UTC" });
-    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
+    expect(scanner.push(bytes(`${LIMIT}\n`), NOW)).toHaveLength(1);
     scanner.forget();
-    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
+    expect(scanner.push(bytes(`${LIMIT}\n`), NOW)).toHaveLength(1);
   });
 
   test("a new limit with another reset is a new signal", () => {
     const scanner = new ScreenScanner({ zone: "UTC" });
-    expect(scanner.push(`${LIMIT}\n`, NOW)).toHaveLength(1);
-    expect(scanner.push("You've hit your weekly limit · resets Nov 27, 2:28am (UTC)\n", NOW)).toMatchObject([
-      { window: "seven_day" },
-    ]);
+    expect(scanner.push(bytes(`${LIMIT}\n`), NOW)).toHaveLength(1);
+    expect(
+      scanner.push(bytes("You've hit your weekly limit · resets Nov 27, 2:28am (UTC)\n"), NOW),
+    ).toMatchObject([{ window: "seven_day" }]);
   });
 
   test("limits with an assumed reset are de-duplicated by their line only", () => {
     const scanner = new ScreenScanner({ zone: "UTC" });
-    expect(scanner.push("You've hit your 5-hour limit · progress saved\n", NOW)).toHaveLength(1);
-    expect(scanner.push("You've hit your limit\n", NOW)).toHaveLength(1);
-    expect(scanner.push("You've hit your limit\n", NOW)).toHaveLength(0);
+    expect(scanner.push(bytes("You've hit your 5-hour limit · progress saved\n"), NOW)).toHaveLength(1);
+    expect(scanner.push(bytes("You've hit your limit\n"), NOW)).toHaveLength(1);
+    expect(scanner.push(bytes("You've hit your limit\n"), NOW)).toHaveLength(0);
   });
 
   test("warnings: each new percentage once", () => {
     const scanner = new ScreenScanner({ zone: "UTC" });
     const warn = (percent: number) => `You've used ${percent}% of your 5-hour limit · resets 3:50am (UTC)\n`;
-    expect(scanner.push(warn(85) + warn(85), NOW)).toMatchObject([{ kind: "warning", percent: 85 }]);
-    expect(scanner.push(warn(92), NOW)).toMatchObject([{ kind: "warning", percent: 92 }]);
-    expect(scanner.push(warn(85), NOW)).toEqual([]);
+    expect(scanner.push(bytes(warn(85) + warn(85)), NOW)).toMatchObject([{ kind: "warning", percent: 85 }]);
+    expect(scanner.push(bytes(warn(92)), NOW)).toMatchObject([{ kind: "warning", percent: 92 }]);
+    expect(scanner.push(bytes(warn(85)), NOW)).toEqual([]);
   });
 
   test("a partial line waits for its end; flush() ends it", () => {
     const scanner = new ScreenScanner({ zone: "UTC" });
-    expect(scanner.push(LIMIT, NOW)).toEqual([]);
+    expect(scanner.push(bytes(LIMIT), NOW)).toEqual([]);
     expect(scanner.flush(NOW)).toHaveLength(1);
     expect(scanner.flush(NOW)).toEqual([]);
   });
 
   test("bounded: an endless line is dropped whole, the next line still counts", () => {
     const scanner = new ScreenScanner({ zone: "UTC", maxLineLength: 1000 });
-    for (let i = 0; i < 100; i++) expect(scanner.push("x".repeat(1000), NOW)).toEqual([]);
-    expect(scanner.push(LIMIT, NOW)).toEqual([]);
-    expect(scanner.push(`\n${LIMIT}\n`, NOW)).toHaveLength(1);
-    expect((scanner as unknown as { line: string }).line.length).toBeLessThanOrEqual(1000);
+    for (let i = 0; i < 100; i++) expect(scanner.push(bytes("x".repeat(1000)), NOW)).toEqual([]);
+    expect(scanner.push(bytes(LIMIT), NOW)).toEqual([]);
+    expect(scanner.push(bytes(`\n${LIMIT}\n`), NOW)).toHaveLength(1);
+    expect((scanner as unknown as { carried: number[] }).carried.length).toBeLessThanOrEqual(1000);
   });
 
   test("bounded: an unterminated escape string swallows only itself", () => {
     const scanner = new ScreenScanner({ zone: "UTC" });
-    expect(scanner.push(`\x1b]0;${"t".repeat(100_000)}`, NOW)).toEqual([]);
-    expect((scanner as unknown as { line: string }).line).toBe("");
-    expect(scanner.push(`\x07${LIMIT}\n`, NOW)).toHaveLength(1);
+    expect(scanner.push(bytes(`\x1b]0;${"t".repeat(100_000)}`), NOW)).toEqual([]);
+    expect((scanner as unknown as { carried: number[] }).carried).toEqual([]);
+    expect(scanner.push(bytes(`\x07${LIMIT}\n`), NOW)).toHaveLength(1);
   });
 
   test("bounded: the de-duplication memory keeps the most recent notices", () => {
     const scanner = new ScreenScanner({ zone: "UTC", maxRemembered: 2 });
     const line = (hour: number) => `You've hit your 5-hour limit · resets ${hour}pm (UTC)\n`;
-    expect(scanner.push(line(1) + line(2) + line(3), NOW)).toHaveLength(3);
-    expect(scanner.push(line(3), NOW)).toEqual([]);
-    expect(scanner.push(line(1), NOW)).toHaveLength(1);
+    expect(scanner.push(bytes(line(1) + line(2) + line(3)), NOW)).toHaveLength(3);
+    expect(scanner.push(bytes(line(3)), NOW)).toEqual([]);
+    expect(scanner.push(bytes(line(1)), NOW)).toHaveLength(1);
   });
 });

@@ -1,47 +1,84 @@
 import { classifyLine } from "./classify.js";
+import { WORD_HIT_FROM, WORD_NEXT, WORD_SYMBOL } from "./notice-words.js";
 import { type DetectContext, type LimitSignal, signalFromClassification } from "./signals.js";
 
 export interface ScreenScannerOptions {
   /** The local IANA zone (the zone `claude` runs in). */
   zone: string;
-  /** Longest partial line kept between chunks; longer lines are dropped whole. Default 2048. */
+  /** Longest partial line kept between chunks, in bytes of its text; longer lines are dropped whole. Default 2048. */
   maxLineLength?: number;
   /** How many distinct notices are remembered for de-duplication. Default 256. */
   maxRemembered?: number;
 }
 
-/** Where the ANSI state machine is: text, after ESC, in ESC + intermediates, in CSI, in a string (OSC…). */
-type Mode = "ground" | "escape" | "escape-intermediate" | "csi" | "string" | "string-escape";
+// Where the ANSI state machine is. C1 controls (U+0080–U+009F) come as UTF-8, C2 80–C2 9F: "after
+// C2" holds the decision until the next byte. "Skip" passes the continuation bytes of a character
+// that ended or broke off a sequence (as the character itself was, whole).
+const GROUND = 0;
+const GROUND_AFTER_C2 = 1;
+const ESCAPE = 2;
+const ESCAPE_INTERMEDIATE = 3;
+const CSI = 4;
+const STRING = 5;
+const STRING_AFTER_C2 = 6;
+const STRING_ESCAPE = 7;
+const SKIP_CONTINUATION = 8;
+
+const ESC = 0x1b;
+const BEL = 0x07;
+const C2 = 0xc2;
+/** In {@link TEXT_SYMBOL}: a byte the ground state acts on (C0 controls, DEL, C2), not text. */
+const CONTROL = 0xff;
+
+/** For each byte in the ground state: CONTROL, or its symbol for the notice-word automaton. */
+const TEXT_SYMBOL = Uint8Array.from(WORD_SYMBOL, (symbol, byte) =>
+  byte < 0x20 || byte === 0x7f || byte === C2 ? CONTROL : symbol,
+);
+
+const utf8 = new TextDecoder();
 
 /**
- * Source 4: Claude Code's terminal output, as the strings a pty delivers, in any chunking.
+ * Source 4: Claude Code's terminal output, as the bytes a pty delivers, in any chunking.
  *
- * - The caller decodes bytes to text (node-pty does; otherwise a streaming `TextDecoder`): a
- *   chunk may end inside a line, inside an escape sequence, or between the two halves of a
- *   surrogate pair — all joined with the next chunk.
+ * - A chunk may end anywhere: inside a line, an escape sequence or a UTF-8 character.
  * - ANSI is stripped with a small state machine that survives chunk boundaries: CSI (SGR,
  *   modes, bracketed-paste markers `ESC[200~`/`ESC[201~`), OSC (titles, hyperlinks; BEL or ST),
- *   DCS/SOS/PM/APC strings, charset designations (`ESC(B`), two-byte escapes (`ESC7`).
+ *   DCS/SOS/PM/APC strings, charset designations (`ESC(B`), two-byte escapes (`ESC7`), and the
+ *   C1 forms of CSI, the strings and ST.
  * - Claude Code's Ink UI draws by moving the cursor. Pragmatically: moves to another row or
  *   position (CUU/CUD/CNL/CPL/CUP/HVP/VPA, `ESC8`, scroll) end the line, like `\n` and `\r`;
  *   horizontal moves within the row (CUF `ESC[nC`, CHA `ESC[nG`, HPR) are a space, because Ink
  *   uses them to skip blank cells between words (`Simulated ESC[13Greply`).
- * - Only whole lines that match the table count (classify.ts); throttles produce nothing.
+ * - Nearly every line is code or prose. The walk over the bytes steps an automaton of the words
+ *   every notice has (notice-words.ts); only a line holding one is built — its text walked again,
+ *   decoded — and matched against the table (classify.ts), whole; throttles produce nothing.
  * - Redraws: the same notice (entry + normalised line, so also its reset text) yields one
  *   signal; and a limit whose (non-assumed) reset instant was already reported by another line
  *   (`You've hit your 5-hour limit · resets 9:07am (UTC)`, then `Usage limit reached · set to
  *   continue automatically at 9:07am`) is not reported again. `forget()` clears that memory.
- * - Bounded memory: the partial line is capped (`maxLineLength`), as is the de-duplication memory.
+ * - Bounded memory: the text of a partial line is capped (`maxLineLength`), as is the
+ *   de-duplication memory.
  */
 export class ScreenScanner {
   private readonly zone: string;
   private readonly maxLineLength: number;
   private readonly maxRemembered: number;
-  private mode: Mode = "ground";
-  private line = "";
-  private overflow = false;
-  /** The CSI being read is private (its first parameter character is `?`, `>`, `=` or `<`); null before it has one. */
+  private mode = GROUND;
+  /** The CSI being read is private (its first parameter byte is `?`, `>`, `=` or `<`); null before it has one. */
   private csiPrivate: boolean | null = null;
+  /** The notice-word automaton's state over the current line's text. */
+  private word = 0;
+  /** The current line holds a notice word (or a backspace that may have joined one). */
+  private candidate = false;
+  /** The text bytes of the current line that came in earlier chunks. */
+  private carried: number[] = [];
+  private overflow = false;
+  /** Where the current line starts in the chunk being read, and the machine's state there. */
+  private lineStart = 0;
+  private lineStartMode = GROUND;
+  private lineStartPrivate: boolean | null = null;
+  private signals: LimitSignal[] = [];
+  private ctx: DetectContext;
   private readonly seenNotices = new Set<string>();
   private readonly seenResets = new Set<number>();
 
@@ -49,54 +86,35 @@ export class ScreenScanner {
     this.zone = options.zone;
     this.maxLineLength = Math.max(64, options.maxLineLength ?? 2048);
     this.maxRemembered = Math.max(1, options.maxRemembered ?? 256);
+    this.ctx = { now: 0, zone: this.zone };
   }
 
   /** Feeds a chunk of output; returns the signals of the lines it completed. */
-  push(chunk: string, now: number): LimitSignal[] {
-    const signals: LimitSignal[] = [];
-    const ctx: DetectContext = { now, zone: this.zone };
-    // Runs of plain text (most of the output), string payloads, CSI parameters and CSIs that lie
-    // whole in the chunk are taken a run at a time, not a character at a time.
-    let index = 0;
-    while (index < chunk.length) {
-      if (this.mode === "ground") {
-        const end = plainTextEnd(chunk, index);
-        if (end > index) {
-          this.appendText(chunk.slice(index, end));
-          index = end;
-          continue;
-        }
-        const after = this.wholeCsi(chunk, index, signals, ctx);
-        if (after !== -1) {
-          index = after;
-          continue;
-        }
-      } else if (this.mode === "string") {
-        const end = stringPayloadEnd(chunk, index);
-        if (end > index) {
-          index = end;
-          continue;
-        }
-      } else if (this.mode === "csi") {
-        const end = csiParametersEnd(chunk, index);
-        if (end > index) {
-          this.csiPrivate ??= isPrivateCsiMarker(chunk.charCodeAt(index));
-          index = end;
-          continue;
-        }
+  push(chunk: Uint8Array, now: number): LimitSignal[] {
+    this.signals = [];
+    this.ctx = { now, zone: this.zone };
+    this.lineStart = 0;
+    this.lineStartMode = this.mode;
+    this.lineStartPrivate = this.csiPrivate;
+    this.walk(chunk, 0, chunk.length, null);
+    // The line goes on in the next chunk: keep its text (it may yet turn out to be a notice).
+    if (!this.overflow && this.lineStart < chunk.length) {
+      this.textOf(chunk, this.lineStart, chunk.length, this.carried);
+      if (this.carried.length > this.maxLineLength) {
+        this.overflow = true;
+        this.carried = [];
       }
-      this.step(chunk[index]!, signals, ctx);
-      index++;
     }
-    return signals;
+    return this.signals;
   }
 
   /** End of output: the pending partial line counts as complete. */
   flush(now: number): LimitSignal[] {
-    const signals: LimitSignal[] = [];
-    this.endLine(signals, { now, zone: this.zone });
-    this.mode = "ground";
-    return signals;
+    this.signals = [];
+    this.ctx = { now, zone: this.zone };
+    this.endLine(null, 0);
+    this.mode = GROUND;
+    return this.signals;
   }
 
   /** Forgets the notices already reported (e.g. after the limit reset). */
@@ -105,230 +123,310 @@ export class ScreenScanner {
     this.seenResets.clear();
   }
 
-  private step(char: string, signals: LimitSignal[], ctx: DetectContext): void {
-    switch (this.mode) {
-      case "ground":
-        this.ground(char, signals, ctx);
-        return;
-      case "escape":
-        this.escape(char, signals, ctx);
-        return;
-      case "escape-intermediate":
-        // ESC ( B, ESC # 8, ESC % G …: intermediates 0x20–0x2F, then one final byte.
-        if (char < " " || char > "/") this.mode = "ground";
-        return;
-      case "csi":
-        this.csi(char, signals, ctx);
-        return;
-      case "string":
-        // OSC / DCS / SOS / PM / APC payload: ends with BEL, ST (ESC \) or C1 ST.
-        if (char === "\x07" || char === "\x9c") this.mode = "ground";
-        else if (char === "\x1b") this.mode = "string-escape";
-        return;
-      case "string-escape":
-        if (char === "\\") {
-          this.mode = "ground";
-          return;
+  /**
+   * Runs the machine over `chunk[from, to)`. Reading (`text` null): steps the word automaton and
+   * ends lines. Building (`text` given): appends the bytes of the line's text, spaces for
+   * horizontal moves, and sees no line end (the range is one line's).
+   */
+  private walk(chunk: Uint8Array, from: number, to: number, text: number[] | null): void {
+    let index = from;
+    while (index < to) {
+      const mode = this.mode;
+      // Runs of text, CSI parameters and string payloads (most of the output) in tight loops.
+      if (mode === GROUND) {
+        index = text ? this.copyText(chunk, index, to, text) : this.readText(chunk, index, to);
+        if (index === to) return;
+        const after = this.wholeCsi(chunk, index, to, text);
+        if (after !== -1) {
+          index = after;
+          continue;
         }
-        // An ESC inside a string ends it and starts a new sequence.
-        this.mode = "escape";
-        this.escape(char, signals, ctx);
-        return;
+      } else if (mode === CSI) {
+        index = this.csiParameters(chunk, index, to);
+        if (index === to) return;
+      } else if (mode === STRING) {
+        while (index < to && chunk[index] !== BEL && chunk[index] !== ESC && chunk[index] !== C2) index++;
+        if (index === to) return;
+      }
+      if (this.step(chunk[index]!, chunk, index, text)) index++;
     }
   }
 
-  private ground(char: string, signals: LimitSignal[], ctx: DetectContext): void {
-    switch (char) {
-      case "\x1b":
-        this.mode = "escape";
-        return;
-      case "\x9b":
-        this.csiPrivate = null;
-        this.mode = "csi";
-        return;
-      case "\x9d":
-      case "\x90":
-      case "\x98":
-      case "\x9e":
-      case "\x9f":
-        this.mode = "string";
-        return;
-      case "\n":
-      case "\r":
-      case "\v":
-      case "\f":
-        this.endLine(signals, ctx);
-        return;
-      case "\t":
-        this.append(" ");
-        return;
-      case "\b":
-        if (!this.overflow) this.line = this.line.slice(0, -1);
-        return;
+  /** Text from `from` through the word automaton; the index of the next control byte. */
+  private readText(chunk: Uint8Array, from: number, to: number): number {
+    let index = from;
+    if (!this.candidate) {
+      let word = this.word;
+      for (; index < to; index++) {
+        const symbol = TEXT_SYMBOL[chunk[index]!]!;
+        if (symbol === CONTROL) break;
+        word = WORD_NEXT[word + symbol]!;
+        if (word >= WORD_HIT_FROM) {
+          this.candidate = true;
+          break;
+        }
+      }
+      this.word = word;
     }
-    if (char < " " || char === "\x7f" || (char >= "\x80" && char < "\xa0")) return;
-    this.append(char);
+    while (index < to && TEXT_SYMBOL[chunk[index]!] !== CONTROL) index++;
+    return index;
   }
 
-  private escape(char: string, signals: LimitSignal[], ctx: DetectContext): void {
-    this.mode = "ground";
-    switch (char) {
-      case "[":
-        this.csiPrivate = null;
-        this.mode = "csi";
-        return;
-      case "]":
-      case "P":
-      case "X":
-      case "^":
-      case "_":
-        this.mode = "string";
-        return;
-      case "\x1b":
-        this.mode = "escape";
-        return;
-      // Restore cursor, index, next line, reverse index, full reset: the cursor leaves the row.
-      case "8":
-      case "D":
-      case "E":
-      case "M":
-      case "c":
-        this.endLine(signals, ctx);
-        return;
+  /** Text from `from` appended to `text`; the index of the next control byte. */
+  private copyText(chunk: Uint8Array, from: number, to: number, text: number[]): number {
+    let index = from;
+    for (; index < to; index++) {
+      const byte = chunk[index]!;
+      if (TEXT_SYMBOL[byte] === CONTROL) break;
+      text.push(byte);
     }
-    if (char >= " " && char <= "/") this.mode = "escape-intermediate";
+    return index;
   }
 
-  private csi(char: string, signals: LimitSignal[], ctx: DetectContext): void {
-    if (char >= " " && char <= "?") {
-      this.csiPrivate ??= isPrivateCsiMarker(char.charCodeAt(0));
-      return;
-    }
-    if (char === "\x1b") {
-      this.mode = "escape";
-      return;
-    }
-    if (char === "\x18" || char === "\x1a" || char < " ") {
-      this.mode = "ground";
-      return;
-    }
-    this.endCsi(char, signals, ctx);
+  /** A CSI's parameter and intermediate bytes (0x20–0x3F) from `from`; the index after them. */
+  private csiParameters(chunk: Uint8Array, from: number, to: number): number {
+    let index = from;
+    while (index < to && chunk[index]! >= 0x20 && chunk[index]! <= 0x3f) index++;
+    if (index > from) this.csiPrivate ??= isPrivateCsiMarker(chunk[from]!);
+    return index;
   }
 
   /**
-   * `ESC [`, parameters and final character, all in `chunk` from `start`: the same as stepping
-   * through them. Returns the index after it, or -1 when there is none whole there.
+   * `ESC [`, parameters and an ASCII final byte, all in `chunk[from, to)`: read in one go, as
+   * stepping through them would. The index after it, or -1 when there is none whole there.
    */
-  private wholeCsi(chunk: string, start: number, signals: LimitSignal[], ctx: DetectContext): number {
-    if (chunk.charCodeAt(start) !== 0x1b || chunk.charCodeAt(start + 1) !== 0x5b) return -1;
-    const parameters = start + 2;
-    const final = csiParametersEnd(chunk, parameters);
-    if (final === chunk.length || chunk.charCodeAt(final) < 0x40) return -1;
-    this.csiPrivate = final > parameters && isPrivateCsiMarker(chunk.charCodeAt(parameters));
-    this.endCsi(chunk[final]!, signals, ctx);
+  private wholeCsi(chunk: Uint8Array, from: number, to: number, text: number[] | null): number {
+    if (chunk[from] !== ESC || from + 1 >= to || chunk[from + 1] !== 0x5b) return -1;
+    this.csiPrivate = null;
+    const final = this.csiParameters(chunk, from + 2, to);
+    if (final === to || chunk[final]! < 0x40 || chunk[final]! > 0x7e) return -1;
+    this.endCsi(chunk[final]!, chunk, final, text);
     return final + 1;
   }
 
-  /** The final character of a CSI: where the cursor went decides what becomes of the line. */
-  private endCsi(char: string, signals: LimitSignal[], ctx: DetectContext): void {
-    this.mode = "ground";
+  /** One byte outside the runs; false when it is to be read again in the state it led to. */
+  private step(byte: number, chunk: Uint8Array, index: number, text: number[] | null): boolean {
+    switch (this.mode) {
+      case GROUND:
+        this.groundControl(byte, chunk, index, text);
+        return true;
+      case GROUND_AFTER_C2:
+        this.mode = GROUND;
+        if (byte >= 0x80 && byte <= 0x9f) {
+          this.c1Control(byte);
+          return true;
+        }
+        // C2 led a character (NBSP…) or nothing valid: it is text, the byte is read as such.
+        if (text) text.push(C2);
+        else this.word = 0;
+        return false;
+      case ESCAPE:
+        this.escape(byte, chunk, index, text);
+        return true;
+      case ESCAPE_INTERMEDIATE:
+        // ESC ( B, ESC # 8, ESC % G …: intermediates 0x20–0x2F, then one final byte.
+        if (byte < 0x20 || byte > 0x2f) this.swallowed(byte);
+        return true;
+      case CSI:
+        if (byte === ESC) this.mode = ESCAPE;
+        else if (byte < 0x20) this.mode = GROUND;
+        else this.endCsi(byte, chunk, index, text);
+        return true;
+      case STRING:
+        // OSC / DCS / SOS / PM / APC payload: ends with BEL, ST (ESC \) or C1 ST.
+        if (byte === BEL) this.mode = GROUND;
+        else if (byte === ESC) this.mode = STRING_ESCAPE;
+        else if (byte === C2) this.mode = STRING_AFTER_C2;
+        return true;
+      case STRING_AFTER_C2:
+        this.mode = STRING;
+        if (byte !== 0x9c) return false;
+        this.mode = GROUND;
+        return true;
+      case STRING_ESCAPE:
+        if (byte === 0x5c) {
+          this.mode = GROUND;
+          return true;
+        }
+        // An ESC inside a string ends it and starts a new sequence.
+        this.mode = ESCAPE;
+        return false;
+      default:
+        if (byte >= 0x80 && byte <= 0xbf) return true;
+        this.mode = GROUND;
+        return false;
+    }
+  }
+
+  private groundControl(byte: number, chunk: Uint8Array, index: number, text: number[] | null): void {
+    switch (byte) {
+      case ESC:
+        this.mode = ESCAPE;
+        return;
+      case C2:
+        this.mode = GROUND_AFTER_C2;
+        return;
+      case 0x0a:
+      case 0x0d:
+      case 0x0b:
+      case 0x0c:
+        this.lineEnd(chunk, index, text);
+        return;
+      case 0x09:
+        this.space(text);
+        return;
+      case 0x08:
+        // Back one character: the one before it may join what follows into a word.
+        if (!text) this.candidate = true;
+        else popCharacter(text);
+        return;
+    }
+    // Other C0 controls and DEL: nothing on the screen.
+  }
+
+  /** U+0080–U+009F: CSI, the string introducers; the others show nothing. */
+  private c1Control(byte: number): void {
+    if (byte === 0x9b) {
+      this.csiPrivate = null;
+      this.mode = CSI;
+    } else if (byte === 0x9d || byte === 0x90 || byte === 0x98 || byte === 0x9e || byte === 0x9f) {
+      this.mode = STRING;
+    }
+  }
+
+  private escape(byte: number, chunk: Uint8Array, index: number, text: number[] | null): void {
+    this.mode = GROUND;
+    switch (byte) {
+      case 0x5b: // [
+        this.csiPrivate = null;
+        this.mode = CSI;
+        return;
+      case 0x5d: // ] OSC
+      case 0x50: // P DCS
+      case 0x58: // X SOS
+      case 0x5e: // ^ PM
+      case 0x5f: // _ APC
+        this.mode = STRING;
+        return;
+      case ESC:
+        this.mode = ESCAPE;
+        return;
+      // Restore cursor, index, next line, reverse index, full reset: the cursor leaves the row.
+      case 0x38: // 8
+      case 0x44: // D
+      case 0x45: // E
+      case 0x4d: // M
+      case 0x63: // c
+        this.lineEnd(chunk, index, text);
+        return;
+    }
+    if (byte >= 0x20 && byte <= 0x2f) this.mode = ESCAPE_INTERMEDIATE;
+    else this.swallowed(byte);
+  }
+
+  /** A sequence ended on `byte` or was broken off by it: back to text, past the rest of its character. */
+  private swallowed(byte: number): void {
+    this.mode = byte >= 0xc0 ? SKIP_CONTINUATION : GROUND;
+  }
+
+  /** The final byte of a CSI: where the cursor went decides what becomes of the line. */
+  private endCsi(final: number, chunk: Uint8Array, index: number, text: number[] | null): void {
+    this.swallowed(final);
     // Private sequences (ESC[?25l, ESC[>0q, ESC[?u) and SGR, modes, erases within the row,
     // bracketed-paste markers (ESC[200~) leave the text alone.
     if (this.csiPrivate) return;
-    switch (char) {
-      case "C": // cursor forward
-      case "G": // cursor horizontal absolute
-      case "`": // horizontal position absolute
-      case "a": // horizontal position relative
-        this.append(" ");
+    switch (final) {
+      case 0x43: // C cursor forward
+      case 0x47: // G cursor horizontal absolute
+      case 0x60: // ` horizontal position absolute
+      case 0x61: // a horizontal position relative
+        this.space(text);
         return;
-      case "A": // up
-      case "B": // down
-      case "D": // back: the row is redrawn from there
-      case "E": // next line
-      case "F": // previous line
-      case "H": // position
-      case "f": // position
-      case "d": // vertical position absolute
-      case "e": // vertical position relative
-      case "J": // erase display
-      case "L": // insert lines
-      case "M": // delete lines
-      case "S": // scroll up
-      case "T": // scroll down
-      case "r": // scroll region (homes the cursor)
-      case "u": // restore cursor
-        this.endLine(signals, ctx);
+      case 0x41: // A up
+      case 0x42: // B down
+      case 0x44: // D back: the row is redrawn from there
+      case 0x45: // E next line
+      case 0x46: // F previous line
+      case 0x48: // H position
+      case 0x66: // f position
+      case 0x64: // d vertical position absolute
+      case 0x65: // e vertical position relative
+      case 0x4a: // J erase display
+      case 0x4c: // L insert lines
+      case 0x4d: // M delete lines
+      case 0x53: // S scroll up
+      case 0x54: // T scroll down
+      case 0x72: // r scroll region (homes the cursor)
+      case 0x75: // u restore cursor
+        this.lineEnd(chunk, index, text);
         return;
     }
   }
 
-  private append(char: string): void {
-    this.appendText(char);
+  private space(text: number[] | null): void {
+    if (text) text.push(0x20);
+    else this.word = 0;
   }
 
-  private appendText(text: string): void {
-    if (this.overflow) return;
-    if (this.line.length + text.length > this.maxLineLength) {
-      this.overflow = true;
-      this.line = "";
+  /** The byte at `index` ended the line (seen only when reading: a built range holds one line). */
+  private lineEnd(chunk: Uint8Array, index: number, text: number[] | null): void {
+    if (text) return;
+    this.endLine(chunk, index);
+    this.lineStart = index + 1;
+    this.lineStartMode = GROUND;
+    this.lineStartPrivate = null;
+  }
+
+  /** Ends the current line, whose last bytes in `chunk` (if any) end before `end`. */
+  private endLine(chunk: Uint8Array | null, end: number): void {
+    const candidate = this.candidate && !this.overflow;
+    this.overflow = false;
+    this.candidate = false;
+    this.word = 0;
+    if (!candidate) {
+      if (this.carried.length > 0) this.carried = [];
       return;
     }
-    this.line += text;
+    const text = this.carried;
+    this.carried = [];
+    if (chunk) this.textOf(chunk, this.lineStart, end, text);
+    if (text.length > this.maxLineLength) return;
+    this.classify(utf8.decode(Uint8Array.from(text)));
   }
 
-  private endLine(signals: LimitSignal[], ctx: DetectContext): void {
-    const raw = this.line;
-    const overflowed = this.overflow;
-    this.line = "";
-    this.overflow = false;
-    if (overflowed || raw.trim() === "") return;
+  /** Appends the text of `chunk[from, to)`, read from the state the line started in. */
+  private textOf(chunk: Uint8Array, from: number, to: number, text: number[]): void {
+    const { mode, csiPrivate } = this;
+    this.mode = this.lineStartMode;
+    this.csiPrivate = this.lineStartPrivate;
+    this.walk(chunk, from, to, text);
+    this.mode = mode;
+    this.csiPrivate = csiPrivate;
+  }
+
+  private classify(raw: string): void {
+    if (raw.trim() === "") return;
     const classified = classifyLine(raw);
     if (!classified) return;
     const noticeKey = `${classified.entryId}\u0000${classified.line}`;
     if (this.seenNotices.has(noticeKey)) return;
     remember(this.seenNotices, noticeKey, this.maxRemembered);
-    const signal = signalFromClassification(classified, "screen", ctx);
+    const signal = signalFromClassification(classified, "screen", this.ctx);
     if (!signal) return;
     if (signal.kind === "limit" && !signal.resetAssumed && signal.resetsAt !== null) {
       if (this.seenResets.has(signal.resetsAt)) return;
       remember(this.seenResets, signal.resetsAt, this.maxRemembered);
     }
-    signals.push(signal);
+    this.signals.push(signal);
   }
 }
 
-/** End of the run of printable characters from `start`: the next control, DEL or C1 character. */
-function plainTextEnd(text: string, start: number): number {
-  let index = start;
-  while (index < text.length) {
-    const code = text.charCodeAt(index);
-    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) break;
-    index++;
+/** Backspace in a line's text: its last character (a UTF-8 lead byte and its continuation bytes) goes. */
+function popCharacter(text: number[]): void {
+  while (text.length > 0) {
+    const byte = text.pop()!;
+    if (byte < 0x80 || byte >= 0xc0) return;
   }
-  return index;
-}
-
-/** End of a CSI's parameter and intermediate characters (0x20–0x3F) from `start`. */
-function csiParametersEnd(text: string, start: number): number {
-  let index = start;
-  while (index < text.length) {
-    const code = text.charCodeAt(index);
-    if (code < 0x20 || code > 0x3f) break;
-    index++;
-  }
-  return index;
-}
-
-/** End of a string sequence's payload from `start`: the next BEL, ESC or C1 ST. */
-function stringPayloadEnd(text: string, start: number): number {
-  let index = start;
-  while (index < text.length) {
-    const code = text.charCodeAt(index);
-    if (code === 0x07 || code === 0x1b || code === 0x9c) break;
-    index++;
-  }
-  return index;
 }
 
 /** `?`, `>`, `=` or `<` first in a CSI: a private sequence (`ESC[?25l`, `ESC[>0q`), which leaves the text alone. */

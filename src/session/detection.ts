@@ -3,7 +3,6 @@
  * four sources — the StopFailure hook, the status line, the transcript and the screen — and
  * turns their signals into the machine's `LimitInfo`, with the most precise reset known.
  */
-import { StringDecoder } from "node:string_decoder";
 import { TranscriptTail } from "../claude/transcripts/tail.js";
 import {
   fromStatusLine,
@@ -34,7 +33,6 @@ export class Detector {
   private zoneFound: string | undefined;
   private readonly now: () => number;
   private scannerMade: ScreenScanner | undefined;
-  private readonly decoder = new StringDecoder("utf8");
   /** Exact resets from the status line, per window: a limit's text gives only minutes. */
   private readonly exactResets = new Map<string, number>();
   private readonly transcripts = new TranscriptTail();
@@ -127,7 +125,7 @@ export class Detector {
 
   /** Source 4: a chunk of Claude's terminal output. */
   scanScreen(chunk: Buffer): LimitInfo | null {
-    const signals = this.scanner.push(this.decoder.write(chunk), this.now());
+    const signals = this.scanner.push(chunk, this.now());
     return this.toLimit(signals.find((signal) => signal.kind === "limit") ?? null);
   }
 
