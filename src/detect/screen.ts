@@ -252,6 +252,7 @@ export class ScreenScanner {
         this.mode = ESCAPE;
         return false;
       default:
+        // SKIP_CONTINUATION: the rest of a character that a sequence swallowed.
         if (byte >= 0x80 && byte <= 0xbf) return true;
         this.mode = GROUND;
         return false;
