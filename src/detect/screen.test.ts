@@ -322,10 +322,27 @@ describe("ScreenScanner: whole lines, dedupe, memory", () => {
 
   test("bounded: an endless line is dropped whole, the next line still counts", () => {
     const scanner = new ScreenScanner({ zone: "UTC", maxLineLength: 1000 });
-    for (let i = 0; i < 100; i++) expect(scanner.push(bytes("x".repeat(1000)), NOW)).toEqual([]);
+    const carried = () => (scanner as unknown as { carried: number[] }).carried.length;
+    for (let i = 0; i < 100; i++) {
+      expect(scanner.push(bytes("x".repeat(1000)), NOW)).toEqual([]);
+      expect(carried()).toBeLessThanOrEqual(3 * 1000);
+    }
     expect(scanner.push(bytes(LIMIT), NOW)).toEqual([]);
     expect(scanner.push(bytes(`\n${LIMIT}\n`), NOW)).toHaveLength(1);
-    expect((scanner as unknown as { carried: number[] }).carried.length).toBeLessThanOrEqual(1000);
+  });
+
+  test("the cap counts characters, as the table does: a long line of three-byte box drawing still counts", () => {
+    const line = `${"─".repeat(700)}${LIMIT}\n`; // 751 characters, 2152 bytes
+    expect(scan([line], NOW, "UTC")).toMatchObject([{ text: LIMIT }]);
+    expect(scan(byteByByte(line), NOW, "UTC")).toMatchObject([{ text: LIMIT }]);
+  });
+
+  test("a line that once passed the cap is dropped whole however it is cut, backspaced or not", () => {
+    const output = `${LIMIT}${"x".repeat(7000)}${"\b".repeat(7000)}\n`;
+    const whole = scan([output], NOW, "UTC");
+    expect(whole).toEqual([]);
+    for (const cut of [0, 60, 3000, 7050, 7100, 10_000])
+      expect(scan(cutBytes(output, [cut]), NOW, "UTC")).toEqual(whole);
   });
 
   test("bounded: an unterminated escape string swallows only itself", () => {

@@ -5,7 +5,7 @@ import { type DetectContext, type LimitSignal, signalFromClassification } from "
 export interface ScreenScannerOptions {
   /** The local IANA zone (the zone `claude` runs in). */
   zone: string;
-  /** Longest partial line kept between chunks, in bytes of its text; longer lines are dropped whole. Default 2048. */
+  /** Longest line read, in characters (UTF-16 units); longer lines are dropped whole. Default 2048. */
   maxLineLength?: number;
   /** How many distinct notices are remembered for de-duplication. Default 256. */
   maxRemembered?: number;
@@ -56,12 +56,15 @@ const utf8 = new TextDecoder();
  *   signal; and a limit whose (non-assumed) reset instant was already reported by another line
  *   (`You've hit your 5-hour limit · resets 9:07am (UTC)`, then `Usage limit reached · set to
  *   continue automatically at 9:07am`) is not reported again. `forget()` clears that memory.
- * - Bounded memory: the text of a partial line is capped (`maxLineLength`), as is the
- *   de-duplication memory.
+ * - Bounded: a line longer than `maxLineLength` characters is dropped whole, and so is one whose
+ *   text ever passed three bytes a character of it (however it is cut into chunks, backspaced or
+ *   not); the de-duplication memory is capped too.
  */
 export class ScreenScanner {
   private readonly zone: string;
   private readonly maxLineLength: number;
+  /** The most bytes of text a line within `maxLineLength` can have (three a character in UTF-8). */
+  private readonly maxLineBytes: number;
   private readonly maxRemembered: number;
   private mode = GROUND;
   /** The CSI being read is private (its first parameter byte is `?`, `>`, `=` or `<`); null before it has one. */
@@ -72,7 +75,10 @@ export class ScreenScanner {
   private candidate = false;
   /** The text bytes of the current line that came in earlier chunks. */
   private carried: number[] = [];
+  /** The current line's text passed `maxLineBytes` at some point: it is dropped whole. */
   private overflow = false;
+  /** The text being built passed `maxLineBytes`. */
+  private tooLong = false;
   /** Where the current line starts in the chunk being read, and the machine's state there. */
   private lineStart = 0;
   private lineStartMode = GROUND;
@@ -85,6 +91,7 @@ export class ScreenScanner {
   constructor(options: ScreenScannerOptions) {
     this.zone = options.zone;
     this.maxLineLength = Math.max(64, options.maxLineLength ?? 2048);
+    this.maxLineBytes = 3 * this.maxLineLength;
     this.maxRemembered = Math.max(1, options.maxRemembered ?? 256);
     this.ctx = { now: 0, zone: this.zone };
   }
@@ -100,7 +107,7 @@ export class ScreenScanner {
     // The line goes on in the next chunk: keep its text (it may yet turn out to be a notice).
     if (!this.overflow && this.lineStart < chunk.length) {
       this.textOf(chunk, this.lineStart, chunk.length, this.carried);
-      if (this.carried.length > this.maxLineLength) {
+      if (this.tooLong) {
         this.overflow = true;
         this.carried = [];
       }
@@ -180,6 +187,7 @@ export class ScreenScanner {
       if (TEXT_SYMBOL[byte] === CONTROL) break;
       text.push(byte);
     }
+    if (text.length > this.maxLineBytes) this.tooLong = true;
     return index;
   }
 
@@ -217,8 +225,8 @@ export class ScreenScanner {
           return true;
         }
         // C2 led a character (NBSP…) or nothing valid: it is text, the byte is read as such.
-        if (text) text.push(C2);
-        else this.word = 0;
+        if (!text) this.word = 0;
+        else if (text.push(C2) > this.maxLineBytes) this.tooLong = true;
         return false;
       case ESCAPE:
         this.escape(byte, chunk, index, text);
@@ -365,8 +373,8 @@ export class ScreenScanner {
   }
 
   private space(text: number[] | null): void {
-    if (text) text.push(0x20);
-    else this.word = 0;
+    if (!text) this.word = 0;
+    else if (text.push(0x20) > this.maxLineBytes) this.tooLong = true;
   }
 
   /** The byte at `index` ended the line (seen only when reading: a built range holds one line). */
@@ -390,9 +398,12 @@ export class ScreenScanner {
     }
     const text = this.carried;
     this.carried = [];
-    if (chunk) this.textOf(chunk, this.lineStart, end, text);
-    if (text.length > this.maxLineLength) return;
-    this.classify(utf8.decode(Uint8Array.from(text)));
+    if (chunk) {
+      this.textOf(chunk, this.lineStart, end, text);
+      if (this.tooLong) return;
+    }
+    const line = utf8.decode(Uint8Array.from(text));
+    if (line.length <= this.maxLineLength) this.classify(line);
   }
 
   /** Appends the text of `chunk[from, to)`, read from the state the line started in. */
@@ -400,6 +411,7 @@ export class ScreenScanner {
     const { mode, csiPrivate } = this;
     this.mode = this.lineStartMode;
     this.csiPrivate = this.lineStartPrivate;
+    this.tooLong = text.length > this.maxLineBytes;
     this.walk(chunk, from, to, text);
     this.mode = mode;
     this.csiPrivate = csiPrivate;
