@@ -1,6 +1,6 @@
-import { classifyLine } from "./classify.js";
 import { WORD_HIT_FROM, WORD_NEXT, WORD_SYMBOL } from "./notice-words.js";
-import { type DetectContext, type LimitSignal, signalFromClassification } from "./signals.js";
+import { ScreenNotices } from "./screen-notices.js";
+import type { DetectContext, LimitSignal } from "./signals.js";
 
 export interface ScreenScannerOptions {
   /** The local IANA zone (the zone `claude` runs in). */
@@ -52,10 +52,8 @@ const utf8 = new TextDecoder();
  * - Nearly every line is code or prose. The walk over the bytes steps an automaton of the words
  *   every notice has (notice-words.ts); only a line holding one is built — its text walked again,
  *   decoded — and matched against the table (classify.ts), whole; throttles produce nothing.
- * - Redraws: the same notice (entry + normalised line, so also its reset text) yields one
- *   signal; and a limit whose (non-assumed) reset instant was already reported by another line
- *   (`You've hit your 5-hour limit · resets 9:07am (UTC)`, then `Usage limit reached · set to
- *   continue automatically at 9:07am`) is not reported again. `forget()` clears that memory.
+ * - Redraws: each notice is one signal however often it is drawn (screen-notices.ts);
+ *   `forget()` clears that memory.
  * - Bounded: a line longer than `maxLineLength` characters is dropped whole, and so is one whose
  *   text ever passed three bytes a character of it (however it is cut into chunks, backspaced or
  *   not); the de-duplication memory is capped too.
@@ -65,7 +63,6 @@ export class ScreenScanner {
   private readonly maxLineLength: number;
   /** The most bytes of text a line within `maxLineLength` can have (three a character in UTF-8). */
   private readonly maxLineBytes: number;
-  private readonly maxRemembered: number;
   private mode = GROUND;
   /** The CSI being read is private (its first parameter byte is `?`, `>`, `=` or `<`); null before it has one. */
   private csiPrivate: boolean | null = null;
@@ -85,14 +82,13 @@ export class ScreenScanner {
   private lineStartPrivate: boolean | null = null;
   private signals: LimitSignal[] = [];
   private ctx: DetectContext;
-  private readonly seenNotices = new Set<string>();
-  private readonly seenResets = new Set<number>();
+  private readonly notices: ScreenNotices;
 
   constructor(options: ScreenScannerOptions) {
     this.zone = options.zone;
     this.maxLineLength = Math.max(64, options.maxLineLength ?? 2048);
     this.maxLineBytes = 3 * this.maxLineLength;
-    this.maxRemembered = Math.max(1, options.maxRemembered ?? 256);
+    this.notices = new ScreenNotices(Math.max(1, options.maxRemembered ?? 256));
     this.ctx = { now: 0, zone: this.zone };
   }
 
@@ -126,8 +122,7 @@ export class ScreenScanner {
 
   /** Forgets the notices already reported (e.g. after the limit reset). */
   forget(): void {
-    this.seenNotices.clear();
-    this.seenResets.clear();
+    this.notices.forget();
   }
 
   /**
@@ -403,7 +398,9 @@ export class ScreenScanner {
       if (this.tooLong) return;
     }
     const line = utf8.decode(Uint8Array.from(text));
-    if (line.length <= this.maxLineLength) this.classify(line);
+    if (line.length > this.maxLineLength) return;
+    const signal = this.notices.signalOf(line, this.ctx);
+    if (signal) this.signals.push(signal);
   }
 
   /** Appends the text of `chunk[from, to)`, read from the state the line started in. */
@@ -415,22 +412,6 @@ export class ScreenScanner {
     this.walk(chunk, from, to, text);
     this.mode = mode;
     this.csiPrivate = csiPrivate;
-  }
-
-  private classify(raw: string): void {
-    if (raw.trim() === "") return;
-    const classified = classifyLine(raw);
-    if (!classified) return;
-    const noticeKey = `${classified.entryId}\u0000${classified.line}`;
-    if (this.seenNotices.has(noticeKey)) return;
-    remember(this.seenNotices, noticeKey, this.maxRemembered);
-    const signal = signalFromClassification(classified, "screen", this.ctx);
-    if (!signal) return;
-    if (signal.kind === "limit" && !signal.resetAssumed && signal.resetsAt !== null) {
-      if (this.seenResets.has(signal.resetsAt)) return;
-      remember(this.seenResets, signal.resetsAt, this.maxRemembered);
-    }
-    this.signals.push(signal);
   }
 }
 
@@ -445,13 +426,4 @@ function popCharacter(text: number[]): void {
 /** `?`, `>`, `=` or `<` first in a CSI: a private sequence (`ESC[?25l`, `ESC[>0q`), which leaves the text alone. */
 function isPrivateCsiMarker(code: number): boolean {
   return code >= 0x3c && code <= 0x3f;
-}
-
-function remember<T>(set: Set<T>, value: T, max: number): void {
-  set.add(value);
-  while (set.size > max) {
-    const oldest = set.values().next();
-    if (oldest.done) return;
-    set.delete(oldest.value);
-  }
 }
