@@ -1,9 +1,26 @@
 import fc from "fast-check";
-import { DateTime } from "luxon";
-import { describe, expect, test } from "vitest";
+import { DateTime, Settings } from "luxon";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { type PeriodUnit, periodOf, resolveZone, systemZone } from "./periods.js";
 
 const HOUR = 3_600_000;
+
+const ZONES = [
+  "UTC",
+  "Europe/Paris",
+  "America/New_York",
+  "Australia/Lord_Howe",
+  "Asia/Kolkata",
+  "Pacific/Chatham",
+  "America/Santiago",
+  "Pacific/Apia",
+];
+
+const savedTz = process.env.TZ;
+afterEach(() => {
+  if (savedTz === undefined) delete process.env.TZ;
+  else process.env.TZ = savedTz;
+});
 
 describe("periodOf", () => {
   test.each([
@@ -34,19 +51,11 @@ describe("periodOf", () => {
   });
 
   test("any sequence of calls gets the period holding each instant, whatever was asked before", () => {
-    const zones = [
-      "UTC",
-      "Europe/Paris",
-      "America/New_York",
-      "Australia/Lord_Howe",
-      "Asia/Kolkata",
-      "Pacific/Chatham",
-    ];
     const from = Date.UTC(2025, 0, 1);
     const to = Date.UTC(2028, 0, 1);
     const call = fc.record({
       unit: fc.constantFrom<PeriodUnit>("day", "month"),
-      zone: fc.constantFrom(...zones),
+      zone: fc.constantFrom(...ZONES),
       // Runs of nearby instants (the same period asked again) and jumps across boundaries.
       ms: fc.oneof(fc.integer({ min: from, max: to }), fc.integer({ min: from, max: from + 3 * 24 * HOUR })),
     });
@@ -57,12 +66,68 @@ describe("periodOf", () => {
           const local = DateTime.fromMillis(ms, { zone });
           expect(period.key).toBe(local.toFormat(unit === "day" ? "yyyy-MM-dd" : "yyyy-MM"));
           expect(period.startMs).toBe(local.startOf(unit).toMillis());
+          expect(period.endMs).toBe(
+            local
+              .startOf(unit)
+              .plus(unit === "day" ? { days: 1 } : { months: 1 })
+              .startOf(unit)
+              .toMillis(),
+          );
           expect(ms).toBeGreaterThanOrEqual(period.startMs);
           expect(ms).toBeLessThan(period.endMs);
         }
       }),
       { seed: 20261124, numRuns: 300 },
     );
+  });
+});
+
+describe("periodOf in this process's zone (no zone named)", () => {
+  test("is the period of the zone TZ names, DST days, a midnight that does not exist and a skipped day included", () => {
+    const cases = fc.record({
+      unit: fc.constantFrom<PeriodUnit>("day", "month"),
+      zone: fc.constantFrom(...ZONES),
+      ms: fc.oneof(
+        fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2028, 0, 1) }),
+        // Samoa skipped 2011-12-30; Santiago's clocks jump at midnight.
+        fc.integer({ min: Date.UTC(2011, 11, 28), max: Date.UTC(2012, 0, 2) }),
+        fc.integer({ min: Date.UTC(2026, 8, 5), max: Date.UTC(2026, 8, 8) }),
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(cases, { minLength: 1, maxLength: 20 }), (calls) => {
+        for (const { unit, zone, ms } of calls) {
+          process.env.TZ = zone;
+          expect(periodOf(unit, ms, undefined)).toEqual(periodOf(unit, ms, zone));
+        }
+      }),
+      { seed: 20261206, numRuns: 300 },
+    );
+  });
+
+  test("the day Samoa skipped: the 29th ends where the 31st begins", () => {
+    process.env.TZ = "Pacific/Apia";
+    const period = periodOf("day", Date.parse("2011-12-29T12:00:00-10:00"), undefined);
+    expect(period.key).toBe("2011-12-29");
+    expect(period.endMs).toBe(Date.parse("2011-12-31T00:00:00+14:00"));
+  });
+
+  test("asks ICU for nothing: no Intl formatter is made (the first costs ~20 ms of a start)", () => {
+    // luxon remembers the system's locale once it has asked for it.
+    Settings.resetCaches();
+    const formatters = [vi.spyOn(Intl, "DateTimeFormat"), vi.spyOn(Intl, "NumberFormat")];
+    try {
+      process.env.TZ = "Europe/Paris";
+      expect(periodOf("day", Date.parse("2026-03-29T12:00:00Z"), undefined)).toEqual({
+        key: "2026-03-29",
+        startMs: Date.parse("2026-03-28T23:00:00Z"),
+        endMs: Date.parse("2026-03-29T22:00:00Z"),
+      });
+      expect(periodOf("month", Date.parse("2026-10-31T23:30:00Z"), undefined).key).toBe("2026-11");
+      for (const formatter of formatters) expect(formatter).not.toHaveBeenCalled();
+    } finally {
+      for (const formatter of formatters) formatter.mockRestore();
+    }
   });
 });
 

@@ -15,7 +15,10 @@ export interface Period {
 
 export type PeriodUnit = "day" | "month";
 
-/** The zone of this process: `TZ` when set, else the system's. */
+/**
+ * The name of this process's zone (`TZ` when set, else the system's). Days and months in this
+ * zone need no name: {@link periodOf} takes `undefined` for it.
+ */
 export function systemZone(): string {
   const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
   // An empty or unknown TZ leaves ICU with "Etc/Unknown", which is UTC by another name.
@@ -38,18 +41,39 @@ export function resolveZone(name?: string | null, what = "--tz"): string {
 }
 
 /**
+ * luxon asks ICU for the system's locale when a date is made without one, and ICU's first service
+ * (any `Intl` formatter) costs ~20 ms of a start. Periods use digits alone, so English serves.
+ */
+const DIGITS_ONLY = { locale: "en-US" } as const;
+
+/** luxon's name for the zone `Date` works in (`TZ`, else the system's): its offsets come from `Date`, not from ICU. */
+const LOCAL = "system";
+
+/**
  * The last period found for each unit and zone. Caps ask for the same day and month before every
  * API request, and finding one through the zone's rules costs tens of microseconds.
  */
 const lastPeriods = new Map<string, Readonly<Period>>();
 
-/** The day or month containing `ms` in `zone`. */
-export function periodOf(unit: PeriodUnit, ms: number, zone: string): Readonly<Period> {
-  const cacheKey = `${unit} ${zone}`;
+/**
+ * The day or month containing `ms` in `zone`, an IANA name; `undefined` is this process's zone
+ * (`TZ`, else the system's), found without ICU.
+ */
+export function periodOf(unit: PeriodUnit, ms: number, zone: string | undefined): Readonly<Period> {
+  // The local zone follows `TZ` (which tests change).
+  const cacheKey = `${unit} ${zone ?? `TZ=${process.env.TZ}`}`;
   const last = lastPeriods.get(cacheKey);
   if (last && ms >= last.startMs && ms < last.endMs) return last;
-  const start = DateTime.fromMillis(ms, { zone }).startOf(unit);
-  const end = start.plus(unit === "day" ? { days: 1 } : { months: 1 }).startOf(unit);
+  const start = DateTime.fromMillis(ms, { zone: zone ?? LOCAL, ...DIGITS_ONLY }).startOf(unit);
+  // The next period's first day by the calendar (Date.UTC carries into the next month and year),
+  // then its start in the zone: luxon's `plus` makes a Duration in the system's locale.
+  const next = new Date(
+    Date.UTC(start.year, start.month - 1 + (unit === "month" ? 1 : 0), start.day + (unit === "day" ? 1 : 0)),
+  );
+  const end = DateTime.fromObject(
+    { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() },
+    { zone: start.zone, ...DIGITS_ONLY },
+  ).startOf("day");
   const period = Object.freeze({
     key: start.toFormat(unit === "day" ? "yyyy-MM-dd" : "yyyy-MM"),
     startMs: start.toMillis(),

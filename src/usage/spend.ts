@@ -55,11 +55,11 @@ class SpendByPeriod {
 
   constructor(
     private readonly unit: PeriodUnit,
-    private readonly zone: () => string,
+    private readonly zone: string | undefined,
   ) {}
 
   add(at: number, spend: Spend): void {
-    const key = periodOf(this.unit, at, this.zone()).key;
+    const key = periodOf(this.unit, at, this.zone).key;
     this.#sums.set(key, addSpend(this.#sums.get(key) ?? ZERO_SPEND, spend));
   }
 
@@ -89,7 +89,8 @@ class SpendByPeriod {
  */
 export class SpendTracker {
   readonly runId: string;
-  private resolvedZone: string | undefined;
+  /** The IANA zone of days and months; `undefined`, this process's zone (`TZ`, else the system's). */
+  readonly zone: string | undefined;
   private run: Spend;
   /** This run's requests with `log_usage: false`, never in the ledger, by day and by month. */
   private readonly unloggedByDay: SpendByPeriod;
@@ -104,20 +105,10 @@ export class SpendTracker {
     options: { zone?: string } = {},
   ) {
     this.runId = runId ?? "";
-    this.resolvedZone = options.zone === undefined ? undefined : resolveZone(options.zone, "time zone");
-    this.unloggedByDay = new SpendByPeriod("day", () => this.zone);
-    this.unloggedByMonth = new SpendByPeriod("month", () => this.zone);
+    this.zone = options.zone === undefined ? undefined : resolveZone(options.zone, "time zone");
+    this.unloggedByDay = new SpendByPeriod("day", this.zone);
+    this.unloggedByMonth = new SpendByPeriod("month", this.zone);
     this.run = runId === null ? { ...ZERO_SPEND } : ledger.runSpend(runId);
-  }
-
-  /**
-   * The zone of days and months: the one given, else the system's, looked up when first needed —
-   * ICU's first use costs ~30 ms, which a run's status line (its run spend and caps) does not need
-   * while Claude starts.
-   */
-  get zone(): string {
-    this.resolvedZone ??= resolveZone(undefined, "time zone");
-    return this.resolvedZone;
   }
 
   /**
