@@ -14,6 +14,9 @@ const ZONES = [
   "Pacific/Chatham",
   "America/Santiago",
   "Pacific/Apia",
+  // Clocks fall back from 01:00 to midnight: midnight comes twice.
+  "America/Havana",
+  "Atlantic/Azores",
 ];
 
 const savedTz = process.env.TZ;
@@ -103,6 +106,25 @@ describe("periodOf in this process's zone (no zone named)", () => {
       }),
       { seed: 20261206, numRuns: 300 },
     );
+  });
+
+  test("where midnight comes twice, a month ends at the first: the same whatever the season it is asked in", () => {
+    const october = Date.parse("2026-10-31T12:00:00Z");
+    const firstMidnight = Date.parse("2026-11-01T04:00:00Z");
+    const savedNow = Settings.now;
+    try {
+      for (const now of [Date.UTC(2026, 6, 1), Date.UTC(2026, 11, 6)]) {
+        Settings.now = () => now;
+        for (const zone of ["America/Havana", undefined]) {
+          process.env.TZ = "America/Havana";
+          const period = periodOf("month", october, zone);
+          expect(period.endMs).toBe(firstMidnight);
+          expect(periodOf("month", firstMidnight, zone).startMs).toBe(firstMidnight);
+        }
+      }
+    } finally {
+      Settings.now = savedNow;
+    }
   });
 
   test("the day Samoa skipped: the 29th ends where the 31st begins", () => {

@@ -66,14 +66,15 @@ export function periodOf(unit: PeriodUnit, ms: number, zone: string | undefined)
   if (last && ms >= last.startMs && ms < last.endMs) return last;
   const start = DateTime.fromMillis(ms, { zone: zone ?? LOCAL, ...DIGITS_ONLY }).startOf(unit);
   // The next period's first day by the calendar (Date.UTC carries into the next month and year),
-  // then its start in the zone: luxon's `plus` makes a Duration in the system's locale.
+  // then its start in the zone: luxon's `plus` makes a Duration in the system's locale. `set` from
+  // `start`, as `plus` does: where midnight comes twice (Havana in November), the first one; a
+  // date made anew would take the offset of the season the code runs in.
   const next = new Date(
     Date.UTC(start.year, start.month - 1 + (unit === "month" ? 1 : 0), start.day + (unit === "day" ? 1 : 0)),
   );
-  const end = DateTime.fromObject(
-    { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() },
-    { zone: start.zone, ...DIGITS_ONLY },
-  ).startOf("day");
+  const end = start
+    .set({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() })
+    .startOf("day");
   const period = Object.freeze({
     key: start.toFormat(unit === "day" ? "yyyy-MM-dd" : "yyyy-MM"),
     startMs: start.toMillis(),
