@@ -432,7 +432,8 @@ describe("SpendTracker", () => {
       expect(formatters).not.toHaveBeenCalled();
     } finally {
       formatters.mockRestore();
-      process.env.TZ = savedTz;
+      if (savedTz === undefined) delete process.env.TZ;
+      else process.env.TZ = savedTz;
     }
   });
 
