@@ -349,3 +349,29 @@ describe("projects, caps and the next request", () => {
     expect(JSON.parse(JSON.stringify(f))).toEqual(f);
   });
 });
+
+describe("in this process's zone (`zone` undefined: offsets from Date, no ICU)", () => {
+  test.each([
+    ["Paris, its DST end in the history", PARIS, "2026-10-19", "2026-11-04T11:00"],
+    ["New York, its DST end in the history", "America/New_York", "2026-10-26", "2026-11-11T11:00"],
+    [
+      "Lord Howe, its half-hour DST start in the history",
+      "Australia/Lord_Howe",
+      "2026-09-28",
+      "2026-10-14T11:00",
+    ],
+  ])("%s: the same report as with the zone named", (_name, zone, from, nowText) => {
+    const saved = process.env.TZ;
+    try {
+      process.env.TZ = zone;
+      const now = at(zone, nowText);
+      const events = work({ zone, from, days: 14, hours: [9, 17], weekdaysOnly: true });
+      const question = { now, events, resetsAt: now + 30 * HOUR };
+      const named = forecast({ ...question, zone });
+      expect(named.basis.kind).toBe("history");
+      expect(forecast({ ...question, zone: undefined, zoneName: zone })).toEqual(named);
+    } finally {
+      process.env.TZ = saved;
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { Pricing } from "../pricing/pricing.js";
 import type { TokenUsage } from "../pricing/token-usage.js";
-import { isoInZone, periodOf } from "../usage/periods.js";
+import { isoInZone, periodOf, systemZone } from "../usage/periods.js";
 import { activeHours, type Timeline } from "./activity.js";
 import { type CodebaseFile, codebasePace, estimateCodebase, REQUESTS_PER_ACTIVE_HOUR } from "./codebase.js";
 import type { RequestEvent } from "./events.js";
@@ -23,8 +23,13 @@ import { type CapInput, MAX_HORIZON_MS, type PaceSource, untilReset } from "./un
 export interface ForecastInput {
   /** Epoch ms. */
   now: number;
-  /** IANA zone (already checked): local days, the daily rhythm, timestamps shown. */
-  zone: string;
+  /**
+   * IANA zone (already checked), or `undefined` for this process's zone: local days, the daily
+   * rhythm, timestamps shown.
+   */
+  zone: string | undefined;
+  /** The zone's name, as the report shows it; default `zone`, else the system zone's (ICU). */
+  zoneName?: string | undefined;
   events: readonly RequestEvent[];
   pricing: Pricing;
   /**
@@ -222,7 +227,7 @@ export function buildForecast(input: ForecastInput): Forecast {
   const timeline = basis.timeline;
   return {
     generated_at: isoInZone(now, zone),
-    timezone: zone,
+    timezone: input.zoneName ?? zone ?? systemZone(),
     model: price.modelId,
     model_unpriced: price.unpriced,
     project: focus,

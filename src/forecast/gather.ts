@@ -20,7 +20,10 @@ const DAY_MS = 86_400_000;
 export interface ForecastQuery {
   env: Record<string, string | undefined>;
   dataDir: string;
-  zone: string;
+  /** IANA zone, or `undefined` for this process's zone. */
+  zone: string | undefined;
+  /** Its name, as the report shows it; default `zone`, else the system zone's (ICU). */
+  zoneName?: string | undefined;
   now: number;
   pricing: Readonly<Record<string, PriceOverride>>;
   /** The model the figures are priced at (`api_model`); null: the conversation's, else the observed mix. */
@@ -140,6 +143,7 @@ export async function gatherForecast(
   const forecast = buildForecast({
     now: query.now,
     zone: query.zone,
+    zoneName: query.zoneName,
     events,
     pricing: createPricing(query.pricing),
     model: query.model ?? conversation?.model ?? null,

@@ -65,7 +65,7 @@ export function projectPaces(
   priced: readonly PricedEvent[],
   halfLife: number,
   repriced: boolean,
-  zone: string,
+  zone: string | undefined,
 ): ProjectPace[] {
   const byProject = new Map<string, PricedEvent[]>();
   for (const item of priced) {

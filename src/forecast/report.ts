@@ -55,7 +55,9 @@ export interface ReportQuery {
   config: Config;
   dataDir: string;
   stateDir: string;
-  zone: string;
+  /** IANA zone, or `undefined` for this process's zone (then `zoneName` is its name). */
+  zone: string | undefined;
+  zoneName: string;
   now: number;
   project: string | null;
   state: SharedState;
@@ -71,7 +73,7 @@ function cacheFile(stateDir: string): string {
 function questionOf(query: ReportQuery, resets: (number | null)[]): string {
   return JSON.stringify({
     project: query.project,
-    zone: query.zone,
+    zone: query.zoneName,
     resets,
     caps: query.caps,
     sessions: query.runs.map((run) => run.sessionId),
@@ -113,6 +115,7 @@ export async function forecastReport(query: ReportQuery): Promise<ForecastReport
     env: query.env,
     dataDir: query.dataDir,
     zone: query.zone,
+    zoneName: query.zoneName,
     now: query.now,
     pricing: query.config.pricing,
     model: query.config.api_model,

@@ -1,4 +1,4 @@
-import { IANAZone } from "luxon";
+import { IANAZone, SystemZone, type Zone } from "luxon";
 import { activeHoursBetween, BUCKET_MS, BUCKETS_PER_HOUR, type Timeline } from "./activity.js";
 
 /**
@@ -35,10 +35,15 @@ export interface LocalSlots {
   slots: Uint8Array;
 }
 
-export function localSlots(fromMs: number, toMs: number, zone: string): LocalSlots {
+/** `zone`: an IANA name, or `undefined` for this process's zone (its offsets from `Date`, not ICU). */
+export function localSlots(fromMs: number, toMs: number, zone: string | undefined): LocalSlots {
   const startMs = Math.floor(fromMs / SLICE_MS) * SLICE_MS;
   const count = Math.max(0, Math.ceil((toMs - startMs) / SLICE_MS));
-  const offsets = sliceOffsets(startMs, count, IANAZone.create(zone));
+  const offsets = sliceOffsets(
+    startMs,
+    count,
+    zone === undefined ? SystemZone.instance : IANAZone.create(zone),
+  );
   const slots = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const ms = startMs + i * SLICE_MS;
@@ -59,7 +64,7 @@ const SLICES_PER_DAY = DAY_MS / SLICE_MS;
  * differ, the slice where the offset changed is found by bisection: no zone changes its offset
  * twice within a day.
  */
-function sliceOffsets(startMs: number, count: number, zone: IANAZone): Int16Array {
+function sliceOffsets(startMs: number, count: number, zone: Zone): Int16Array {
   const offsets = new Int16Array(count);
   const offsetAt = (i: number) => zone.offset(startMs + i * SLICE_MS);
   let i = 0;

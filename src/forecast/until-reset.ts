@@ -93,7 +93,7 @@ export function capReachedAt(
   segments: readonly Segment[],
   nanoPerHour: number,
   now: number,
-  zone: string,
+  zone: string | undefined,
 ): number | null {
   if (cap.spentNanoUsd >= cap.limitNanoUsd) return now;
   const period = cap.period ?? null;
@@ -148,7 +148,7 @@ export const MAX_HORIZON_MS = 31 * 24 * HOUR_MS;
 
 export interface UntilResetInput {
   now: number;
-  zone: string;
+  zone: string | undefined;
   resetsAt: number | null;
   caps: readonly CapInput[];
   source: PaceSource | null;

@@ -108,7 +108,12 @@ export function parseDay(text: string, zone: string, what: string): Period {
   return periodOf(match?.[3] ? "day" : "month", date.toMillis(), zone);
 }
 
-/** `ms` as an ISO 8601 timestamp with the zone's offset, e.g. "2026-11-25T12:30:00.000+13:00". */
-export function isoInZone(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toISO() ?? new Date(ms).toISOString();
+/**
+ * `ms` as an ISO 8601 timestamp with the zone's offset, e.g. "2026-11-25T12:30:00.000+13:00";
+ * `undefined`: this process's zone, without ICU.
+ */
+export function isoInZone(ms: number, zone: string | undefined): string {
+  return (
+    DateTime.fromMillis(ms, { zone: zone ?? LOCAL, ...DIGITS_ONLY }).toISO() ?? new Date(ms).toISOString()
+  );
 }
