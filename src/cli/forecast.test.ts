@@ -119,6 +119,30 @@ describe("forecast", () => {
     expect(text).toContain(`Session:       ${SESSION}: the first request re-sends this conversation`);
   });
 
+  test.each(["Europe/Paris", "europe/paris"])(
+    "TZ=%s, this process's own: the report of --tz Europe/Paris (in the other capitals too, which Date does not know)",
+    async (tz) => {
+      seedHistory();
+      limitInForce();
+      const saved = process.env.TZ;
+      try {
+        process.env.TZ = tz;
+        const run = io().io;
+        const ask = (opts: { tz?: string }) => {
+          // Not the report cached by the other question.
+          rmSync(join(resolvePaths(run.env).stateDir, "forecast.json"), { force: true });
+          return collectForecast(opts, { ...run, env: { ...run.env, TZ: tz } });
+        };
+        const own = await ask({});
+        expect(own.timezone).toBe("Europe/Paris");
+        expect(own.until_reset.resets_at).toBe("2030-01-15T14:00:00.000+01:00");
+        expect(own).toEqual(await ask({ tz: "Europe/Paris" }));
+      } finally {
+        process.env.TZ = saved;
+      }
+    },
+  );
+
   test("without a limit in force, each window's reset from the last rate_limits", async () => {
     seedHistory();
     updateState(stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: join(home, "cf") }).stateDir), () => ({

@@ -9,7 +9,7 @@ import { listLiveRuns } from "../state/runs.js";
 import { readState, stateFile } from "../state/store.js";
 import { type CapName, capLabel } from "../usage/caps.js";
 import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
-import { processZoneName } from "../usage/local-zone.js";
+import { processZone } from "../usage/local-zone.js";
 import { resolveZone } from "../usage/periods.js";
 import { type SpendSnapshot, SpendTracker, ZERO_SPEND } from "../usage/spend.js";
 import { type ContextOptions, loadContext } from "./context.js";
@@ -39,14 +39,14 @@ export async function collectForecast(
   io: ForecastIo,
 ): Promise<ForecastReport> {
   const ctx = loadContext(opts, io.env, io.stderr, io.cwd);
-  // This process's zone (no --tz, the env's TZ is its own) is the one `Date` works in: its days and
-  // instants need no ICU (`undefined`), and its name is remembered. UTC stays luxon's own UTC zone,
-  // whose instants end in Z.
-  const local = opts.tz === undefined && io.env.TZ === process.env.TZ;
-  const zoneName = local
-    ? await processZoneName(io.env, ctx.paths.cacheDir)
-    : resolveZone(opts.tz ?? (io.env.TZ || undefined), opts.tz === undefined ? "TZ" : "--tz");
-  const zone = local && zoneName !== "UTC" ? undefined : zoneName;
+  // This process's zone (no --tz, the env's TZ is its own), when it is the one `Date` works in: its
+  // days and instants need no ICU (`undefined`), and its names are remembered. UTC stays luxon's own
+  // UTC zone, whose instants end in Z.
+  const own =
+    opts.tz === undefined && io.env.TZ === process.env.TZ ? await processZone(ctx.paths.cacheDir) : null;
+  const zoneName =
+    own?.named ?? resolveZone(opts.tz ?? (io.env.TZ || undefined), opts.tz === undefined ? "TZ" : "--tz");
+  const zone = own && own.named === own.inEffect && zoneName !== "UTC" ? undefined : zoneName;
   const state = readState(stateFile(ctx.paths.stateDir));
   const limitSince = state.last_limit && state.last_limit.resets_at > io.now ? state.last_limit.at : null;
   let spend: SpendSnapshot | null = null;

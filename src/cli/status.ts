@@ -11,7 +11,7 @@ import { startReasonText } from "../session/wording.js";
 import { listLiveRuns } from "../state/runs.js";
 import { readStateChecked, stateFile } from "../state/store.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
-import { processZoneName } from "../usage/local-zone.js";
+import { processZone } from "../usage/local-zone.js";
 import { periodOf } from "../usage/periods.js";
 import { type Spend, SpendTracker } from "../usage/spend.js";
 import { type ContextOptions, loadContext } from "./context.js";
@@ -124,10 +124,10 @@ function spendJson(spend: Spend | null, cap: number | null): SpendJson {
  */
 export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise<StatusReport> {
   const ctx = loadContext(opts, io.env, io.stderr, io.cwd);
-  // Without `io.zone`, this process's zone, the one `Date` works in: its days need no ICU, and its
-  // name is remembered between starts (a bad TZ is refused there, as the forecast refused it).
+  // Without `io.zone`, the zone `Date` works in (what the caps of a run count in): its days need no
+  // ICU, and its name is remembered between starts (a bad TZ is refused there, as the forecast did).
   const zone = io.zone || undefined;
-  const zoneName = zone ?? (await processZoneName(io.env, ctx.paths.cacheDir));
+  const zoneName = zone ?? (await processZone(ctx.paths.cacheDir)).inEffect;
   const stateReading = readStateChecked(stateFile(ctx.paths.stateDir));
   const shared = stateReading.state;
   const source = apiKeySource(ctx.config, ctx.env);

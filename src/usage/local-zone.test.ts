@@ -1,9 +1,11 @@
 import {
+  copyFileSync,
   existsSync,
   mkdtempSync,
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -11,13 +13,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { UsageError } from "../errors.js";
-import { processZoneName } from "./local-zone.js";
-import { systemZone } from "./periods.js";
+import { type ProcessZone, processZone } from "./local-zone.js";
 
 let dir: string;
 let cacheDir: string;
 let localtime: string;
 let formatters: { mock: { calls: unknown[] }; mockRestore(): void };
+const savedTz = process.env.TZ;
 
 beforeEach(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), "cf-local-zone-")));
@@ -29,67 +31,82 @@ beforeEach(() => {
 
 afterEach(() => {
   formatters.mockRestore();
+  if (savedTz === undefined) delete process.env.TZ;
+  else process.env.TZ = savedTz;
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The name, and whether the call made an Intl formatter (asked ICU). */
-async function asked(call: () => Promise<string>): Promise<[string, boolean]> {
+/** The zone under `tz` (undefined: unset), and whether finding it made an Intl formatter (asked ICU). */
+async function asked(tz: string | undefined, file = localtime): Promise<[ProcessZone, boolean]> {
+  if (tz === undefined) delete process.env.TZ;
+  else process.env.TZ = tz;
   const before = formatters.mock.calls.length;
-  const name = await call();
-  return [name, formatters.mock.calls.length > before];
+  const zone = await processZone(cacheDir, file);
+  return [zone, formatters.mock.calls.length > before];
 }
 
-describe("processZoneName", () => {
+const both = (name: string): ProcessZone => ({ named: name, inEffect: name });
+
+describe("processZone", () => {
   test("TZ set: checked once, then remembered for that TZ", async () => {
-    const ask = (tz: string) => () => processZoneName({ TZ: tz }, cacheDir, localtime);
-    expect(await asked(ask("europe/paris"))).toEqual(["Europe/Paris", true]);
-    expect(await asked(ask("europe/paris"))).toEqual(["Europe/Paris", false]);
-    expect(await asked(ask("America/New_York"))).toEqual(["America/New_York", true]);
-    expect(await asked(ask("europe/paris"))).toEqual(["Europe/Paris", false]);
+    expect(await asked("Europe/Paris")).toEqual([both("Europe/Paris"), true]);
+    expect(await asked("Europe/Paris")).toEqual([both("Europe/Paris"), false]);
+    expect(await asked("America/New_York")).toEqual([both("America/New_York"), true]);
+    expect(await asked("Europe/Paris")).toEqual([both("Europe/Paris"), false]);
+  });
+
+  test("a TZ in other capitals names a zone the system does not find: Date works in UTC", async () => {
+    const [zone] = await asked("europe/paris");
+    expect(zone).toEqual({ named: "Europe/Paris", inEffect: "UTC" });
+    expect(new Date(Date.UTC(2026, 6, 1)).getTimezoneOffset()).toBe(0);
+    expect(await asked("europe/paris")).toEqual([zone, false]);
   });
 
   test("a bad TZ is a usage error naming it, every time (nothing remembered)", async () => {
     for (let i = 0; i < 2; i++) {
-      const asked = processZoneName({ TZ: "Mars/Olympus" }, cacheDir, localtime);
-      await expect(asked).rejects.toThrow(UsageError);
-      await expect(processZoneName({ TZ: "Mars/Olympus" }, cacheDir, localtime)).rejects.toThrow(
-        'TZ: unknown time zone "Mars/Olympus"',
-      );
+      process.env.TZ = "Mars/Olympus";
+      const found = processZone(cacheDir, localtime);
+      await expect(found).rejects.toThrow(UsageError);
+      await expect(found).rejects.toThrow('TZ: unknown time zone "Mars/Olympus"');
     }
   });
 
   test("an empty TZ is UTC", async () => {
-    expect(await processZoneName({ TZ: "" }, cacheDir, localtime)).toBe("UTC");
+    expect((await asked(""))[0]).toEqual(both("UTC"));
   });
 
   test("no TZ: the system's zone, remembered while the zone file is the same one", async () => {
-    const ask = () => processZoneName({}, cacheDir, localtime);
-    expect(await asked(ask)).toEqual([systemZone(), true]);
-    expect(await asked(ask)).toEqual([systemZone(), false]);
-    // The system's zone changed: the file is replaced (another size, another time).
-    writeFileSync(localtime, "TZif2 another zone");
-    utimesSync(localtime, new Date(2030, 0, 1), new Date(2030, 0, 1));
-    expect(await asked(ask)).toEqual([systemZone(), true]);
+    const system = (await asked(undefined))[0];
+    expect(system.named).toBe(system.inEffect);
+    expect(await asked(undefined)).toEqual([system, false]);
+    // Another zone's file copied over it, its size and times kept (zone files share one time).
+    const copy = join(dir, "copy");
+    writeFileSync(copy, "TZif2 stand-ix");
+    const { atime, mtime } = statSync(localtime);
+    copyFileSync(copy, localtime);
+    utimesSync(localtime, atime, mtime);
+    expect(statSync(localtime).size).toBe(statSync(copy).size);
+    expect(await asked(undefined)).toEqual([system, true]);
   });
 
   test("no TZ and no zone file: found every time", async () => {
-    const ask = () => processZoneName({}, cacheDir, join(dir, "missing"));
-    expect(await asked(ask)).toEqual([systemZone(), true]);
-    expect(await asked(ask)).toEqual([systemZone(), true]);
+    const missing = join(dir, "missing");
+    expect((await asked(undefined, missing))[1]).toBe(true);
+    expect((await asked(undefined, missing))[1]).toBe(true);
   });
 
-  test("a name found with other zone data (a Node upgrade may rename zones) is found again", async () => {
-    await processZoneName({ TZ: "Europe/Kyiv" }, cacheDir, localtime);
+  test("names found with other zone data (a Node upgrade may rename zones) are found again", async () => {
+    await asked("Europe/Kyiv");
     const file = join(cacheDir, "zone-names.json");
     const memory = JSON.parse(readFileSync(file, "utf8"));
-    memory["TZ=Europe/Kyiv"].value = { tzdata: "1999a", name: "Mars/Base" };
+    memory["TZ=Europe/Kyiv"].value = { tzdata: "1999a", named: "Mars/Base", inEffect: "Mars/Base" };
     writeFileSync(file, JSON.stringify(memory));
-    expect(await processZoneName({ TZ: "Europe/Kyiv" }, cacheDir, localtime)).not.toBe("Mars/Base");
+    expect((await asked("Europe/Kyiv"))[0].named).not.toBe("Mars/Base");
   });
 
   test("without a cache directory nothing is written", async () => {
-    expect(await asked(() => processZoneName({ TZ: "UTC" }, null, localtime))).toEqual(["UTC", true]);
-    expect(await asked(() => processZoneName({ TZ: "UTC" }, null, localtime))).toEqual(["UTC", true]);
+    process.env.TZ = "UTC";
+    expect(await processZone(null, localtime)).toEqual(both("UTC"));
     expect(existsSync(cacheDir)).toBe(false);
   });
 });

@@ -1,45 +1,72 @@
 /**
- * The name of this process's time zone, remembered between starts. Naming it is ICU's first
+ * The names of this process's time zone, remembered between starts. Naming it is ICU's first
  * formatter, ~20 ms of `status` and `forecast`, whose days and instants need no ICU otherwise
- * (`periodOf` and `isoInZone` take `undefined` for this zone). ICU names the zone from `TZ` when it
- * is set, else from /etc/localtime, so a name is kept for the `TZ` it was found under, or for that
- * file as it was (its real path, size and time), and for the zone data it came from.
+ * (`periodOf` and `isoInZone` take `undefined` for the zone `Date` works in). ICU takes the zone
+ * from `TZ` when it is set, else from /etc/localtime, so the names are kept for the `TZ` they were
+ * found under, or for that file as it was (its real path, inode, size and times: zone files share
+ * one time, and a copy keeps it), and for the zone data they came from.
  */
+import { realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type FileStamp, StampedCache, stampOf } from "../platform/stamped-cache.js";
+import { type FileStamp, StampedCache } from "../platform/stamped-cache.js";
 import { resolveZone, systemZone } from "./periods.js";
 
-interface KnownName {
-  /** The zone data's version (`process.versions.tz`): a Node upgrade may rename a zone. */
-  tzdata: string;
-  name: string;
+export interface ProcessZone {
+  /** The zone `TZ` names, checked (a bad one is a usage error, as for `--tz`); else the system's. */
+  named: string;
+  /**
+   * The zone `Date` works in (ICU's default): `named`, unless `TZ` names a zone only by another
+   * spelling (`europe/paris`, which the system does not find: UTC).
+   */
+  inEffect: string;
 }
 
-function isKnownName(value: unknown): value is KnownName {
-  const candidate = value as Partial<KnownName> | null | undefined;
-  return typeof candidate?.tzdata === "string" && typeof candidate?.name === "string";
+interface KnownZone extends ProcessZone {
+  /** The zone data's version (`process.versions.tz`): a Node upgrade may rename a zone. */
+  tzdata: string;
+}
+
+function isKnownZone(value: unknown): value is KnownZone {
+  const candidate = value as Partial<KnownZone> | null | undefined;
+  return (
+    typeof candidate?.tzdata === "string" &&
+    typeof candidate?.named === "string" &&
+    typeof candidate?.inEffect === "string"
+  );
+}
+
+/** What the zone file is now; null when there is none. */
+async function zoneFileStamp(path: string): Promise<FileStamp | null> {
+  try {
+    const file = await realpath(path);
+    const { ino, size, mtimeMs, ctimeMs } = await stat(file);
+    return { key: `${file} ${ino} ${ctimeMs}`, size, mtimeMs };
+  } catch {
+    return null;
+  }
 }
 
 /**
- * The IANA name of this process's zone: `TZ` checked (a bad one is a usage error naming it, as for
- * `--tz`; an empty one is UTC), else the system's. `cacheDir` null: nothing remembered.
+ * This process's zone, from its own `TZ` (an empty one is UTC) or the system's zone file.
+ * `cacheDir` null: nothing remembered.
  */
-export async function processZoneName(
-  env: Readonly<Record<string, string | undefined>>,
+export async function processZone(
   cacheDir: string | null,
   localtime = "/etc/localtime",
-): Promise<string> {
-  const { TZ } = env;
-  const find = () => (TZ ? resolveZone(TZ, "TZ") : systemZone());
+): Promise<ProcessZone> {
+  const { TZ } = process.env;
+  const find = (): ProcessZone => {
+    const inEffect = systemZone();
+    return { named: TZ ? resolveZone(TZ, "TZ") : inEffect, inEffect };
+  };
   // `TZ` is no file: its value alone says what it names.
-  const stamp: FileStamp | null =
-    TZ !== undefined ? { key: `TZ=${TZ}`, size: 0, mtimeMs: 0 } : await stampOf(localtime);
+  const stamp = TZ !== undefined ? { key: `TZ=${TZ}`, size: 0, mtimeMs: 0 } : await zoneFileStamp(localtime);
   if (stamp === null || cacheDir === null) return find();
-  const cache = new StampedCache(join(cacheDir, "zone-names.json"), isKnownName);
+  const cache = new StampedCache(join(cacheDir, "zone-names.json"), isKnownZone);
   const tzdata = process.versions.tz ?? process.versions.icu ?? "";
   const known = await cache.get(stamp);
-  if (known?.tzdata === tzdata) return known.name;
-  const name = find();
-  await cache.set(stamp, { tzdata, name });
-  return name;
+  if (known?.tzdata === tzdata) return { named: known.named, inEffect: known.inEffect };
+  const zone = find();
+  await cache.set(stamp, { tzdata, ...zone });
+  return zone;
 }
