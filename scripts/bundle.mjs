@@ -2,6 +2,7 @@
 //   claude-fallback.js  the bin: Node's own modules only; picks what the start needs
 //   program.js          the full program, every command (each loaded when it runs)
 //   statusline.js       the light program for `statusline`
+//   status.js           the light program for a plain `status` (`--json` or nothing after it)
 //   worker.js           the forecast worker (background.ts starts it next to itself)
 // Each is one CommonJS file, not ES modules in chunks: a start then reads and compiles one file,
 // with V8's code of it from the last start (platform/code-cache.ts), instead of resolving, reading
@@ -39,6 +40,7 @@ await build({
   entryPoints: {
     program: "src/bin/program.ts",
     statusline: "src/bin/statusline.ts",
+    status: "src/bin/status.ts",
     worker: "src/forecast/worker.ts",
   },
 });
@@ -53,14 +55,18 @@ await build({
   entryPoints: { "claude-fallback": "src/bin/claude-fallback.ts" },
   define: {
     ...common.define,
-    BUNDLE_IDENTITIES: JSON.stringify({ program: identity("program"), statusline: identity("statusline") }),
+    BUNDLE_IDENTITIES: JSON.stringify({
+      program: identity("program"),
+      statusline: identity("statusline"),
+      status: identity("status"),
+    }),
   },
 });
 
 // A bundle is read at every start: with one character beyond ASCII in it, V8 holds the whole text
 // as a two-byte string, read ~3 times slower (esbuild escapes every other string, but not the text
 // of a String.raw template: write such characters there as \u escapes).
-for (const name of ["claude-fallback", "program", "statusline", "worker"]) {
+for (const name of ["claude-fallback", "program", "statusline", "status", "worker"]) {
   const bytes = readFileSync(`dist/bin/${name}.js`);
   const at = bytes.findIndex((byte) => byte > 0x7f);
   if (at !== -1) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The command. It loads only Node's own modules and decides, from the words alone, what this start
- * needs: `--version` is answered here, `statusline` runs the light program (statusline.js), the
- * rest the full one (program.js). Each is one CommonJS bundle (scripts/bundle.mjs) run with V8's
+ * needs: `--version` is answered here, `statusline` and a plain `status` run their light programs
+ * (statusline.js, status.js), the rest the full one (program.js). Each is one CommonJS bundle (scripts/bundle.mjs) run with V8's
  * compiled code of it from the last start (platform/code-cache.ts).
  */
 import module from "node:module";
@@ -14,7 +14,7 @@ import { runBundle } from "../platform/code-cache.js";
 import { resolvePaths } from "../state/paths.js";
 
 /** Each bundle's identity (a hash of its text), set by scripts/bundle.mjs. */
-declare const BUNDLE_IDENTITIES: Readonly<Record<"program" | "statusline", string>>;
+declare const BUNDLE_IDENTITIES: Readonly<Record<"program" | "statusline" | "status", string>>;
 
 const kind = startKind(process.argv.slice(2));
 if (kind === "version") {

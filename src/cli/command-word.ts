@@ -1,7 +1,8 @@
 /**
  * What a start needs, from its words alone, before anything but Node's own modules is loaded: the
- * bin (bin/claude-fallback.ts) answers `--version` itself and loads the light program for
- * `statusline`, which Claude Code runs many times a minute, and the full program for the rest.
+ * bin (bin/claude-fallback.ts) answers `--version` itself, loads a light program for `statusline`,
+ * which Claude Code runs many times a minute, and for a plain `status`, and the full program for
+ * the rest.
  */
 
 /** Global options that take a value (SPEC §3); kept equal to `newProgram`'s by a test. */
@@ -33,20 +34,28 @@ function isValueOption(arg: string): boolean {
   return VALUE_OPTIONS.has(arg) || [...VALUE_OPTIONS].some((option) => arg.startsWith(`${option}=`));
 }
 
+/** The words after `status` that its light program serves: the plain forms (help and mistakes go to the full program). */
+const PLAIN_STATUS: readonly (readonly string[])[] = [[], ["--json"]];
+
 /**
- * `--version` alone (any of its spellings, SPEC §3), `statusline`, or anything else (the full
- * program). `statusline` goes to the light program only when nothing but `--config` or `--claude`
- * comes before it: a global flag there (`-v statusline`, `--help statusline`) means what the full
- * program makes of it.
+ * `--version` alone (any of its spellings, SPEC §3), `statusline`, a plain `status` (`--json` or
+ * nothing after it), or anything else (the full program). A light program is chosen only when
+ * nothing but `--config` or `--claude` comes before its command: a global flag there
+ * (`-v statusline`, `--help status`) means what the full program makes of it.
  */
-export function startKind(argv: readonly string[]): "version" | "statusline" | "program" {
+export function startKind(argv: readonly string[]): "version" | "statusline" | "status" | "program" {
   if (argv.length === 1 && ["--version", "-V", "-v"].includes(argv[0]!)) return "version";
   const at = commandIndex(argv);
-  if (at === -1 || argv[at] !== "statusline") return "program";
+  if (at === -1) return "program";
   // Before the command, commandIndex skipped only options: each must take a value.
-  return argv
+  const onlyValueOptions = argv
     .slice(0, at)
-    .every((arg, i, before) => isValueOption(arg) || VALUE_OPTIONS.has(before[i - 1] ?? ""))
-    ? "statusline"
-    : "program";
+    .every((arg, i, before) => isValueOption(arg) || VALUE_OPTIONS.has(before[i - 1] ?? ""));
+  if (!onlyValueOptions) return "program";
+  if (argv[at] === "statusline") return "statusline";
+  const after = argv.slice(at + 1);
+  const plainStatus = PLAIN_STATUS.some(
+    (words) => words.length === after.length && words.every((w, i) => w === after[i]),
+  );
+  return argv[at] === "status" && plainStatus ? "status" : "program";
 }
