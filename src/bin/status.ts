@@ -1,7 +1,6 @@
-/** The light program for `status` (bundled into dist/bin/status.js; see `startKind`). */
-import { fastMain } from "../cli/fast-path.js";
-import { registerStatus } from "../cli/status.js";
+/** The light program for a plain `status` (bundled into dist/bin/status.js; see `startKind`). */
+import { plainStatusMain } from "../cli/status.js";
 
-void fastMain(process.argv.slice(2), registerStatus).then((code) => {
+void plainStatusMain(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

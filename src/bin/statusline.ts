@@ -1,7 +1,6 @@
 /** The light program (`statusline`), as the bin runs it (bundled into dist/bin/statusline.js). */
 import { fastMain } from "../cli/fast-path.js";
-import { registerStatusline } from "../cli/statusline.js";
 
-void fastMain(process.argv.slice(2), registerStatusline).then((code) => {
+void fastMain(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { commandOf, startKind, VALUE_OPTIONS } from "./command-word.js";
+import { commandOf, globalValues, startKind, VALUE_OPTIONS, wordsAfterCommand } from "./command-word.js";
 import { newProgram } from "./fast-path.js";
 
 describe("commandOf", () => {
@@ -57,5 +57,30 @@ describe("startKind", () => {
       .options.filter((option) => option.required)
       .map((option) => option.long);
     expect([...VALUE_OPTIONS].sort()).toEqual(valued.sort());
+  });
+});
+
+describe("globalValues: the global options before the command, as commander takes them", () => {
+  test.each([
+    [["status"]],
+    [["--config", "/c.json", "status", "--json"]],
+    [["--config=/c.json", "status"]],
+    [["--config", "/a.json", "--config=/b.json", "--claude", "/x", "status"]],
+    [["--claude=/x=y", "--config", "status", "status"]],
+    [["--config", "--json", "status"]],
+    [["--config=", "status"]],
+  ])("%j", async (argv) => {
+    const program = newProgram();
+    let words: string[] = [];
+    program
+      .command("status")
+      .option("--json")
+      .action((_options, command) => {
+        words = command.args;
+      });
+    await program.parseAsync([...argv], { from: "user" });
+    expect(globalValues(argv)).toEqual(program.opts());
+    if (commandOf(argv) === "status")
+      expect(wordsAfterCommand(argv).filter((w) => w !== "--json")).toEqual(words);
   });
 });

@@ -34,6 +34,31 @@ function isValueOption(arg: string): boolean {
   return VALUE_OPTIONS.has(arg) || [...VALUE_OPTIONS].some((option) => arg.startsWith(`${option}=`));
 }
 
+/**
+ * The global options' values before the command, for a light program that runs its plain form
+ * without commander: `--config FILE` or `--config=FILE`, the last one counting, as commander takes them.
+ */
+export function globalValues(argv: readonly string[]): { config?: string; claude?: string } {
+  const values: { config?: string; claude?: string } = {};
+  const at = commandIndex(argv);
+  for (let i = 0; i < (at === -1 ? argv.length : at); i++) {
+    const arg = argv[i]!;
+    const equals = arg.indexOf("=");
+    const [option, value] = VALUE_OPTIONS.has(arg)
+      ? [arg, argv[++i]]
+      : [arg.slice(0, equals), arg.slice(equals + 1)];
+    if (value !== undefined && (option === "--config" || option === "--claude"))
+      values[option.slice(2) as "config" | "claude"] = value;
+  }
+  return values;
+}
+
+/** The words after the command `argv` names; none without one. */
+export function wordsAfterCommand(argv: readonly string[]): string[] {
+  const at = commandIndex(argv);
+  return at === -1 ? [] : argv.slice(at + 1);
+}
+
 /** The words after `status` that its light program serves: the plain forms (help and mistakes go to the full program). */
 const PLAIN_STATUS: readonly (readonly string[])[] = [[], ["--json"]];
 
@@ -53,7 +78,7 @@ export function startKind(argv: readonly string[]): "version" | "statusline" | "
     .every((arg, i, before) => isValueOption(arg) || VALUE_OPTIONS.has(before[i - 1] ?? ""));
   if (!onlyValueOptions) return "program";
   if (argv[at] === "statusline") return "statusline";
-  const after = argv.slice(at + 1);
+  const after = wordsAfterCommand(argv);
   const plainStatus = PLAIN_STATUS.some(
     (words) => words.length === after.length && words.every((w, i) => w === after[i]),
   );

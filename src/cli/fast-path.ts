@@ -1,11 +1,12 @@
 /**
- * The light programs: commander and one command, without the full program's other commands and
- * what they load. `statusline` (Claude Code runs it many times a minute) leaves out zod, SQLite and
- * the gateway; `status` the run, the shells, the gateway and the simulator. The bin starts one for
- * the words `startKind` (command-word.ts) gives it.
+ * The light program, for `statusline` (Claude Code runs it many times a minute): commander and the
+ * statusline command, without the full program's commands and what they load (zod, SQLite, the
+ * gateway). The bin starts it for the words `startKind` (command-word.ts) calls `statusline`.
  */
 import { Command, CommanderError, type ErrorOptions } from "commander";
-import { exitCodeOf, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
+import { reportFailure } from "./failure.js";
+import { registerStatusline } from "./statusline.js";
 import { VERSION } from "./version.js";
 
 /**
@@ -67,29 +68,22 @@ export function newProgram(): Command {
     .exitOverride();
 }
 
-/** Adds one command to a program (`registerStatusline`, `registerStatus`). */
-export type RegisterCommand = (program: Command) => void;
-
-/** A light program: {@link newProgram} with the one command it serves. */
-export function buildFastProgram(register: RegisterCommand): Command {
+/** The light program: {@link newProgram} with the one command it serves. */
+export function buildFastProgram(): Command {
   const program = newProgram();
-  register(program);
+  registerStatusline(program);
   return program;
 }
 
-/** Runs the one command `argv` names (see `startKind`) with `register`'s program; returns the exit code. */
-export async function fastMain(argv: readonly string[], register: RegisterCommand): Promise<number> {
+/** Runs the `statusline` command `argv` names (see `startKind`) and returns the exit code. */
+export async function fastMain(argv: readonly string[]): Promise<number> {
   try {
-    await buildFastProgram(register).parseAsync([...argv], { from: "user" });
+    await buildFastProgram().parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     // --help and --version end through exitOverride with exit code 0; help shown for a missing
     // subcommand (`config`) with 1.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`claude-fallback: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env.CLAUDE_FALLBACK_DEBUG && error instanceof Error && error.stack) {
-      process.stderr.write(`${error.stack}\n`);
-    }
-    return exitCodeOf(error);
+    return reportFailure(error);
   }
 }

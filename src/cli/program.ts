@@ -2,9 +2,9 @@ import { accessSync, constants, statSync } from "node:fs";
 import { type Command, CommanderError } from "commander";
 import { quoteForMessage } from "../config/json.js";
 import { editDistance } from "../config/load.js";
-import { exitCodeOf, UsageError } from "../errors.js";
 import { shellQuote } from "../shell.js";
 import { commandOf } from "./command-word.js";
+import { reportFailure } from "./failure.js";
 import { CommandLineError, newProgram } from "./fast-path.js";
 
 /** Options every command accepts (SPEC §3). Read them with `command.optsWithGlobals()`. */
@@ -185,15 +185,6 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`claude-fallback: ${describeCommandLineError(error, ours, claudeArgs)}\n`);
       return 2;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`claude-fallback: ${error.message}\n`);
-      return 2;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`claude-fallback: ${message}\n`);
-    if (process.env.CLAUDE_FALLBACK_DEBUG && error instanceof Error && error.stack) {
-      process.stderr.write(`${error.stack}\n`);
-    }
-    return exitCodeOf(error);
+    return reportFailure(error);
   }
 }

@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { buildFastProgram } from "./fast-path.js";
+import { buildProgram } from "./program.js";
 import { standaloneState, statuslineCommand } from "./statusline.js";
 import { CONFIG_BROKEN_MARK, configNotice, withConfigNotice } from "./statusline-config.js";
 
@@ -186,5 +188,18 @@ describe("configNotice", () => {
     expect(withConfigNotice("", { problem: "p", sayWhy: true })).toBe(
       "claude-fallback: p (claude-fallback config validate lists every problem)",
     );
+  });
+});
+
+describe("fast path", () => {
+  test("the light program has the full program's global options and statusline command", async () => {
+    const describe = (options: readonly { flags: string; description: string }[]) =>
+      options.map((option) => [option.flags, option.description]);
+    const full = await buildProgram();
+    const fast = buildFastProgram();
+    expect(describe(fast.options)).toEqual(describe(full.options));
+    expect(fast.name()).toBe(full.name());
+    const statusline = (program: typeof full) => program.commands.find((c) => c.name() === "statusline");
+    expect(statusline(fast)?.helpInformation()).toBe(statusline(full)?.helpInformation());
   });
 });

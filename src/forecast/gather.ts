@@ -10,7 +10,6 @@ import { FallbackError } from "../errors.js";
 import { createPricing, type PriceOverride } from "../pricing/pricing.js";
 import { type TokenUsage, tokenUsageFromApi } from "../pricing/token-usage.js";
 import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
-import { listTrackedFiles } from "./codebase-files.js";
 import { eventsFromLedgerRows, eventsFromTranscripts, type RequestEvent } from "./events.js";
 import { buildForecast, type CapInput, HISTORY_DAYS } from "./forecast.js";
 import type { Forecast } from "./output.js";
@@ -138,6 +137,8 @@ export async function gatherForecast(
   let codebase = null;
   if (query.codebase && query.project) {
     // For a project without history the engine estimates from what it holds (outside git: nothing).
+    // Loaded here: it runs git, and node:child_process is ~4 ms of a `status` that never asks for it.
+    const { listTrackedFiles } = await import("./codebase-files.js");
     codebase = await listTrackedFiles(query.project).catch(() => null);
   }
   const forecast = buildForecast({

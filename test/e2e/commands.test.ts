@@ -68,6 +68,27 @@ test("status --json (and the seed spelling --status): stable shape, key masked",
   expect(seed.stdout).toContain("API key:       api_key in the config file sk-ant-…AAAA");
 });
 
+test("status with --config before it, either spelling, reads that file (the light program's own parse)", async () => {
+  const other = join(sandbox.root, "other.json");
+  await writeFile(other, JSON.stringify({ cost_limit_per_day: 7 }), { mode: 0o600 });
+  for (const args of [
+    ["--config", other, "status", "--json"],
+    [`--config=${other}`, "status", "--json"],
+    ["--config", join(sandbox.root, "missing.json"), `--config=${other}`, "status", "--json"],
+  ]) {
+    const result = await runFallback(sandbox, args);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.config).toMatchObject({ path: other, exists: true });
+    expect(report.api_spend.day.cap_usd).toBe(7);
+  }
+  const missing = await runFallback(sandbox, ["--config", join(sandbox.root, "missing.json"), "status"]);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toBe(
+    `claude-fallback: config file not found: ${join(sandbox.root, "missing.json")} (from --config)\n`,
+  );
+});
+
 test("doctor with the pinned claude: all checks pass offline", async () => {
   await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
   const result = await runFallback(sandbox, ["doctor"]);

@@ -1,0 +1,13 @@
+import { exitCodeOf } from "../errors.js";
+
+/**
+ * What stopped a command, said as our one line (with the stack when CLAUDE_FALLBACK_DEBUG is set),
+ * and the exit code it ends with: 2 for a usage or configuration error, else the error's.
+ */
+export function reportFailure(error: unknown): number {
+  process.stderr.write(`claude-fallback: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (process.env.CLAUDE_FALLBACK_DEBUG && error instanceof Error && error.stack) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+  return exitCodeOf(error);
+}
