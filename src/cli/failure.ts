@@ -11,3 +11,13 @@ export function reportFailure(error: unknown): number {
   }
   return exitCodeOf(error);
 }
+
+/** Runs a command without commander (a light program's plain form); the exit code it ends with. */
+export async function runPlain(command: () => Promise<unknown>): Promise<number> {
+  try {
+    await command();
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}

@@ -16,7 +16,7 @@ import { periodOf } from "../usage/periods.js";
 import { type Spend, SpendTracker } from "../usage/spend.js";
 import { globalValues, wordsAfterCommand } from "./command-word.js";
 import { type ContextOptions, loadContext } from "./context.js";
-import { reportFailure } from "./failure.js";
+import { runPlain } from "./failure.js";
 import { collectForecast } from "./forecast.js";
 
 /**
@@ -387,16 +387,13 @@ export function processStatusIo(): StatusIo & { write: (text: string) => void } 
  * sends to the light program), run without commander: ~7 ms of a start, with the
  * node:child_process it loads. Returns the exit code.
  */
-export async function plainStatusMain(argv: readonly string[]): Promise<number> {
-  try {
-    await statusCommand(
+export function plainStatusMain(argv: readonly string[]): Promise<number> {
+  return runPlain(() =>
+    statusCommand(
       { ...globalValues(argv), json: wordsAfterCommand(argv).includes("--json") },
       processStatusIo(),
-    );
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (error) {
-    return reportFailure(error);
-  }
+    ),
+  );
 }
 
 export function registerStatus(program: Command): void {

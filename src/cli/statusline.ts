@@ -9,6 +9,8 @@ import type { Command } from "commander";
 import { WRAPPED_STATUSLINE_ENV } from "../hooks/settings-scripts.js";
 import { resolvePaths } from "../state/paths.js";
 import { runStatusline, type StatuslineStateFile } from "../statusline/command.js";
+import { globalValues } from "./command-word.js";
+import { runPlain } from "./failure.js";
 import { configNotice, withConfigNotice } from "./statusline-config.js";
 
 export const STATUSLINE_SETTINGS_SNIPPET = `{
@@ -92,6 +94,28 @@ export async function statuslineCommand(io: StatuslineCommandIo): Promise<string
   return line;
 }
 
+/** `statusline` as the command line runs it: `--config`'s value (if any) and this process's streams. */
+function statuslineFromProcess(configFlag: string | undefined): Promise<string> {
+  return statuslineCommand({
+    configFlag,
+    // Run by hand in a terminal there is no status JSON to wait for.
+    stdin: process.stdin.isTTY ? "" : process.stdin,
+    write: (text) => process.stdout.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    now: Date.now(),
+  });
+}
+
+/**
+ * `statusline` with nothing after it, as Claude Code runs it many times a minute (global value
+ * options before it: see `startKind`), without commander: ~7 ms of each run, with the
+ * node:child_process it loads. Returns the exit code.
+ */
+export function plainStatuslineMain(argv: readonly string[]): Promise<number> {
+  return runPlain(() => statuslineFromProcess(globalValues(argv).config));
+}
+
 export function registerStatusline(program: Command): void {
   program
     .command("statusline")
@@ -107,14 +131,6 @@ To use it standalone, in ~/.claude/settings.json:
 ${STATUSLINE_SETTINGS_SNIPPET}`,
     )
     .action(async (_options: unknown, command: Command) => {
-      await statuslineCommand({
-        configFlag: command.parent?.opts<{ config?: string }>().config,
-        // Run by hand in a terminal there is no status JSON to wait for.
-        stdin: process.stdin.isTTY ? "" : process.stdin,
-        write: (text) => process.stdout.write(text),
-        env: process.env,
-        cwd: process.cwd(),
-        now: Date.now(),
-      });
+      await statuslineFromProcess(command.parent?.opts<{ config?: string }>().config);
     });
 }

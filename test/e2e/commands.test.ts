@@ -115,9 +115,9 @@ describe("statusline", () => {
     },
   });
 
-  function statusline(env: NodeJS.ProcessEnv) {
+  function statusline(env: NodeJS.ProcessEnv, before: string[] = []) {
     // Exactly as Claude Code runs a settings.json `statusLine` command: no --claude, JSON on stdin.
-    return runProcess(process.execPath, [CLI, "statusline"], {
+    return runProcess(process.execPath, [CLI, ...before, "statusline"], {
       cwd: sandbox.project,
       env: fallbackEnv(sandbox, { TZ: "UTC", ...env }),
       input,
@@ -142,6 +142,19 @@ describe("statusline", () => {
     const next = await statusline({});
     expect(next).toMatchObject({ code: 0, stderr: "" });
     expect(next.stdout).toMatch(/^SUB 63% ⟳\w{3} 15:00 · claude-fallback: config invalid\n$/);
+  });
+
+  test("--config before it, either spelling: that file's problem is the one said", async () => {
+    for (const [spelling, other] of [
+      ["two words", join(sandbox.root, "one.json")],
+      ["=", join(sandbox.root, "two.json")],
+    ] as const) {
+      await writeFile(other, '{ "auto_switch": maybe }', { mode: 0o600 });
+      const before = spelling === "=" ? [`--config=${other}`] : ["--config", other];
+      const result = await statusline({}, before);
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      expect(result.stdout).toContain(`claude-fallback: config file ${other}: invalid JSON`);
+    }
   });
 
   test("quiet when run as the user's status line under a wrapped run", async () => {
