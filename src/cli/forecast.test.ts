@@ -1,12 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { Settings } from "luxon";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { fieldNames, fieldPaths, readmeJsonDocs } from "../../test/support/readme.js";
 import { projectSlug } from "../claude/transcripts/find.js";
 import { resolvePaths } from "../state/paths.js";
 import { writeLiveRun } from "../state/runs.js";
 import { stateFile, updateState } from "../state/store.js";
+import { ledgerPath, openLedger } from "../usage/ledger.js";
 import { collectForecast, forecastCommand, renderForecastText } from "./forecast.js";
 
 const NOW = Date.UTC(2030, 0, 15, 10, 0);
@@ -142,6 +144,27 @@ describe("forecast", () => {
       }
     },
   );
+
+  test("in this process's zone, its name remembered: no Intl formatter (ICU's first is ~20 ms of a start)", async () => {
+    seedHistory();
+    limitInForce();
+    const run = io().io;
+    expect(run.env.TZ).toBe(process.env.TZ);
+    // A ledger, so that the caps' spend is read too.
+    openLedger(ledgerPath(resolvePaths(run.env).dataDir)).close();
+    const first = await collectForecast({}, run);
+    rmSync(join(resolvePaths(run.env).stateDir, "forecast.json"));
+    Settings.resetCaches();
+    const formatters = vi.spyOn(Intl, "DateTimeFormat");
+    try {
+      const again = await collectForecast({}, run);
+      expect(again.basis.kind).toBe("history");
+      expect(again).toEqual(first);
+      expect(formatters).not.toHaveBeenCalled();
+    } finally {
+      formatters.mockRestore();
+    }
+  });
 
   test("without a limit in force, each window's reset from the last rate_limits", async () => {
     seedHistory();

@@ -46,14 +46,19 @@ export async function collectForecast(
     opts.tz === undefined && io.env.TZ === process.env.TZ ? await processZone(ctx.paths.cacheDir) : null;
   const zoneName =
     own?.named ?? resolveZone(opts.tz ?? (io.env.TZ || undefined), opts.tz === undefined ? "TZ" : "--tz");
-  const zone = own && own.named === own.inEffect && zoneName !== "UTC" ? undefined : zoneName;
+  const local = own !== null && own.named === own.inEffect;
+  const zone = local && zoneName !== "UTC" ? undefined : zoneName;
   const state = readState(stateFile(ctx.paths.stateDir));
   const limitSince = state.last_limit && state.last_limit.resets_at > io.now ? state.last_limit.at : null;
   let spend: SpendSnapshot | null = null;
   try {
     const ledger = openExistingLedger(ledgerPath(ctx.paths.dataDir));
     try {
-      spend = ledger ? new SpendTracker(ledger, null, { zone }).snapshot(io.now, limitSince) : emptySpend();
+      // The same days either way; a zone given by name would be checked again through ICU.
+      const spendZone = local ? undefined : zone;
+      spend = ledger
+        ? new SpendTracker(ledger, null, { zone: spendZone }).snapshot(io.now, limitSince)
+        : emptySpend();
     } finally {
       ledger?.close();
     }

@@ -1,4 +1,4 @@
-import { IANAZone, SystemZone, type Zone } from "luxon";
+import { Info, type Zone } from "luxon";
 import { activeHoursBetween, BUCKET_MS, BUCKETS_PER_HOUR, type Timeline } from "./activity.js";
 
 /**
@@ -39,11 +39,8 @@ export interface LocalSlots {
 export function localSlots(fromMs: number, toMs: number, zone: string | undefined): LocalSlots {
   const startMs = Math.floor(fromMs / SLICE_MS) * SLICE_MS;
   const count = Math.max(0, Math.ceil((toMs - startMs) / SLICE_MS));
-  const offsets = sliceOffsets(
-    startMs,
-    count,
-    zone === undefined ? SystemZone.instance : IANAZone.create(zone),
-  );
+  // luxon's own zone for UTC and for this process's (offsets from Date); ICU's for other names.
+  const offsets = sliceOffsets(startMs, count, Info.normalizeZone(zone ?? "system"));
   const slots = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const ms = startMs + i * SLICE_MS;
