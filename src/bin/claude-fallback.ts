@@ -2,8 +2,9 @@
 /**
  * The command. It loads only Node's own modules and decides, from the words alone, what this start
  * needs: `--version` is answered here, `statusline` and a plain `status` run their light programs
- * (statusline.js, status.js), the rest the full one (program.js). Each is one CommonJS bundle (scripts/bundle.mjs) run with V8's
- * compiled code of it from the last start (platform/code-cache.ts).
+ * (statusline.js, status.js), the rest the full one (program.js). Each is one CommonJS bundle
+ * (scripts/bundle.mjs) run with V8's compiled code of it from the last start
+ * (platform/code-cache.ts).
  */
 import module from "node:module";
 import { join } from "node:path";
