@@ -12,11 +12,16 @@ export function reportFailure(error: unknown): number {
   return exitCodeOf(error);
 }
 
+/** The exit code of a command that ended without throwing: the one it set, else 0. */
+export function exitCodeSet(): number {
+  return typeof process.exitCode === "number" ? process.exitCode : 0;
+}
+
 /** Runs a command without commander (a light program's plain form); the exit code it ends with. */
 export async function runPlain(command: () => Promise<unknown>): Promise<number> {
   try {
     await command();
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    return exitCodeSet();
   } catch (error) {
     return reportFailure(error);
   }

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, type ErrorOptions } from "commander";
 import { UsageError } from "../errors.js";
-import { reportFailure } from "./failure.js";
+import { exitCodeSet, reportFailure } from "./failure.js";
 import { registerStatusline } from "./statusline.js";
 import { VERSION } from "./version.js";
 
@@ -79,7 +79,7 @@ export function buildFastProgram(): Command {
 export async function fastMain(argv: readonly string[]): Promise<number> {
   try {
     await buildFastProgram().parseAsync([...argv], { from: "user" });
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    return exitCodeSet();
   } catch (error) {
     // --help and --version end through exitOverride with exit code 0; help shown for a missing
     // subcommand (`config`) with 1.

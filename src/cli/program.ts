@@ -4,7 +4,7 @@ import { quoteForMessage } from "../config/json.js";
 import { editDistance } from "../config/load.js";
 import { shellQuote } from "../shell.js";
 import { commandOf } from "./command-word.js";
-import { reportFailure } from "./failure.js";
+import { exitCodeSet, reportFailure } from "./failure.js";
 import { CommandLineError, newProgram } from "./fast-path.js";
 
 /** Options every command accepts (SPEC §3). Read them with `command.optsWithGlobals()`. */
@@ -174,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(claudeArgs, onlyCommand(ours));
   try {
     await program.parseAsync(ours, { from: "user" });
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    return exitCodeSet();
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through exitOverride with exit code 0; help shown for a missing

@@ -57,7 +57,7 @@ const SLICES_PER_DAY = DAY_MS / SLICE_MS;
 
 /**
  * The zone's UTC offset (minutes) at each slice. Asking the zone costs microseconds (luxon goes
- * through Intl), and a month has 3,000 slices, so it is asked once a day and, where two days
+ * through Intl, or Date for this process's zone), and a month has 3,000 slices, so it is asked once a day and, where two days
  * differ, the slice where the offset changed is found by bisection: no zone changes its offset
  * twice within a day.
  */
