@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startKind } from "../cli/command-word.js";
 import { VERSION } from "../cli/version.js";
+import { quietBrokenPipes } from "../platform/broken-pipe.js";
 import { runBundle } from "../platform/code-cache.js";
 import { resolvePaths } from "../state/paths.js";
 
@@ -21,6 +22,8 @@ const kind = startKind(process.argv.slice(2));
 if (kind === "version") {
   process.stdout.write(`${VERSION}\n`);
 } else {
+  // A reader that goes away (`… | head -1`) ends no command with a stack trace, and no run early.
+  quietBrokenPipes();
   // NODE_DISABLE_COMPILE_CACHE turns Node's own compile cache off; it turns ours off too.
   const cacheDir = process.env.NODE_DISABLE_COMPILE_CACHE ? null : resolvePaths().cacheDir;
   if (cacheDir !== null) {

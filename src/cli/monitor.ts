@@ -6,6 +6,7 @@ import { type MonitorEvent, type MonitorTarget, runMonitor } from "../monitor/mo
 import type { Notification } from "../notify/messages.js";
 import { Notifier } from "../notify/notifier.js";
 import { runEventTitle } from "../notify/run-events.js";
+import { onBrokenPipe } from "../platform/broken-pipe.js";
 import { systemZone } from "../usage/periods.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
@@ -94,6 +95,8 @@ export function registerMonitor(program: Command): void {
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
+      // Watching for no one: `monitor | head -3` ends once head has its lines.
+      const offBrokenPipe = onBrokenPipe([process.stdout, process.stderr], onSignal);
       try {
         process.exitCode = await runMonitorCommand(flags, command.optsWithGlobals<ContextOptions>(), {
           env: process.env,
@@ -104,6 +107,7 @@ export function registerMonitor(program: Command): void {
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
+        offBrokenPipe();
       }
     });
 }

@@ -93,3 +93,19 @@ describe("monitor --pid on a claude we did not start", () => {
     expect(await monitor.exited).toBe(0);
   });
 });
+
+test("--all whose reader has gone (`monitor --all | head -1`) ends at its first line instead of watching for no one", async () => {
+  const monitor = startMonitor(sandbox, ["--all"]);
+  monitor.child.stdout.destroy();
+  await monitor.waitFor(/watching every running claude/);
+  const claude = new PtySession(testedClaudeBinary(), [], { cwd: sandbox.project, env: sandbox.env });
+  sessions.push(claude);
+  await claude.waitFor("❯");
+  await monitor.waitFor(new RegExp(escapeRegExp(`watching claude pid ${claude.process.pid}`)));
+  await claude.submit("first question about pineapples");
+  await claude.waitFor("Simulated reply 1");
+  await claude.submit("second question");
+  // Its line for the limit meets a broken pipe: it stops as on Ctrl-C, without a stack trace.
+  expect(await monitor.exited).toBe(0);
+  expect(monitor.stderr()).not.toMatch(/EPIPE|\n\s+at /);
+});

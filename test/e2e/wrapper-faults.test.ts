@@ -6,6 +6,7 @@
  * conversation intact, and the ledger's totals right.
  */
 import { spawnSync } from "node:child_process";
+import { once } from "node:events";
 import {
   closeSync,
   existsSync,
@@ -27,7 +28,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { openLedger } from "../../src/usage/ledger.js";
 import { recordRow } from "../support/ledger.js";
 import { alive, processesWithEnv } from "../support/processes.js";
-import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
+import { killLiveProcesses, runProcess, spawnTracked, testedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
 import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
@@ -778,6 +779,67 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
       api_spend: { day: { cost_nanousd: billed.length * PER_REQUEST, requests: billed.length } },
     });
   }, 180_000);
+});
+
+// ── a reader that goes away ─────────────────────────────────────────────────────────────────
+
+/**
+ * Runs `command` with its stdout (and stderr when `closeStderr`) closed by the reader before it
+ * writes anything, as `… | head -1` or a parent that exits leaves them: every write is a broken pipe.
+ */
+async function withReaderGone(command: string[], { closeStderr = false } = {}) {
+  const [program, ...args] = command as [string, ...string[]];
+  const child = spawnTracked(program, args, { cwd: sandbox.project, env: fallbackEnv(sandbox) });
+  child.stdin.end();
+  child.stdout.destroy();
+  if (closeStderr) child.stderr.destroy();
+  let stderr = "";
+  if (!closeStderr) child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const [code] = (await once(child, "close")) as [number | null];
+  return { code, stderr };
+}
+
+describe("a reader that goes away (`claude-fallback … | head -1`)", () => {
+  const wrapped = (...args: string[]) => [process.execPath, CLI, "--claude", testedClaudeBinary(), ...args];
+
+  test("a -p run goes on as bare claude does: the same exit code, no stack trace, the conversation and the run's records complete", async () => {
+    const bare = await withReaderGone([testedClaudeBinary(), "-p", "question for no one"]);
+    const result = await withReaderGone(wrapped("--", "-p", "question for no one"));
+    expect(result).toEqual({ code: bare.code, stderr: "" });
+    const [first, second] = messageRequests();
+    expect(second?.status).toBe(200);
+    expect(transcriptTexts(second!.sessionId!)).toContain("Simulated reply 2");
+    expect(first!.sessionId).not.toBe(second!.sessionId);
+    expect(liveRunFiles()).toEqual([]);
+    expect(runDirs()).toEqual([]);
+    expect(ledger((db) => db.prepare("SELECT exit_code FROM runs").all())).toEqual([
+      { exit_code: bare.code },
+    ]);
+  });
+
+  test("on API billing with stdout and stderr gone, every request billed is in the ledger", async () => {
+    const result = await withReaderGone(wrapped("--force-api", "--", "-p", "paid question for no one"), {
+      closeStderr: true,
+    });
+    expect(result.code).toBe(0);
+    const billed = messageRequests();
+    expect(billed.length).toBeGreaterThan(0);
+    const { runs, requests } = ledger((db) => ({
+      runs: db.prepare("SELECT exit_code FROM runs").all(),
+      requests: db.prepare("SELECT count(*) AS n FROM requests WHERE outcome = 'ok'").get(),
+    }));
+    expect(runs).toEqual([{ exit_code: 0 }]);
+    expect(requests).toEqual({ n: billed.length });
+    expect(liveRunFiles()).toEqual([]);
+  });
+
+  test.each(["--help", "statusline --help", "usage", "status", "config show"])(
+    "`%s` ends quietly with its own exit code",
+    async (words) => {
+      const result = await withReaderGone([process.execPath, CLI, ...words.split(" ")]);
+      expect(result).toEqual({ code: 0, stderr: "" });
+    },
+  );
 });
 
 test("a --claude that is not Claude Code (/bin/true): the run says so instead of ending silently", async () => {
