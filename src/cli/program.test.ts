@@ -90,6 +90,18 @@ describe("usage errors: one line, claude-fallback: prefix, exit 2", () => {
     ],
     [["config", "init", "--bad"], "unknown option '--bad'; see `claude-fallback config init --help`"],
     [["--config"], "option '--config <path>' argument missing; see `claude-fallback --help`"],
+    [
+      ["status", "--", "--json"],
+      "status does not run claude, so nothing goes after --: --json; see `claude-fallback status --help`",
+    ],
+    [
+      ["--config", "c.json", "usage", "daily", "--", "--since", "x y"],
+      "usage does not run claude, so nothing goes after --: --since 'x y'; see `claude-fallback usage --help`",
+    ],
+    [
+      ["config", "show", "--", "x"],
+      "config does not run claude, so nothing goes after --: x; see `claude-fallback config --help`",
+    ],
   ])("%j", async (argv, line) => {
     const result = await cli(argv);
     expect(result).toEqual({ code: 2, stdout: "", stderr: `claude-fallback: ${line}\n` });

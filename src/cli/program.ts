@@ -145,6 +145,17 @@ export function describeCommandLineError(
 }
 
 /**
+ * What to say when words after `--` go to a command that runs no claude (`status -- --json`):
+ * dropping them would answer a question that was not asked; null when there is nothing to say.
+ */
+function argumentsForNoClaude(ours: readonly string[], claudeArgs: readonly string[]): string | null {
+  const word = commandOf(ours) ?? "run";
+  if (claudeArgs.length === 0 || TAKE_CLAUDE_ARGS.has(word) || !Object.hasOwn(COMMANDS, word)) return null;
+  if (ours.some((arg) => arg === "--help" || arg === "-h")) return null;
+  return `${word} does not run claude, so nothing goes after --: ${claudeArgs.map(shellQuote).join(" ")}; see \`claude-fallback ${word} --help\``;
+}
+
+/**
  * The process-wrapper form (SPEC §12): `claude-fallback <path-to-claude> <claude args…>`, as VS Code's
  * `claudeCode.claudeProcessWrapper` and the Agent SDK's `executableArgs` start it — that claude,
  * with those arguments, under the wrapper. Only an executable file named by a path counts, so a
@@ -171,6 +182,11 @@ function executableFile(path: string): boolean {
 /** Parses argv, runs the command, and returns the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   const { ours, claudeArgs } = splitClaudeArgs(processWrapperArgv(argv) ?? argv);
+  const refused = argumentsForNoClaude(ours, claudeArgs);
+  if (refused) {
+    process.stderr.write(`claude-fallback: ${refused}\n`);
+    return 2;
+  }
   const program = await buildProgram(claudeArgs, onlyCommand(ours));
   try {
     await program.parseAsync(ours, { from: "user" });
