@@ -121,7 +121,7 @@ describe("forecast", () => {
     expect(text).toContain(`Session:       ${SESSION}: the first request re-sends this conversation`);
   });
 
-  test.each(["Europe/Paris", "europe/paris"])(
+  test.each(["Europe/Paris", "europe/paris", ":Europe/Paris", "/usr/share/zoneinfo/Europe/Paris"])(
     "TZ=%s, this process's own: the report of --tz Europe/Paris (in the other capitals too, which Date does not know)",
     async (tz) => {
       seedHistory();

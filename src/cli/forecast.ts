@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { zoneOfTZ } from "../dates.js";
 import { windowLabel } from "../detect/windows.js";
 import { FallbackError } from "../errors.js";
 import { capInputsFor, type ForecastReport, forecastReport } from "../forecast/report.js";
@@ -45,7 +46,7 @@ export async function collectForecast(
   const own =
     opts.tz === undefined && io.env.TZ === process.env.TZ ? await processZone(ctx.paths.cacheDir) : null;
   const zoneName =
-    own?.named ?? resolveZone(opts.tz ?? (io.env.TZ || undefined), opts.tz === undefined ? "TZ" : "--tz");
+    own?.named ?? resolveZone(opts.tz ?? zoneOfTZ(io.env.TZ), opts.tz === undefined ? "TZ" : "--tz");
   const local = own !== null && own.named === own.inEffect;
   const zone = local && zoneName !== "UTC" ? undefined : zoneName;
   const state = readState(stateFile(ctx.paths.stateDir));

@@ -67,6 +67,16 @@ describe("statuslineCommand", () => {
     expect(await run(stdin)).toEqual({ line: "SUB 63% ⟳15:00", out: "SUB 63% ⟳15:00\n" });
   });
 
+  test.each(["Europe/Paris", ":Europe/Paris", "/usr/share/zoneinfo/Europe/Paris"])(
+    "the reset in the zone of TZ=%s",
+    async (tz) => {
+      const stdin = input({
+        rate_limits: { five_hour: { used_percentage: 63, resets_at: (now + 5 * HOUR) / 1000 } },
+      });
+      expect((await run(stdin, { TZ: tz })).line).toBe("SUB 63% ⟳16:00");
+    },
+  );
+
   test("a limit recorded in our state wins over stdin's utilisation", async () => {
     writeState(limit(now + 2 * HOUR));
     const stdin = input({ rate_limits: { five_hour: { used_percentage: 40 } } });

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { zoneOfTZ } from "../dates.js";
 import { WRAPPED_STATUSLINE_ENV } from "../hooks/settings-scripts.js";
 import { resolvePaths } from "../state/paths.js";
 import { runStatusline, type StatuslineStateFile } from "../statusline/command.js";
@@ -83,7 +84,7 @@ export async function statuslineCommand(io: StatuslineCommandIo): Promise<string
       stateFile: null,
       state,
       out: { write: () => {} },
-      zone: io.env.TZ || undefined,
+      zone: zoneOfTZ(io.env.TZ),
       now: io.now,
       env: io.env,
     }),

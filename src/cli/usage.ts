@@ -1,5 +1,6 @@
 import { Argument, type Command } from "commander";
 import { readClaudeTranscripts } from "../claude/transcripts/scan.js";
+import { zoneOfTZ } from "../dates.js";
 import { UsageError } from "../errors.js";
 import { createPricing, type Pricing } from "../pricing/pricing.js";
 import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
@@ -128,7 +129,13 @@ export function registerUsage(program: Command): void {
       runUsageCommand(
         report,
         flags,
-        { dbPath, pricing, width, write: (text) => process.stdout.write(text) },
+        {
+          dbPath,
+          pricing,
+          width,
+          zone: zoneOfTZ(process.env.TZ),
+          write: (text) => process.stdout.write(text),
+        },
         runId,
       );
     });

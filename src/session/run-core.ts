@@ -13,6 +13,7 @@ import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
 import type { Config } from "../config/schema.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
+import { zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { forecastSummary } from "../forecast/words.js";
 import type { HookEvent } from "../hooks/hook-events.js";
@@ -135,7 +136,7 @@ export class RunCore {
           ? null
           : `in this session, press ${config.menu_key} then r to raise it for this run`,
     });
-    this.detector = new Detector({ zone: options.env.TZ, now: this.now });
+    this.detector = new Detector({ zone: zoneOfTZ(options.env.TZ), now: this.now });
     const session = options.args.session;
     this.sessionIdNow = session.kind === "id" || session.kind === "resume" ? session.id : null;
     this.record = new RunRecord({ ...options, startedAt: this.now(), writes: this.writes, now: this.now });
@@ -149,7 +150,7 @@ export class RunCore {
       env: options.env,
       show: (event, text) => this.shell.show(event, text),
       record: (kind, detail) => this.recordEvent(kind, detail),
-      wording: () => ({ now: this.now(), caps: this.spending.caps(), zone: options.env.TZ }),
+      wording: () => ({ now: this.now(), caps: this.spending.caps(), zone: zoneOfTZ(options.env.TZ) }),
       secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionIdNow, runId: options.runId }),
     });

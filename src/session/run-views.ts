@@ -3,6 +3,7 @@
  * and what the forecast is asked. Kept apart from the core's decisions and effects.
  */
 import { findSessionTranscript } from "../claude/transcripts/find.js";
+import { zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
 import { capInputsFor } from "../forecast/report.js";
@@ -13,7 +14,7 @@ import { apiBillingSummary, type PromptContext, segmentFor } from "./wording.js"
 
 export function zoneOf(env: NodeJS.ProcessEnv): string {
   try {
-    return resolveZone(env.TZ || undefined, "TZ");
+    return resolveZone(zoneOfTZ(env.TZ), "TZ");
   } catch {
     return systemZone();
   }
@@ -29,7 +30,7 @@ export function promptContextOf(core: RunCore, limit: LimitInfo, freeModel: stri
     autoRevert: config.auto_revert_on_reset,
     timeoutSeconds: config.prompt_timeout_seconds,
     now: core.now(),
-    zone: core.options.env.TZ,
+    zone: zoneOfTZ(core.options.env.TZ),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
+import { zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { windowLabel } from "../detect/windows.js";
 import type { Forecast } from "../forecast/output.js";
@@ -141,7 +142,7 @@ export interface SegmentContext {
 
 /** The status-line segment for the run as it is (SPEC §8). */
 export function segmentFor(context: SegmentContext): string {
-  const options = { now: context.now, zone: context.env.TZ, unicode: localeIsUtf8(context.env) };
+  const options = { now: context.now, zone: zoneOfTZ(context.env.TZ), unicode: localeIsUtf8(context.env) };
   if (context.mode === "api") {
     return formatSegment(
       {

@@ -62,6 +62,13 @@ describe("processZone", () => {
     expect(await asked("europe/paris")).toEqual([zone, false]);
   });
 
+  test.each([":Europe/Paris", "/usr/share/zoneinfo/Europe/Paris", ":/usr/share/zoneinfo/posix/Europe/Paris"])(
+    "TZ=%s, as the C library takes it, names Europe/Paris",
+    async (tz) => {
+      expect((await asked(tz))[0].named).toBe("Europe/Paris");
+    },
+  );
+
   test("a bad TZ is a usage error naming it, every time (nothing remembered)", async () => {
     for (let i = 0; i < 2; i++) {
       process.env.TZ = "Mars/Olympus";

@@ -8,6 +8,7 @@
  */
 import { realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { zoneOfTZ } from "../dates.js";
 import { type FileStamp, StampedCache } from "../platform/stamped-cache.js";
 import { resolveZone, systemZone } from "./periods.js";
 
@@ -57,7 +58,8 @@ export async function processZone(
   const { TZ } = process.env;
   const find = (): ProcessZone => {
     const inEffect = systemZone();
-    return { named: TZ ? resolveZone(TZ, "TZ") : inEffect, inEffect };
+    const named = zoneOfTZ(TZ);
+    return { named: named ? resolveZone(named, "TZ") : inEffect, inEffect };
   };
   // `TZ` is no file: its value alone says what it names.
   const stamp = TZ !== undefined ? { key: `TZ=${TZ}`, size: 0, mtimeMs: 0 } : await zoneFileStamp(localtime);
