@@ -254,4 +254,36 @@ describe("runBundle", () => {
       [cacheFileOf(cacheDir, bundle, "build-new"), old[1]!, old[2]!, old[3]!, other].sort(),
     );
   });
+
+  test("a start that changes V8's flags (as loading undici does) leaves code the next start uses", () => {
+    // The bundle changes a flag the way platform/undici.ts does, then compiles more code.
+    buildSync({
+      stdin: {
+        contents: `import { setFlagsFromString } from "node:v8";
+import { changingV8Flags } from "./v8-flags.ts";
+const early = (a) => a.map((x) => x + 1).join(",");
+early([1]);
+changingV8Flags();
+setFlagsFromString("--wasm-tiering-budget=1000000000");
+const late = (a) => a.map((x) => x * 2).join(",");
+process.stdout.write(JSON.stringify({ doubled: late([1, 2, 3]) }));
+`,
+        resolveDir: fileURLToPath(new URL(".", import.meta.url)),
+        loader: "js",
+      },
+      outfile: bundle,
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      logLevel: "error",
+    });
+    const file = cacheFileOf(cacheDir, bundle, "build-1");
+    expect(start().use).toBe("written-at-exit");
+    const written = statSync(file).mtimeMs;
+    for (let i = 0; i < 2; i++) {
+      const next = start();
+      expect(next).toEqual({ use: "used", ran: { doubled: "2,4,6" } });
+    }
+    expect(statSync(file).mtimeMs).toBe(written);
+  });
 });

@@ -35,6 +35,7 @@ import {
 import Module, { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
+import { beforeV8FlagsChange } from "./v8-flags.js";
 
 export interface BundleCache {
   /** Where the compiled code is kept (created 0700); null keeps none. */
@@ -91,7 +92,7 @@ export function cacheFileOf(dir: string, bundle: string, identity: string): stri
  * `__dirname`), compiled with the cached code when there is good one. When there is none (the
  * first start of a build, another Node), the code V8 has compiled by the time the process exits
  * is written for the next start: by then it holds every function the run used, not just the
- * top level.
+ * top level (or, in a start that changes V8's flags, what it holds just before they change).
  */
 export function runBundle(bundle: string, cache: BundleCache): CacheUse {
   const source = readFileSync(bundle, "utf8");
@@ -110,7 +111,16 @@ export function runBundle(bundle: string, cache: BundleCache): CacheUse {
         ? "used"
         : "written-at-exit";
   if (use === "written-at-exit" && place !== null) {
-    process.once("exit", () => writeCachedCode(place, script, basename(bundle)));
+    // At exit the code holds every function the run compiled; before a change of V8's flags, what
+    // it has by then, under the flags every start begins with (platform/v8-flags.ts).
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
+      writeCachedCode(place, script, basename(bundle));
+    };
+    process.once("exit", write);
+    beforeV8FlagsChange(write);
   }
   const module = new Module(bundle);
   module.filename = bundle;

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { setFlagsFromString } from "node:v8";
+import { changingV8Flags } from "./v8-flags.js";
 
 /**
  * undici, loaded where it is first used (most runs never send a webhook or check a key online, and
@@ -15,6 +16,7 @@ import { setFlagsFromString } from "node:v8";
  * undici's llhttp is the only WebAssembly this program runs.
  */
 export function loadUndici(): typeof import("undici") {
+  changingV8Flags();
   setFlagsFromString("--wasm-tiering-budget=1000000000");
   return createRequire(import.meta.url)("undici") as typeof import("undici");
 }
