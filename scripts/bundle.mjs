@@ -7,8 +7,8 @@
 // Each is one CommonJS file, not ES modules in chunks: a start then reads and compiles one file,
 // with V8's code of it from the last start (platform/code-cache.ts), instead of resolving, reading
 // and linking dozens of modules. The bin is given each bundle's identity (a hash of its text) so
-// that cached code of another build is never used. Native modules and undici stay installed
-// dependencies in node_modules. Every file sits two levels below package.json, as the tsc output
+// that cached code of another build is never used. Native modules (SQLite's, node-pty) and undici
+// stay installed dependencies in node_modules. Every file sits two levels below package.json, as the tsc output
 // does (version.ts finds package.json, demo.ts the bin, relative to themselves).
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,9 +23,11 @@ const common = {
   format: "cjs",
   platform: "node",
   target: "node20",
-  // Native modules cannot be bundled; undici, bundled, lost the webhook's POST: it stays an
-  // installed dependency, loaded where it is used (platform/undici.ts).
-  external: ["better-sqlite3", "@lydell/node-pty", "undici"],
+  // Native modules cannot be bundled: node-pty stays an installed dependency, and of better-sqlite3
+  // only the JavaScript is bundled (cached with ours), its native module named by its path
+  // (usage/ledger.ts), never looked for through `bindings`. undici, bundled, lost the webhook's
+  // POST: it stays an installed dependency, loaded where it is used (platform/undici.ts).
+  external: ["bindings", "@lydell/node-pty", "undici"],
   // The sources are ES modules; in a CommonJS file their import.meta.url is the file's own URL.
   define: { "import.meta.url": "__importMetaUrl" },
   banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },

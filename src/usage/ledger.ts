@@ -1,4 +1,5 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
@@ -316,10 +317,34 @@ export class Ledger {
   }
 }
 
+/** Where npm's build of better-sqlite3 puts SQLite's native module; null when it is not there. */
+let addonPath: string | null | undefined;
+
+/**
+ * SQLite's native module for better-sqlite3, named: left to find it, better-sqlite3 asks the
+ * `bindings` package, which tries one place after another, each miss a failed `require` (~4 ms of
+ * every start that opens the ledger). Where it is not in its usual place, better-sqlite3 looks.
+ */
+function sqliteAddon(): string | undefined {
+  if (addonPath === undefined) {
+    try {
+      addonPath = createRequire(import.meta.url).resolve("better-sqlite3/build/Release/better_sqlite3.node");
+    } catch {
+      addonPath = null;
+    }
+  }
+  return addonPath ?? undefined;
+}
+
 function open(file: string, options: LedgerOptions): Ledger {
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    const nativeBinding = sqliteAddon();
+    db = new Database(file, {
+      fileMustExist: true,
+      timeout: BUSY_TIMEOUT_MS,
+      ...(nativeBinding === undefined ? {} : { nativeBinding }),
+    });
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");

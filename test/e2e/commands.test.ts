@@ -89,6 +89,20 @@ test("status with --config before it, either spelling, reads that file (the ligh
   );
 });
 
+test("a run and status open the ledger with SQLite's native module named, its JavaScript bundled: no search through `bindings`", async () => {
+  await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+  const env = fallbackEnv(sandbox, { NODE_DEBUG: "module" });
+  const run = await runFallback(sandbox, ["--force-api", "--", "-p", "a paid question"], env);
+  const status = await runFallback(sandbox, ["status", "--json"], env);
+  expect(JSON.parse(status.stdout).api_spend.day.requests).toBeGreaterThan(0);
+  for (const { code, stderr } of [run, status]) {
+    expect(code).toBe(0);
+    // Node's module loader says what it loads: SQLite's native module, by its path and nothing else.
+    expect(stderr).toMatch(/better-sqlite3\/build\/Release\/better_sqlite3\.node/);
+    expect(stderr).not.toMatch(/REQUEST (bindings|better-sqlite3)\b/);
+  }
+});
+
 test("doctor with the pinned claude: all checks pass offline", async () => {
   await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
   const result = await runFallback(sandbox, ["doctor"]);
