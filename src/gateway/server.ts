@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FallbackError } from "../errors.js";
 import type { RunEvent } from "../notify/run-events.js";
-import { loadUndici } from "../platform/undici.js";
+import { loadUndiciPool } from "../platform/undici.js";
 import type { Pricing } from "../pricing/pricing.js";
 import type { CapConfig, CapStatus } from "../usage/caps.js";
 import type { SpendTracker } from "../usage/spend.js";
@@ -110,7 +110,7 @@ export function gatewayPipeline(
     writeAtOnce: () => guard.spansRuns(),
     onFailure: ledgerFailed,
   });
-  const pool = new (loadUndici().Pool)(options.upstream.origin, {
+  const pool = new (loadUndiciPool())(options.upstream.origin, {
     connections: 32,
     pipelining: 1,
     keepAliveTimeout: 30_000,
