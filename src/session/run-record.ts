@@ -11,7 +11,7 @@ import { writeSegmentFile } from "../hooks/settings.js";
 import type { RateWindow } from "../hooks/status-input.js";
 import { cannotAccessText, isAccessError, type Paths } from "../state/paths.js";
 import { type LiveRun, removeLiveRun, writeLiveRun } from "../state/runs.js";
-import { readState, stateFile, updateState } from "../state/store.js";
+import { readState, type SharedState, stateFile, updateState } from "../state/store.js";
 import type { BestEffortWrites } from "./best-effort.js";
 
 export type ShellKind = NonNullable<LiveRun["shell"]>;
@@ -19,6 +19,23 @@ export type ShellKind = NonNullable<LiveRun["shell"]>;
 /** `CLAUDE_FALLBACK_TRACE=<file>`: every event and effect of the machine, one JSON line each (diagnostics). */
 export function traceTo(file: string | undefined): ((entry: Record<string, unknown>) => void) | undefined {
   return file ? (entry) => appendFileSync(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 }) : undefined;
+}
+
+type LimitRecord = NonNullable<SharedState["last_limit"]>;
+
+/**
+ * The limit to record, seen at `now`. Seen again while the one recorded is in force (a run after
+ * `use subscription`, another run meeting it too), the subscription has been out since it was
+ * first seen: that instant stays, for the until-reset cap counts the API spend since then
+ * (SPEC §11); what is known of the reset is the newest.
+ */
+export function limitRecord(known: LimitRecord | null, limit: LimitInfo, now: number): LimitRecord {
+  return {
+    at: known && known.resets_at > now ? Math.min(known.at, now) : now,
+    resets_at: limit.resetsAt,
+    window: limit.window,
+    assumed: limit.resetAssumed,
+  };
 }
 
 export class RunRecord {
@@ -62,13 +79,8 @@ export class RunRecord {
   /** A subscription limit seen now: the next run (and `status`) know it is in force. */
   limitSeen(limit: LimitInfo): void {
     this.saveState(() =>
-      updateState(this.file, () => ({
-        last_limit: {
-          at: this.options.now(),
-          resets_at: limit.resetsAt,
-          window: limit.window,
-          assumed: limit.resetAssumed,
-        },
+      updateState(this.file, (state) => ({
+        last_limit: limitRecord(state.last_limit, limit, this.options.now()),
       })),
     );
   }

@@ -172,6 +172,33 @@ describe("the cap on one limit's fallback", () => {
   });
 });
 
+describe("the cap on one limit's fallback, the limit met again", () => {
+  test("after `use subscription`, a run that meets the same limit again counts the spend since it was first hit", async () => {
+    simulator.configure({ usage: { inputTokens: 20_000, outputTokens: 2_000 } });
+    await writeFallbackConfig(sandbox, {
+      api_key: TEST_API_KEY,
+      auto_switch: true,
+      cost_limit_until_reset: 0.05,
+    });
+    const first = await runFallback(sandbox, ["--", "-p", "first run hits the limit"]);
+    expect(first.code).toBe(0);
+    const hit = JSON.parse((await runFallback(sandbox, ["status", "--json"])).stdout).limit.detected_at;
+    expect((await runFallback(sandbox, ["use", "subscription"])).code).toBe(0);
+    const before = requests().length;
+    const second = await runFallback(sandbox, ["--", "-p", "second run meets the limit again"]);
+    expect(second.stdout + second.stderr).toContain("until-reset API spending cap of $0.05 is reached");
+    // It met the limit on the subscription and went no further.
+    expect(
+      requests()
+        .slice(before)
+        .map((request) => request.billing),
+    ).toEqual(["subscription"]);
+    const status = JSON.parse((await runFallback(sandbox, ["status", "--json"])).stdout);
+    expect(status.limit.detected_at).toBe(hit);
+    expect(status.api_spend.until_reset.since).toBe(hit);
+  });
+});
+
 describe("the API refuses the key", () => {
   test.each([
     ["credit-exhausted", "has no credit left"],
