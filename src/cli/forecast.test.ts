@@ -201,9 +201,22 @@ describe("forecast", () => {
     });
     const { io: env, err, out } = io();
     expect(await forecastCommand({}, env)).toBe(1);
-    expect(err()).toMatch(/claude-fallback: could not read .*usage\.db.*; the forecast leaves it out/);
+    // One line in one voice: what could not be done, to which file, and what the forecast does.
+    expect(err()).toMatch(
+      /^claude-fallback: could not open the usage ledger \S*usage\.db: [^;]+; the forecast leaves it out\n$/,
+    );
     // The transcripts still count.
     expect(out()).toContain("Forecast:      from your last");
+  });
+
+  test("with nothing readable to forecast from, it says so: not known, never no history", async () => {
+    mkdirSync(join(resolvePaths({ CLAUDE_FALLBACK_HOME: join(home, "cf") }).dataDir, "usage.db"), {
+      recursive: true,
+    });
+    const { io: env, out } = io();
+    expect(await forecastCommand({}, env)).toBe(1);
+    expect(out()).toContain("Forecast:      not known: the history it is made from could not be read\n");
+    expect(out()).not.toContain("no history yet");
   });
 
   test("status shows the same object as forecast --json", async () => {

@@ -119,8 +119,7 @@ export async function forecastCommand(
 ): Promise<number> {
   const report = await collectForecast(opts, io);
   io.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderForecastText(report));
-  for (const what of report.unreadable)
-    io.stderr(`claude-fallback: could not read ${what}; the forecast leaves it out\n`);
+  for (const what of report.unreadable) io.stderr(`claude-fallback: ${what}; the forecast leaves it out\n`);
   return report.unreadable.length > 0 ? 1 : 0;
 }
 

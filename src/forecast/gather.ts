@@ -77,7 +77,7 @@ export function readTranscriptHistory(query: ForecastQuery, apiIds: ReadonlySet<
   const scan = readClaudeTranscripts(query.env, apiIds, { sinceMs: query.now - HISTORY_DAYS * DAY_MS });
   return {
     events: eventsFromTranscripts(scan.entries, createPricing(query.pricing)),
-    unreadable: scan.unreadable.map((path) => `${path}: not readable`),
+    unreadable: scan.unreadable.map((path) => `could not read ${path}`),
     readAt: query.now,
   };
 }
@@ -107,7 +107,8 @@ function readLedgerHistory(query: ForecastQuery): {
     return {
       events: [],
       apiIds,
-      unreadable: [error instanceof FallbackError ? error.message : `${file}: ${why(error)}`],
+      // Our own messages say what could not be done ("could not open the usage ledger …").
+      unreadable: [error instanceof FallbackError ? error.message : `could not read ${file}: ${why(error)}`],
     };
   }
 }
@@ -131,7 +132,7 @@ export async function gatherForecast(
     try {
       conversation = transcript ? lastRequestOf(transcript.path) : null;
     } catch (error) {
-      unreadable.push(`${transcript?.path}: ${why(error)}`);
+      unreadable.push(`could not read ${transcript?.path}: ${why(error)}`);
     }
   }
   let codebase = null;

@@ -16,9 +16,14 @@ function thousands(tokens: number): string {
 }
 
 /** Where the figures come from, for the reader to weigh them. */
-export function basisText(forecast: Forecast): string {
+export function basisText(forecast: Forecast & { unreadable?: readonly string[] }): string {
   const { basis } = forecast;
-  if (basis.kind === "none") return "no history yet to forecast from";
+  if (basis.kind === "none") {
+    // What could not be read is not known to be empty (SPEC §14).
+    return forecast.unreadable?.length
+      ? "not known: the history it is made from could not be read"
+      : "no history yet to forecast from";
+  }
   if (basis.kind === "codebase") {
     const files = basis.codebase?.files ?? 0;
     return `an estimate from the codebase (${files} tracked file${files === 1 ? "" : "s"}), not from history`;
