@@ -5,8 +5,10 @@
  * `--settings` merged in.
  */
 
+import { rmSync } from "node:fs";
 import type { ClaudeArgs, SessionChoice } from "../claude/args.js";
 import { findUserStatusLine, readSettingsArgument } from "../claude/user-settings.js";
+import { onProcessExit } from "../platform/exit-hooks.js";
 import type { Paths } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
 import type { HookEvent } from "./hook-events.js";
@@ -54,6 +56,9 @@ export async function prepareInjection(
   { terminal }: { terminal: boolean },
 ): Promise<Injection> {
   const runDir = await createRunDir(options.paths.runtimeDir, options.runId);
+  // A run ended by a signal (its terminal closed, a kill) exits without its close: its settings
+  // (with the hook secret) and scripts go with it all the same.
+  const forgetExitHook = onProcessExit(() => rmSync(runDir.path, { recursive: true, force: true }));
   let hookServer: HookServer | undefined;
   try {
     hookServer = await startHookServer({ onHook });
@@ -88,11 +93,13 @@ export async function prepareInjection(
         await clearing;
         await server.close();
         await runDir.remove();
+        forgetExitHook();
       },
     };
   } catch (error) {
     await hookServer?.close();
     await runDir.remove();
+    forgetExitHook();
     throw error;
   }
 }

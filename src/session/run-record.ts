@@ -9,6 +9,7 @@ import type { LimitInfo } from "../detect/limit.js";
 import type { WindowUtilisation } from "../detect/signals.js";
 import { writeSegmentFile } from "../hooks/settings.js";
 import type { RateWindow } from "../hooks/status-input.js";
+import { onProcessExit } from "../platform/exit-hooks.js";
 import { cannotAccessText, isAccessError, type Paths } from "../state/paths.js";
 import { type LiveRun, removeLiveRun, writeLiveRun } from "../state/runs.js";
 import { readState, type SharedState, stateFile, updateState } from "../state/store.js";
@@ -123,6 +124,9 @@ export class RunRecord {
     this.segmentWrite = this.segmentWrite.then(() => writeSegmentFile(file, text)).catch(() => {});
   }
 
+  /** Unregisters the removal of the live-run entry at a process exit that skips {@link close}. */
+  private forgetExitHook: (() => void) | null = null;
+
   /** The live-run entry as the run is now. */
   publish(now: {
     mode: BillingMode;
@@ -131,6 +135,8 @@ export class RunRecord {
     pending: string | null;
   }): void {
     const { options } = this;
+    // A run ended by a signal exits without its close: its entry goes all the same.
+    this.forgetExitHook ??= onProcessExit(() => removeLiveRun(options.paths.stateDir, options.runId));
     this.saveState(() =>
       writeLiveRun(options.paths.stateDir, {
         runId: options.runId,
@@ -170,6 +176,7 @@ export class RunRecord {
     this.watcher?.close();
     // Never throws: what the run started (gateway, hook server) must still be stopped after it.
     this.saveState(() => removeLiveRun(this.options.paths.stateDir, this.options.runId));
+    this.forgetExitHook?.();
     await this.segmentWrite;
   }
 }

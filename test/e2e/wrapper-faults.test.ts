@@ -289,6 +289,23 @@ describe("claude killed with SIGKILL", () => {
   });
 });
 
+describe("the wrapper hung up or terminated (its terminal closed, a kill)", () => {
+  test.each(["SIGHUP", "SIGTERM"] as const)(
+    "%s: claude ends with it and the run leaves no run directory (its hook secret) and no live-run entry",
+    async (signal) => {
+      const session = start();
+      await session.waitFor("❯");
+      const run = await liveRunOf(session);
+      expect(runDirs()).toHaveLength(1);
+      process.kill(run.pid, signal);
+      await session.exited;
+      await expectNoProcessLeft(session);
+      expect(runDirs()).toEqual([]);
+      expect(liveRunFiles()).toEqual([]);
+    },
+  );
+});
+
 // ── c: a status-line or hook process killed ──────────────────────────────────────────────────
 
 describe("a status-line or hook process killed with SIGKILL mid-run", () => {
