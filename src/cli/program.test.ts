@@ -98,6 +98,12 @@ describe("usage errors: one line, claude-fallback: prefix, exit 2", () => {
       ["--config", "c.json", "usage", "daily", "--", "--since", "x y"],
       "usage does not run claude, so nothing goes after --: --since 'x y'; see `claude-fallback usage --help`",
     ],
+    [["help", "nope"], '"nope" is not a command; see `claude-fallback --help`'],
+    [["help", "stauts"], '"stauts" is not a command (did you mean status?); see `claude-fallback --help`'],
+    [
+      ["/nonexistent/claude", "-p", "hi"],
+      "/nonexistent/claude is not an executable file: the form `claude-fallback <path-to-claude> [its arguments]` runs the claude it names",
+    ],
     [
       ["config", "show", "--", "x"],
       "config does not run claude, so nothing goes after --: x; see `claude-fallback config --help`",

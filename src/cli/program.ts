@@ -155,6 +155,15 @@ function argumentsForNoClaude(ours: readonly string[], claudeArgs: readonly stri
   return `${word} does not run claude, so nothing goes after --: ${claudeArgs.map(shellQuote).join(" ")}; see \`claude-fallback ${word} --help\``;
 }
 
+/** What to say for `help <word>` when the word is no command (commander shows the whole help, as if asked). */
+function unknownHelpTopic(ours: readonly string[]): string | null {
+  const [first, word] = ours;
+  if (first !== "help" || word === undefined || word.startsWith("-") || Object.hasOwn(COMMANDS, word))
+    return null;
+  const meant = likelyCommand(word, Object.keys(COMMANDS));
+  return `${quoteForMessage(word)} is not a command${meant ? ` (did you mean ${meant}?)` : ""}; see \`claude-fallback --help\``;
+}
+
 /**
  * The process-wrapper form (SPEC §12): `claude-fallback <path-to-claude> <claude args…>`, as VS Code's
  * `claudeCode.claudeProcessWrapper` and the Agent SDK's `executableArgs` start it — that claude,
@@ -181,8 +190,16 @@ function executableFile(path: string): boolean {
 
 /** Parses argv, runs the command, and returns the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
-  const { ours, claudeArgs } = splitClaudeArgs(processWrapperArgv(argv) ?? argv);
-  const refused = argumentsForNoClaude(ours, claudeArgs);
+  const wrapped = processWrapperArgv(argv);
+  if (wrapped === null && argv[0]?.includes("/") && !argv[0].startsWith("-")) {
+    // Only a path starts so: the process-wrapper form, with a claude that is not there.
+    process.stderr.write(
+      `claude-fallback: ${argv[0]} is not an executable file: the form \`claude-fallback <path-to-claude> [its arguments]\` runs the claude it names\n`,
+    );
+    return 2;
+  }
+  const { ours, claudeArgs } = splitClaudeArgs(wrapped ?? argv);
+  const refused = argumentsForNoClaude(ours, claudeArgs) ?? unknownHelpTopic(ours);
   if (refused) {
     process.stderr.write(`claude-fallback: ${refused}\n`);
     return 2;
