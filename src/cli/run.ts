@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
 import { startupNotice } from "../claude/compat.js";
@@ -13,6 +14,7 @@ import { startingMode } from "../session/policy.js";
 import { RunCore } from "../session/run-core.js";
 import type { ShellKind } from "../session/run-record.js";
 import { startingAfterLimitText } from "../session/wording.js";
+import { shellQuote } from "../shell.js";
 import { readState, setAsideDamagedState, stateFile } from "../state/store.js";
 import { type Ledger, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
 import { LedgerDamagedError } from "../usage/ledger-errors.js";
@@ -20,6 +22,17 @@ import { type ContextOptions, loadContext } from "./context.js";
 
 export interface RunOptions extends ContextOptions {
   forceApi?: boolean;
+}
+
+/**
+ * `claude-fallback` with the `--config` and `--claude` this run was given: the commands it offers
+ * ("continue with: …") then run the same claude with the same key and caps.
+ */
+export function ourCommandFor(opts: Pick<ContextOptions, "config" | "claude">, claude: string): string {
+  const words = ["claude-fallback"];
+  if (opts.config) words.push("--config", resolve(opts.config));
+  if (opts.claude) words.push("--claude", claude);
+  return words.map(shellQuote).join(" ");
 }
 
 /** Runs `claude` with the user's arguments under the wrapper; resolves with the exit status. */
@@ -73,6 +86,7 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   });
   const core = new RunCore({
     claudePath: claude,
+    ourCommand: ourCommandFor(opts, claude),
     args,
     config: ctx.config,
     env: ctx.env as NodeJS.ProcessEnv,

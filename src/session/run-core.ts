@@ -44,6 +44,12 @@ const LIMIT_FORECAST_WAIT_MS = 1500;
 
 export interface RunOptions {
   claudePath: string;
+  /**
+   * How this run's user calls claude-fallback, in the commands we offer ("continue with: …"):
+   * `claude-fallback` with the `--config` and `--claude` they gave, so the command runs the same
+   * claude with the same key and caps. Default `claude-fallback`.
+   */
+  ourCommand?: string;
   args: ClaudeArgs;
   config: Config;
   env: NodeJS.ProcessEnv;

@@ -86,7 +86,12 @@ export function forecastQueryOf(core: RunCore): ForecastQuery {
 /** The run's last line when it used API billing (SPEC §1: what it cost), else null. */
 export function exitSummaryOf(core: RunCore): string | null {
   return core.billing.gatewayStarted()
-    ? apiBillingSummary(core.spending.runNano(), core.options.runId, resumableSessionIdOf(core))
+    ? apiBillingSummary(
+        core.spending.runNano(),
+        core.options.runId,
+        resumableSessionIdOf(core),
+        core.options.ourCommand,
+      )
     : null;
 }
 

@@ -120,9 +120,10 @@ export function apiBillingSummary(
   spentNanoUsd: number,
   runId: string,
   resumableSessionId: string | null,
+  ourCommand = "claude-fallback",
 ): string {
   const resume = resumableSessionId
-    ? `; continue the conversation with: claude-fallback resume ${resumableSessionId}`
+    ? `; continue the conversation with: ${ourCommand} resume ${resumableSessionId}`
     : "";
   return `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(spentNanoUsd))} (details: claude-fallback usage run ${runId})${resume}`;
 }

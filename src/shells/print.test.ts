@@ -13,8 +13,13 @@ afterEach(() => {
   fixture = undefined;
 });
 
-function setup(config: Record<string, unknown>, args: string[]) {
-  fixture = coreFixture("print", args, config);
+function setup(
+  config: Record<string, unknown>,
+  args: string[],
+  ourCommand?: string,
+  env: NodeJS.ProcessEnv = {},
+) {
+  fixture = coreFixture("print", args, config, env, ourCommand ? { ourCommand } : {});
   const children: FakeChild[] = [];
   let stdout = "";
   const stderr: string[] = [];
@@ -151,6 +156,33 @@ describe("the print shell (claude -p)", () => {
       `claude-fallback --force-api -- -p --resume ${sessionId} -- 'Continue where you left off.'`,
     );
   });
+
+  test("the hint's command runs the same claude with the same config the run was given", async () => {
+    const ours = "claude-fallback --config /home/u/cf.json --claude '/opt/my claude/claude'";
+    const { children, exited, stderr } = setup({}, ["-p", "summarise"], ours);
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id")!;
+    children[0]!.finish(LIMIT_TEXT, 1);
+    expect(await exited).toBe(1);
+    expect(stderr[0]).toContain(
+      `continue now on API billing: ${ours} --force-api -- -p --resume ${sessionId} -- `,
+    );
+  });
+
+  test("without a key, the hint asks for auto_switch only when it is off", async () => {
+    for (const autoSwitch of [false, true]) {
+      const { children, exited, stderr } = setup({ auto_switch: autoSwitch }, ["-p", "x"], undefined, {
+        CLAUDE_FALLBACK_API_KEY: "",
+      });
+      await until(() => children.length === 1, "claude to start");
+      children[0]!.finish(LIMIT_TEXT, 1);
+      expect(await exited).toBe(1);
+      expect(stderr).toHaveLength(1);
+      expect(stderr[0]!.endsWith(", and set auto_switch: true")).toBe(!autoSwitch);
+      fixture?.cleanup();
+      fixture = undefined;
+    }
+  }, 20_000);
 
   test("a cap already reached: no switch into the refusal, and the hint names the cap", async () => {
     const { children, exited, stderr } = setup({ auto_switch: true, cost_limit_per_session: 0 }, ["-p", "x"]);

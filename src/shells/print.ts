@@ -144,8 +144,10 @@ export class PrintShell implements ShellPort {
     const reached = `claude-fallback: subscription limit reached (${resetText(limit, core.now())})`;
     const outcome = core.state.limitOutcome;
     // No way onto API billing now: say what stands in the way, not a command that would fail.
-    if (outcome?.code === "no_key")
-      return `${reached}; ${policyReasonText(outcome)}, and set auto_switch: true`;
+    if (outcome?.code === "no_key") {
+      const auto = core.options.config.auto_switch ? "" : ", and set auto_switch: true";
+      return `${reached}; ${policyReasonText(outcome)}${auto}`;
+    }
     const offersCommand = outcome?.code === "auto_switch_off" || outcome?.code === "output_passed";
     if (outcome && outcome.decision !== "auto" && !offersCommand)
       return `${reached}; ${policyReasonText(outcome)}`;
@@ -158,6 +160,7 @@ export class PrintShell implements ShellPort {
     });
     const auto =
       outcome?.code === "auto_switch_off" ? "set auto_switch: true to continue automatically, or " : "";
-    return `${reached}; ${auto}continue now on API billing: claude-fallback --force-api -- ${resume.map(shellQuote).join(" ")}`;
+    const ours = core.options.ourCommand ?? "claude-fallback";
+    return `${reached}; ${auto}continue now on API billing: ${ours} --force-api -- ${resume.map(shellQuote).join(" ")}`;
   }
 }

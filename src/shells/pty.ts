@@ -245,7 +245,9 @@ export class PtyShell implements ShellPort {
     if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
     this.terminal.restore();
     const sessionId = resumableSessionIdOf(this.core);
-    const resume = sessionId ? `claude-fallback resume ${sessionId}` : null;
+    const resume = sessionId
+      ? `${this.core.options.ourCommand ?? "claude-fallback"} resume ${sessionId}`
+      : null;
     if (this.killedBy) {
       this.terminal.error(
         `claude-fallback: claude was killed (${this.killedBy})${resume ? `; continue the conversation with: ${resume}` : ""}`,

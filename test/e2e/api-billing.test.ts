@@ -8,7 +8,14 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses, runProcess, testedClaudeBinary } from "./harness/claude.js";
-import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
+import {
+  CLI,
+  fallbackEnv,
+  ourCommand,
+  runFallback,
+  spawnFallback,
+  writeFallbackConfig,
+} from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
@@ -107,7 +114,7 @@ describe("--force-api", () => {
     expect(row?.claude_session_id).toBe(requests[0]?.sessionId);
     // The run ends with what API billing cost, on stderr (stdout is Claude's answer).
     expect(result.stderr.trim().split("\n").at(-1)).toBe(
-      `claude-fallback: this run's API billing: $0.01 (details: claude-fallback usage run ${row?.run_id}); continue the conversation with: claude-fallback resume ${requests[0]?.sessionId}`,
+      `claude-fallback: this run's API billing: $0.01 (details: claude-fallback usage run ${row?.run_id}); continue the conversation with: ${ourCommand()} resume ${requests[0]?.sessionId}`,
     );
     expect(result.stdout).not.toContain("this run's API billing");
   });

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "../support/eventually.js";
 import { killLiveProcesses, runClaude, runProcess, testedClaudeBinary } from "./harness/claude.js";
-import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
+import { CLI, fallbackEnv, ourCommand, runFallback, writeFallbackConfig } from "./harness/cli.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -174,7 +174,7 @@ describe("claude -p at the limit without auto_switch", () => {
     expect(result.code).toBe(1);
     const sessionId = messageRequests()[0]?.sessionId;
     expect(result.stderr).toContain(
-      `claude-fallback --force-api -- -p --output-format json --resume ${sessionId} -- 'Continue where you left off.'`,
+      `${ourCommand()} --force-api -- -p --output-format json --resume ${sessionId} -- 'Continue where you left off.'`,
     );
   });
 });
@@ -304,7 +304,7 @@ describe("the end of a run on API billing", () => {
     expect(result.code).toBe(0);
     const sessionId = messageRequests()[0]?.sessionId;
     const summary =
-      /details: claude-fallback usage run ([0-9a-f-]{36})\); continue the conversation with: claude-fallback resume (\S+)$/m.exec(
+      /details: claude-fallback usage run ([0-9a-f-]{36})\); continue the conversation with: claude-fallback --claude \S+ resume (\S+)$/m.exec(
         result.stderr,
       );
     expect(summary?.[2]).toBe(sessionId);

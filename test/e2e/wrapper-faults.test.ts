@@ -29,7 +29,14 @@ import { openLedger } from "../../src/usage/ledger.js";
 import { recordRow } from "../support/ledger.js";
 import { alive, processesWithEnv } from "../support/processes.js";
 import { killLiveProcesses, runProcess, spawnTracked, testedClaudeBinary } from "./harness/claude.js";
-import { CLI, fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
+import {
+  CLI,
+  fallbackEnv,
+  ourCommand,
+  runFallback,
+  spawnFallback,
+  writeFallbackConfig,
+} from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
 import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
@@ -272,7 +279,7 @@ describe("claude killed with SIGKILL", () => {
     expect(outcome.status).toBe(137);
     expectTerminalRestored(session, outcome);
     expect(said(session)).toEqual([
-      `claude-fallback: claude was killed (SIGKILL); continue the conversation with: claude-fallback resume ${run.sessionId}`,
+      `claude-fallback: claude was killed (SIGKILL); continue the conversation with: ${ourCommand()} resume ${run.sessionId}`,
     ]);
     await expectNoProcessLeft(session);
     expect(runDirs()).toEqual([]);
@@ -761,7 +768,7 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
       expect(result.code, result.stderr).toBe(0);
       // Nothing but the line every run that used API billing ends with.
       expect(result.stderr).toMatch(
-        /^claude-fallback: this run's API billing: \$\d+\.\d+ \(details: claude-fallback usage run [0-9a-f-]{36}\); continue the conversation with: claude-fallback resume [0-9a-f-]{36}\n$/,
+        /^claude-fallback: this run's API billing: \$\d+\.\d+ \(details: claude-fallback usage run [0-9a-f-]{36}\); continue the conversation with: claude-fallback --claude \S+ resume [0-9a-f-]{36}\n$/,
       );
       expect(result.stdout).toContain(`parallel question ${i}`);
     }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses } from "./harness/claude.js";
-import { fallbackEnv, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
+import { fallbackEnv, ourCommand, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY, TEST_OAUTH_TOKEN } from "./harness/sandbox.js";
 
@@ -130,7 +130,7 @@ describe("at the subscription limit", () => {
     expect(session.raw).toMatch(
       /this run's API billing: \$\d+\.\d{2} \(details: claude-fallback usage run [0-9a-f-]{36}\)/,
     );
-    expect(session.raw).toContain(`continue the conversation with: claude-fallback resume ${sessionId}`);
+    expect(session.raw).toContain(`continue the conversation with: ${ourCommand()} resume ${sessionId}`);
     expect(session.raw.split("Resume this session with").length - 1).toBeLessThanOrEqual(1);
   });
 

@@ -12,7 +12,7 @@ import { createKeyProvider } from "../../src/config/secret.js";
 import { parseHookEvent } from "../../src/hooks/hook-events.js";
 import type { ChildLike, ChildOptions } from "../../src/platform/child.js";
 import { startingMode } from "../../src/session/policy.js";
-import { RunCore } from "../../src/session/run-core.js";
+import { RunCore, type RunOptions } from "../../src/session/run-core.js";
 import type { ShellKind } from "../../src/session/run-record.js";
 import { resolvePaths } from "../../src/state/paths.js";
 import { readState, stateFile } from "../../src/state/store.js";
@@ -35,6 +35,7 @@ export function coreFixture(
   claudeArgs: string[],
   config: Record<string, unknown> = {},
   env: NodeJS.ProcessEnv = {},
+  options: Pick<RunOptions, "ourCommand"> = {},
 ): CoreFixture {
   const home = mkdtempSync(join(tmpdir(), "cf-shell-"));
   const fullEnv: NodeJS.ProcessEnv = {
@@ -69,6 +70,7 @@ export function coreFixture(
       now: Date.now(),
     }),
     shell,
+    ...options,
   });
   return {
     core,

@@ -2,11 +2,17 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { shellQuote } from "../../../src/shell.js";
 import { type ProcessResult, type RunOptions, runProcess, testedClaudeBinary } from "./claude.js";
 import { PtySession } from "./pty.js";
 import type { Sandbox } from "./sandbox.js";
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), "../../../dist/bin/claude-fallback.js");
+
+/** The command a run offers to be called again with: the `--claude` the harness gives every run. */
+export function ourCommand(): string {
+  return `claude-fallback --claude ${shellQuote(testedClaudeBinary())}`;
+}
 
 /** claude-fallback's own files for a sandbox: CLAUDE_FALLBACK_HOME and a 0600 config. */
 export async function writeFallbackConfig(
