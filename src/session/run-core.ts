@@ -10,8 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { BillingMode } from "../billing.js";
 import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
 import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
-import type { Config } from "../config/schema.js";
-import { NO_KEY_MESSAGE } from "../config/schema.js";
+import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
 import { zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
@@ -44,11 +43,7 @@ const LIMIT_FORECAST_WAIT_MS = 1500;
 
 export interface RunOptions {
   claudePath: string;
-  /**
-   * How this run's user calls claude-fallback, in the commands we offer ("continue with: …"):
-   * `claude-fallback` with the `--config` and `--claude` they gave, so the command runs the same
-   * claude with the same key and caps. Default `claude-fallback`.
-   */
+  /** `claude-fallback` as the commands we offer call it: with the run's --config and --claude. */
   ourCommand?: string;
   args: ClaudeArgs;
   config: Config;
@@ -178,8 +173,7 @@ export class RunCore {
     return this.sessionIdNow;
   }
 
-  /** Sets up the hooks, then starts `claude` through the shell in the starting mode. */
-  /** `terminal`: Claude runs in the user's terminal (a status line; /clear and /resume change its conversation). */
+  /** Sets up the hooks, then starts `claude` in the starting mode; `terminal`: in the user's terminal. */
   async start(shell: ShellPort, { terminal }: { terminal: boolean }): Promise<void> {
     this.shell = shell;
     const { options } = this;
