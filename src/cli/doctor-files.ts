@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import { dirname } from "node:path";
 import { settingsFiles } from "../claude/user-settings.js";
 import { shellQuote } from "../shell.js";
+import { readStateChecked, stateFile } from "../state/store.js";
 import { LEDGER_FILE_NAME, ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { LedgerDamagedError } from "../usage/ledger-errors.js";
 
@@ -135,6 +136,17 @@ export function writableCheck(label: string, dir: string, file?: string): Check 
       fix: `make ${blocked} a directory you can write to, or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere`,
     };
   }
+}
+
+/**
+ * The state directory can be written, and its state file, if there is one, read: one that cannot
+ * be hides a `use` preference or a limit in force, as `status` says too (SPEC §14).
+ */
+export function stateCheck(stateDir: string): Check {
+  const writable = writableCheck("state", stateDir);
+  if (writable.status !== "ok") return writable;
+  const { problem } = readStateChecked(stateFile(stateDir));
+  return problem === null ? writable : { status: "fail", text: problem };
 }
 
 /**

@@ -308,6 +308,24 @@ describe("doctor", () => {
     ).toHaveLength(2);
   });
 
+  test.each([
+    ["damaged", (file: string) => writeFileSync(file, "{not json"), "is damaged"],
+    // A directory in its place: unreadable even for root.
+    ["unreadable", (file: string) => mkdirSync(file, { recursive: true }), "cannot read"],
+  ])(
+    "a state file %s: the state check fails, as status says it (not a writable directory's ✓)",
+    async (_kind, spoil, words) => {
+      writeConfig({ api_key: KEY });
+      mkdirSync(join(home, "state"), { recursive: true });
+      spoil(join(home, "state", "state.json"));
+      const { code, lines } = await doctor();
+      expect(code).toBe(1);
+      const state = lines.find((line) => line.includes("state:"));
+      expect(state).toMatch(/^✗ state: /);
+      expect(state).toContain(words);
+    },
+  );
+
   test("ASCII marks without a UTF-8 locale", async () => {
     writeConfig({});
     const { lines } = await doctor({ env: env({ LANG: "C" }) });

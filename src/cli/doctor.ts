@@ -29,7 +29,7 @@ import {
   defaultManagedSettingsFiles,
   ledgerCheck,
   settingsChecks,
-  writableCheck,
+  stateCheck,
 } from "./doctor-files.js";
 
 /**
@@ -281,7 +281,7 @@ export async function runDoctor(opts: ContextOptions & DoctorFlags, io: DoctorIo
   }
 
   add("usage_ledger", ledgerCheck(paths.dataDir));
-  add("state", writableCheck("state", paths.stateDir));
+  add("state", stateCheck(paths.stateDir));
   return { checks, claude: claudeFound };
 }
 
