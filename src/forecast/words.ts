@@ -20,8 +20,10 @@ export function basisText(forecast: Forecast & { unreadable?: readonly string[] 
   const { basis } = forecast;
   if (basis.kind === "none") {
     // What could not be read is not known to be empty (SPEC §14).
-    return forecast.unreadable?.length
-      ? "not known: the history it is made from could not be read"
+    if (forecast.unreadable?.length) return "not known: the history it is made from could not be read";
+    // Some requests, but less work than a pace is learned from (MIN_ACTIVE_BUCKETS).
+    return forecast.projects.some((project) => project.requests > 0)
+      ? "too little history yet to forecast from (less than a quarter of an hour of work)"
       : "no history yet to forecast from";
   }
   if (basis.kind === "codebase") {
