@@ -69,6 +69,17 @@ describe("the usage tables fit the terminal", () => {
   );
 
   test.each(["daily", "monthly", "session", "run"] as const)(
+    "%s: narrower than its narrowest form, it says so instead of claiming to fit",
+    (kind) => {
+      seed();
+      const text = table(kind, 40);
+      expect(widest(text)).toBeGreaterThan(40);
+      expect(text).toContain("(Narrowed toward 40 columns, still wider: no cache tokens;");
+      expect(text).not.toContain("Narrowed to 40 columns");
+    },
+  );
+
+  test.each(["daily", "monthly", "session", "run"] as const)(
     "%s: at 120 columns (and with no limit) every column",
     (kind) => {
       seed();

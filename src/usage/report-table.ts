@@ -76,10 +76,15 @@ function tableText(table: Table, width: number | null): string[] {
     footer: table.footer.map(pick),
     left: table.left,
   };
+  const narrowed = alignedLines(compact, width);
+  // What cannot be narrowed further (a long model name, a big figure) is not claimed to fit.
+  const fits = narrowed.every((line) => line.length <= width);
   return [
-    ...alignedLines(compact, width),
+    ...narrowed,
     "",
-    `(Narrowed to ${width} columns: no cache tokens; --json or --csv has them.)`,
+    fits
+      ? `(Narrowed to ${width} columns: no cache tokens; --json or --csv has them.)`
+      : `(Narrowed toward ${width} columns, still wider: no cache tokens; --json or --csv has them.)`,
   ];
 }
 
