@@ -124,6 +124,9 @@ class Scanner {
         return;
       }
     }
+    if (char !== undefined && /[A-Za-z_]/.test(char)) {
+      this.fail("unexpected word (a value is true, false, null, a number, or a string in double quotes)");
+    }
     this.fail(char === undefined ? "unexpected end of file (expected a value)" : describeUnexpected(char));
   }
 
