@@ -112,6 +112,15 @@ describe("usage errors: one line, claude-fallback: prefix, exit 2", () => {
     const result = await cli(argv);
     expect(result).toEqual({ code: 2, stdout: "", stderr: `claude-fallback: ${line}\n` });
   });
+
+  test.each([["fix src/app.ts"], ["src/app.ts"], ["../claude"]])(
+    "%j, no executable: a path is said to be one, words with a slash are pointed after --",
+    async (word) => {
+      const result = await cli([word]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.includes("is not an executable file")).toBe(word.startsWith("."));
+    },
+  );
 });
 
 describe("what must not change", () => {

@@ -191,8 +191,9 @@ function executableFile(path: string): boolean {
 /** Parses argv, runs the command, and returns the process exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   const wrapped = processWrapperArgv(argv);
-  if (wrapped === null && argv[0]?.includes("/") && !argv[0].startsWith("-")) {
-    // Only a path starts so: the process-wrapper form, with a claude that is not there.
+  if (wrapped === null && /^\.{0,2}\/\S*$/.test(argv[0] ?? "")) {
+    // A path (/…, ./…, ../…): the process-wrapper form, with a claude that is not there. A prompt
+    // given without `--` ("fix src/app.ts") is told where it goes by the command line's errors.
     process.stderr.write(
       `claude-fallback: ${argv[0]} is not an executable file: the form \`claude-fallback <path-to-claude> [its arguments]\` runs the claude it names\n`,
     );
