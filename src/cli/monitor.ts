@@ -7,7 +7,7 @@ import type { Notification } from "../notify/messages.js";
 import { Notifier } from "../notify/notifier.js";
 import { runEventTitle } from "../notify/run-events.js";
 import { onBrokenPipe } from "../platform/broken-pipe.js";
-import { zoneOf } from "../session/run-views.js";
+import { zoneOfEnv } from "../usage/periods.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
 export interface MonitorFlags {
@@ -68,7 +68,7 @@ export async function runMonitorCommand(
     target,
     env: io.env,
     table: io.table ?? systemProcessTable(),
-    zone: zoneOf(process.env),
+    zone: zoneOfEnv(process.env),
     warnAtPercent: ctx.config.notify_at_percentage,
     out: (line) => io.stdout(`${line}\n`),
     info: (line) => io.stderr(`claude-fallback monitor: ${line}\n`),

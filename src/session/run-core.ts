@@ -151,7 +151,7 @@ export class RunCore {
       env: options.env,
       show: (event, text) => this.shell.show(event, text),
       record: (kind, detail) => this.recordEvent(kind, detail),
-      wording: () => ({ now: this.now(), caps: this.spending.caps(), zone: zoneOfTZ(options.env.TZ) }),
+      wording: () => ({ now: this.now(), caps: this.spending.caps() }),
       secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionIdNow, runId: options.runId }),
     });

@@ -3,22 +3,13 @@
  * and what the forecast is asked. Kept apart from the core's decisions and effects.
  */
 import { findSessionTranscript } from "../claude/transcripts/find.js";
-import { zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
 import { capInputsFor } from "../forecast/report.js";
-import { resolveZone, systemZone } from "../usage/periods.js";
+import { zoneOfEnv } from "../usage/periods.js";
 import type { MenuView } from "./menu.js";
 import type { RunCore } from "./run-core.js";
 import { apiBillingSummary, type PromptContext, segmentFor } from "./wording.js";
-
-export function zoneOf(env: NodeJS.ProcessEnv): string {
-  try {
-    return resolveZone(zoneOfTZ(env.TZ), "TZ");
-  } catch {
-    return systemZone();
-  }
-}
 
 export function promptContextOf(core: RunCore, limit: LimitInfo, freeModel: string | null): PromptContext {
   const { config } = core.options;
@@ -30,7 +21,7 @@ export function promptContextOf(core: RunCore, limit: LimitInfo, freeModel: stri
     autoRevert: config.auto_revert_on_reset,
     timeoutSeconds: config.prompt_timeout_seconds,
     now: core.now(),
-    zone: zoneOfTZ(core.options.env.TZ),
+    zone: zoneOfEnv(core.options.env),
   };
 }
 
@@ -71,7 +62,7 @@ export function forecastQueryOf(core: RunCore): ForecastQuery {
   return {
     env: options.env,
     dataDir: options.paths.dataDir,
-    zone: zoneOf(options.env),
+    zone: zoneOfEnv(options.env),
     now: core.now(),
     pricing: options.config.pricing,
     model: options.config.api_model,

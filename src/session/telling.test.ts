@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
+import { ConfigSchema } from "../config/schema.js";
 import type { RunEvent } from "../notify/run-events.js";
-import { ledgerEventOf } from "./telling.js";
+import type { CapConfig } from "../usage/caps.js";
+import { ledgerEventOf, Teller } from "./telling.js";
 
 const cap = {
   cap: "day" as const,
@@ -38,5 +40,24 @@ describe("the ledger rows of what the gateway reports", () => {
     const row = ledgerEventOf(event);
     expect(row?.kind ?? null).toBe(kind);
     if (row) expect(row.detail).toMatchObject(detail);
+  });
+});
+
+describe("Teller", () => {
+  test("words that fail (here, caps that are not there) leave a plain line, not a thrown error: the run goes on", () => {
+    const shown: string[] = [];
+    const teller = new Teller({
+      config: ConfigSchema.parse({ notifications: { terminal: true, desktop: false, webhook_url: null } }),
+      env: { TZ: "UTC" },
+      show: (_event, text) => shown.push(text),
+      record: () => {},
+      // A bug's stand-in: the caps the words of a cap warning read are missing.
+      wording: () => ({ now: 0, caps: undefined as unknown as CapConfig }),
+      secrets: () => [],
+      context: () => ({ sessionId: null, runId: "r" }),
+    });
+    expect(() => teller.tell({ kind: "switched_to_api", reason: "limit" })).not.toThrow();
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(/^claude-fallback: switched to api \(not worded: /);
   });
 });

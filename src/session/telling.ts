@@ -16,6 +16,7 @@ import {
 } from "../notify/run-events.js";
 import { capWarningMessage } from "../usage/caps.js";
 import type { EventKind } from "../usage/ledger-records.js";
+import { zoneOfEnv } from "../usage/periods.js";
 
 /** The ledger row of an event the gateway reported: its kind, and details for reports (never a secret). */
 export function ledgerEventOf(event: RunEvent): { kind: EventKind; detail: Record<string, unknown> } | null {
@@ -50,8 +51,8 @@ export interface TellerOptions {
   show: (event: RunEvent, text: string) => void;
   /** A ledger event row (best effort). */
   record: (kind: EventKind, detail: Record<string, unknown>) => void;
-  /** Words need the time and the caps in force. */
-  wording: () => WordingContext;
+  /** Words need the time and the caps in force (and the zone of `env`'s TZ for times). */
+  wording: () => Omit<WordingContext, "zone">;
   secrets: () => readonly (string | null)[];
   context: () => { sessionId: string | null; runId: string };
   /** A desktop or webhook channel failed: `unavailable` when it cannot work here at all. */
@@ -80,7 +81,13 @@ export class Teller {
     if (!this.said.first(event)) return;
     const row = ledgerEventOf(event);
     if (row) this.options.record(row.kind, row.detail);
-    const text = runEventText(event, this.options.wording());
+    let text: string;
+    try {
+      text = runEventText(event, { ...this.options.wording(), zone: zoneOfEnv(this.options.env) });
+    } catch (error) {
+      // Words that fail (a bug) must not stop the run, whose end waits for what is said.
+      text = `claude-fallback: ${event.kind.replaceAll("_", " ")} (not worded: ${error instanceof Error ? error.message : String(error)})`;
+    }
     if (leavesTheTerminal(event)) {
       void this.notifier.notify({ kind: event.kind, title: runEventTitle(event.kind), body: text });
     }

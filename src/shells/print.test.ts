@@ -184,6 +184,17 @@ describe("the print shell (claude -p)", () => {
     }
   }, 20_000);
 
+  test("a TZ that names no zone: the hint still comes and the run ends with claude's code", async () => {
+    const { children, exited, stderr } = setup({}, ["-p", "summarise"], undefined, { TZ: "Mars/Phobos" });
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.finish(LIMIT_TEXT, 1);
+    expect(await exited).toBe(1);
+    // Times in UTC, which Date works in under such a TZ.
+    expect(stderr).toEqual([
+      expect.stringMatching(/^claude-fallback: subscription limit reached \(resets at \d\d:\d\d\); /),
+    ]);
+  });
+
   test("a cap already reached: no switch into the refusal, and the hint names the cap", async () => {
     const { children, exited, stderr } = setup({ auto_switch: true, cost_limit_per_session: 0 }, ["-p", "x"]);
     await until(() => children.length === 1, "claude to start");

@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from "luxon";
+import { zoneOfTZ } from "../dates.js";
 import { UsageError } from "../errors.js";
 
 /**
@@ -38,6 +39,27 @@ export function resolveZone(name?: string | null, what = "--tz"): string {
   }
   // Zone names are matched whatever their case; reports show the zone's own spelling.
   return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+}
+
+/** The zones {@link zoneOfEnv} found, by `TZ` value: times are worded many times a run. */
+const envZones = new Map<string | undefined, string>();
+
+/**
+ * The zone to show times in for `env`: the one its `TZ` names in any form the C library takes,
+ * checked; the system's when `TZ` names none that is known (then "UTC", which `Date` works in).
+ * Never throws: a message must not fail for a bad `TZ`.
+ */
+export function zoneOfEnv(env: NodeJS.ProcessEnv): string {
+  let zone = envZones.get(env.TZ);
+  if (zone === undefined) {
+    try {
+      zone = resolveZone(zoneOfTZ(env.TZ), "TZ");
+    } catch {
+      zone = systemZone();
+    }
+    envZones.set(env.TZ, zone);
+  }
+  return zone;
 }
 
 /**
