@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -318,6 +318,15 @@ describe("collectStatus", () => {
     const report = await collectStatus({}, io().io);
     expect(report.state.problem).toBe(
       `state: cannot read ${join(stateDir, "state.json")}: ${stateDir} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place; a \`use\` preference or a limit it holds is not known`,
+    );
+  });
+
+  test("a directory where the state file should be: named as such, with a fix that can work (not chmod)", async () => {
+    const stateDir = resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir;
+    mkdirSync(join(stateDir, "state.json"), { recursive: true });
+    const report = await collectStatus({}, io().io);
+    expect(report.state.problem).toBe(
+      `state: cannot read ${join(stateDir, "state.json")}: it is a directory, not a file; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place; a \`use\` preference or a limit it holds is not known`,
     );
   });
 

@@ -99,6 +99,10 @@ export function cannotAccessText(
   if (blocking !== null) {
     return `cannot ${doing} ${path}: ${blocking} is a file, not a directory; move it aside, ${elsewhere}`;
   }
+  // The mirror case: a directory where the file should be, which no chmod makes a file.
+  if ((error as NodeJS.ErrnoException | null)?.code === "EISDIR") {
+    return `cannot ${doing} ${path}: it is a directory, not a file; move it aside, ${elsewhere}`;
+  }
   const reason = error instanceof Error ? error.message : String(error);
   // The directory to open up is the lowest one that can be seen: below it nothing can (EACCES).
   let reachable = dir;
