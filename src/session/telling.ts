@@ -83,7 +83,14 @@ export class Teller {
     if (row) this.options.record(row.kind, row.detail);
     let text: string;
     try {
-      text = runEventText(event, { ...this.options.wording(), zone: zoneOfEnv(this.options.env) });
+      const { env } = this.options;
+      // Named (through ICU) only for words with a time in them.
+      text = runEventText(event, {
+        ...this.options.wording(),
+        get zone() {
+          return zoneOfEnv(env);
+        },
+      });
     } catch (error) {
       // Words that fail (a bug) must not stop the run, whose end waits for what is said.
       text = `claude-fallback: ${event.kind.replaceAll("_", " ")} (not worded: ${error instanceof Error ? error.message : String(error)})`;

@@ -5,6 +5,7 @@
  */
 import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
+import { zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { windowLabel } from "../detect/windows.js";
 import type { Forecast } from "../forecast/output.js";
@@ -14,7 +15,6 @@ import { formatUsd, nanoToUsd } from "../money.js";
 import { formatClock, resetText } from "../notify/messages.js";
 import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
 import { type CapConfig, type CapName, capLabel, capReachedReason, capsText } from "../usage/caps.js";
-import { zoneOfEnv } from "../usage/periods.js";
 import type { PolicyOutcome, StartCode, StartingMode } from "./policy.js";
 
 /** Why the policy decided as it did, in words a notice or a hint can use. */
@@ -143,7 +143,9 @@ export interface SegmentContext {
 
 /** The status-line segment for the run as it is (SPEC §8). */
 export function segmentFor(context: SegmentContext): string {
-  const options = { now: context.now, zone: zoneOfEnv(context.env), unicode: localeIsUtf8(context.env) };
+  // The segment's clock falls back to the system's zone for a TZ it cannot use, and names it only
+  // when it shows a time: no ICU when Claude has just been spawned.
+  const options = { now: context.now, zone: zoneOfTZ(context.env.TZ), unicode: localeIsUtf8(context.env) };
   if (context.mode === "api") {
     return formatSegment(
       {
