@@ -193,6 +193,33 @@ describe("forecast", () => {
     expect(renderForecastText(report)).toContain("no history yet to forecast from");
   });
 
+  test("too little history for a pace: no project's rate in the text either (the JSON keeps them)", async () => {
+    const report = await collectForecast({}, io().io);
+    const thin = {
+      ...report,
+      projects: [
+        {
+          project,
+          active_hours: 0.05,
+          requests: 3,
+          last_request_at: new Date(NOW).toISOString(),
+          usd_per_hour: 1.78,
+          usd_per_hour_p50: 1.78,
+          usd_per_hour_p90: 1.78,
+        },
+      ],
+    };
+    expect(thin.basis.kind).toBe("none");
+    const text = renderForecastText(thin);
+    expect(text).toContain("too little history yet to forecast from");
+    expect(text).not.toContain("Projects:");
+    seedHistory();
+    rmSync(join(resolvePaths(io().io.env).stateDir, "forecast.json"), { force: true });
+    expect(renderForecastText(await collectForecast({}, io().io))).toMatch(
+      /^Projects: {6}\S+ \$\d+\.\d\d\/h/m,
+    );
+  });
+
   test("a ledger that cannot be read is named and the command exits 1; the figures leave it out", async () => {
     seedHistory();
     // A directory where the ledger file should be: unreadable even for root.

@@ -108,7 +108,9 @@ export function renderForecastText(report: ForecastReport): string {
     lines.push(`Session:       ${session.session_id}: ${next ?? "its next request cannot be priced yet"}`);
   }
   const projects = report.projects.slice(0, 5).map((p) => `${p.project} ${formatUsd(p.usd_per_hour)}/h`);
-  if (projects.length > 0) lines.push(`Projects:      ${projects.join(" · ")}`);
+  // Too little history for a pace is too little for a project's rate (--json has them all the same).
+  if (projects.length > 0 && report.basis.kind !== "none")
+    lines.push(`Projects:      ${projects.join(" · ")}`);
   return `${lines.join("\n")}\n`;
 }
 
