@@ -154,7 +154,8 @@ describe("what paying costs", () => {
 });
 
 describe("the cap on one limit's fallback", () => {
-  test("cost_limit_until_reset stops the second run of the same limit", async () => {
+  /** A run that hits the limit, switches under auto_switch, and spends the until-reset cap of $0.05. */
+  async function spendTheCapAtTheLimit(): Promise<void> {
     simulator.configure({ usage: { inputTokens: 20_000, outputTokens: 2_000 } });
     await writeFallbackConfig(sandbox, {
       api_key: TEST_API_KEY,
@@ -163,6 +164,10 @@ describe("the cap on one limit's fallback", () => {
     });
     const first = await runFallback(sandbox, ["--", "-p", "first run hits the limit"]);
     expect(first.code).toBe(0);
+  }
+
+  test("cost_limit_until_reset stops the second run of the same limit", async () => {
+    await spendTheCapAtTheLimit();
     const before = requests().length;
     const second = await runFallback(sandbox, ["--", "-p", "second run"]);
     expect(second.code).not.toBe(0);
@@ -170,18 +175,9 @@ describe("the cap on one limit's fallback", () => {
     // Refused before anything reached the API.
     expect(requests().slice(before)).toEqual([]);
   });
-});
 
-describe("the cap on one limit's fallback, the limit met again", () => {
   test("after `use subscription`, a run that meets the same limit again counts the spend since it was first hit", async () => {
-    simulator.configure({ usage: { inputTokens: 20_000, outputTokens: 2_000 } });
-    await writeFallbackConfig(sandbox, {
-      api_key: TEST_API_KEY,
-      auto_switch: true,
-      cost_limit_until_reset: 0.05,
-    });
-    const first = await runFallback(sandbox, ["--", "-p", "first run hits the limit"]);
-    expect(first.code).toBe(0);
+    await spendTheCapAtTheLimit();
     const hit = JSON.parse((await runFallback(sandbox, ["status", "--json"])).stdout).limit.detected_at;
     expect((await runFallback(sandbox, ["use", "subscription"])).code).toBe(0);
     const before = requests().length;
