@@ -18,8 +18,12 @@ function setup(
   args: string[],
   ourCommand?: string,
   env: NodeJS.ProcessEnv = {},
+  now?: () => number,
 ) {
-  fixture = coreFixture("print", args, config, env, ourCommand ? { ourCommand } : {});
+  fixture = coreFixture("print", args, config, env, {
+    ...(ourCommand ? { ourCommand } : {}),
+    ...(now ? { now } : {}),
+  });
   const children: FakeChild[] = [];
   let stdout = "";
   const stderr: string[] = [];
@@ -185,13 +189,21 @@ describe("the print shell (claude -p)", () => {
   }, 20_000);
 
   test("a TZ that names no zone: the hint still comes and the run ends with claude's code", async () => {
-    const { children, exited, stderr } = setup({}, ["-p", "summarise"], undefined, { TZ: "Mars/Phobos" });
+    // Noon, so that "11pm" is today's whatever the hour the suite runs at.
+    const noon = () => Date.UTC(2026, 11, 4, 12);
+    const { children, exited, stderr } = setup(
+      {},
+      ["-p", "summarise"],
+      undefined,
+      { TZ: "Mars/Phobos" },
+      noon,
+    );
     await until(() => children.length === 1, "claude to start");
     children[0]!.finish(LIMIT_TEXT, 1);
     expect(await exited).toBe(1);
     // Times in UTC, which Date works in under such a TZ.
     expect(stderr).toEqual([
-      expect.stringMatching(/^claude-fallback: subscription limit reached \(resets at \d\d:\d\d\); /),
+      expect.stringMatching(/^claude-fallback: subscription limit reached \(resets at 23:00\); /),
     ]);
   });
 

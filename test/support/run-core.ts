@@ -35,7 +35,7 @@ export function coreFixture(
   claudeArgs: string[],
   config: Record<string, unknown> = {},
   env: NodeJS.ProcessEnv = {},
-  options: Pick<RunOptions, "ourCommand"> = {},
+  options: Pick<RunOptions, "ourCommand" | "now"> = {},
 ): CoreFixture {
   const home = mkdtempSync(join(tmpdir(), "cf-shell-"));
   const fullEnv: NodeJS.ProcessEnv = {
