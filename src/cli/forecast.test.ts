@@ -236,6 +236,20 @@ describe("forecast", () => {
     expect(out()).toContain("Forecast:      from your last");
   });
 
+  test("a damaged state file is named and the command exits 1: the limit it held is not taken as none", async () => {
+    seedHistory();
+    const file = stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: join(home, "cf") }).stateDir);
+    mkdirSync(join(file, ".."), { recursive: true });
+    writeFileSync(file, '{"last_limit": {"at": 1');
+    const { io: env, err, out } = io();
+    expect(await forecastCommand({}, env)).toBe(1);
+    expect(err()).toBe(
+      `claude-fallback: state: ${file} is damaged (not valid JSON state); a \`use\` preference or a limit it held is not known; fix: the next \`claude-fallback use\` or run moves it aside (kept as ${file}.corrupt-<time>) and starts afresh; the forecast leaves it out\n`,
+    );
+    // The history still counts.
+    expect(out()).toContain("Forecast:      from your last");
+  });
+
   test("with nothing readable to forecast from, it says so: not known, never no history", async () => {
     mkdirSync(join(resolvePaths({ CLAUDE_FALLBACK_HOME: join(home, "cf") }).dataDir, "usage.db"), {
       recursive: true,

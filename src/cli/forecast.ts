@@ -7,7 +7,7 @@ import { capInputsFor, type ForecastReport, forecastReport } from "../forecast/r
 import { basisText, capStopText, nextRequestText, paceText, untilResetText } from "../forecast/words.js";
 import { formatUsd } from "../money.js";
 import { listLiveRuns } from "../state/runs.js";
-import { readState, stateFile } from "../state/store.js";
+import { readStateChecked, stateFile } from "../state/store.js";
 import { type CapName, capLabel } from "../usage/caps.js";
 import { ledgerPath, openExistingLedger } from "../usage/ledger.js";
 import { processZone } from "../usage/local-zone.js";
@@ -49,7 +49,8 @@ export async function collectForecast(
     own?.named ?? resolveZone(opts.tz ?? zoneOfTZ(io.env.TZ), opts.tz === undefined ? "TZ" : "--tz");
   const local = own !== null && own.named === own.inEffect;
   const zone = local && zoneName !== "UTC" ? undefined : zoneName;
-  const state = readState(stateFile(ctx.paths.stateDir));
+  // A damaged or unreadable state hides the limit in force and its reset: said, never taken as none.
+  const { state, problem: stateProblem } = readStateChecked(stateFile(ctx.paths.stateDir));
   const limitSince = state.last_limit && state.last_limit.resets_at > io.now ? state.last_limit.at : null;
   let spend: SpendSnapshot | null = null;
   try {
@@ -67,7 +68,7 @@ export async function collectForecast(
     // The report names the unreadable ledger; without its spend the caps' room is not known.
     if (!(error instanceof FallbackError)) throw error;
   }
-  return forecastReport({
+  const report = await forecastReport({
     env: io.env,
     config: ctx.config,
     dataDir: ctx.paths.dataDir,
@@ -80,6 +81,8 @@ export async function collectForecast(
     caps: capInputsFor(ctx.config, spend),
     runs: listLiveRuns(ctx.paths.stateDir),
   });
+  if (stateProblem !== null) report.unreadable.push(stateProblem);
+  return report;
 }
 
 const LABEL = (name: string) => capLabel(name as CapName);

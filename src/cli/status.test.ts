@@ -364,6 +364,10 @@ describe("collectStatus", () => {
     expect(text).toContain(`Limit:         unknown — ${report.state.problem}\n`);
     expect(text).not.toContain("none seen");
     expect(text).toContain("(the state file could not be read: a `use` preference it holds is not known)");
+    // The utilisation lives there too: unknown, not "not known yet".
+    expect(text).toContain(
+      "Subscription:  utilisation not known — the state file holding it could not be read\n",
+    );
   });
 });
 

@@ -323,7 +323,11 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
       `Subscription:  ${windows.join("; ")} (as of ${localTime(report.subscription.updated_at, zone)})`,
     );
   } else {
-    lines.push("Subscription:  utilisation not known yet (a wrapped run learns it from the status line)");
+    lines.push(
+      report.state.problem === null
+        ? "Subscription:  utilisation not known yet (a wrapped run learns it from the status line)"
+        : `Subscription:  utilisation not known ${glyphs.dash} the state file holding it could not be read`,
+    );
   }
   const runCap = report.api_spend.run_cap_usd;
   const ledgerProblem =

@@ -1,5 +1,5 @@
 import { Argument, type Command } from "commander";
-import { readClaudeTranscripts } from "../claude/transcripts/scan.js";
+import { readClaudeTranscripts, unreadableTranscriptText } from "../claude/transcripts/scan.js";
 import { zoneOfTZ } from "../dates.js";
 import { UsageError } from "../errors.js";
 import { createPricing, type Pricing } from "../pricing/pricing.js";
@@ -33,6 +33,8 @@ export interface UsageCommandIo {
   /** Zone used without `--tz`; default `TZ` / the system zone. */
   zone?: string | undefined;
   write: (text: string) => void;
+  /** Where unreadable transcripts are named; default process.stderr. */
+  stderr?: ((text: string) => void) | undefined;
   /** Environment for finding Claude Code's transcripts (`CLAUDE_CONFIG_DIR`, `HOME`); default process.env. */
   env?: Record<string, string | undefined> | undefined;
   /** Prices for `--subscription` (the config's `pricing` applied); default the shipped table. */
@@ -57,13 +59,15 @@ function isReportKind(value: string): value is ReportKind {
  * subscription's value at API prices; not for `run`). Throws UsageError
  * (exit 2) for a bad report name, date or zone, FallbackError (exit 1) for an unreadable ledger
  * or a file in the way of its directory. A missing ledger is an empty report, not an error.
+ * Returns the exit code: 1 when a transcript `--subscription` reads could not be read (each named
+ * on stderr, the report printed from the rest).
  */
 export function runUsageCommand(
   report: string | undefined,
   flags: UsageFlags,
   io: UsageCommandIo,
   runId?: string,
-): void {
+): number {
   const kind = report ?? "daily";
   if (!isReportKind(kind)) {
     throw new UsageError(`unknown report "${kind}" (expected one of: ${REPORT_KINDS.join(", ")})`);
@@ -92,6 +96,13 @@ export function runUsageCommand(
           ? renderReportCsv(result)
           : renderReportTable(result, io.width ?? null),
     );
+    const unreadable = result.subscription?.unreadable ?? [];
+    for (const path of unreadable) {
+      (io.stderr ?? ((text) => process.stderr.write(text)))(
+        `claude-fallback: ${unreadableTranscriptText(path)}; the subscription's figures leave it out\n`,
+      );
+    }
+    return unreadable.length > 0 ? 1 : 0;
   } finally {
     ledger?.close();
   }
@@ -126,7 +137,7 @@ export function registerUsage(program: Command): void {
       const dbPath = ledgerPath(paths.dataDir);
       const pricing = flags.subscription ? createPricing(config.pricing) : undefined;
       const width = terminalWidth(process.env, process.stdout.isTTY ? process.stdout.columns : undefined);
-      runUsageCommand(
+      process.exitCode = runUsageCommand(
         report,
         flags,
         {
@@ -135,6 +146,7 @@ export function registerUsage(program: Command): void {
           width,
           zone: zoneOfTZ(process.env.TZ),
           write: (text) => process.stdout.write(text),
+          stderr: (text) => process.stderr.write(text),
         },
         runId,
       );

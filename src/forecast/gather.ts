@@ -5,7 +5,11 @@
  * read is returned by name, never taken as "no history".
  */
 import { findSessionTranscript } from "../claude/transcripts/find.js";
-import { readClaudeTranscripts, scanCandidateLines } from "../claude/transcripts/scan.js";
+import {
+  readClaudeTranscripts,
+  scanCandidateLines,
+  unreadableTranscriptText,
+} from "../claude/transcripts/scan.js";
 import { FallbackError } from "../errors.js";
 import { createPricing, type PriceOverride } from "../pricing/pricing.js";
 import { type TokenUsage, tokenUsageFromApi } from "../pricing/token-usage.js";
@@ -77,7 +81,7 @@ export function readTranscriptHistory(query: ForecastQuery, apiIds: ReadonlySet<
   const scan = readClaudeTranscripts(query.env, apiIds, { sinceMs: query.now - HISTORY_DAYS * DAY_MS });
   return {
     events: eventsFromTranscripts(scan.entries, createPricing(query.pricing)),
-    unreadable: scan.unreadable.map((path) => `could not read ${path}`),
+    unreadable: scan.unreadable.map(unreadableTranscriptText),
     readAt: query.now,
   };
 }

@@ -218,8 +218,8 @@ const SUBSCRIPTION_TITLES: Record<ReportKind, string> = {
   run: "by wrapper run",
 };
 
-function plural(n: number, word: string): string {
-  return `${grouped(n)} ${word}${n === 1 ? "" : "s"}`;
+function plural(n: number, word: string, words = `${word}s`): string {
+  return `${grouped(n)} ${n === 1 ? word : words}`;
 }
 
 function subscriptionLines(
@@ -231,10 +231,13 @@ function subscriptionLines(
     `Subscription usage at API prices, ${SUBSCRIPTION_TITLES[report.report]}, ${rangeText(report)} (${report.timezone})`,
     `This is ${SUBSCRIPTION_DESCRIPTION}, from Claude Code's transcripts; it is not money spent.`,
   ];
-  if (section.config_dirs.length === 0) {
+  const closed = section.unreadable.length;
+  if (section.config_dirs.length === 0 && closed === 0) {
     lines.push(`No Claude Code transcripts found (looked in ${section.searched.join(", ")}).`);
     return lines;
   }
+  // What could not be read is not nothing used: the figures are a floor, said as such.
+  const missing = `${plural(closed, "transcript file or folder", "transcript files or folders")} could not be read`;
   const read = `Read ${plural(section.files, "transcript file")} in ${section.config_dirs.join(", ")}: ${plural(
     section.records,
     "record",
@@ -246,11 +249,16 @@ function subscriptionLines(
     section.skipped_lines > 0 ? `${plural(section.skipped_lines, "unreadable line")} skipped` : "",
   ].filter((text) => text !== "");
   if (section.rows.length === 0) {
-    lines.push(`No subscription usage${report.since || report.until ? " in this range" : ""}.`);
+    lines.push(
+      closed > 0
+        ? `Not known: ${missing} (named on stderr).`
+        : `No subscription usage${report.since || report.until ? " in this range" : ""}.`,
+    );
   } else {
     lines.push("", ...tableLines(report.report, section.rows, section.totals, width));
+    if (closed > 0) lines.push(`Incomplete: ${missing} (named on stderr); their requests are not counted.`);
   }
-  lines.push("", `${[read, ...extras].join("; ")}.`);
+  if (section.config_dirs.length > 0) lines.push("", `${[read, ...extras].join("; ")}.`);
   return lines;
 }
 

@@ -72,6 +72,8 @@ export interface SubscriptionSection {
   skipped_lines: number;
   records_without_ids: number;
   api_billed_records: number;
+  /** Transcript files and folders that could not be read: their requests are not in the rows. */
+  unreadable: string[];
   rows: UsageRow[];
   totals: UsageCounters;
 }
@@ -363,6 +365,7 @@ export function buildSubscriptionSection(
     skipped_lines: scan.skipped,
     records_without_ids: scan.withoutIds,
     api_billed_records: scan.apiBilled,
+    unreadable: scan.unreadable,
     rows,
     totals: totalsOf(rows),
   };

@@ -4,7 +4,7 @@
  * with the path and the fix — never read as "nothing spent" or "none set", never written over.
  */
 
-import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
@@ -172,5 +172,36 @@ describe("a run that cannot write its state", () => {
     );
     for (const line of lines) expect(line).toMatch(/^claude-fallback: .*fix: /);
     expect(result.code).toBe(1);
+  });
+});
+
+describe("Claude Code's transcripts the user cannot read", () => {
+  test("usage --subscription and forecast name the folder and exit 1: never 'no usage' or 'no history'", async () => {
+    const folder = join(sandbox.claudeDir, "projects", "-home-me-app");
+    await mkdir(folder, { recursive: true });
+    const record = {
+      type: "assistant",
+      timestamp: new Date().toISOString(),
+      sessionId: "s-1",
+      requestId: "req-1",
+      message: { id: "msg-1", model: "claude-sonnet-4-5", usage: { input_tokens: 1000, output_tokens: 500 } },
+    };
+    await writeFile(join(folder, "s-1.jsonl"), `${JSON.stringify(record)}\n`);
+    await close(folder, 0o000);
+    const line = `could not read ${folder}/; fix: let your user read it (chmod u+rx ${folder}/)`;
+
+    const usage = await runFallbackUnprivileged(sandbox, ["usage", "--subscription"]);
+    expect(usage.stderr).toBe(`claude-fallback: ${line}; the subscription's figures leave it out\n`);
+    expect(usage.stdout).toContain(
+      "Not known: 1 transcript file or folder could not be read (named on stderr).",
+    );
+    expect(usage.code).toBe(1);
+
+    const forecast = await runFallbackUnprivileged(sandbox, ["forecast"]);
+    expect(forecast.stderr).toBe(`claude-fallback: ${line}; the forecast leaves it out\n`);
+    expect(forecast.stdout).toContain(
+      "Forecast:      not known: the history it is made from could not be read",
+    );
+    expect(forecast.code).toBe(1);
   });
 });

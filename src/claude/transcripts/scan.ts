@@ -62,7 +62,7 @@ export interface TranscriptScan {
   withoutIds: number;
   /** Records of requests billed to the API key (their request id is in the ledger): not subscription use. */
   apiBilled: number;
-  /** Files found but not readable (permissions, removed while read): their requests are not counted. */
+  /** Files, and folders (ending in `/`), that could not be read: their requests are not counted. */
   unreadable: string[];
   /** One entry per billed request, in no particular order. */
   entries: TranscriptEntry[];
@@ -70,14 +70,18 @@ export interface TranscriptScan {
 
 type Env = Record<string, string | undefined>;
 
-/** Every `*.jsonl` file below `dir`, recursively, sorted by path. Unreadable folders are skipped. */
-export function listTranscriptFiles(dir: string): string[] {
+/**
+ * Every `*.jsonl` file below `dir`, recursively, sorted by path. A folder that cannot be read is
+ * added to `unreadable` (a folder removed meanwhile holds nothing to count).
+ */
+export function listTranscriptFiles(dir: string, unreadable: string[] = []): string[] {
   const files: string[] = [];
   const walk = (folder: string): void => {
     let items: Dirent[];
     try {
       items = readdirSync(folder, { withFileTypes: true });
-    } catch {
+    } catch (error) {
+      if (!isGone(error)) unreadable.push(`${folder}/`);
       return;
     }
     for (const item of items) {
@@ -137,6 +141,27 @@ export function scanCandidateLines(file: string, onLine: (line: string) => void)
     closeSync(fd);
   }
   return total;
+}
+
+/** "could not read <path>; fix: …", for an entry of {@link TranscriptScan.unreadable}. */
+export function unreadableTranscriptText(path: string): string {
+  const mode = path.endsWith("/") ? "u+rx" : "u+r";
+  return `could not read ${path}; fix: let your user read it (chmod ${mode} ${path})`;
+}
+
+function isGone(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+/** True when `path` may exist but we may not look (a folder on its way without search permission). */
+function isClosed(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "EACCES" || code === "EPERM";
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -224,8 +249,12 @@ export function scanTranscripts(
   };
 
   const since = options.sinceMs ?? Number.NEGATIVE_INFINITY;
+  for (const dir of searched) {
+    // A config directory closed to us is not one without transcripts.
+    if (!configDirs.includes(dir) && isClosed(join(dir, "projects"))) scan.unreadable.push(`${dir}/`);
+  }
   for (const dir of configDirs) {
-    for (const file of listTranscriptFiles(join(dir, "projects"))) {
+    for (const file of listTranscriptFiles(join(dir, "projects"), scan.unreadable)) {
       try {
         // A file last written before the window holds nothing in it (records are appended).
         if (statSync(file).mtimeMs < since) continue;
@@ -233,7 +262,7 @@ export function scanTranscripts(
         scan.files++;
       } catch (error) {
         // Removed since it was listed: nothing to count. Anything else is said, never taken as empty.
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") scan.unreadable.push(file);
+        if (!isGone(error)) scan.unreadable.push(file);
       }
     }
   }
