@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+
 /**
  * The range of instants a JavaScript Date can hold (±100,000,000 days around 1970). An instant
  * outside it can be neither shown nor stored as a date: readers of untrusted times check it.
@@ -7,13 +9,43 @@ export const LATEST_DATE_MS = 8.64e15;
 
 /**
  * The zone a `TZ` value names, in the forms the C library takes besides a plain name: after a colon
- * (`:Europe/Paris`; AWS Lambda sets `:UTC`) and as a file in a zone directory
- * (`/usr/share/zoneinfo/Europe/Paris`, its `posix/` and `right/` copies). Any other value comes
- * back as it is, for the caller to judge; an unset or empty `TZ` is undefined.
+ * (`:Europe/Paris`; AWS Lambda sets `:UTC`); as a file in a zone directory
+ * (`/usr/share/zoneinfo/Europe/Paris`, its `posix/` and `right/` copies) or a link to one
+ * (`:/etc/localtime`, as systemd advises); and as a POSIX offset without summer time (`UTC+5`,
+ * `<+03>-3`), the `Etc/GMT` zone of that offset. Any other value comes back as it is, for the
+ * caller to judge; an unset or empty `TZ` is undefined. `realpath` follows a file's links.
  */
-export function zoneOfTZ(value: string | undefined): string | undefined {
+export function zoneOfTZ(
+  value: string | undefined,
+  realpath: (path: string) => string = realpathSync,
+): string | undefined {
   if (!value) return undefined;
   const name = value.startsWith(":") ? value.slice(1) : value;
-  const inZoneDirectory = /^\/.*\/zoneinfo\/(?:(?:posix|right)\/)?([^/].*)$/.exec(name);
-  return (inZoneDirectory?.[1] ?? name) || undefined;
+  const inZoneDirectory =
+    ZONE_FILE.exec(name) ?? (name.startsWith("/") ? ZONE_FILE.exec(linked(name, realpath)) : null);
+  return inZoneDirectory?.[1] ?? posixOffsetZone(name) ?? (name || undefined);
+}
+
+const ZONE_FILE = /^\/.*\/zoneinfo\/(?:(?:posix|right)\/)?([^/].*)$/;
+
+function linked(path: string, realpath: (path: string) => string): string {
+  try {
+    return realpath(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * `UTC+5`, `EST5`, `<+03>-3`: a POSIX zone of whole hours with no summer time, as `Etc/GMT±N`,
+ * which counts the hours with the same sign (west positive); null for anything else.
+ */
+function posixOffsetZone(value: string): string | null {
+  const match = /^(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]+>)([+-]?)(\d{1,2})$/.exec(value);
+  if (!match) return null;
+  const hours = Number(match[2]);
+  const west = match[1] !== "-";
+  if (hours === 0) return "Etc/GMT";
+  if (west ? hours > 12 : hours > 14) return null;
+  return `Etc/GMT${west ? "+" : "-"}${hours}`;
 }
