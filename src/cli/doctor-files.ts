@@ -130,10 +130,17 @@ export function writableCheck(label: string, dir: string, file?: string): Check 
     };
   } catch {
     const blocked = target ?? probe;
+    const elsewhere = "or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere";
+    const isDir = statSync(blocked, { throwIfNoEntry: false })?.isDirectory() ?? false;
     return {
       status: "fail",
       text: `${label}: ${shown} is not writable (${blocked})`,
-      fix: `make ${blocked} a directory you can write to, or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere`,
+      fix:
+        blocked === target
+          ? `let your user write it (chmod u+rw ${blocked}), ${elsewhere}`
+          : isDir
+            ? `let your user write it (chmod u+rwx ${blocked}), ${elsewhere}`
+            : `${blocked} is a file where a directory should be: move it aside, ${elsewhere}`,
     };
   }
 }

@@ -306,6 +306,10 @@ describe("doctor", () => {
         /^✗ (usage ledger|state): .* is not writable \(.*not-a-dir\) — fix: /.test(line),
       ),
     ).toHaveLength(2);
+    // No chmod makes a file a directory.
+    expect(lines).toContain(
+      `✗ usage ledger: ${join(blocker, "data", "claude-fallback", "usage.db")} is not writable (${blocker}) — fix: ${blocker} is a file where a directory should be: move it aside, or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere`,
+    );
   });
 
   test.each([

@@ -209,10 +209,11 @@ export async function runDoctor(opts: ContextOptions & DoctorFlags, io: DoctorIo
       });
     }
   } catch (error) {
+    const [problem, fix] = (error instanceof Error ? error.message : String(error)).split(/;\s*fix: /);
     add("config", {
       status: "fail",
-      text: error instanceof Error ? error.message : String(error),
-      fix: "correct the file, then run `claude-fallback config validate`",
+      text: problem!,
+      fix: fix ?? "correct the file, then run `claude-fallback config validate`",
     });
   }
 

@@ -230,7 +230,7 @@ describe("forecast", () => {
     expect(await forecastCommand({}, env)).toBe(1);
     // One line in one voice: what could not be done, to which file, and what the forecast does.
     expect(err()).toMatch(
-      /^claude-fallback: could not open the usage ledger \S*usage\.db: [^;]+; the forecast leaves it out\n$/,
+      /^claude-fallback: could not open the usage ledger \S*usage\.db: it is a directory, not a file; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place; the forecast leaves it out\n$/,
     );
     // The transcripts still count.
     expect(out()).toContain("Forecast:      from your last");

@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../errors.js";
 import {
@@ -138,6 +138,23 @@ describe("locating the config file", () => {
 });
 
 describe("reading the file", () => {
+  it("a link to nowhere is refused, where it is the default file too: its caps are not replaced by the defaults unsaid", () => {
+    const target = join(dir, "dotfiles", "cf.json");
+    for (const [path, options] of [
+      [join(dir, "given.json"), (path: string) => ({ configFlag: path })],
+      [
+        join(dir, "xdg", "claude-fallback", "config.json"),
+        () => ({ env: { XDG_CONFIG_HOME: join(dir, "xdg") } }),
+      ],
+    ] as const) {
+      mkdirSync(dirname(path), { recursive: true });
+      symlinkSync(target, path);
+      expect(usageErrorOf(() => loadConfig(options(path)))).toBe(
+        `config file ${path} is a link to ${target}, which does not exist; fix: restore ${target}, or remove the link to use the defaults`,
+      );
+    }
+  });
+
   it("a directory is refused by name", () => {
     const path = join(dir, "adir");
     mkdirSync(path);

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import type { z } from "zod/mini";
 import { UsageError } from "../errors.js";
 import { createPricing, PriceOverrideError } from "../pricing/pricing.js";
@@ -47,6 +48,25 @@ export function loadConfig(options: LocateOptions = {}): LoadedConfig {
   return { path, source, config, exists: true, warnings: permissionWarnings(path, file.mode, config) };
 }
 
+/** Where the link at `path` points, or null when `path` is no link. */
+function linkTarget(path: string): string | null {
+  try {
+    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The chmod that lets the user read `path`: of its folder when even the file's existence is hidden. */
+function readFix(path: string): string {
+  try {
+    statSync(path);
+    return `chmod u+r ${shellQuote(path)}`;
+  } catch {
+    return `chmod u+rx ${shellQuote(dirname(path))}`;
+  }
+}
+
 function defaults(): Config {
   return ConfigSchema.parse({});
 }
@@ -58,10 +78,21 @@ function readConfigFile(location: ConfigLocation): { text: string; mode: number 
     fd = openSync(path, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    // A link to nowhere is a config meant to be there: its caps must not become the defaults unsaid.
+    const target = code === "ENOENT" ? linkTarget(path) : null;
+    if (target !== null) {
+      throw new UsageError(
+        `config file ${path} is a link to ${target}, which does not exist; fix: restore ${target}, or remove the link to use the defaults`,
+      );
+    }
     if (code === "ENOENT" && source === "default") return null;
     if (code === "ENOENT")
       throw new UsageError(`config file not found: ${path} (from ${SOURCE_LABEL[source]})`);
-    if (code === "EACCES") throw new UsageError(`config file ${path}: permission denied`);
+    if (code === "EACCES") {
+      throw new UsageError(
+        `config file ${path}: permission denied; fix: let your user read it (${readFix(path)})`,
+      );
+    }
     throw new UsageError(`config file ${path}: cannot be opened (${code ?? "unknown error"})`);
   }
   try {

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { resolvePaths } from "./paths.js";
+import { cannotAccessText, resolvePaths } from "./paths.js";
 
 test.each([
   [{ HOME: "/h" }, "/h/.cache/claude-fallback"],
@@ -30,4 +30,15 @@ test("relative XDG directories are ignored: nothing is read or kept relative to 
     runtimeDir: "/h/.local/state/claude-fallback/run",
     cacheDir: "/h/.cache/claude-fallback",
   });
+});
+
+test("a full or read-only disk gets a fix that can work, not a chmod", () => {
+  const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  const erofs = Object.assign(new Error("EROFS: read-only file system, open"), { code: "EROFS" });
+  expect(cannotAccessText("write", "/s/state.json", "/s", enospc, "XDG_STATE_HOME")).toBe(
+    "cannot write /s/state.json (ENOSPC: no space left on device, write); fix: free some space on its disk, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place",
+  );
+  expect(cannotAccessText("write", "/s/state.json", "/s", erofs, "XDG_STATE_HOME")).toBe(
+    "cannot write /s/state.json (EROFS: read-only file system, open); fix: set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place",
+  );
 });

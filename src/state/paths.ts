@@ -104,6 +104,12 @@ export function cannotAccessText(
     return `cannot ${doing} ${path}: it is a directory, not a file; move it aside, ${elsewhere}`;
   }
   const reason = error instanceof Error ? error.message : String(error);
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  // No chmod makes room on a disk, or a read-only one writable.
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return `cannot ${doing} ${path} (${reason}); fix: free some space on its disk, ${elsewhere}`;
+  }
+  if (code === "EROFS") return `cannot ${doing} ${path} (${reason}); fix: ${elsewhere.replace(/^or /, "")}`;
   // The directory to open up is the lowest one that can be seen: below it nothing can (EACCES).
   let reachable = dir;
   while (!existsSync(reachable) && dirname(reachable) !== reachable) reachable = dirname(reachable);

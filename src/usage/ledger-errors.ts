@@ -2,7 +2,7 @@
  * The usage ledger's failures as one line each, naming the file (SPEC §7): SQLite's codes and
  * words ("unable to open database file") turned into what is wrong and what to do.
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { FallbackError } from "../errors.js";
 import { cannotAccessText } from "../state/paths.js";
@@ -28,6 +28,16 @@ export class LedgerDamagedError extends FallbackError {
   }
 }
 
+const ELSEWHERE = "or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place";
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Turns any failure into one line naming the file. FallbackErrors pass through unchanged. */
 export function ledgerError(file: string, doing: string, error: unknown): FallbackError {
   if (error instanceof FallbackError) return error;
@@ -38,14 +48,24 @@ export function ledgerError(file: string, doing: string, error: unknown): Fallba
     case "SQLITE_CORRUPT":
       return new LedgerDamagedError(file, text);
     case "SQLITE_FULL":
-      return new FallbackError(`could not ${doing} the usage ledger ${file}: the disk is full`);
+      return new FallbackError(
+        `could not ${doing} the usage ledger ${file}: the disk is full; fix: free some space on its disk, ${ELSEWHERE}`,
+      );
     case "SQLITE_READONLY":
     case "SQLITE_PERM":
     case "SQLITE_CANTOPEN":
     case "EACCES":
     case "EPERM":
     case "EROFS":
-      return new FallbackError(`could not ${doing} the usage ledger ${file}: not writable (${text})`);
+      // SQLite says "unable to open database file" for a directory standing where the file should be too.
+      if (isDirectory(file)) {
+        return new FallbackError(
+          `could not ${doing} the usage ledger ${file}: it is a directory, not a file; move it aside, ${ELSEWHERE}`,
+        );
+      }
+      return new FallbackError(
+        `could not ${doing} the usage ledger ${file}: not writable (${text}); fix: let your user write it (chmod u+rwx ${dirname(file)}; chmod u+rw ${file}), ${ELSEWHERE}`,
+      );
     case "SQLITE_BUSY":
     case "SQLITE_LOCKED":
       return new FallbackError(

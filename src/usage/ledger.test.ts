@@ -504,7 +504,7 @@ describe("SpendTracker", () => {
     }
     expect(error).toBeInstanceOf(FallbackError);
     expect((error as Error).message).toBe(
-      `could not write the usage ledger ${file}: the disk is full; API spend is still counted against your caps, and written once the ledger can take it`,
+      `could not write the usage ledger ${file}: the disk is full; API spend is still counted against your caps, and written once the ledger can take it; fix: free some space on its disk, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`,
     );
     expect(tracker.snapshot(T0 + 2).day).toEqual({ nanoUsd: 15, requests: 2, unknownCostRequests: 0 });
     expect(l.pendingSpend()).toEqual({ nanoUsd: 5, requests: 1, unknownCostRequests: 0 });
@@ -582,7 +582,7 @@ describe("SpendTracker", () => {
     l.db.pragma("query_only = ON");
     expect(() => recordRow(l, request(runId))).toThrow(FallbackError);
     expect(() => recordRow(l, request(runId))).toThrow(
-      `could not write the usage ledger ${file}: not writable`,
+      `could not write the usage ledger ${file}: not writable (attempt to write a readonly database); fix: let your user write it (chmod u+rwx ${dirname(file)}; chmod u+rw ${file}), or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`,
     );
     expect(() => l.recordEvent({ runId, at: T0, kind: "error" })).toThrow(FallbackError);
   });

@@ -133,8 +133,10 @@ export class SpendTracker {
       this.ledger.flushPending();
     } catch (error) {
       if (!(error instanceof FallbackError)) throw error;
+      // A notice over Claude's screen, cut to its width: what goes on comes before the fix.
+      const [problem, fix] = error.message.split("; fix: ");
       throw new FallbackError(
-        `${error.message}; API spend is still counted against your caps, and written once the ledger can take it`,
+        `${problem}; API spend is still counted against your caps, and written once the ledger can take it${fix ? `; fix: ${fix}` : ""}`,
       );
     }
   }

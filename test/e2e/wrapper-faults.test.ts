@@ -478,12 +478,14 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     await turn(3, "Simulated reply 3");
     // One line for the ledger (it is money), and at most one for everything else that could not be
     // saved (how many state writes fail depends on what the status line's spool frees meanwhile).
-    const ledgerLine = `claude-fallback: could not write the usage ledger ${tiny}/data/usage.db: the disk is full; API spend is still counted against your caps, and written once the ledger can take it`;
+    const ledgerLine = `claude-fallback: could not write the usage ledger ${tiny}/data/usage.db: the disk is full; API spend is still counted against your caps, and written once the ledger can take it; fix: free some space on its disk, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`;
     const stateLine =
       "claude-fallback: could not save its state (ENOSPC: no space left on device, write); the session goes on";
+    // A desktop notification holds 256 characters; the fix, last, is cut there.
+    const ledgerNotice = `${ledgerLine.slice(0, 255)}…`;
     const expectNotices = (others: string[]) => {
       const seen = notices() ?? [];
-      expect(seen.filter((notice) => notice !== stateLine)).toEqual([ledgerLine, ...others]);
+      expect(seen.filter((notice) => notice !== stateLine)).toEqual([ledgerNotice, ...others]);
       expect(seen.filter((notice) => notice === stateLine).length).toBeLessThanOrEqual(1);
     };
     // $0.0315 spent, $0.021 of it only in memory: the cap is reported reached as soon as the spend
@@ -515,7 +517,7 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     expect(said(session)).toEqual([
       // It ended on the daily cap's refusal: a resume would only meet it again, so none is offered.
       `claude-fallback: this run's API billing: $0.03 (details: claude-fallback usage run ${run.runId})`,
-      `claude-fallback: could not write the usage ledger ${tiny}/data/usage.db: the disk is full; 1 API request of this run ($0.00) could not be written to it, so usage reports and the daily and monthly caps will not count it`,
+      `claude-fallback: could not write the usage ledger ${tiny}/data/usage.db: the disk is full; fix: free some space on its disk, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place; 1 API request of this run ($0.00) could not be written to it, so usage reports and the daily and monthly caps will not count it`,
     ]);
     await expectNoProcessLeft(session);
     const rows = ledger(
@@ -564,7 +566,7 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
       },
     );
     expect(result.stderr).toBe(
-      `claude-fallback: could not open the usage ledger ${tiny}/data/usage.db: the disk is full\n`,
+      `claude-fallback: could not open the usage ledger ${tiny}/data/usage.db: the disk is full; fix: free some space on its disk, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place\n`,
     );
     expect(result.code).toBe(1);
     expect(messageRequests()).toEqual([]);
