@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { parseClaudeArgs } from "../claude/args.js";
 import { startupNotice } from "../claude/compat.js";
+import { sessionLastPrompt } from "../claude/transcripts/last-prompt.js";
 import { locateClaude } from "../claude/locate.js";
 import { cachedClaudeVersion } from "../claude/version-cache.js";
 import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
@@ -124,7 +125,8 @@ async function runShell(shell: ShellKind, core: RunCore, say: (line: string) => 
       process.stdin.on("data", onData);
       process.stdin.on("end", onEnd);
     };
-    return new StreamJsonShell(core, { ...pipes, input }).run();
+    const lastPrompt = (sessionId: string) => sessionLastPrompt(sessionId, core.options.env);
+    return new StreamJsonShell(core, { ...pipes, input, lastPrompt }).run();
   }
   if (shell === "print") {
     const { PrintShell } = await import("../shells/print.js");

@@ -12,7 +12,8 @@ afterEach(() => {
   fixture = undefined;
 });
 
-function setup(config: Record<string, unknown> = {}) {
+/** `lastPrompt`: what the session's transcript ends with (none: claude recorded no prompt). */
+function setup(config: Record<string, unknown> = {}, lastPrompt: Record<string, string> = {}) {
   fixture = coreFixture("stream-json", SDK_ARGS, config);
   const children: FakeChild[] = [];
   const out: Record<string, unknown>[] = [];
@@ -32,6 +33,7 @@ function setup(config: Record<string, unknown> = {}) {
       children.push(child);
       return child;
     },
+    lastPrompt: (sessionId) => lastPrompt[sessionId] ?? null,
   });
   const exited = shell.run();
   const send = (...messages: unknown[]) =>
@@ -173,6 +175,23 @@ describe("the stream-json relay", () => {
       },
       ...epilogue,
     );
+    await until(() => children.length === 2 && children[1]!.received().length === 2, "the restart");
+    expect(children[1]!.received()[1]).toMatchObject({
+      type: "user",
+      message: { content: [{ type: "text", text: "Continue where you left off." }] },
+    });
+    end();
+    children[1]!.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("a refused prompt the conversation already holds is not sent again (one message holding it twice): the resume prompt", async () => {
+    const sessions: Record<string, string> = {};
+    const { core, children, send, end, exited } = setup({ auto_switch: true }, sessions);
+    send(initialize, { type: "user", message: { role: "user", content: "hello" }, parent_tool_use_id: null });
+    await until(() => children.length === 1, "claude to start");
+    sessions[core.sessionId!] = "hello";
+    children[0]!.say(init, ...epilogue);
     await until(() => children.length === 2 && children[1]!.received().length === 2, "the restart");
     expect(children[1]!.received()[1]).toMatchObject({
       type: "user",

@@ -3,10 +3,12 @@
  * Claude Code extension — talking JSON lines over stdin and stdout. Lines pass both ways unchanged
  * and at once. At the limit (under auto_switch) the limit's epilogue is held back, claude is
  * restarted on API billing with `--resume`, the program's `initialize` is replayed (its answer
- * swallowed), the failed user message sent again, and the program sees the continued answer as if
+ * swallowed), the failed user message sent again (or, when the conversation already holds it, the
+ * resume prompt), and the program sees the continued answer as if
  * nothing had happened; at an idle moment after the reset it goes back the same way. Everything
  * else is the run core's.
  */
+import { promptText } from "../claude/transcripts/last-prompt.js";
 import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { ChildLike, ChildSpawner } from "../platform/child.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
@@ -23,6 +25,8 @@ export interface RelayIo {
   /** The program's lines to claude: `onData` with each chunk, `onEnd` when it closes its end. */
   input: (onData: (chunk: Buffer) => void, onEnd: () => void) => void;
   spawn: ChildSpawner;
+  /** The text of the last prompt the session's transcript holds (what a resumed claude finds), or null. */
+  lastPrompt: (sessionId: string) => string | null;
 }
 
 type Message = Record<string, unknown> | null;
@@ -217,9 +221,10 @@ export class StreamJsonShell implements ShellPort {
     for (const [id, line] of this.programRequests) if (id !== initializeId) child.stdin?.write(line);
     if (!resume || !this.turn) return;
     this.dropInit = true;
-    // A limit at the turn's first request: the same message again (the resumed conversation holds it
-    // once). Later in the turn (after tool calls): on from where it stopped.
-    if (!this.turn.answered) {
+    // A limit at the turn's first request: the same message again, unless the resumed conversation
+    // already ends with it (Claude Code records a prompt before sending it): twice, it would be one
+    // message holding it twice. Later in the turn (after tool calls), or recorded: on from where it stopped.
+    if (!this.turn.answered && !this.conversationHolds(this.turn.user)) {
       child.stdin?.write(this.turn.user);
       return;
     }
@@ -230,6 +235,12 @@ export class StreamJsonShell implements ShellPort {
       parent_tool_use_id: null,
     };
     child.stdin?.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private conversationHolds(user: Buffer): boolean {
+    const text = promptText(field(messageOf(user), "message", "content"));
+    const sessionId = this.core.sessionId;
+    return text !== null && sessionId !== null && this.io.lastPrompt(sessionId) === text;
   }
 
   async stop(): Promise<void> {

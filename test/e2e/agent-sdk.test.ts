@@ -13,7 +13,7 @@ import { listLiveRuns } from "../../src/state/runs.js";
 import { eventually } from "../support/eventually.js";
 import { killLiveProcesses, testedClaudeBinary } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
-import { messageRequests } from "./harness/requests.js";
+import { conversationOf, messageRequests } from "./harness/requests.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -119,6 +119,10 @@ describe("the Agent SDK through claude-fallback", () => {
     const second = await conversation.turn("turn two");
     expect(second.is_error).toBe(false);
     expect(resultText(second)).toMatch(/\(api\)/);
+    // The conversation Claude resumed already held the refused prompt: the API is asked it once.
+    const continued = requests().at(-1)!;
+    expect(continued.billing).toBe("api");
+    expect(conversationOf(continued).match(/turn two/g)).toHaveLength(1);
     // The program never saw the limit's epilogue.
     expect(
       conversation.messages.some(
@@ -193,8 +197,9 @@ describe("the Agent SDK through claude-fallback", () => {
     const result = await conversation.turn("hello");
     expect(result.is_error).toBe(false);
     expect(resultText(result)).toMatch(/\(api\)/);
-    // Once on the subscription's claude, once on the restarted one that the message was sent to again.
-    expect(prompts).toEqual(["hello", "hello"]);
+    // Once on the subscription's claude; the restarted one resumed a conversation that already held
+    // "hello" (Claude records a prompt before sending it), so it was told to go on instead.
+    expect(prompts).toEqual(["hello", "Continue where you left off."]);
     expect((await conversation.turn("and again")).is_error).toBe(false);
     expect(prompts.at(-1)).toBe("and again");
     conversation.send(null);

@@ -1,0 +1,44 @@
+/**
+ * The last prompt a transcript holds: what a restarted Claude will find there when it resumes
+ * the conversation. Claude Code records a prompt before its request is made, so a prompt refused
+ * at the limit is already in the conversation it resumes (2.1.332); sending it again would make
+ * it one user message holding the prompt twice.
+ */
+import { findSessionTranscript } from "./find.js";
+import { TranscriptTail } from "./tail.js";
+
+type Env = Record<string, string | undefined>;
+
+/** A user message's text: a string, or its text blocks joined; null for tool results and the like. */
+export function promptText(content: unknown): string | null {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content) || content.length === 0) return null;
+  const texts: string[] = [];
+  for (const block of content as { type?: unknown; text?: unknown }[]) {
+    if (block?.type !== "text" || typeof block.text !== "string") return null;
+    texts.push(block.text);
+  }
+  return texts.join("\n");
+}
+
+/** The text of the last prompt among transcript `lines` (a user record that is no tool result), or null. */
+export function lastPromptText(lines: readonly string[]): string | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    let record: { type?: unknown; isMeta?: unknown; message?: { content?: unknown } };
+    try {
+      record = JSON.parse(lines[i]!);
+    } catch {
+      continue;
+    }
+    if (record.type !== "user" || record.isMeta === true) continue;
+    const text = promptText(record.message?.content);
+    if (text !== null) return text;
+  }
+  return null;
+}
+
+/** The last prompt of session `sessionId`'s transcript, or null when it cannot be found or read. */
+export function sessionLastPrompt(sessionId: string, env: Env): string | null {
+  const transcript = findSessionTranscript(sessionId, env);
+  return transcript ? lastPromptText(new TranscriptTail().readLines(transcript.path)) : null;
+}
