@@ -124,6 +124,10 @@ async function runShell(shell: ShellKind, core: RunCore, say: (line: string) => 
     const input = (onData: (chunk: Buffer) => void, onEnd: () => void) => {
       process.stdin.on("data", onData);
       process.stdin.on("end", onEnd);
+      return () => {
+        process.stdin.off("data", onData).off("end", onEnd);
+        process.stdin.pause();
+      };
     };
     const lastPrompt = (sessionId: string) => sessionLastPrompt(sessionId, core.options.env);
     return new StreamJsonShell(core, { ...pipes, input, lastPrompt }).run();

@@ -20,6 +20,7 @@ function setup(config: Record<string, unknown> = {}, lastPrompt: Record<string, 
   const said: string[] = [];
   let feed!: (chunk: Buffer) => void;
   let end!: () => void;
+  const reading = { stopped: false };
   const shell = new StreamJsonShell(fixture.core, {
     stdout: (line) => out.push(JSON.parse(line.toString("utf8")) as Record<string, unknown>),
     childStderr: () => {},
@@ -27,6 +28,9 @@ function setup(config: Record<string, unknown> = {}, lastPrompt: Record<string, 
     input: (onData, onEnd) => {
       feed = onData;
       end = onEnd;
+      return () => {
+        reading.stopped = true;
+      };
     },
     spawn: (_file: string, args: readonly string[], options: ChildOptions) => {
       const child = new FakeChild(6000 + children.length, args, options);
@@ -38,7 +42,7 @@ function setup(config: Record<string, unknown> = {}, lastPrompt: Record<string, 
   const exited = shell.run();
   const send = (...messages: unknown[]) =>
     feed(Buffer.from(messages.map((m) => `${JSON.stringify(m)}\n`).join("")));
-  return { core: fixture.core, children, out, said, send, end: () => end(), exited };
+  return { core: fixture.core, children, out, said, send, end: () => end(), exited, reading };
 }
 
 const initialize = {
@@ -148,6 +152,15 @@ describe("the stream-json relay", () => {
     end();
     second.finish("", 0);
     expect(await exited).toBe(0);
+  });
+
+  test("claude killed while the program's input is still open: the run ends with claude's status and stops reading", async () => {
+    const { children, send, exited, reading } = setup();
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.finish("", 137);
+    expect(await exited).toBe(137);
+    expect(reading.stopped).toBe(true);
   });
 
   test("without auto_switch the program sees Claude's own epilogue, unchanged", async () => {

@@ -22,8 +22,11 @@ export interface RelayIo {
   childStderr: (chunk: Buffer) => void;
   /** One line of ours, without its newline. */
   stderr: (line: string) => void;
-  /** The program's lines to claude: `onData` with each chunk, `onEnd` when it closes its end. */
-  input: (onData: (chunk: Buffer) => void, onEnd: () => void) => void;
+  /**
+   * The program's lines to claude: `onData` with each chunk, `onEnd` when it closes its end.
+   * Returns what stops reading them: when claude has ended, nothing is left to give them to.
+   */
+  input: (onData: (chunk: Buffer) => void, onEnd: () => void) => () => void;
   spawn: ChildSpawner;
   /** The text of the last prompt the session's transcript holds (what a resumed claude finds), or null. */
   lastPrompt: (sessionId: string) => string | null;
@@ -81,7 +84,7 @@ export class StreamJsonShell implements ShellPort {
 
   async run(): Promise<number> {
     const splitter = new LineSplitter((line) => this.fromProgram(line));
-    this.io.input(
+    const stopReading = this.io.input(
       (chunk) => splitter.push(chunk),
       () => {
         splitter.end();
@@ -93,6 +96,8 @@ export class StreamJsonShell implements ShellPort {
       await this.core.start(this, { terminal: false });
       return await this.core.finished;
     } finally {
+      // Claude has gone (its own exit, a signal): a program still writing must not keep us waiting.
+      stopReading();
       // The last line, after what the run still had to say.
       await this.core.said();
       const summary = exitSummaryOf(this.core);

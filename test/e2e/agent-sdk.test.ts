@@ -205,6 +205,27 @@ describe("the Agent SDK through claude-fallback", () => {
     conversation.send(null);
   });
 
+  test("claude killed while the program's input is open: the wrapper ends too, so the program is not left waiting", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    const conversation = new Conversation(options());
+    expect((await conversation.turn("hello")).is_error).toBe(false);
+    const stateDir = join(sandbox.root, "fallback-home", "state");
+    const [run] = listLiveRuns(stateDir);
+    expect(run?.claudePid).toBeTypeOf("number");
+    process.kill(run!.claudePid!, "SIGKILL");
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // The program has not closed its input: before, the wrapper read it until it did.
+    await eventually(() => !alive(run!.pid), "the wrapper to end", 20_000);
+    expect(listLiveRuns(stateDir)).toEqual([]);
+  });
+
   test("auto_switch off: the program sees Claude's own error result, unchanged", async () => {
     simulator.configure({ limitAfterRequests: 0 });
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
