@@ -13,7 +13,7 @@ import type { Paths } from "../state/paths.js";
 import { listLiveRuns } from "../state/runs.js";
 import type { HookEvent } from "./hook-events.js";
 import { type HookServer, startHookServer } from "./hook-server.js";
-import { writeInjection } from "./settings.js";
+import { writeInjection, writeResumeSettings } from "./settings.js";
 import { createRunDir, pruneStaleRunDirs, type RunDir } from "./spool.js";
 
 /** What the injection needs to know of the run. */
@@ -30,6 +30,11 @@ export interface Injection {
   hookServer: HookServer;
   /** The file to pass as `claude --settings`. */
   settingsPath: string;
+  /**
+   * The file to pass to a claude restarted with `--resume <id>`: headless, it needs no SessionStart
+   * hook (whose events a stream-json program would see in the middle of its turn).
+   */
+  resumeSettingsPath: string;
   /**
    * Clears what wrappers killed by SIGKILL left (run directories, live-run entries), best effort;
    * nothing Claude needs, so it is done once Claude is starting.
@@ -67,7 +72,7 @@ export async function prepareInjection(
       ? findUserStatusLine({ cwd: options.cwd, env: options.env, userSettingsArg: userSettings ?? undefined })
           .statusLine
       : null;
-    const settingsPath = await writeInjection({
+    const injected = {
       runDir: runDir.path,
       hookServer,
       userStatusLine,
@@ -75,13 +80,18 @@ export async function prepareInjection(
       userFlagSettings: userSettings
         ? (readSettingsArgument(userSettings, options.cwd)?.settings ?? null)
         : null,
-    });
+    };
+    const settingsPath = await writeInjection(injected);
+    // Only a headless --continue or resume picker has both (a run rarely restarts: no second file otherwise).
+    const resumeSettingsPath =
+      injected.sessionStartHook && !terminal ? await writeResumeSettings(injected) : settingsPath;
     const server = hookServer;
     let clearing: Promise<void> = Promise.resolve();
     return {
       runDir,
       hookServer: server,
       settingsPath,
+      resumeSettingsPath,
       clearLeftovers() {
         // Listing the live runs prunes the entries of processes that are gone.
         clearing = (async () => {

@@ -174,6 +174,14 @@ export async function writeInjection(options: InjectionOptions): Promise<string>
   return layout.settingsFile;
 }
 
+/** Writes the settings of a restart that resumes a known conversation headless (no SessionStart hook); returns its path. */
+export async function writeResumeSettings(options: InjectionOptions): Promise<string> {
+  const layout = runDirLayout(options.runDir);
+  const settings = injectedSettings({ ...options, sessionStartHook: false });
+  await writeFileAtomic(layout.resumeSettingsFile, `${JSON.stringify(settings, null, 2)}\n`, 0o600);
+  return layout.resumeSettingsFile;
+}
+
 /** One line for the status line: colour (SGR) sequences stay, other control characters become spaces. */
 export function segmentLine(text: string): string {
   return text

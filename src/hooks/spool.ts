@@ -31,6 +31,8 @@ export interface RunDirLayout {
   segmentFile: string;
   /** The `--settings` file (0600: it holds the hook secret). */
   settingsFile: string;
+  /** The settings of a restart that resumes a known conversation headless: no SessionStart hook. */
+  resumeSettingsFile: string;
   statusLineScript: string;
   sessionStartScript: string;
   /** The pid of the wrapper that owns the directory: a run directory whose owner is gone is pruned. */
@@ -50,6 +52,7 @@ export function runDirLayout(path: string): RunDirLayout {
     statusLineFile: join(path, "statusline.json"),
     segmentFile: join(path, "segment.txt"),
     settingsFile: join(path, "settings.json"),
+    resumeSettingsFile: join(path, "settings-resume.json"),
     statusLineScript: join(path, "statusline.sh"),
     sessionStartScript: join(path, "session-start.sh"),
     ownerFile: join(path, "owner.pid"),

@@ -385,7 +385,7 @@ export class RunCore {
 
   private async switchTo(to: BillingMode, resume: boolean, model: string | null): Promise<void> {
     const sessionId = this.sessionIdNow;
-    const settingsPath = this.injection?.settingsPath ?? null;
+    const settingsPath = this.injection?.resumeSettingsPath ?? null;
     let stopped = false;
     try {
       if (!sessionId) throw new Error("Claude has not told us its session id yet");

@@ -1,7 +1,13 @@
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, test } from "vitest";
 import { type CoreFixture, coreFixture, FakeChild, until } from "../../test/support/run-core.js";
+import { parseHookEvent } from "../hooks/hook-events.js";
 import type { ChildOptions } from "../platform/child.js";
 import { StreamJsonShell, startsLimitEpilogue } from "./stream-json.js";
+
+function omit(object: object, key: string): object {
+  return Object.fromEntries(Object.entries(object).filter(([name]) => name !== key));
+}
 
 const SDK_ARGS = ["--output-format", "stream-json", "--verbose", "--input-format", "stream-json"];
 const RESETS_AT = Math.floor(Date.now() / 1000) + 3 * 3600;
@@ -13,8 +19,12 @@ afterEach(() => {
 });
 
 /** `lastPrompt`: what the session's transcript ends with (none: claude recorded no prompt). */
-function setup(config: Record<string, unknown> = {}, lastPrompt: Record<string, string> = {}) {
-  fixture = coreFixture("stream-json", SDK_ARGS, config);
+function setup(
+  config: Record<string, unknown> = {},
+  lastPrompt: Record<string, string> = {},
+  args: string[] = [],
+) {
+  fixture = coreFixture("stream-json", [...SDK_ARGS, ...args], config);
   const children: FakeChild[] = [];
   const out: Record<string, unknown>[] = [];
   const said: string[] = [];
@@ -161,6 +171,30 @@ describe("the stream-json relay", () => {
     children[0]!.finish("", 137);
     expect(await exited).toBe(137);
     expect(reading.stopped).toBe(true);
+  });
+
+  test("a --continue: the restart resumes the id Claude told, without our SessionStart hook, whose events would reach the program", async () => {
+    const { core, children, send, end, exited } = setup({ auto_switch: true }, {}, ["--continue"]);
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    const hooksOf = (child: FakeChild) =>
+      (
+        JSON.parse(readFileSync(child.args[child.args.indexOf("--settings") + 1]!, "utf8")) as {
+          hooks: object;
+        }
+      ).hooks;
+    expect(Object.keys(hooksOf(children[0]!))).toContain("SessionStart");
+    const sessionId = "6b1d2f0e-3c4a-4e5b-9f8a-7d6c5b4a3e2f";
+    core.onHook(
+      parseHookEvent({ hook_event_name: "UserPromptSubmit", session_id: sessionId }, "UserPromptSubmit")!,
+    );
+    children[0]!.say(init, ...epilogue);
+    await until(() => children.length === 2, "claude to restart");
+    expect(children[1]!.args).toEqual(expect.arrayContaining(["--resume", sessionId]));
+    expect(hooksOf(children[1]!)).toEqual(omit(hooksOf(children[0]!), "SessionStart"));
+    end();
+    children[1]!.finish("", 0);
+    expect(await exited).toBe(0);
   });
 
   test("without auto_switch the program sees Claude's own epilogue, unchanged", async () => {
