@@ -1070,7 +1070,7 @@ describe("caps", () => {
     const refused = await call(gateway, { body: messages() });
     expect(refused.status).toBe(402);
     expect(refused.json().error.message).toContain("cap of $0.08 is reached ($0.09 spent this run)");
-    expect(events.map((e) => [kindOf(e), "cap" in e ? e.cap.limitNanoUsd : null])).toEqual([
+    expect(events.map((e) => [kindOf(e), "cap" in e ? e.cap?.limitNanoUsd : null])).toEqual([
       ["cap_reached", 40_000_000],
       ["cap_reached", 80_000_000],
     ]);

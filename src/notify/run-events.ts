@@ -7,7 +7,7 @@ import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { windowLabel } from "../detect/windows.js";
-import { type CapConfig, type CapStatus, capsText, capWarningMessage } from "../usage/caps.js";
+import { type CapConfig, type CapStatus, capReachedReason, capsText, capWarningMessage } from "../usage/caps.js";
 import { resetText } from "./messages.js";
 
 /** Why Claude was restarted in another billing mode. */
@@ -16,7 +16,8 @@ export type SwitchReason = "limit" | "model_limit" | "menu" | "use" | "revert";
 export type RunEvent =
   | { kind: "approaching_limit"; window: string; percent: number; resetsAt: number | null }
   /** `forecast`: what continuing on API billing would cost until the reset, in a sentence; null: unknown. */
-  | { kind: "limit_reached"; limit: LimitInfo; noKey: boolean; forecast?: string | null }
+  /** `cap`: the reached cap that keeps the run off API billing. */
+  | { kind: "limit_reached"; limit: LimitInfo; noKey: boolean; cap?: CapStatus; forecast?: string | null }
   | { kind: "switched_to_api"; reason: SwitchReason }
   /** A per-model limit: the conversation goes on with `model` on the subscription, for nothing. */
   | { kind: "model_switched"; model: string; limit: LimitInfo }
@@ -120,6 +121,8 @@ export function runEventText(event: RunEvent, context: WordingContext): string {
     case "limit_reached": {
       const base = `Subscription ${windowLabel(event.limit.window)} limit reached; it ${resetText(event.limit, context.now, context.zone)}.`;
       if (event.noKey) return `${base} ${NO_KEY_MESSAGE}.`;
+      // What continuing would cost is beside the point while a cap refuses it.
+      if (event.cap) return `${base} It stays on your subscription: ${capReachedReason(event.cap)}.`;
       return event.forecast ? `${base} ${event.forecast}` : base;
     }
     case "switched_to_api":

@@ -759,6 +759,22 @@ describe("effect details", () => {
     expect(effects[4]).toEqual({ type: "ask", limit, freeModel: null });
   });
 
+  test("a reached cap that keeps the run off API billing is named in the notice", () => {
+    const reachedCap = {
+      cap: "session",
+      configKey: "cost_limit_per_session",
+      limitNanoUsd: 0,
+      spentNanoUsd: 0,
+    } as const;
+    const { effects } = run("auto", [E.busy, { type: "limit", limit, reachedCap }]);
+    const notice = effects.find((effect) => effect.type === "notify");
+    if (notice?.type !== "notify") throw new Error("no notice");
+    expect(notice.notice).toEqual({ kind: "limit_reached", limit, noKey: false, cap: reachedCap });
+    expect(runEventText(notice.notice, { now: RESET - 3_600_000, caps: NO_CAPS })).toMatch(
+      /limit reached; it resets .*\. It stays on your subscription: the per-session API spending cap of \$0\.00 is reached .*; raise cost_limit_per_session to continue on API billing\.$/,
+    );
+  });
+
   test("without a key the notice says how to add one", () => {
     const { effects } = run("nokey", [E.limit()]);
     const notice = effects.find((effect) => effect.type === "notify");

@@ -111,9 +111,9 @@ function onLimit(
   if (state.modelLimit && limit.window === state.modelLimit.window) return { state, effects: [] };
   if (state.limit && (state.phase !== "running" || state.declined))
     return onKnownLimit(state, state.limit, limit);
-  const detected = (decision: string, reason: string, noKey = false): Effect[] => [
+  const detected = (decision: string, reason: string, noKey = false, cap: CapStatus | null = null): Effect[] => [
     { type: "record", kind: "limit_detected", detail: { ...limit, decision, reason } },
-    { type: "notify", notice: { kind: "limit_reached", limit, noKey } },
+    { type: "notify", notice: { kind: "limit_reached", limit, noKey, ...(cap ? { cap } : {}) } },
     { type: "schedule_reset", at: limit.resetsAt },
   ];
   // The limit ended Claude's turn.
@@ -149,7 +149,8 @@ function onLimit(
     switchable,
   });
   const { decision } = outcome;
-  const effects = detected(decision, policyReasonText(outcome), outcome.code === "no_key");
+  const cap = outcome.code === "cap_reached" ? (outcome.cap ?? null) : null;
+  const effects = detected(decision, policyReasonText(outcome), outcome.code === "no_key", cap);
   const decided: SessionState = { ...base, limitOutcome: outcome };
   if (decision === "auto") return startSwitch(decided, "api", "limit", effects);
   const offer = config.modelLimit?.onModelLimit === "ask" ? freeModel : null;
