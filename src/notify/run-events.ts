@@ -7,7 +7,13 @@ import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { windowLabel } from "../detect/windows.js";
-import { type CapConfig, type CapStatus, capReachedReason, capsText, capWarningMessage } from "../usage/caps.js";
+import {
+  type CapConfig,
+  type CapStatus,
+  capReachedReason,
+  capsText,
+  capWarningMessage,
+} from "../usage/caps.js";
 import { resetText } from "./messages.js";
 
 /** Why Claude was restarted in another billing mode. */

@@ -111,7 +111,12 @@ function onLimit(
   if (state.modelLimit && limit.window === state.modelLimit.window) return { state, effects: [] };
   if (state.limit && (state.phase !== "running" || state.declined))
     return onKnownLimit(state, state.limit, limit);
-  const detected = (decision: string, reason: string, noKey = false, cap: CapStatus | null = null): Effect[] => [
+  const detected = (
+    decision: string,
+    reason: string,
+    noKey = false,
+    cap: CapStatus | null = null,
+  ): Effect[] => [
     { type: "record", kind: "limit_detected", detail: { ...limit, decision, reason } },
     { type: "notify", notice: { kind: "limit_reached", limit, noKey, ...(cap ? { cap } : {}) } },
     { type: "schedule_reset", at: limit.resetsAt },
