@@ -57,7 +57,7 @@ function capture(env: Record<string, string | undefined> = {}): Captured {
     err,
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
-    env: { HOME: home, PATH: process.env.PATH, ...env },
+    env: { HOME: home, PATH: process.env.PATH, LANG: "C.UTF-8", ...env },
     cwd: dir,
   };
 }
@@ -144,6 +144,11 @@ describe("config show", () => {
     expect(out).toContain('"api_key": "sk-ant-…F1LE"');
     expect(out).toContain('"webhook_url": "https://hooks.example.com/…"');
     expect(out).not.toContain(FILE_KEY);
+    // Without a UTF-8 locale, ASCII.
+    const plain = capture({ LANG: "C" });
+    configShow({}, plain);
+    expect(plain.out.join("")).toContain("api key: sk-ant-...F1LE (from api_key in the config file)\n");
+    expect(plain.out.join("")).not.toMatch(/[^\x00-\x7f]/);
     expect(out).not.toContain("SECRETPATH");
   });
 

@@ -7,6 +7,7 @@ import { type ConfigSource, locateConfig } from "../config/locate.js";
 import { type Config, DEFAULT_CONFIG } from "../config/schema.js";
 import { API_KEY_ENV, apiKeySource, type KeySource, maskKey, redactSecrets } from "../config/secret.js";
 import { UsageError } from "../errors.js";
+import { asciiPunctuation, localeIsUtf8 } from "../statusline/segment.js";
 import { loadContext } from "./context.js";
 
 /** Where the `config` commands write and what they read; injected so tests capture output. */
@@ -148,6 +149,7 @@ export function configShow(opts: GlobalOpts & { json?: boolean }, io: ConfigIo):
       `config file: ${context.configPath} (${SOURCE_TEXT[context.configSource]}${presence})\n` +
       `api key: ${keyLine}\n` +
       `${JSON.stringify(report.config, null, 2)}\n`;
+    if (!localeIsUtf8(io.env)) text = asciiPunctuation(text);
   }
   // Belt and braces: nothing shaped like a key, or equal to one we know, leaves unmasked.
   io.stdout(redactSecrets(text, [context.config.api_key, envKey]));

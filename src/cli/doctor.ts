@@ -21,7 +21,7 @@ import {
 } from "../config/secret.js";
 import { loadUndici } from "../platform/undici.js";
 import { resolvePaths } from "../state/paths.js";
-import { localeIsUtf8 } from "../statusline/segment.js";
+import { asciiPunctuation, localeIsUtf8 } from "../statusline/segment.js";
 import type { ContextOptions } from "./context.js";
 import {
   type Check,
@@ -301,7 +301,7 @@ export function formatCheck(check: Check, unicode: boolean): string {
   const mark = MARKS[check.status][unicode ? "unicode" : "ascii"];
   const fix = check.status !== "ok" && check.fix ? `${unicode ? " — " : " -- "}fix: ${check.fix}` : "";
   const line = `${mark} ${check.text}${fix}`;
-  return `${unicode ? line : line.replaceAll("≥", ">=").replaceAll("…", "...")}\n`;
+  return `${unicode ? line : asciiPunctuation(line)}\n`;
 }
 
 /** Prints the checks (text or, with `--json`, one JSON object); returns the exit code (1 when any failed). */

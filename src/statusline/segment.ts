@@ -52,6 +52,13 @@ export function localeIsUtf8(env: Env): boolean {
   return /utf-?8/i.test(locale);
 }
 
+const ASCII_FOR: Record<string, string> = { "…": "...", "–": "-", "—": "--", "≥": ">=", "≤": "<=" };
+
+/** `text` for a terminal whose locale is not UTF-8: the punctuation we use, in ASCII. */
+export function asciiPunctuation(text: string): string {
+  return text.replace(/[…–—≥≤]/g, (glyph) => ASCII_FOR[glyph]!);
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
