@@ -76,6 +76,13 @@ describe("the usage tables fit the terminal", () => {
       expect(widest(text)).toBeGreaterThan(40);
       expect(text).toContain("(Narrowed toward 40 columns, still wider: no cache tokens;");
       expect(text).not.toContain("Narrowed to 40 columns");
+      // The rule above the totals underlines the whole table, not the 40 columns it could not fit.
+      const lines = text.split("\n");
+      const rule = lines.findIndex((line) => /^-+$/.test(line));
+      const tableLines = lines.slice(0, lines.indexOf("", rule));
+      expect(lines[rule]!.length).toBe(
+        Math.max(...tableLines.filter((l) => !/^-+$/.test(l)).map((l) => l.length)),
+      );
     },
   );
 

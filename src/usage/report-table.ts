@@ -100,7 +100,8 @@ function alignedLines(table: Table, width: number | null): string[] {
       .join("  ")
       .trimEnd();
   const tableWidth = widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
-  const rule = "-".repeat(width === null ? tableWidth : Math.min(tableWidth, width));
+  // As wide as the table, which may not fit `width` (said below it): a rule cut shorter would not underline it.
+  const rule = "-".repeat(tableWidth);
   return [
     format(table.header),
     ...table.body.map((line) => (Array.isArray(line) ? format(line) : headingText(line, width))),
