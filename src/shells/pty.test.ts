@@ -144,6 +144,22 @@ describe("the pty shell", () => {
     await exited;
   });
 
+  test("Ctrl-C at the prompt is no, as Escape is; Ctrl-Y is not yes; nothing reaches Claude", async () => {
+    const { core, terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakePty];
+    core.onHook(limitHook(valueAfter(claude.args, "--session-id")!));
+    terminal.type("\x19");
+    expect(core.state.phase).toBe("asking");
+    terminal.type("\x03");
+    expect(core.state.phase).toBe("running");
+    expect(core.state.declined).toBe(true);
+    expect(claude.written.join("")).not.toMatch(/[\x03\x19]/);
+    expect(children).toHaveLength(1);
+    claude.exit(0);
+    await exited;
+  });
+
   test("the menu key opens the menu; u shows usage and spend; c closes; pressed twice it goes to Claude", async () => {
     const { terminal, children, exited } = setup();
     await until(() => children.length === 1, "claude to start");

@@ -19,6 +19,7 @@ import {
   OutputGate,
   type OverlaySpec,
   osc9Notification,
+  overlayKeyName,
   PENDING_INPUT_TIMEOUT_MS,
   renderBanner,
   renderOverlay,
@@ -147,7 +148,7 @@ export class PtyShell implements ShellPort {
   private onOverlayKey(key: Key): void {
     const open = this.overlay;
     if (!open) return;
-    const action = actionFor(open.overlay, open.page, key.name);
+    const action = actionFor(open.overlay, open.page, overlayKeyName(key));
     switch (action.type) {
       case "answer":
         this.core.dispatch({ type: "answer", answer: action.answer });

@@ -23,7 +23,7 @@ export {
   type InputScannerOptions,
   PENDING_INPUT_TIMEOUT_MS,
 } from "./input-scanner.js";
-export { type Key, menuKeyCodepoints } from "./keys.js";
+export { type Key, menuKeyCodepoints, overlayKeyName } from "./keys.js";
 export { TerminalModes, type TerminalModesSnapshot } from "./modes.js";
 export {
   DEFAULT_MAX_HELD_BYTES,

@@ -170,3 +170,13 @@ export function kittyKey(code: number, shifted: number | undefined, modifiers: M
     : base;
   return { ...namedKey(base.toLowerCase()), text, shift, alt, ctrl };
 }
+
+/**
+ * The key an overlay (the limit prompt, the menu) reads: Ctrl-C is Escape — no, or close — as
+ * anyone pressing it there means; any other key held with Ctrl or Alt is none of its letters
+ * (Ctrl-Y must not say yes to API billing). "none" for those.
+ */
+export function overlayKeyName(key: Key): string {
+  if (key.ctrl && !key.alt && key.name === "c") return "escape";
+  return key.ctrl || key.alt ? "none" : key.name;
+}
