@@ -52,11 +52,18 @@ export function localeIsUtf8(env: Env): boolean {
   return /utf-?8/i.test(locale);
 }
 
-const ASCII_FOR: Record<string, string> = { "…": "...", "–": "-", "—": "--", "≥": ">=", "≤": "<=" };
+const ASCII_FOR: [string, string][] = [
+  ["…", "..."],
+  ["–", "-"],
+  ["—", "--"],
+  ["≥", ">="],
+  ["≤", "<="],
+];
 
 /** `text` for a terminal whose locale is not UTF-8: the punctuation we use, in ASCII. */
 export function asciiPunctuation(text: string): string {
-  return text.replace(/[…–—≥≤]/g, (glyph) => ASCII_FOR[glyph]!);
+  // Strings, not a character class: the shipped bundle is ASCII, and esbuild escapes only strings.
+  return ASCII_FOR.reduce((result, [glyph, ascii]) => result.replaceAll(glyph, ascii), text);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
