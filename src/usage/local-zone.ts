@@ -10,7 +10,7 @@ import { realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { zoneOfTZ } from "../dates.js";
 import { type FileStamp, StampedCache } from "../platform/stamped-cache.js";
-import { canonicalZone, resolveZone, systemZone } from "./periods.js";
+import { resolveZone, systemZone } from "./periods.js";
 
 export interface ProcessZone {
   /** The zone `TZ` names, checked (a bad one is a usage error, as for `--tz`); else the system's. */
@@ -58,11 +58,8 @@ export async function processZone(
   const { TZ } = process.env;
   const find = (): ProcessZone => {
     const inEffect = systemZone();
-    const given = zoneOfTZ(TZ);
-    const named = given ? resolveZone(given, "TZ") : inEffect;
-    // The zone by its own name (Asia/Kolkata) where ICU gives its older alias (Asia/Calcutta): one zone.
-    const same = named === inEffect || canonicalZone(named) === inEffect;
-    return { named, inEffect: same ? named : inEffect };
+    const named = zoneOfTZ(TZ);
+    return { named: named ? resolveZone(named, "TZ") : inEffect, inEffect };
   };
   // `TZ` is no file: its value alone says what it names.
   const stamp = TZ !== undefined ? { key: `TZ=${TZ}`, size: 0, mtimeMs: 0 } : await zoneFileStamp(localtime);

@@ -37,14 +37,7 @@ export function resolveZone(name?: string | null, what = "--tz"): string {
       `${what}: unknown time zone "${name}" (expected an IANA zone such as Europe/Paris or UTC)`,
     );
   }
-  // Zone names are matched whatever their case; reports show the zone's own spelling. ICU also
-  // swaps a name for its older alias (Asia/Kolkata → Asia/Calcutta): the name given is kept then.
-  const resolved = canonicalZone(name);
-  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
-}
-
-/** ICU's name for a valid zone `name`: its own spelling, or the older alias it keeps for it. */
-export function canonicalZone(name: string): string {
+  // Zone names are matched whatever their case; reports show the zone's own spelling.
   return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
 }
 
