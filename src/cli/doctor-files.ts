@@ -114,35 +114,38 @@ export function settingsChecks(
   return checks;
 }
 
+function isFile(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory();
+  } catch {
+    return false; // Not to be seen: the access checks say why.
+  }
+}
+
 /** `<dir>` (or, if it does not exist yet, the nearest existing parent) is a writable directory. */
 export function writableCheck(label: string, dir: string, file?: string): Check {
   const shown = file ?? dir;
   const target = file !== undefined && existsSync(file) ? file : null;
   let probe = dir;
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
-  try {
-    if (!statSync(probe).isDirectory()) throw new Error("not a directory");
-    if (target) accessSync(target, constants.R_OK | constants.W_OK);
-    accessSync(probe, constants.W_OK | constants.X_OK);
-    return {
-      status: "ok",
-      text: `${label}: ${shown} ${existsSync(shown) ? "is writable" : "can be created"}`,
-    };
-  } catch {
-    const blocked = target ?? probe;
-    const elsewhere = "or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere";
-    const isDir = statSync(blocked, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    return {
-      status: "fail",
-      text: `${label}: ${shown} is not writable (${blocked})`,
-      fix:
-        blocked === target
-          ? `let your user write it (chmod u+rw ${blocked}), ${elsewhere}`
-          : isDir
-            ? `let your user write it (chmod u+rwx ${blocked}), ${elsewhere}`
-            : `${blocked} is a file where a directory should be: move it aside, ${elsewhere}`,
-    };
+  const elsewhere = "or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere";
+  const fail = (blocked: string, fix: string): Check => ({
+    status: "fail",
+    text: `${label}: ${shown} is not writable (${blocked})`,
+    fix: `${fix}, ${elsewhere}`,
+  });
+  if (isFile(probe)) return fail(probe, `${probe} is a file where a directory should be: move it aside`);
+  // The directory first: SQLite writes its journal beside the file, so a writable file is not enough.
+  const needs: [string, number, string][] = [[probe, constants.W_OK | constants.X_OK, "u+rwx"]];
+  if (target) needs.push([target, constants.R_OK | constants.W_OK, "u+rw"]);
+  for (const [path, mode, chmod] of needs) {
+    try {
+      accessSync(path, mode);
+    } catch {
+      return fail(path, `let your user write it (chmod ${chmod} ${path})`);
+    }
   }
+  return { status: "ok", text: `${label}: ${shown} ${existsSync(shown) ? "is writable" : "can be created"}` };
 }
 
 /**

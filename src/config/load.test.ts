@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../errors.js";
 import {
@@ -148,7 +148,8 @@ describe("reading the file", () => {
       ],
     ] as const) {
       mkdirSync(dirname(path), { recursive: true });
-      symlinkSync(target, path);
+      // A relative link is named by where it leads.
+      symlinkSync(relative(dirname(path), target), path);
       expect(usageErrorOf(() => loadConfig(options(path)))).toBe(
         `config file ${path} is a link to ${target}, which does not exist; fix: restore ${target}, or remove the link to use the defaults`,
       );

@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { z } from "zod/mini";
 import { UsageError } from "../errors.js";
 import { createPricing, PriceOverrideError } from "../pricing/pricing.js";
@@ -48,23 +48,20 @@ export function loadConfig(options: LocateOptions = {}): LoadedConfig {
   return { path, source, config, exists: true, warnings: permissionWarnings(path, file.mode, config) };
 }
 
-/** Where the link at `path` points, or null when `path` is no link. */
+/** Where the link at `path` points (a relative link resolved from its folder), or null when `path` is no link. */
 function linkTarget(path: string): string | null {
   try {
-    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : null;
+    return lstatSync(path).isSymbolicLink() ? resolve(dirname(path), readlinkSync(path)) : null;
   } catch {
     return null;
   }
 }
 
-/** The chmod that lets the user read `path`: of its folder when even the file's existence is hidden. */
+/** The chmod that lets the user read `path`: of the lowest folder they can see when it hides the file. */
 function readFix(path: string): string {
-  try {
-    statSync(path);
-    return `chmod u+r ${shellQuote(path)}`;
-  } catch {
-    return `chmod u+rx ${shellQuote(dirname(path))}`;
-  }
+  let seen = path;
+  while (!existsSync(seen) && dirname(seen) !== seen) seen = dirname(seen);
+  return seen === path ? `chmod u+r ${shellQuote(path)}` : `chmod u+rx ${shellQuote(seen)}`;
 }
 
 function defaults(): Config {

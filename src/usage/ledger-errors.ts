@@ -2,7 +2,7 @@
  * The usage ledger's failures as one line each, naming the file (SPEC §7): SQLite's codes and
  * words ("unable to open database file") turned into what is wrong and what to do.
  */
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { FallbackError } from "../errors.js";
 import { cannotAccessText } from "../state/paths.js";
@@ -28,7 +28,8 @@ export class LedgerDamagedError extends FallbackError {
   }
 }
 
-const ELSEWHERE = "or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place";
+const ANOTHER_PLACE = "set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place";
+const ELSEWHERE = `or ${ANOTHER_PLACE}`;
 
 function isDirectory(path: string): boolean {
   try {
@@ -63,8 +64,11 @@ export function ledgerError(file: string, doing: string, error: unknown): Fallba
           `could not ${doing} the usage ledger ${file}: it is a directory, not a file; move it aside, ${ELSEWHERE}`,
         );
       }
-      return new FallbackError(
-        `could not ${doing} the usage ledger ${file}: not writable (${text}); fix: let your user write it (chmod u+rwx ${dirname(file)}; chmod u+rw ${file}), ${ELSEWHERE}`,
+      return (
+        writeProblem(file) ??
+        new FallbackError(
+          `could not ${doing} the usage ledger ${file}: not writable (${text}); fix: ${ELSEWHERE.slice(3)}`,
+        )
       );
     case "SQLITE_BUSY":
     case "SQLITE_LOCKED":
@@ -74,6 +78,26 @@ export function ledgerError(file: string, doing: string, error: unknown): Fallba
     default:
       return new FallbackError(`could not ${doing} the usage ledger ${file}: ${text}`);
   }
+}
+
+/**
+ * What the user lacks to write `file` — its directory (where SQLite's journal goes), then the file
+ * if there is one — as one line with the fix (a read-only disk: another place); null when nothing.
+ */
+function writeProblem(file: string): FallbackError | null {
+  const dir = dirname(file);
+  const needs: [string, number][] = [[dir, constants.W_OK]];
+  if (existsSync(file)) needs.push([file, constants.R_OK | constants.W_OK]);
+  for (const [path, mode] of needs) {
+    try {
+      accessSync(path, mode);
+    } catch (denied) {
+      return new FallbackError(
+        `usage ledger: ${cannotAccessText("write", file, dir, denied, "XDG_DATA_HOME")}`,
+      );
+    }
+  }
+  return null;
 }
 
 /**

@@ -582,7 +582,7 @@ describe("SpendTracker", () => {
     l.db.pragma("query_only = ON");
     expect(() => recordRow(l, request(runId))).toThrow(FallbackError);
     expect(() => recordRow(l, request(runId))).toThrow(
-      `could not write the usage ledger ${file}: not writable (attempt to write a readonly database); fix: let your user write it (chmod u+rwx ${dirname(file)}; chmod u+rw ${file}), or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`,
+      `could not write the usage ledger ${file}: not writable (attempt to write a readonly database); fix: set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place`,
     );
     expect(() => l.recordEvent({ runId, at: T0, kind: "error" })).toThrow(FallbackError);
   });

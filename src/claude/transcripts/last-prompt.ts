@@ -21,14 +21,29 @@ export function promptText(content: unknown): string | null {
   return texts.join("\n");
 }
 
-/** The text of the last prompt among transcript `lines` (a user record that is no tool result), or null. */
+interface TranscriptRecord {
+  type?: unknown;
+  isMeta?: unknown;
+  isApiErrorMessage?: unknown;
+  message?: { content?: unknown; model?: unknown };
+}
+
+/**
+ * The text of the prompt the conversation in transcript `lines` ends with: the last user record
+ * that is no tool result, with no answer after it (Claude Code's own error notices, such as the
+ * limit's, are no answer: a resumed conversation leaves them out). Null when an answer follows.
+ */
 export function lastPromptText(lines: readonly string[]): string | null {
   for (let i = lines.length - 1; i >= 0; i--) {
-    let record: { type?: unknown; isMeta?: unknown; message?: { content?: unknown } };
+    let record: TranscriptRecord;
     try {
       record = JSON.parse(lines[i]!);
     } catch {
       continue;
+    }
+    if (record.type === "assistant") {
+      if (record.isApiErrorMessage === true || record.message?.model === "<synthetic>") continue;
+      return null;
     }
     if (record.type !== "user" || record.isMeta === true) continue;
     const text = promptText(record.message?.content);
@@ -37,7 +52,7 @@ export function lastPromptText(lines: readonly string[]): string | null {
   return null;
 }
 
-/** The last prompt of session `sessionId`'s transcript, or null when it cannot be found or read. */
+/** The prompt session `sessionId`'s transcript ends with (see {@link lastPromptText}), or null. */
 export function sessionLastPrompt(sessionId: string, env: Env): string | null {
   const transcript = findSessionTranscript(sessionId, env);
   return transcript ? lastPromptText(new TranscriptTail().readLines(transcript.path)) : null;

@@ -249,7 +249,7 @@ export function scanTranscripts(
   };
 
   const since = options.sinceMs ?? Number.NEGATIVE_INFINITY;
-  for (const dir of searched) {
+  for (const dir of new Set(searched)) {
     // A config directory closed to us is not one without transcripts.
     if (!configDirs.includes(dir) && isClosed(join(dir, "projects"))) scan.unreadable.push(`${dir}/`);
   }
