@@ -47,6 +47,10 @@ describe("zoneOfTZ", () => {
     expect(zoneOfTZ(value, () => target)).toBe(zone);
   });
 
+  test("without a way to follow links (a pure caller), a link names no zone", () => {
+    expect(zoneOfTZ(":/etc/localtime")).toBe("/etc/localtime");
+  });
+
   test("a link that cannot be followed names no zone", () => {
     const gone = () => {
       throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });

@@ -1,5 +1,3 @@
-import { realpathSync } from "node:fs";
-
 /**
  * The range of instants a JavaScript Date can hold (±100,000,000 days around 1970). An instant
  * outside it can be neither shown nor stored as a date: readers of untrusted times check it.
@@ -13,16 +11,15 @@ export const LATEST_DATE_MS = 8.64e15;
  * (`/usr/share/zoneinfo/Europe/Paris`, its `posix/` and `right/` copies) or a link to one
  * (`:/etc/localtime`, as systemd advises); and as a POSIX offset without summer time (`UTC+5`,
  * `<+03>-3`), the `Etc/GMT` zone of that offset. Any other value comes back as it is, for the
- * caller to judge; an unset or empty `TZ` is undefined. `realpath` follows a file's links.
+ * caller to judge; an unset or empty `TZ` is undefined. `realpath` (fs.realpathSync where I/O is
+ * allowed) follows a file's links; without it a link names no zone.
  */
-export function zoneOfTZ(
-  value: string | undefined,
-  realpath: (path: string) => string = realpathSync,
-): string | undefined {
+export function zoneOfTZ(value: string | undefined, realpath?: (path: string) => string): string | undefined {
   if (!value) return undefined;
   const name = value.startsWith(":") ? value.slice(1) : value;
   const inZoneDirectory =
-    ZONE_FILE.exec(name) ?? (name.startsWith("/") ? ZONE_FILE.exec(linked(name, realpath)) : null);
+    ZONE_FILE.exec(name) ??
+    (name.startsWith("/") && realpath ? ZONE_FILE.exec(linked(name, realpath)) : null);
   return inZoneDirectory?.[1] ?? posixOffsetZone(name) ?? (name || undefined);
 }
 

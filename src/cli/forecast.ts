@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { zoneOfTZ } from "../dates.js";
@@ -46,7 +47,8 @@ export async function collectForecast(
   const own =
     opts.tz === undefined && io.env.TZ === process.env.TZ ? await processZone(ctx.paths.cacheDir) : null;
   const zoneName =
-    own?.named ?? resolveZone(opts.tz ?? zoneOfTZ(io.env.TZ), opts.tz === undefined ? "TZ" : "--tz");
+    own?.named ??
+    resolveZone(opts.tz ?? zoneOfTZ(io.env.TZ, realpathSync), opts.tz === undefined ? "TZ" : "--tz");
   const local = own !== null && own.named === own.inEffect;
   const zone = local && zoneName !== "UTC" ? undefined : zoneName;
   // A damaged or unreadable state hides the limit in force and its reset: said, never taken as none.

@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import type { Command } from "commander";
 import { type ProcessTable, systemProcessTable } from "../claude/process.js";
 import { checkSessionId } from "../claude/session-id.js";
@@ -68,7 +69,7 @@ export async function runMonitorCommand(
     target,
     env: io.env,
     table: io.table ?? systemProcessTable(),
-    zone: zoneOfEnv(process.env),
+    zone: zoneOfEnv(process.env, realpathSync),
     warnAtPercent: ctx.config.notify_at_percentage,
     out: (line) => io.stdout(`${line}\n`),
     info: (line) => io.stderr(`claude-fallback monitor: ${line}\n`),

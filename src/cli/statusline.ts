@@ -3,7 +3,7 @@
  * many times a minute, so this module and everything it imports stay light: no zod, SQLite, undici
  * or pty (the bin reaches it through `fast-path.ts` without loading the other commands).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { zoneOfTZ } from "../dates.js";
@@ -84,7 +84,7 @@ export async function statuslineCommand(io: StatuslineCommandIo): Promise<string
       stateFile: null,
       state,
       out: { write: () => {} },
-      zone: zoneOfTZ(io.env.TZ),
+      zone: zoneOfTZ(io.env.TZ, realpathSync),
       now: io.now,
       env: io.env,
     }),

@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { Argument, type Command } from "commander";
 import { readClaudeTranscripts, unreadableTranscriptText } from "../claude/transcripts/scan.js";
 import { zoneOfTZ } from "../dates.js";
@@ -144,7 +145,7 @@ export function registerUsage(program: Command): void {
           dbPath,
           pricing,
           width,
-          zone: zoneOfTZ(process.env.TZ),
+          zone: zoneOfTZ(process.env.TZ, realpathSync),
           write: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
         },

@@ -3,7 +3,9 @@
  * four sources — the StopFailure hook, the status line, the transcript and the screen — and
  * turns their signals into the machine's `LimitInfo`, with the most precise reset known.
  */
+import { realpathSync } from "node:fs";
 import { TranscriptTail } from "../claude/transcripts/tail.js";
+import { zoneOfTZ } from "../dates.js";
 import {
   fromStatusLine,
   fromStopFailure,
@@ -39,8 +41,9 @@ export class Detector {
   /** Records older than this are history (a resumed conversation's old limits). */
   private readonly since: number;
 
-  constructor(options: { zone?: string | undefined; now: () => number }) {
-    this.givenZone = options.zone;
+  /** `zone`: the zone limit times are read in; else the one `tz` (a `TZ` value) names; else the system's. */
+  constructor(options: { zone?: string | undefined; tz?: string | undefined; now: () => number }) {
+    this.givenZone = options.zone ?? zoneOfTZ(options.tz, realpathSync);
     this.now = options.now;
     this.since = options.now();
   }

@@ -12,7 +12,6 @@ import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
 import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
 import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
 import type { KeyProvider } from "../config/secret.js";
-import { zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { forecastSummary } from "../forecast/words.js";
 import type { HookEvent } from "../hooks/hook-events.js";
@@ -137,7 +136,7 @@ export class RunCore {
           ? null
           : `in this session, press ${config.menu_key} then r to raise it for this run`,
     });
-    this.detector = new Detector({ zone: zoneOfTZ(options.env.TZ), now: this.now });
+    this.detector = new Detector({ tz: options.env.TZ, now: this.now });
     const session = options.args.session;
     this.sessionIdNow = session.kind === "id" || session.kind === "resume" ? session.id : null;
     this.record = new RunRecord({ ...options, startedAt: this.now(), writes: this.writes, now: this.now });

@@ -2,6 +2,7 @@
  * What a run shows, read off its core: the limit prompt, the menu pages, the status-line segment,
  * and what the forecast is asked. Kept apart from the core's decisions and effects.
  */
+import { realpathSync } from "node:fs";
 import { findSessionTranscript } from "../claude/transcripts/find.js";
 import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
@@ -21,7 +22,7 @@ export function promptContextOf(core: RunCore, limit: LimitInfo, freeModel: stri
     autoRevert: config.auto_revert_on_reset,
     timeoutSeconds: config.prompt_timeout_seconds,
     now: core.now(),
-    zone: zoneOfEnv(core.options.env),
+    zone: zoneOfEnv(core.options.env, realpathSync),
   };
 }
 
@@ -62,7 +63,7 @@ export function forecastQueryOf(core: RunCore): ForecastQuery {
   return {
     env: options.env,
     dataDir: options.paths.dataDir,
-    zone: zoneOfEnv(options.env),
+    zone: zoneOfEnv(options.env, realpathSync),
     now: core.now(),
     pricing: options.config.pricing,
     model: options.config.api_model,

@@ -4,6 +4,7 @@
  * line) and the desktop and webhook — and, for what the gateway reports, a row in the ledger's
  * events so reports can show it.
  */
+import { realpathSync } from "node:fs";
 import type { Config } from "../config/schema.js";
 import { Notifier } from "../notify/notifier.js";
 import {
@@ -88,7 +89,7 @@ export class Teller {
       text = runEventText(event, {
         ...this.options.wording(),
         get zone() {
-          return zoneOfEnv(env);
+          return zoneOfEnv(env, realpathSync);
         },
       });
     } catch (error) {

@@ -11,14 +11,27 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { IANAZone } from "luxon";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { UsageError } from "../errors.js";
 import { type ProcessZone, processZone } from "./local-zone.js";
 
 let dir: string;
 let cacheDir: string;
 let localtime: string;
-let formatters: { mock: { calls: unknown[] }; mockRestore(): void };
+/** Intl formatters made (ICU asked); real ones, which luxon's cache keeps beyond a test. */
+let formatters = 0;
+const RealDateTimeFormat = Intl.DateTimeFormat;
+const countingDateTimeFormat = new Proxy(RealDateTimeFormat, {
+  construct(target, args) {
+    formatters++;
+    return Reflect.construct(target, args);
+  },
+  apply(target, self, args) {
+    formatters++;
+    return Reflect.apply(target, self, args);
+  },
+});
 const savedTz = process.env.TZ;
 
 beforeEach(() => {
@@ -26,11 +39,11 @@ beforeEach(() => {
   cacheDir = join(dir, "cache");
   localtime = join(dir, "localtime");
   writeFileSync(localtime, "TZif2 stand-in");
-  formatters = vi.spyOn(Intl, "DateTimeFormat");
+  Intl.DateTimeFormat = countingDateTimeFormat;
 });
 
 afterEach(() => {
-  formatters.mockRestore();
+  Intl.DateTimeFormat = RealDateTimeFormat;
   if (savedTz === undefined) delete process.env.TZ;
   else process.env.TZ = savedTz;
   rmSync(dir, { recursive: true, force: true });
@@ -40,9 +53,9 @@ afterEach(() => {
 async function asked(tz: string | undefined, file = localtime): Promise<[ProcessZone, boolean]> {
   if (tz === undefined) delete process.env.TZ;
   else process.env.TZ = tz;
-  const before = formatters.mock.calls.length;
+  const before = formatters;
   const zone = await processZone(cacheDir, file);
-  return [zone, formatters.mock.calls.length > before];
+  return [zone, formatters > before];
 }
 
 const both = (name: string): ProcessZone => ({ named: name, inEffect: name });
@@ -68,6 +81,25 @@ describe("processZone", () => {
       expect((await asked(tz))[0].named).toBe("Europe/Paris");
     },
   );
+
+  test.each([
+    "UTC+5",
+    "<+03>-3",
+    "/usr/share/zoneinfo/Europe/Paris",
+    ":Europe/Paris",
+    "europe/paris",
+    "Asia/Kolkata",
+  ])("TZ=%s: the zone said to be in effect has Date's offsets, also where ICU names none", async (tz) => {
+    const [zone] = await asked(tz);
+    for (const at of [Date.UTC(2026, 0, 15), Date.UTC(2026, 6, 15)]) {
+      // (+ 0: a zero offset comes as 0 or -0 by turns)
+      expect(IANAZone.create(zone.inEffect).offset(at) + 0).toBe(0 - new Date(at).getTimezoneOffset() + 0);
+    }
+  });
+
+  test("TZ=UTC+5, a POSIX offset: Etc/GMT+5 named and in effect", async () => {
+    expect((await asked("UTC+5"))[0]).toEqual(both("Etc/GMT+5"));
+  });
 
   test("a bad TZ is a usage error naming it, every time (nothing remembered)", async () => {
     for (let i = 0; i < 2; i++) {

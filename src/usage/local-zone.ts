@@ -6,8 +6,10 @@
  * found under, or for that file as it was (its real path, inode, size and times: zone files share
  * one time, and a copy keeps it), and for the zone data they came from.
  */
+import { realpathSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { IANAZone } from "luxon";
 import { zoneOfTZ } from "../dates.js";
 import { type FileStamp, StampedCache } from "../platform/stamped-cache.js";
 import { resolveZone, systemZone } from "./periods.js";
@@ -20,6 +22,21 @@ export interface ProcessZone {
    * spelling (`europe/paris`, which the system does not find: UTC).
    */
   inEffect: string;
+}
+
+/**
+ * The zone `Date` works in where ICU names none (it says UTC) for what `TZ` holds: a POSIX offset
+ * (`UTC+5`), a zone file's path (Node works at a fixed offset, the file's first, all year). `named`
+ * when its offsets are Date's, else Date's fixed offset as `Etc/GMT±N`, else UTC.
+ */
+function zoneOfDate(named: string): string {
+  const year = new Date().getUTCFullYear();
+  const instants = [Date.UTC(year, 0, 15), Date.UTC(year, 6, 15)];
+  const offsets = instants.map((at) => -new Date(at).getTimezoneOffset());
+  if (instants.every((at, i) => IANAZone.create(named).offset(at) === offsets[i])) return named;
+  const [winter, summer] = offsets as [number, number];
+  if (winter !== summer || winter % 60 !== 0 || winter === 0) return "UTC";
+  return `Etc/GMT${winter > 0 ? "-" : "+"}${Math.abs(winter / 60)}`;
 }
 
 interface KnownZone extends ProcessZone {
@@ -58,8 +75,9 @@ export async function processZone(
   const { TZ } = process.env;
   const find = (): ProcessZone => {
     const inEffect = systemZone();
-    const named = zoneOfTZ(TZ);
-    return { named: named ? resolveZone(named, "TZ") : inEffect, inEffect };
+    const given = zoneOfTZ(TZ, realpathSync);
+    const named = given ? resolveZone(given, "TZ") : inEffect;
+    return { named, inEffect: inEffect === "UTC" && named !== "UTC" ? zoneOfDate(named) : inEffect };
   };
   // `TZ` is no file: its value alone says what it names.
   const stamp = TZ !== undefined ? { key: `TZ=${TZ}`, size: 0, mtimeMs: 0 } : await zoneFileStamp(localtime);

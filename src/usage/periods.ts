@@ -47,13 +47,13 @@ const envZones = new Map<string | undefined, string>();
 /**
  * The zone to show times in for `env`: the one its `TZ` names in any form the C library takes,
  * checked; the system's when `TZ` names none that is known (then "UTC", which `Date` works in).
- * Never throws: a message must not fail for a bad `TZ`.
+ * Never throws: a message must not fail for a bad `TZ`. `realpath`: see `zoneOfTZ`.
  */
-export function zoneOfEnv(env: NodeJS.ProcessEnv): string {
+export function zoneOfEnv(env: NodeJS.ProcessEnv, realpath?: (path: string) => string): string {
   let zone = envZones.get(env.TZ);
   if (zone === undefined) {
     try {
-      zone = resolveZone(zoneOfTZ(env.TZ), "TZ");
+      zone = resolveZone(zoneOfTZ(env.TZ, realpath), "TZ");
     } catch {
       zone = systemZone();
     }
