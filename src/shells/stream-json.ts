@@ -4,9 +4,8 @@
  * and at once. At the limit (under auto_switch) the limit's epilogue is held back, claude is
  * restarted on API billing with `--resume`, the program's `initialize` is replayed (its answer
  * swallowed), the failed user message sent again (or, when the conversation already holds it, the
- * resume prompt), and the program sees the continued answer as if
- * nothing had happened; at an idle moment after the reset it goes back the same way. Everything
- * else is the run core's.
+ * resume prompt), and the program sees the continued answer as if nothing had happened; at an
+ * idle moment after the reset it goes back the same way. Everything else is the run core's.
  */
 import { promptText } from "../claude/transcripts/last-prompt.js";
 import { type RunEvent, refusedRequest } from "../notify/run-events.js";
@@ -28,7 +27,7 @@ export interface RelayIo {
    */
   input: (onData: (chunk: Buffer) => void, onEnd: () => void) => () => void;
   spawn: ChildSpawner;
-  /** The text of the last prompt the session's transcript holds (what a resumed claude finds), or null. */
+  /** The prompt the session's transcript ends with, unanswered (what a resumed claude finds), or null. */
   lastPrompt: (sessionId: string) => string | null;
 }
 
