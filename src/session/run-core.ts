@@ -359,7 +359,8 @@ export class RunCore {
       this.forecast.follow(() => this.machine.mode === "api");
     }
     this.telling = this.telling.then(async () => {
-      if (event.kind !== "limit_reached") return this.tell(event);
+      // A notice that says no switch can be made (no key, a cap reached) shows no forecast: no wait.
+      if (event.kind !== "limit_reached" || event.noKey || event.cap) return this.tell(event);
       const forecast = await this.forecast.within(LIMIT_FORECAST_WAIT_MS);
       this.tell({ ...event, forecast: forecast ? forecastSummary(forecast) : null });
     });

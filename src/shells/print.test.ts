@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { writeClaudeTranscript } from "../../test/support/claude-home.js";
 import { type CoreFixture, coreFixture, FakeChild, TEST_KEY, until } from "../../test/support/run-core.js";
 import type { ChildOptions } from "../platform/child.js";
@@ -208,13 +208,19 @@ describe("the print shell (claude -p)", () => {
   });
 
   test("a cap already reached: no switch into the refusal, and the hint names the cap", async () => {
-    const { children, exited, stderr } = setup({ auto_switch: true, cost_limit_per_session: 0 }, ["-p", "x"]);
+    const { core, children, exited, stderr } = setup({ auto_switch: true, cost_limit_per_session: 0 }, [
+      "-p",
+      "x",
+    ]);
+    // A forecast of what continuing would cost is beside the point: the notice does not wait for one.
+    const waited = vi.spyOn(core.forecast, "within");
     await until(() => children.length === 1, "claude to start");
     children[0]!.finish(LIMIT_TEXT, 1);
     expect(await exited).toBe(1);
     expect(children).toHaveLength(1);
     expect(stderr).toHaveLength(1);
     expect(stderr[0]).toContain("per-session API spending cap of $0.00 is reached");
+    expect(waited).not.toHaveBeenCalled();
   });
 
   test("a run that may switch holds text output back; one that cannot lets it flow as it comes", async () => {

@@ -102,6 +102,12 @@ export class PrintShell implements ShellPort {
     gate.release();
     const limit = core.state.limit;
     if (limit && core.state.mode === "subscription") {
+      if (!this.offersCommand()) {
+        // No way onto API billing now (no key, a cap): what paying would cost is beside the point.
+        this.io.stderr(this.hint(limit));
+        core.claudeExited(code);
+        return;
+      }
       // What paying would have cost, when the forecast comes quickly enough.
       void core.forecast.within(HINT_FORECAST_WAIT_MS).then((forecast) => {
         const figure = forecast ? forecastSummary(forecast) : null;
@@ -138,6 +144,15 @@ export class PrintShell implements ShellPort {
     this.io.stderr(text.startsWith("claude-fallback:") ? text : `claude-fallback: ${text}`);
   }
 
+  /** Whether the hint can offer a command that continues on API billing (nothing stands in its way). */
+  private offersCommand(): boolean {
+    const outcome = this.core.state.limitOutcome;
+    if (!outcome) return true;
+    return (
+      outcome.decision === "auto" || outcome.code === "auto_switch_off" || outcome.code === "output_passed"
+    );
+  }
+
   /** What to do about a limit that did not switch. */
   private hint(limit: LimitInfo): string {
     const { core } = this;
@@ -148,9 +163,7 @@ export class PrintShell implements ShellPort {
       const auto = core.options.config.auto_switch ? "" : ", and set auto_switch: true";
       return `${reached}; ${policyReasonText(outcome)}${auto}`;
     }
-    const offersCommand = outcome?.code === "auto_switch_off" || outcome?.code === "output_passed";
-    if (outcome && outcome.decision !== "auto" && !offersCommand)
-      return `${reached}; ${policyReasonText(outcome)}`;
+    if (outcome && !this.offersCommand()) return `${reached}; ${policyReasonText(outcome)}`;
     if (!core.sessionId)
       return `${reached}; its session id is unknown, so it cannot be continued on API billing`;
     const resume = resumeArgs(core.options.args, {
