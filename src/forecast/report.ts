@@ -89,9 +89,9 @@ function cached(query: ReportQuery, question: string): ForecastReport | null {
       question: string;
       report: ForecastReport;
     };
-    return entry.question === question && query.now - entry.at >= 0 && query.now - entry.at < CACHE_FRESH_MS
-      ? entry.report
-      : null;
+    // A report with something unreadable is not kept: it may be readable now (the fix applied).
+    const fresh = query.now - entry.at >= 0 && query.now - entry.at < CACHE_FRESH_MS;
+    return entry.question === question && fresh && entry.report.unreadable.length === 0 ? entry.report : null;
   } catch {
     return null;
   }

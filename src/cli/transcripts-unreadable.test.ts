@@ -1,5 +1,5 @@
 /**
- * `usage --subscription` when transcripts cannot be read. Root reads any file whatever its mode,
+ * `usage --subscription` and `forecast` when transcripts cannot be read. Root reads any file whatever its mode,
  * so the refusals are made here by `node:fs` itself (test/e2e/unreadable-files.test.ts makes them
  * with real permissions, as an unprivileged user).
  */
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { resolvePaths } from "../state/paths.js";
 import { ledgerPath } from "../usage/ledger.js";
+import { forecastCommand } from "./forecast.js";
 import { runUsageCommand } from "./usage.js";
 
 /** Paths that refuse to be read or looked into, as a mode of 000 does for anyone but root. */
@@ -129,4 +130,32 @@ test("a config directory that cannot be looked into is not one without transcrip
   );
   expect(out).toContain("Not known: 1 transcript file or folder could not be read (named on stderr).");
   expect(out).not.toContain("No Claude Code transcripts found");
+});
+
+test("forecast names an unreadable transcript, and does not reuse that report once it is readable again", async () => {
+  const file = join(projects, "-home-me-lib", "s.jsonl");
+  const forecast = async () => {
+    let err = "";
+    const env = {
+      HOME: dir,
+      XDG_CONFIG_HOME: join(dir, ".config"),
+      CLAUDE_FALLBACK_HOME: join(dir, "cf"),
+      TZ: "UTC",
+    };
+    const io = {
+      env,
+      cwd: dir,
+      now: Date.UTC(2026, 10, 25),
+      stderr: (t: string) => (err += t),
+      write: () => {},
+    };
+    return { code: await forecastCommand({}, io), err };
+  };
+  closed.add(file);
+  expect(await forecast()).toEqual({
+    code: 1,
+    err: `claude-fallback: could not read ${file}; fix: let your user read it (chmod u+r ${file}); the forecast leaves it out\n`,
+  });
+  closed.clear();
+  expect(await forecast()).toEqual({ code: 0, err: "" });
 });
