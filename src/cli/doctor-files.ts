@@ -2,7 +2,7 @@
  * The doctor's checks of files: the user's Claude Code settings that could stop our hooks or
  * status line, and the directories and ledger claude-fallback writes.
  */
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statfsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { settingsFiles } from "../claude/user-settings.js";
 import { shellQuote } from "../shell.js";
@@ -114,6 +114,16 @@ export function settingsChecks(
   return checks;
 }
 
+/** Bytes the user may still write on the disk holding `path`; null when that cannot be asked. */
+function freeBytes(path: string): number | null {
+  try {
+    const { bavail, bsize } = statfsSync(path);
+    return bavail * bsize;
+  } catch {
+    return null;
+  }
+}
+
 function isFile(path: string): boolean {
   try {
     return !statSync(path).isDirectory();
@@ -141,9 +151,19 @@ export function writableCheck(label: string, dir: string, file?: string): Check 
   for (const [path, mode, chmod] of needs) {
     try {
       accessSync(path, mode);
-    } catch {
+    } catch (error) {
+      // No chmod makes a read-only disk writable.
+      if ((error as NodeJS.ErrnoException).code === "EROFS")
+        return fail(path, "it is on a read-only file system");
       return fail(path, `let your user write it (chmod ${chmod} ${path})`);
     }
+  }
+  if (freeBytes(probe) === 0) {
+    return {
+      status: "fail",
+      text: `${label}: ${shown}: the disk is full`,
+      fix: `free some space on it, ${elsewhere}`,
+    };
   }
   return { status: "ok", text: `${label}: ${shown} ${existsSync(shown) ? "is writable" : "can be created"}` };
 }

@@ -571,6 +571,42 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     expect(result.code).toBe(1);
     expect(messageRequests()).toEqual([]);
   });
+
+  test("doctor says a full disk is full and a read-only one read-only, with fixes that can work (no chmod)", async () => {
+    const tiny = join(sandbox.root, "tiny-home");
+    mkdirSync(tiny);
+    const doctor = (setup: string[]) =>
+      runProcess(
+        "unshare",
+        ["--user", "--map-root-user", "--mount", "/bin/sh", "-c", [...setup, 'exec "$@"'].join("; ")].concat([
+          "sh",
+          process.execPath,
+          CLI,
+          "--claude",
+          testedClaudeBinary(),
+          "doctor",
+        ]),
+        {
+          cwd: sandbox.project,
+          env: fallbackEnv(sandbox, {
+            CLAUDE_FALLBACK_HOME: tiny,
+            CLAUDE_FALLBACK_CONFIG: join(home, "config.json"),
+          }),
+          timeoutMs: 60_000,
+        },
+      );
+    const mount = `mount -t tmpfs -o size=256k,mode=0700 tmpfs ${quote(tiny)}`;
+    const full = await doctor([mount, `cat /dev/zero > ${quote(tiny)}/filler 2>/dev/null`]);
+    expect(full.stdout).toContain(
+      `✗ usage ledger: ${tiny}/data/usage.db: the disk is full — fix: free some space on it, or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere\n`,
+    );
+    expect(full.code).toBe(1);
+    const readOnly = await doctor([mount, `mount -o remount,ro ${quote(tiny)}`]);
+    expect(readOnly.stdout).toContain(
+      `✗ usage ledger: ${tiny}/data/usage.db is not writable (${tiny}) — fix: it is on a read-only file system, or point CLAUDE_FALLBACK_HOME / XDG_*_HOME elsewhere\n`,
+    );
+    expect(readOnly.stdout).not.toContain("chmod");
+  });
 });
 
 // ── e: damaged files ──────────────────────────────────────────────────────────────────────────
