@@ -88,6 +88,21 @@ const epilogue = [
   },
 ];
 
+/** The restarted claude was told to go on (the resume prompt), not given the message again; then the run ends. */
+async function resumedWithThePromptThenEnded(
+  run: Pick<ReturnType<typeof setup>, "children" | "end" | "exited">,
+) {
+  const { children, end, exited } = run;
+  await until(() => children.length === 2 && children[1]!.received().length === 2, "the restart");
+  expect(children[1]!.received()[1]).toMatchObject({
+    type: "user",
+    message: { content: [{ type: "text", text: "Continue where you left off." }] },
+  });
+  end();
+  children[1]!.finish("", 0);
+  expect(await exited).toBe(0);
+}
+
 describe("the stream-json relay", () => {
   test("lines pass both ways unchanged; the program's lines wait while claude starts", async () => {
     const { children, out, send, end, exited } = setup();
@@ -222,14 +237,7 @@ describe("the stream-json relay", () => {
       },
       ...epilogue,
     );
-    await until(() => children.length === 2 && children[1]!.received().length === 2, "the restart");
-    expect(children[1]!.received()[1]).toMatchObject({
-      type: "user",
-      message: { content: [{ type: "text", text: "Continue where you left off." }] },
-    });
-    end();
-    children[1]!.finish("", 0);
-    expect(await exited).toBe(0);
+    await resumedWithThePromptThenEnded({ children, end, exited });
   });
 
   test("a refused prompt the conversation already holds is not sent again (one message holding it twice): the resume prompt", async () => {
@@ -239,14 +247,7 @@ describe("the stream-json relay", () => {
     await until(() => children.length === 1, "claude to start");
     sessions[core.sessionId!] = "hello";
     children[0]!.say(init, ...epilogue);
-    await until(() => children.length === 2 && children[1]!.received().length === 2, "the restart");
-    expect(children[1]!.received()[1]).toMatchObject({
-      type: "user",
-      message: { content: [{ type: "text", text: "Continue where you left off." }] },
-    });
-    end();
-    children[1]!.finish("", 0);
-    expect(await exited).toBe(0);
+    await resumedWithThePromptThenEnded({ children, end, exited });
   });
 
   test("a one-shot prompt: the program closed its input before the limit; the restarted claude gets it closed too", async () => {
