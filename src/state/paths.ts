@@ -94,7 +94,8 @@ export function cannotAccessText(
   error: unknown,
   variable: PlaceVariable,
 ): string {
-  const elsewhere = `or set CLAUDE_FALLBACK_HOME or ${variable} to another place`;
+  const anotherPlace = `set CLAUDE_FALLBACK_HOME or ${variable} to another place`;
+  const elsewhere = `or ${anotherPlace}`;
   const blocking = fileInPlaceOfDirectory(dir);
   if (blocking !== null) {
     return `cannot ${doing} ${path}: ${blocking} is a file, not a directory; move it aside, ${elsewhere}`;
@@ -109,7 +110,7 @@ export function cannotAccessText(
   if (code === "ENOSPC" || code === "EDQUOT") {
     return `cannot ${doing} ${path} (${reason}); fix: free some space on its disk, ${elsewhere}`;
   }
-  if (code === "EROFS") return `cannot ${doing} ${path} (${reason}); fix: ${elsewhere.replace(/^or /, "")}`;
+  if (code === "EROFS") return `cannot ${doing} ${path} (${reason}); fix: ${anotherPlace}`;
   // The directory to open up is the lowest one that can be seen: below it nothing can (EACCES).
   let reachable = dir;
   while (!existsSync(reachable) && dirname(reachable) !== reachable) reachable = dirname(reachable);

@@ -67,7 +67,7 @@ export function ledgerError(file: string, doing: string, error: unknown): Fallba
       return (
         writeProblem(file) ??
         new FallbackError(
-          `could not ${doing} the usage ledger ${file}: not writable (${text}); fix: ${ELSEWHERE.slice(3)}`,
+          `could not ${doing} the usage ledger ${file}: not writable (${text}); fix: ${ANOTHER_PLACE}`,
         )
       );
     case "SQLITE_BUSY":
@@ -86,14 +86,22 @@ export function ledgerError(file: string, doing: string, error: unknown): Fallba
  */
 function writeProblem(file: string): FallbackError | null {
   const dir = dirname(file);
-  const needs: [string, number][] = [[dir, constants.W_OK]];
-  if (existsSync(file)) needs.push([file, constants.R_OK | constants.W_OK]);
-  for (const [path, mode] of needs) {
+  const needs: Need[] = [["write", dir, constants.W_OK]];
+  if (existsSync(file)) needs.push(["write", file, constants.R_OK | constants.W_OK]);
+  return firstDenied(file, needs);
+}
+
+/** What `file`'s ledger needs: to be read or written, by access to a path in `mode`. */
+type Need = ["read" | "write", string, number];
+
+/** The first need the user lacks, as one line naming the ledger, with the fix; null when none. */
+function firstDenied(file: string, needs: readonly Need[]): FallbackError | null {
+  for (const [doing, path, mode] of needs) {
     try {
       accessSync(path, mode);
     } catch (denied) {
       return new FallbackError(
-        `usage ledger: ${cannotAccessText("write", file, dir, denied, "XDG_DATA_HOME")}`,
+        `usage ledger: ${cannotAccessText(doing, file, dirname(file), denied, "XDG_DATA_HOME")}`,
       );
     }
   }
@@ -108,20 +116,9 @@ function writeProblem(file: string): FallbackError | null {
 export function accessProblem(file: string, error: unknown): FallbackError | null {
   const code = (error as SqliteLikeError | null)?.code;
   if (code !== "SQLITE_CANTOPEN" && code !== "SQLITE_READONLY" && code !== "SQLITE_PERM") return null;
-  const dir = dirname(file);
-  const needs: ["read" | "write", string, number][] = [
+  return firstDenied(file, [
     ["read", file, constants.R_OK],
     ["write", file, constants.W_OK],
-    ["write", dir, constants.W_OK],
-  ];
-  for (const [doing, path, mode] of needs) {
-    try {
-      accessSync(path, mode);
-    } catch (denied) {
-      return new FallbackError(
-        `usage ledger: ${cannotAccessText(doing, file, dir, denied, "XDG_DATA_HOME")}`,
-      );
-    }
-  }
-  return null;
+    ["write", dirname(file), constants.W_OK],
+  ]);
 }

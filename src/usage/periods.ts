@@ -49,7 +49,7 @@ const envZones = new Map<string | undefined, string>();
  * checked; the system's when `TZ` names none that is known (then "UTC", which `Date` works in).
  * Never throws: a message must not fail for a bad `TZ`. `realpath`: see `zoneOfTZ`.
  */
-export function zoneOfEnv(env: NodeJS.ProcessEnv, realpath?: (path: string) => string): string {
+export function zoneOfEnv(env: NodeJS.ProcessEnv, realpath: (path: string) => string): string {
   let zone = envZones.get(env.TZ);
   if (zone === undefined) {
     try {
