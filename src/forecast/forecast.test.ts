@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { describe, expect, test } from "vitest";
+import { usage } from "../../test/support/pricing.js";
 import { createPricing, knownCostNanoUsd } from "../pricing/pricing.js";
-import type { TokenUsage } from "../pricing/token-usage.js";
 import type { RequestEvent } from "./events.js";
 import { buildForecast, type ForecastInput } from "./forecast.js";
 
@@ -13,13 +13,7 @@ const pricing = createPricing();
 const SONNET = "claude-sonnet-4-5-20250929";
 const OPUS = "claude-opus-4-5-20251101";
 const HOUR = 3_600_000;
-const USAGE: TokenUsage = {
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_creation_5m_input_tokens: 0,
-  cache_creation_1h_input_tokens: 0,
-  cache_read_input_tokens: 100_000,
-};
+const USAGE = usage({ cache_read_input_tokens: 100_000 });
 
 interface Work {
   zone: string;

@@ -1,19 +1,13 @@
 import { describe, expect, test } from "vitest";
+import { usage } from "../../test/support/pricing.js";
 import { createPricing, knownCostNanoUsd } from "../pricing/pricing.js";
-import type { TokenUsage } from "../pricing/token-usage.js";
 import type { RequestEvent } from "./events.js";
 import { buildForecast } from "./forecast.js";
 import { basisText } from "./words.js";
 
 const pricing = createPricing();
 const MODEL = "claude-sonnet-4-5-20250929";
-const USAGE: TokenUsage = {
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_creation_5m_input_tokens: 0,
-  cache_creation_1h_input_tokens: 0,
-  cache_read_input_tokens: 100_000,
-};
+const USAGE = usage({ cache_read_input_tokens: 100_000 });
 const now = Date.UTC(2030, 0, 7, 12);
 /** `count` requests, a minute apart, ending an hour ago. */
 const requests = (count: number): RequestEvent[] =>
