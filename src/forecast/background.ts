@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import type { ForecastQuery, GatheredForecast } from "./gather.js";
 
 /**
@@ -12,6 +13,11 @@ export class ForecastService {
   private readonly waiting = new Map<number, (result: GatheredForecast | null) => void>();
 
   private start(): Worker {
+    // Loaded with the first forecast, not with every run: most runs ask for none, and Node's
+    // worker_threads costs ~3 ms to load before Claude is spawned.
+    const { Worker } = createRequire(import.meta.url)(
+      "node:worker_threads",
+    ) as typeof import("node:worker_threads");
     const worker = new Worker(new URL("./worker.js", import.meta.url));
     worker.unref();
     worker.on("message", (message: { id: number; error?: string } & Partial<GatheredForecast>) => {

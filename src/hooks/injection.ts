@@ -60,7 +60,7 @@ export async function prepareInjection(
   onHook: (event: HookEvent) => void,
   { terminal }: { terminal: boolean },
 ): Promise<Injection> {
-  const runDir = await createRunDir(options.paths.runtimeDir, options.runId);
+  const runDir = createRunDir(options.paths.runtimeDir, options.runId);
   // A run ended by a signal (its terminal closed, a kill) exits without its close: its settings
   // (with the hook secret) and scripts go with it all the same.
   const forgetExitHook = onProcessExit(() => rmSync(runDir.path, { recursive: true, force: true }));
@@ -81,10 +81,10 @@ export async function prepareInjection(
         ? (readSettingsArgument(userSettings, options.cwd)?.settings ?? null)
         : null,
     };
-    const settingsPath = await writeInjection(injected);
+    const settingsPath = writeInjection(injected);
     // Only a headless --continue or resume picker has both (a run rarely restarts: no second file otherwise).
     const resumeSettingsPath =
-      injected.sessionStartHook && !terminal ? await writeResumeSettings(injected) : settingsPath;
+      injected.sessionStartHook && !terminal ? writeResumeSettings(injected) : settingsPath;
     const server = hookServer;
     let clearing: Promise<void> = Promise.resolve();
     return {

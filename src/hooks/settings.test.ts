@@ -26,7 +26,7 @@ const hookServer = { url: "http://127.0.0.1:43210", secret: "cf-hook-secret" };
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), "cf-settings-"));
   // A hostile run directory name: quoting must hold in every script and command.
-  run = await createRunDir(join(root, `run time it's $HOME \`x\``), "run-1");
+  run = createRunDir(join(root, `run time it's $HOME \`x\``), "run-1");
   project = join(root, "project");
   mkdirSync(project);
 });
@@ -125,8 +125,8 @@ describe("the injected settings.json", () => {
   });
 
   test("without the SessionStart hook when told so: neither in the settings nor as a script", async () => {
-    const dir = await createRunDir(join(root, "no-session-start"), "r");
-    const settingsFile = await writeInjection({
+    const dir = createRunDir(join(root, "no-session-start"), "r");
+    const settingsFile = writeInjection({
       runDir: dir.path,
       hookServer,
       userStatusLine: null,
@@ -179,7 +179,7 @@ describe("the injected settings.json", () => {
   });
 
   test("writeInjection writes 0600 settings and 0700 scripts and returns the settings path", async () => {
-    const path = await writeInjection({
+    const path = writeInjection({
       runDir: run.path,
       hookServer,
       userStatusLine: { command: "echo hi" },
@@ -196,7 +196,7 @@ describe("the injected settings.json", () => {
       expect(text).not.toMatch(/\bnode\b|\[\[|\bfunction\b|\blocal\b|\$'|<<<|\bsource\b/);
     }
     // Written again (a restart of claude): replaced in place, nothing left over.
-    await writeInjection({ runDir: run.path, hookServer, userStatusLine: null });
+    writeInjection({ runDir: run.path, hookServer, userStatusLine: null });
     expect(readdirSync(run.path).filter((name) => name.startsWith("."))).toEqual([]);
   });
 });
@@ -207,7 +207,7 @@ describe.each(shells)("the status-line script under $name", ({ argv }) => {
     segment: string | null,
     options: { input?: string } = {},
   ) {
-    await writeInjection({
+    writeInjection({
       runDir: run.path,
       hookServer,
       userStatusLine: userCommand === null ? null : { command: userCommand },
@@ -298,7 +298,7 @@ describe.each(shells)("the status-line script under $name", ({ argv }) => {
 
   test("cancelled by Claude Code (SIGTERM to its process group), the user's command stops too", async () => {
     const pidFile = join(root, "cancel.pid");
-    await writeInjection({
+    writeInjection({
       runDir: run.path,
       hookServer,
       userStatusLine: { command: `echo $$ > ${shellQuote(pidFile)}; exec sleep 30` },
@@ -332,7 +332,7 @@ describe.each(shells)("the status-line script under $name", ({ argv }) => {
   });
 
   test("when the run directory is gone it still shows the user's status line", async () => {
-    await writeInjection({ runDir: run.path, hookServer, userStatusLine: { command: "cat; echo ' user'" } });
+    writeInjection({ runDir: run.path, hookServer, userStatusLine: { command: "cat; echo ' user'" } });
     const script = readFileSync(run.statusLineScript, "utf8");
     const elsewhere = join(root, "statusline-copy.sh");
     writeFileSync(elsewhere, script);
@@ -344,7 +344,7 @@ describe.each(shells)("the status-line script under $name", ({ argv }) => {
 
 describe.each(shells)("the SessionStart script under $name", ({ argv }) => {
   test("spools each input as one complete file, prints nothing, exits 0", async () => {
-    await writeInjection({ runDir: run.path, hookServer, userStatusLine: null });
+    writeInjection({ runDir: run.path, hookServer, userStatusLine: null });
     const first = JSON.stringify({ hook_event_name: "SessionStart", session_id: "a", source: "startup" });
     const second = JSON.stringify({ hook_event_name: "SessionStart", session_id: "b", source: "resume" });
     expect(await runScript(argv, run.sessionStartScript, first)).toEqual({ code: 0, stdout: "", stderr: "" });
@@ -363,7 +363,7 @@ describe.each(shells)("the SessionStart script under $name", ({ argv }) => {
   });
 
   test("is quiet and successful when the run directory is gone", async () => {
-    await writeInjection({ runDir: run.path, hookServer, userStatusLine: null });
+    writeInjection({ runDir: run.path, hookServer, userStatusLine: null });
     const elsewhere = join(root, "session-start-copy.sh");
     writeFileSync(elsewhere, readFileSync(run.sessionStartScript, "utf8"));
     await run.remove();

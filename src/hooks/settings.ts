@@ -10,7 +10,7 @@
  */
 
 import type { UserStatusLine } from "../claude/user-settings.js";
-import { writeFileAtomic } from "../platform/atomic-file.js";
+import { writeFileAtomic, writeFileAtomicSync } from "../platform/atomic-file.js";
 import { shellQuote } from "../shell.js";
 import { HTTP_HOOK_EVENTS } from "./hook-events.js";
 import { hookUrl } from "./hook-server.js";
@@ -145,18 +145,19 @@ export function injectedSettings(options: InjectionOptions): InjectedSettings {
  * Writes `session-start.sh`, `statusline.sh` (0700) and `settings.json` (0600) into the run
  * directory (made by `createRunDir`) and returns the path to pass as `claude --settings`.
  * Safe to call again (e.g. before a restart of `claude`): each file is replaced atomically.
+ * Synchronous, as `createRunDir` is: Claude waits for these files, and nothing else is to be done meanwhile.
  */
-export async function writeInjection(options: InjectionOptions): Promise<string> {
+export function writeInjection(options: InjectionOptions): string {
   const layout = runDirLayout(options.runDir);
   const userCommand = options.userStatusLine?.command;
   if (options.sessionStartHook ?? true) {
-    await writeFileAtomic(
+    writeFileAtomicSync(
       layout.sessionStartScript,
       sessionStartScript({ eventsDir: layout.eventsDir, tempDir: layout.tempDir }),
       0o700,
     );
   }
-  await writeFileAtomic(
+  writeFileAtomicSync(
     layout.statusLineScript,
     statusLineScript({
       tempDir: layout.tempDir,
@@ -166,19 +167,15 @@ export async function writeInjection(options: InjectionOptions): Promise<string>
     }),
     0o700,
   );
-  await writeFileAtomic(
-    layout.settingsFile,
-    `${JSON.stringify(injectedSettings(options), null, 2)}\n`,
-    0o600,
-  );
+  writeFileAtomicSync(layout.settingsFile, `${JSON.stringify(injectedSettings(options), null, 2)}\n`, 0o600);
   return layout.settingsFile;
 }
 
 /** Writes the settings of a restart that resumes a known conversation headless (no SessionStart hook); returns its path. */
-export async function writeResumeSettings(options: InjectionOptions): Promise<string> {
+export function writeResumeSettings(options: InjectionOptions): string {
   const layout = runDirLayout(options.runDir);
   const settings = injectedSettings({ ...options, sessionStartHook: false });
-  await writeFileAtomic(layout.resumeSettingsFile, `${JSON.stringify(settings, null, 2)}\n`, 0o600);
+  writeFileAtomicSync(layout.resumeSettingsFile, `${JSON.stringify(settings, null, 2)}\n`, 0o600);
   return layout.resumeSettingsFile;
 }
 

@@ -80,7 +80,7 @@ describe("watchSpool on arbitrary files", () => {
         fc.array(fc.oneof(validEvent, garbageFile), { minLength: 1, maxLength: 6 }),
         fc.array(fc.oneof(validEvent, garbageFile), { maxLength: 3 }),
         async (files, statusVersions) => {
-          const run = await createRunDir(join(root, "runtime"), `run-${runs++}`);
+          const run = createRunDir(join(root, "runtime"), `run-${runs++}`);
           const events: unknown[] = [];
           const statusLines: unknown[] = [];
           const errors: Error[] = [];

@@ -8,8 +8,8 @@
  * re-checks every `pollIntervalMs` as a safety net for lost or coalesced notifications.
  */
 
-import { type FSWatcher, watch } from "node:fs";
-import { chmod, lstat, mkdir, open, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { chmodSync, type FSWatcher, lstatSync, mkdirSync, watch, writeFileSync } from "node:fs";
+import { lstat, open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { FallbackError } from "../errors.js";
 import { pidExists } from "../platform/pid.js";
@@ -62,42 +62,44 @@ export function runDirLayout(path: string): RunDirLayout {
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Makes `dir` (and parents) exist as a private directory of ours. */
-async function ensurePrivateDir(dir: string): Promise<void> {
+function ensurePrivateDir(dir: string): void {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     if (!isAccessError(error)) throw error;
     throw new FallbackError(
       `run directory: ${cannotAccessText("create", dir, dir, error, "XDG_RUNTIME_DIR")}`,
     );
   }
-  const info = await lstat(dir);
+  const info = lstatSync(dir);
   if (!info.isDirectory()) throw new FallbackError(`${dir} is not a directory`);
   const uid = process.getuid?.();
   if (uid !== undefined && info.uid !== uid) throw new FallbackError(`${dir} belongs to another user`);
-  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  if ((info.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 /**
  * Creates `<runtimeDir>/<runId>` (0700, with `events/`, `tmp/` and `owner.pid`), fresh: an existing
  * one is an error, so nothing planted beforehand is trusted. `runtimeDir` is created 0700 when missing.
+ * Synchronous: it is made before Claude can start, with nothing else to do meanwhile, and eight
+ * calls each handed to the thread pool and back cost the start more than the calls themselves.
  */
-export async function createRunDir(runtimeDir: string, runId: string): Promise<RunDir> {
+export function createRunDir(runtimeDir: string, runId: string): RunDir {
   if (!RUN_ID.test(runId)) throw new FallbackError(`invalid run id ${JSON.stringify(runId)}`);
-  await ensurePrivateDir(runtimeDir);
+  ensurePrivateDir(runtimeDir);
   const layout = runDirLayout(join(runtimeDir, runId));
   try {
-    await mkdir(layout.path, { mode: 0o700 });
+    mkdirSync(layout.path, { mode: 0o700 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw new FallbackError(`run directory ${layout.path} already exists`);
     }
     throw error;
   }
-  await chmod(layout.path, 0o700);
-  await writeFile(layout.ownerFile, `${process.pid}\n`, { mode: 0o600, flag: "wx" });
-  await mkdir(layout.eventsDir, { mode: 0o700 });
-  await mkdir(layout.tempDir, { mode: 0o700 });
+  chmodSync(layout.path, 0o700);
+  writeFileSync(layout.ownerFile, `${process.pid}\n`, { mode: 0o600, flag: "wx" });
+  mkdirSync(layout.eventsDir, { mode: 0o700 });
+  mkdirSync(layout.tempDir, { mode: 0o700 });
   return { ...layout, remove: () => rm(layout.path, { recursive: true, force: true }) };
 }
 

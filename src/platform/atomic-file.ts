@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -45,13 +45,16 @@ function tempPath(path: string): string {
 }
 
 /**
- * {@link writeFileAtomic} for the few places that must not wait (small state files). A failed
- * write (a full disk) leaves neither a partial file nor its temporary file behind.
+ * {@link writeFileAtomic} for the places that must not wait: small state files, and the run's
+ * files written before Claude starts. A failed write (a full disk) leaves neither a partial file
+ * nor its temporary file behind.
  */
 export function writeFileAtomicSync(path: string, content: string, mode = 0o600): void {
   const temp = tempPath(path);
   try {
     writeFileSync(temp, content, { mode, flag: "wx" });
+    // The umask can only narrow `mode`; set it exactly.
+    chmodSync(temp, mode);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });

@@ -78,8 +78,8 @@ function runScript(
 describe("the run directory", () => {
   let run: RunDir;
   beforeEach(async () => {
-    run = await createRunDir(join(root, "runtime"), "run-1");
-    await writeInjection({ runDir: run.path, hookServer, userStatusLine: { command: "echo hi" } });
+    run = createRunDir(join(root, "runtime"), "run-1");
+    writeInjection({ runDir: run.path, hookServer, userStatusLine: { command: "echo hi" } });
     await writeSegmentFile(run.segmentFile, "API $1.24/$10");
   });
 
@@ -102,7 +102,7 @@ describe("the run directory", () => {
     const shared = join(root, "shared-runtime");
     mkdirSync(shared);
     chmodSync(shared, 0o755);
-    await createRunDir(shared, "run-2");
+    createRunDir(shared, "run-2");
     expect(mode(shared)).toBe("0700");
   });
 
@@ -116,7 +116,7 @@ describe("the run directory", () => {
 
   test("the status line's files follow Claude Code's umask, in 0700 directories; the user's command keeps it", async () => {
     const seen = join(root, "user-umask");
-    await writeInjection({
+    writeInjection({
       runDir: run.path,
       hookServer,
       userStatusLine: { command: `umask > '${seen}'; echo USER` },
