@@ -24,13 +24,13 @@ export async function cachedClaudeVersion(
   env: NodeJS.ProcessEnv = process.env,
   probe: (path: string, env: NodeJS.ProcessEnv) => Promise<VersionProbe> = probeClaudeVersion,
 ): Promise<VersionProbe> {
-  const stamp = await stampOf(path);
+  const stamp = stampOf(path);
   if (stamp === null) return probe(path, env);
   const cache = new StampedCache(
     versionCacheFile(stateDir),
     (value): value is string => typeof value === "string",
   );
-  const known = await cache.get(stamp);
+  const known = cache.get(stamp);
   if (known !== undefined) return { version: known };
   const answer = await probe(path, env);
   if (answer.version !== null) await cache.set(stamp, answer.version);

@@ -72,14 +72,14 @@ export async function configNotice(
 ): Promise<ConfigNotice | null> {
   try {
     const location = locateConfig(options);
-    let stamp: FileStamp | null = await stampOf(location.path);
+    let stamp: FileStamp | null = stampOf(location.path);
     if (stamp === null) {
       if (location.source === "default" && (await isMissing(location.path))) return null;
       // A named file that is missing or cannot be reached: remembered until it appears.
       stamp = { key: location.path, size: -1, mtimeMs: -1 };
     }
     const cache = new StampedCache(configCheckFile(stateDir), isVerdict);
-    const known = await cache.get(stamp);
+    const known = cache.get(stamp);
     const verdict = known ?? { problem: await problemOf(options), said: false };
     if (verdict.problem === null) {
       if (known === undefined) await cache.set(stamp, verdict);

@@ -4,7 +4,8 @@
  * same while its real path, size and modification time are — an update or an edit replaces the
  * file or changes them. The answers live in one small JSON file, keyed by the real path.
  */
-import { mkdir, readFile, realpath, stat } from "node:fs/promises";
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-file.js";
 
@@ -15,11 +16,15 @@ export interface FileStamp {
   mtimeMs: number;
 }
 
-/** Where `path` leads and what it is now; null when it cannot be reached. */
-export async function stampOf(path: string): Promise<FileStamp | null> {
+/**
+ * Where `path` leads and what it is now; null when it cannot be reached. Synchronous, as reading
+ * an answer is: they are asked before Claude is spawned, where three calls each sent through the
+ * thread pool and back cost more than the calls do.
+ */
+export function stampOf(path: string): FileStamp | null {
   try {
-    const key = await realpath(path);
-    const { size, mtimeMs } = await stat(key);
+    const key = realpathSync.native(path);
+    const { size, mtimeMs } = statSync(key);
     return { key, size, mtimeMs };
   } catch {
     return null;
@@ -43,9 +48,9 @@ export class StampedCache<V> {
     private readonly isValue: (value: unknown) => value is V,
   ) {}
 
-  private async entries(): Promise<Record<string, Entry<V>>> {
+  private entries(): Record<string, Entry<V>> {
     try {
-      const parsed: unknown = JSON.parse(await readFile(this.file, "utf8"));
+      const parsed: unknown = JSON.parse(readFileSync(this.file, "utf8"));
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
       return Object.fromEntries(
         Object.entries(parsed).filter(([, entry]) => {
@@ -66,8 +71,8 @@ export class StampedCache<V> {
   }
 
   /** The answer remembered for the file as `stamp` describes it; undefined when there is none. */
-  async get(stamp: FileStamp): Promise<V | undefined> {
-    const known = (await this.entries())[stamp.key];
+  get(stamp: FileStamp): V | undefined {
+    const known = this.entries()[stamp.key];
     return known && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs ? known.value : undefined;
   }
 
@@ -76,7 +81,7 @@ export class StampedCache<V> {
    * saving: false when the file could not be written, and the answer is worked out again next time.
    */
   async set(stamp: FileStamp, value: V): Promise<boolean> {
-    const kept = Object.entries(await this.entries())
+    const kept = Object.entries(this.entries())
       .filter(([other]) => other !== stamp.key)
       .slice(-(MAX_ENTRIES - 1));
     const entry: Entry<V> = { size: stamp.size, mtimeMs: stamp.mtimeMs, value };

@@ -84,7 +84,7 @@ export async function processZone(
   if (stamp === null || cacheDir === null) return find();
   const cache = new StampedCache(join(cacheDir, "zone-names.json"), isKnownZone);
   const tzdata = process.versions.tz ?? process.versions.icu ?? "";
-  const known = await cache.get(stamp);
+  const known = cache.get(stamp);
   if (known?.tzdata === tzdata) return { named: known.named, inEffect: known.inEffect };
   const zone = find();
   await cache.set(stamp, { tzdata, ...zone });
