@@ -146,19 +146,21 @@ async function runShell(shell: ShellKind, core: RunCore, say: (line: string) => 
 
 /**
  * The usage ledger for a run. A damaged one (not a SQLite database, truncated) is moved aside and
- * a new one made, with one line saying so — unless a daily or monthly cap is set: those count the
- * spend it holds, so the run is refused with the fix rather than started with today's spend forgotten.
+ * a new one made, with one line saying so — unless a cap over all runs is set (daily, monthly,
+ * until the reset): those count the spend it holds, so the run is refused with the fix rather than
+ * started with that spend forgotten.
  */
+const RUN_SPANNING_CAPS = ["cost_limit_per_day", "cost_limit_per_month", "cost_limit_until_reset"] as const;
+
 function openRunLedger(file: string, config: Config): Ledger {
   const options = { logUsage: config.log_usage };
   try {
     return openLedger(file, options);
   } catch (error) {
     if (!(error instanceof LedgerDamagedError)) throw error;
-    const cap = config.cost_limit_per_day !== null ? "cost_limit_per_day" : "cost_limit_per_month";
-    if (config.cost_limit_per_day !== null || config.cost_limit_per_month !== null) {
+    const cap = RUN_SPANNING_CAPS.find((key) => config[key] !== null);
+    if (cap)
       throw new FallbackError(`${error.message} (not done automatically: ${cap} counts the spend it holds)`);
-    }
     const aside = moveLedgerAside(file, Date.now());
     if (aside) {
       process.stderr.write(

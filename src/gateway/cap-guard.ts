@@ -48,11 +48,7 @@ export class CapGuard {
   }
 
   private anyCap(caps: CapConfig): boolean {
-    return (
-      caps.cost_limit_per_session !== null ||
-      caps.cost_limit_per_day !== null ||
-      caps.cost_limit_per_month !== null
-    );
+    return caps.cost_limit_per_session !== null || capsSpanRuns(caps);
   }
 
   /**
