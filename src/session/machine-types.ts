@@ -36,8 +36,14 @@ export interface SessionState {
   limitOutcome: PolicyOutcome | null;
   /** The user declined API billing for the current limit (or let the prompt time out). */
   declined: boolean;
-  /** "Yes for this run", or any yes: a limit after a revert does not ask again. */
+  /**
+   * Agreed to API billing ([y], [a], or API billing chosen from the menu or by `use api`): a limit
+   * after the revert at the reset does not ask again. Going back to the subscription by choice
+   * withdraws it, unless it was [a].
+   */
   approvedThisRun: boolean;
+  /** "[a] yes for this run": kept when the user goes back to the subscription by choice. */
+  approvedForRun: boolean;
   /**
    * A switch waiting for Claude to be idle. A revert also waits for the keys to be still and for
    * no draft; a switch the user asked for (menu, `use`) waits only for Claude's turn to end.

@@ -42,6 +42,7 @@ export function initialState(mode: BillingMode, limit: LimitInfo | null = null):
     limitOutcome: null,
     declined: false,
     approvedThisRun: false,
+    approvedForRun: false,
     pending: null,
     switching: null,
   };
@@ -192,7 +193,8 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         { type: "record", kind: "prompt_answered", detail: { answer } },
       ];
       if (answer === "yes" || answer === "always") {
-        const running: SessionState = { ...state, phase: "running", approvedThisRun: true };
+        const approvedForRun = state.approvedForRun || answer === "always";
+        const running: SessionState = { ...state, phase: "running", approvedThisRun: true, approvedForRun };
         return startSwitch(running, "api", "limit", effects);
       }
       const free =
@@ -263,8 +265,9 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
     case "switch_requested": {
       // Already there (or on the way): nothing to do, and an opposite switch waiting is cancelled.
       if (event.to === targetMode(state)) return { state: { ...state, pending: null }, effects: [] };
-      // Choosing API billing (menu, `use api`) is agreeing to it for this run (SPEC §4.6).
-      const approvedThisRun = state.approvedThisRun || event.to === "api";
+      // Choosing API billing (menu, `use api`) is agreeing to it (SPEC §4.6); going back to the
+      // subscription by choice withdraws any yes but [a] "yes for this run".
+      const approvedThisRun = event.to === "api" || state.approvedForRun;
       if (state.phase === "asking") {
         // Choosing API billing from the menu while asked is an answer too.
         const running: SessionState = { ...state, phase: "running", pending: null, approvedThisRun };
