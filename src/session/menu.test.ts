@@ -50,6 +50,7 @@ const prompt: Overlay = {
     now: Date.UTC(2026, 0, 1, 12),
     zone: "UTC",
   },
+  armed: true,
 };
 const keys = (overlay: Overlay, v = view()) => pageFor(overlay, v).keys.map((hint) => hint.key);
 
@@ -195,11 +196,24 @@ const forecast: Forecast = {
   projects: [],
 };
 
+describe("the prompt before it is armed", () => {
+  const unarmed: Overlay = { ...(prompt as Extract<Overlay, { kind: "prompt" }>), armed: false };
+  test("shows no answer keys, and says what becomes of keys typed meanwhile", () => {
+    expect(pageFor(unarmed, view()).keys).toEqual([
+      { key: "", label: "(the keys to answer come in a moment; what you type until then goes to Claude)" },
+    ]);
+  });
+  test.each(["y", "a", "n", "m", "escape", "x"])("%s is held for Claude, never an answer", (key) => {
+    expect(actionFor(unarmed, pageFor(unarmed, view()), key)).toEqual({ type: "hold" });
+  });
+});
+
 describe("the prompt with what paying costs, the free options first", () => {
   test("a shared window: waiting is free, then the first request, the pace, until the reset and the cap that stops it", () => {
     const withForecast: Overlay = {
       kind: "prompt",
       prompt: { ...(prompt as { prompt: PromptContext }).prompt, forecast },
+      armed: true,
     };
     expect(pageFor(withForecast, view()).lines).toEqual([
       "Your 5-hour subscription limit is reached; it resets at 15:00.",
@@ -227,6 +241,7 @@ describe("the prompt with what paying costs, the free options first", () => {
         },
         freeModel: "sonnet",
       },
+      armed: true,
     };
     const page = pageFor(opus, view());
     expect(page.lines.slice(0, 3)).toEqual([

@@ -11,7 +11,14 @@ import { type CapConfig, type CapStatus, capLabel, capReachedText } from "../usa
 import type { SpendSnapshot } from "../usage/spend.js";
 import { type PromptContext, promptLines } from "./wording.js";
 
-export type Overlay = { kind: "prompt"; prompt: PromptContext } | { kind: "menu"; page: "main" | "usage" };
+/**
+ * `armed`: the prompt takes answers. It is drawn unarmed and armed once it has been seen and the
+ * keyboard is still (the pty shell times it): a letter typed on for Claude as the prompt appears
+ * must never answer it.
+ */
+export type Overlay =
+  | { kind: "prompt"; prompt: PromptContext; armed: boolean }
+  | { kind: "menu"; page: "main" | "usage" };
 
 export interface KeyHint {
   key: string;
@@ -46,6 +53,8 @@ export type MenuAction =
   | { type: "raise" }
   | { type: "switch"; to: BillingMode }
   | { type: "show"; page: "main" | "usage" }
+  /** The prompt is not armed yet: the key is kept for Claude. */
+  | { type: "hold" }
   | { type: "none" };
 
 function spendLine(label: string, nano: number | null, cap: number | null): string {
@@ -58,12 +67,19 @@ export function pageFor(overlay: Overlay, view: MenuView): Page {
     return {
       title: "claude-fallback: subscription limit reached",
       lines: promptLines(overlay.prompt),
-      keys: [
-        ...(overlay.prompt.freeModel ? [{ key: "m", label: `free: ${overlay.prompt.freeModel}` }] : []),
-        { key: "y", label: "yes" },
-        { key: "n", label: "no" },
-        { key: "a", label: "yes for this run" },
-      ],
+      keys: overlay.armed
+        ? [
+            ...(overlay.prompt.freeModel ? [{ key: "m", label: `free: ${overlay.prompt.freeModel}` }] : []),
+            { key: "y", label: "yes" },
+            { key: "n", label: "no" },
+            { key: "a", label: "yes for this run" },
+          ]
+        : [
+            {
+              key: "",
+              label: "(the keys to answer come in a moment; what you type until then goes to Claude)",
+            },
+          ],
     };
   }
   if (overlay.page === "usage") {
@@ -112,6 +128,7 @@ export function pageFor(overlay: Overlay, view: MenuView): Page {
 /** What `key` does on `page` of `overlay`. */
 export function actionFor(overlay: Overlay, page: Page, key: string): MenuAction {
   if (overlay.kind === "prompt") {
+    if (!overlay.armed) return { type: "hold" };
     if (key === "m" && overlay.prompt.freeModel) return { type: "answer", answer: "model" };
     if (key === "y") return { type: "answer", answer: "yes" };
     if (key === "a") return { type: "answer", answer: "always" };

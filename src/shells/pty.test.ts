@@ -11,7 +11,7 @@ import {
 } from "../../test/support/run-core.js";
 import { parseHookEvent } from "../hooks/hook-events.js";
 import type { PtyChildOptions } from "../terminal/pty-child.js";
-import { PtyShell } from "./pty.js";
+import { type PromptArming, PtyShell } from "./pty.js";
 
 const MENU = "\x1d";
 
@@ -21,7 +21,10 @@ afterEach(() => {
   fixture = undefined;
 });
 
-function setup(config: Record<string, unknown> = {}, args: string[] = []) {
+/** Prompts armed as they appear, as most tests answer at once; arming has its own tests. */
+const ARMED_AT_ONCE: PromptArming = { visibleMs: 0, quietMs: 0 };
+
+function setup(config: Record<string, unknown> = {}, args: string[] = [], arming = ARMED_AT_ONCE) {
   fixture = coreFixture("pty", args, config);
   const terminal = new FakeTerminal();
   const children: FakePty[] = [];
@@ -30,7 +33,7 @@ function setup(config: Record<string, unknown> = {}, args: string[] = []) {
     children.push(child);
     return child;
   };
-  const shell = new PtyShell(fixture.core, terminal, spawn);
+  const shell = new PtyShell(fixture.core, terminal, spawn, arming);
   const exited = shell.run();
   return { core: fixture.core, ledger: fixture.ledger, shell, terminal, children, exited };
 }
@@ -129,6 +132,47 @@ describe("the pty shell", () => {
     expect(redraw).toHaveLength(1);
     expect(redraw[0]).toContain("subscription limit reached");
     children[0]!.exit(0);
+    await exited;
+  });
+
+  test("keys typed on as the prompt appears are held for Claude, never an answer; the answers come once the keys are still", async () => {
+    const { core, terminal, children, exited } = setup({}, [], { visibleMs: 30, quietMs: 150 });
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakePty];
+    core.onHook(limitHook(valueAfter(claude.args, "--session-id")!));
+    expect(terminal.screenText()).toContain("the keys to answer come in a moment");
+    expect(terminal.screenText()).not.toContain("[y] yes");
+    terminal.type("y");
+    terminal.type("a");
+    terminal.type("n");
+    expect(core.state.phase).toBe("asking");
+    expect(claude.written.join("")).toBe("");
+    await until(
+      () => terminal.screenText().includes("[y] yes  [n] no  [a] yes for this run"),
+      "the prompt to arm",
+    );
+    terminal.type("n");
+    expect(core.state.declined).toBe(true);
+    // Claude gets what was typed for it, once the prompt is gone.
+    expect(claude.written.join("")).toBe("yan");
+    claude.exit(0);
+    await exited;
+  });
+
+  test("keys held while the prompt was not armed do not reach a Claude that a yes replaces", async () => {
+    const { core, terminal, children, exited } = setup({}, [], { visibleMs: 0, quietMs: 100 });
+    await until(() => children.length === 1, "claude to start");
+    const [first] = children as [FakePty];
+    const sessionId = valueAfter(first.args, "--session-id")!;
+    terminal.type("x");
+    core.onHook(limitHook(sessionId));
+    terminal.type("y\r");
+    expect(core.state.phase).toBe("asking");
+    await until(() => terminal.screenText().includes("[y] yes"), "the prompt to arm");
+    terminal.type("y");
+    await until(() => children.length === 2, "claude to restart");
+    expect(first.written.join("")).toBe("x");
+    children[1]!.exit(0);
     await exited;
   });
 

@@ -29,6 +29,17 @@ import type { PtyLike, PtySpawner, TerminalPort } from "../terminal/port.js";
 /** How long after a turn ends a limit drawn on the screen still belongs to it. */
 const SCREEN_SIGNAL_WINDOW_MS = 5000;
 
+/**
+ * When the limit prompt takes answers: once it has been on the screen `visibleMs` and no key has
+ * come for `quietMs`. Someone typing on for Claude as it appears ("can you also…") would
+ * otherwise answer it with a letter of a word, paying without having read it.
+ */
+export interface PromptArming {
+  visibleMs: number;
+  quietMs: number;
+}
+export const PROMPT_ARMING: PromptArming = { visibleMs: 500, quietMs: 500 };
+
 export class PtyShell implements ShellPort {
   private child: PtyLike | undefined;
   private readonly gate: OutputGate;
@@ -38,11 +49,18 @@ export class PtyShell implements ShellPort {
   private readonly unsubscribe: (() => void)[] = [];
   /** The signal that ended Claude when it was not ours (an OOM kill, `kill -9`): said after the run. */
   private killedBy: NodeJS.Signals | null = null;
+  /** When the limit prompt was drawn and the user's last key came (performance.now()). */
+  private promptShownAt = 0;
+  private lastKeyAt = Number.NEGATIVE_INFINITY;
+  private armTimer: NodeJS.Timeout | undefined;
+  /** Keys typed while the prompt was not yet armed: Claude's, given to it when the prompt closes. */
+  private heldKeys: Buffer[] = [];
 
   constructor(
     private readonly core: RunCore,
     private readonly terminal: TerminalPort,
     private readonly spawnPty: PtySpawner,
+    private readonly arming: PromptArming = PROMPT_ARMING,
   ) {
     this.gate = new OutputGate({ write: (chunk) => terminal.write(chunk) });
     this.input = new InputScanner({ menuKeyByte: menuKeyByte(core.options.config.menu_key) });
@@ -126,6 +144,7 @@ export class PtyShell implements ShellPort {
   }
 
   private onInputEvent(event: InputEvent): void {
+    if (event.type !== "menu") this.lastKeyAt = performance.now();
     if (event.type === "data") {
       this.child?.write(event.bytes);
       if (event.typed) this.core.keystroke();
@@ -142,14 +161,18 @@ export class PtyShell implements ShellPort {
       else if (this.overlay.overlay.kind === "menu") this.closeOverlay();
       return;
     }
-    this.onOverlayKey(event.key);
+    this.onOverlayKey(event.key, event.bytes);
   }
 
-  private onOverlayKey(key: Key): void {
+  private onOverlayKey(key: Key, bytes: Buffer): void {
     const open = this.overlay;
     if (!open) return;
     const action = actionFor(open.overlay, open.page, overlayKeyName(key));
     switch (action.type) {
+      case "hold":
+        this.heldKeys.push(Buffer.from(bytes));
+        this.armPromptWhenStill();
+        break;
       case "answer":
         this.core.dispatch({ type: "answer", answer: action.answer });
         break;
@@ -177,7 +200,20 @@ export class PtyShell implements ShellPort {
   // ── what the user sees ───────────────────────────────────────────────────────────────────
 
   ask(limit: LimitInfo, freeModel: string | null): void {
-    this.showOverlay({ kind: "prompt", prompt: promptContextOf(this.core, limit, freeModel) });
+    this.promptShownAt = performance.now();
+    this.showOverlay({ kind: "prompt", prompt: promptContextOf(this.core, limit, freeModel), armed: false });
+    this.armPromptWhenStill();
+  }
+
+  /** Arms the open prompt once it has been seen and the keys are still (see {@link PromptArming}). */
+  private armPromptWhenStill(): void {
+    clearTimeout(this.armTimer);
+    const open = this.overlay?.overlay;
+    if (open?.kind !== "prompt" || open.armed) return;
+    const armAt = Math.max(this.promptShownAt + this.arming.visibleMs, this.lastKeyAt + this.arming.quietMs);
+    const wait = armAt - performance.now();
+    if (wait <= 0) this.showOverlay({ ...open, armed: true });
+    else this.armTimer = setTimeout(() => this.armPromptWhenStill(), wait);
   }
 
   closePrompt(): void {
@@ -189,7 +225,7 @@ export class PtyShell implements ShellPort {
     const open = this.overlay?.overlay;
     if (open?.kind === "prompt") {
       this.showOverlay({
-        kind: "prompt",
+        ...open,
         prompt: promptContextOf(this.core, open.prompt.limit, open.prompt.freeModel ?? null),
       });
     } else if (open) this.redrawOverlay();
@@ -218,11 +254,16 @@ export class PtyShell implements ShellPort {
     const open = this.overlay;
     if (!open) return;
     this.overlay = undefined;
+    clearTimeout(this.armTimer);
     this.input.mode = "passthrough";
     this.terminal.paint(clearOverlay(open.spec));
     const released = this.gate.release();
     if (released.droppedBytes > 0) this.terminal.paint(this.terminal.modes.syncSequence());
     void this.child?.forceRedraw();
+    // What was typed before the prompt could answer was meant for Claude: it gets it, unless it is
+    // being replaced (a switch), where an Enter among the keys would start a turn in the old one.
+    const held = this.heldKeys.splice(0);
+    if (held.length > 0 && this.core.state.phase !== "switching") this.child?.write(Buffer.concat(held));
   }
 
   show(event: RunEvent | null, text: string): void {
@@ -242,6 +283,7 @@ export class PtyShell implements ShellPort {
 
   private async cleanup(): Promise<void> {
     clearTimeout(this.inputTimer);
+    clearTimeout(this.armTimer);
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
     this.terminal.restore();

@@ -12,7 +12,7 @@
 
 import { clipToWidth, displayWidth, padToWidth, sanitizeText, wrapToWidth } from "./text-width.js";
 
-/** A key the overlay offers, shown as `[y] yes`. */
+/** A key the overlay offers, shown as `[y] yes`; with an empty key, the label alone (a note where the keys go). */
 export interface KeyHint {
   key: string;
   label: string;
@@ -93,7 +93,9 @@ export function layoutOverlay(spec: OverlaySpec): OverlayLayout {
   const rows = Math.max(1, Math.floor(spec.rows));
   const title = sanitizeText(spec.title);
   const lines = spec.lines.map(sanitizeText);
-  const hints = spec.keys.map((hint) => `[${sanitizeText(hint.key)}] ${sanitizeText(hint.label)}`);
+  const hints = spec.keys.map((hint) =>
+    hint.key === "" ? sanitizeText(hint.label) : `[${sanitizeText(hint.key)}] ${sanitizeText(hint.label)}`,
+  );
 
   if (cols < MIN_BOX_COLS || rows < MIN_BOX_ROWS) return compactLayout(title, hints, cols, rows);
 

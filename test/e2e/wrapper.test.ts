@@ -11,12 +11,11 @@ import { killLiveProcesses } from "./harness/claude.js";
 import { fallbackEnv, ourCommand, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
 import { createSandbox, type Sandbox, TEST_API_KEY, TEST_OAUTH_TOKEN } from "./harness/sandbox.js";
+import { PROMPT_READY, PROMPT_TITLE } from "./harness/story.js";
 
 let simulator: Simulator;
 let sandbox: Sandbox;
 const sessions: PtySession[] = [];
-
-const PROMPT_TITLE = "subscription limit reached";
 
 beforeEach(async () => {
   simulator = await startSimulator({ requireApiKey: TEST_API_KEY, limitAfterRequests: 1 });
@@ -57,7 +56,7 @@ describe("at the subscription limit", () => {
   test("the prompt offers API billing; y continues the same conversation through the gateway", async () => {
     const session = await start({});
     await reachLimit(session);
-    await session.waitFor(PROMPT_TITLE);
+    await session.waitFor(PROMPT_READY);
     const screen = session.text();
     expect(screen).toMatch(/resets (at|on)/);
     expect(screen).toContain("$10.00 per session");
@@ -83,7 +82,7 @@ describe("at the subscription limit", () => {
   test("the prompt is drawn again for a new window size, whole", async () => {
     const session = await start({});
     await reachLimit(session);
-    await session.waitFor(PROMPT_TITLE);
+    await session.waitFor(PROMPT_READY);
     session.resize(70, 30);
     // The box's bottom edge, both corners within the new 70 columns (the old one was cut there).
     await session.waitUntil(
@@ -105,7 +104,7 @@ describe("at the subscription limit", () => {
   test("n bills nothing and leaves Claude's own wait for the reset running", async () => {
     const session = await start({});
     await reachLimit(session);
-    await session.waitFor(PROMPT_TITLE);
+    await session.waitFor(PROMPT_READY);
     session.write("n");
     await session.waitFor(/continue automatically|Continuing automatically/);
     expect(session.text()).not.toContain(PROMPT_TITLE);
@@ -150,7 +149,7 @@ describe("at the subscription limit", () => {
       { CLAUDE_FALLBACK_RESET_GRACE_SECONDS: "1", CLAUDE_FALLBACK_TRACE: trace },
     );
     await reachLimit(session);
-    await session.waitFor(PROMPT_TITLE);
+    await session.waitFor(PROMPT_READY);
     // Claude's text gives the reset to the minute; its status line then gives the exact instant.
     await session.waitUntil(
       () => existsSync(trace) && readFileSync(trace, "utf8").includes('"reset_refined"'),

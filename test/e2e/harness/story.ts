@@ -3,6 +3,8 @@ import type { PtySession } from "./pty.js";
 
 /** The wrapper's limit prompt names itself with this. */
 export const PROMPT_TITLE = "subscription limit reached";
+/** On the screen once the prompt takes answers (it is drawn before, without its keys). */
+export const PROMPT_READY = "[y] yes  [n] no  [a] yes for this run";
 
 /**
  * One answered prompt on the subscription, then a prompt that hits the limit. The limit is set off
