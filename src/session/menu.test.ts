@@ -70,11 +70,19 @@ describe("menu pages from the run's state", () => {
       view({ mode: "api", heading: "api", reachedCap: reached, raiseTo: 20 }),
       ["r", "s", "u", "c"],
     ],
+    // A switch to API billing while a cap refuses every request would end Claude's own wait for
+    // the reset for nothing: the way on is the raise, where there is one.
     [
-      "main, a $0 cap reached (never raised)",
+      "main on the subscription, a $0 cap reached (never raised): no switch to API offered",
       main,
       view({ reachedCap: reached, raiseTo: null }),
-      ["a", "u", "c"],
+      ["u", "c"],
+    ],
+    [
+      "main on the subscription, a cap reached that can be raised: the raise, no switch",
+      main,
+      view({ reachedCap: reached, raiseTo: 20 }),
+      ["r", "u", "c"],
     ],
     ["usage", usage, view(), ["c"]],
     ["the limit prompt", prompt, view(), ["y", "n", "a"]],

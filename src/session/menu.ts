@@ -115,10 +115,13 @@ export function pageFor(overlay: Overlay, view: MenuView): Page {
             },
           ]
         : []),
-      // The switch offered is the one away from where Claude runs or is about to.
-      view.heading === "api"
-        ? { key: "s", label: "back to subscription" }
-        : { key: "a", label: "switch to API" },
+      // The switch offered is the one away from where Claude runs or is about to; none to API
+      // billing while a cap refuses every request there.
+      ...(view.heading === "api"
+        ? [{ key: "s", label: "back to subscription" }]
+        : cap
+          ? []
+          : [{ key: "a", label: "switch to API" }]),
       { key: "u", label: "usage and spend" },
       { key: "c", label: "close" },
     ],
