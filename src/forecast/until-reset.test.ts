@@ -19,7 +19,10 @@ describe("the assumption", () => {
   test.each([
     [0.5, "continuous"],
     [NEAR_RESET_HOURS, "continuous"],
-    [5.01, "daily_rhythm"],
+    // A reset read from Claude's text, to the minute: a 5-hour window's is up to a minute beyond.
+    [NEAR_RESET_HOURS + 0.0045, "continuous"],
+    [NEAR_RESET_HOURS + 1 / 60, "continuous"],
+    [5.02, "daily_rhythm"],
     [24 * 6, "daily_rhythm"],
   ])("a reset %f hours away: %s", (hours, assumption) => {
     expect(assumptionFor(hours)).toBe(assumption);

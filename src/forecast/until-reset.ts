@@ -37,8 +37,15 @@ const HOUR_MS = 3_600_000;
 
 export type HorizonAssumption = "continuous" | "daily_rhythm";
 
+/**
+ * A minute over the 5 hours still counts as within them: a reset read from Claude's text is known
+ * to the minute and taken at the minute's end, so a 5-hour window's reset seen at once is up to a
+ * minute beyond 5 h, and the same history must not give another figure for that.
+ */
+const RESET_PRECISION_HOURS = 1 / 60;
+
 export function assumptionFor(hoursToReset: number): HorizonAssumption {
-  return hoursToReset <= NEAR_RESET_HOURS ? "continuous" : "daily_rhythm";
+  return hoursToReset <= NEAR_RESET_HOURS + RESET_PRECISION_HOURS ? "continuous" : "daily_rhythm";
 }
 
 /** The whole stretch active: the near-reset assumption. */
