@@ -180,7 +180,7 @@ export class RunCore {
     this.spool = await watchSpool({
       runDir: this.injection.runDir.path,
       onEvent: (event) => this.onHook(event),
-      onStatusLine: (input) => this.onStatusLine(input),
+      onStatusLine: (input) => this.statusLineSeen(input),
     });
     this.record.followPreference((mode) => {
       if (mode === "api" && options.keys.source === null) return;
@@ -240,7 +240,7 @@ export class RunCore {
     this.dispatch({ type: "limit", limit, reachedCap: this.reachedCapNow(), switchable: this.switchAtLimit });
   }
 
-  private onStatusLine(input: StatusLineInput): void {
+  statusLineSeen(input: StatusLineInput): void {
     const reading = this.detector.fromStatusLine(input, this.options.config.notify_at_percentage);
     if (!reading) return;
     this.record.utilisation(reading.windows);

@@ -104,6 +104,27 @@ async function resumedWithThePromptThenEnded(
 }
 
 describe("the stream-json relay", () => {
+  test("a rate_limit_event's utilisation is the subscription's (no status line here): the warning at notify_at_percentage is said", async () => {
+    const { children, said, send, end, exited } = setup({ notify_at_percentage: 80 });
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakeChild];
+    claude.say({
+      type: "rate_limit_event",
+      rate_limit_info: {
+        status: "allowed_warning",
+        resetsAt: RESETS_AT,
+        rateLimitType: "five_hour",
+        utilization: 0.92,
+      },
+    });
+    await until(() => said.some((line) => /92%/.test(line)), "the warning");
+    expect(said.filter((line) => /92%/.test(line))).toHaveLength(1);
+    end();
+    claude.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
   test("lines pass both ways unchanged; the program's lines wait while claude starts", async () => {
     const { children, out, send, end, exited } = setup();
     send(initialize, user("hello"));

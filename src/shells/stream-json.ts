@@ -8,6 +8,7 @@
  * idle moment after the reset it goes back the same way. Everything else is the run core's.
  */
 import { promptText } from "../claude/transcripts/last-prompt.js";
+import { parseStatusLineInput } from "../hooks/status-input.js";
 import { type RunEvent, refusedRequest } from "../notify/run-events.js";
 import type { ChildLike, ChildSpawner } from "../platform/child.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
@@ -147,6 +148,17 @@ export class StreamJsonShell implements ShellPort {
       const resetsAt = field(message, "rate_limit_info", "resetsAt");
       if (typeof window === "string" && typeof resetsAt === "number")
         this.core.detector.exactReset(window, resetsAt * 1000);
+      // With no status line here, it is also where the subscription's utilisation is learned
+      // (a fraction; the status line's rate_limits give percent): `status`, and the warning at
+      // notify_at_percentage.
+      const utilization = field(message, "rate_limit_info", "utilization");
+      const input =
+        typeof window === "string" && typeof utilization === "number"
+          ? parseStatusLineInput({
+              rate_limits: { [window]: { used_percentage: utilization * 100, resets_at: resetsAt } },
+            })
+          : null;
+      if (input) this.core.statusLineSeen(input);
     } else if (type === "system" && field(message, "subtype") === "init" && this.dropInit) {
       this.dropInit = false;
       return;
