@@ -176,6 +176,34 @@ describe("the pty shell", () => {
     await exited;
   });
 
+  test("Ctrl-Z: when Claude says it is suspended, Claude is stopped, the terminal given back and the wrapper stopped; fg continues both", async () => {
+    const { terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakePty];
+    terminal.type("\x1a");
+    claude.print("\r\nClaude Code is suspended. Run `fg` to bring it back.\r\n");
+    await until(() => terminal.calls.includes("suspend"), "the wrapper to stop");
+    expect(claude.signals).toEqual(["SIGSTOP"]);
+    expect(terminal.calls.slice(-2)).toEqual(["restore", "suspend"]);
+    terminal.fg();
+    await until(() => claude.signals.length === 2, "claude to be continued");
+    expect(claude.signals).toEqual(["SIGSTOP", "SIGCONT"]);
+    expect(terminal.calls.at(-1)).toBe("enter");
+    claude.exit(0);
+    expect(await exited).toBe(0);
+  });
+
+  test("the same words from Claude with no key typed just before are Claude's text, not a suspension", async () => {
+    const { terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    const [claude] = children as [FakePty];
+    claude.print("Claude Code is suspended. Run `fg` to bring it back.");
+    claude.exit(0);
+    expect(await exited).toBe(0);
+    expect(claude.signals).toEqual([]);
+    expect(terminal.calls).not.toContain("suspend");
+  });
+
   test("n closes the prompt and leaves Claude running on the subscription", async () => {
     const { core, terminal, children, exited } = setup();
     await until(() => children.length === 1, "claude to start");

@@ -30,6 +30,14 @@ import type { PtyLike, PtySpawner, TerminalPort } from "../terminal/port.js";
 const SCREEN_SIGNAL_WINDOW_MS = 5000;
 
 /**
+ * What Claude Code says at Ctrl-Z before it stops itself with SIGTSTP, which the kernel discards in
+ * our pty (its process group has no parent in its session): the wrapper stops it and itself instead.
+ */
+const SUSPEND_NOTICE = "Claude Code is suspended";
+/** How soon after a key Claude's notice counts as its answer to Ctrl-Z (and not, say, quoted text). */
+const SUSPEND_AFTER_KEY_MS = 2000;
+
+/**
  * When the limit prompt takes answers: once it has been on the screen `visibleMs` and no key has
  * come for `quietMs`. Someone typing on for Claude as it appears ("can you also…") would
  * otherwise answer it with a letter of a word, paying without having read it.
@@ -55,6 +63,7 @@ export class PtyShell implements ShellPort {
   private armTimer: NodeJS.Timeout | undefined;
   /** Keys typed while the prompt was not yet armed: Claude's, given to it when the prompt closes. */
   private heldKeys: Buffer[] = [];
+  private suspended = false;
 
   constructor(
     private readonly core: RunCore,
@@ -98,6 +107,8 @@ export class PtyShell implements ShellPort {
       this.terminal.modes.feed(chunk);
       const limit = core.detector.scanScreen(chunk);
       this.gate.write(chunk);
+      if (performance.now() - this.lastKeyAt < SUSPEND_AFTER_KEY_MS && chunk.includes(SUSPEND_NOTICE))
+        void this.suspendWith(child);
       // A resumed Claude redraws the conversation, old limit notices included: the screen only
       // counts while a turn runs or has just ended.
       if (limit && (core.state.busy || core.now() - core.lastIdleAt < SCREEN_SIGNAL_WINDOW_MS)) {
@@ -109,6 +120,24 @@ export class PtyShell implements ShellPort {
       this.killedBy = exit.signal;
       core.claudeExited(exitStatus(exit));
     });
+  }
+
+  /**
+   * Ctrl-Z as with Claude alone: Claude stopped (SIGSTOP, its process group), the terminal given
+   * back and this process stopped for the shell; at `fg` the terminal taken again and Claude
+   * continued, which redraws its screen (its own SIGCONT handler).
+   */
+  private async suspendWith(child: PtyLike): Promise<void> {
+    if (this.suspended) return;
+    this.suspended = true;
+    child.kill("SIGSTOP");
+    this.terminal.restore();
+    await this.terminal.suspend();
+    this.terminal.enter();
+    child.kill("SIGCONT");
+    void child.forceRedraw();
+    this.redrawOverlay();
+    this.suspended = false;
   }
 
   async stop(): Promise<void> {

@@ -23,12 +23,14 @@ export interface TerminalPort {
   /** Raw mode on, its restoration registered for every way out. */
   enter(): void;
   restore(): void;
+  /** Stops this process as Ctrl-Z stops a job (SIGTSTP); resolves once the shell continues it (`fg`). */
+  suspend(): Promise<void>;
 }
 
 /** The pseudo-terminal child as the pty shell uses it (a {@link PtyChild}, or a test's fake). */
 export type PtyLike = Pick<
   PtyChild,
-  "pid" | "exited" | "exitInfo" | "size" | "onData" | "write" | "forceRedraw" | "terminate"
+  "pid" | "exited" | "exitInfo" | "size" | "onData" | "write" | "forceRedraw" | "terminate" | "kill"
 >;
 
 export type PtySpawner = (options: PtyChildOptions) => PtyLike;
@@ -56,5 +58,10 @@ export function processTerminal(): TerminalPort {
     size: () => ({ cols: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 }),
     enter: () => guard.enter(),
     restore: () => guard.restore(),
+    suspend: () =>
+      new Promise((resolve) => {
+        process.once("SIGCONT", () => resolve());
+        process.kill(process.pid, "SIGTSTP");
+      }),
   };
 }

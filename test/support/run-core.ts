@@ -105,6 +105,7 @@ export class FakePty implements PtyLike {
   readonly size = { cols: 100, rows: 30 };
   exitInfo: PtyExit | undefined;
   redraws = 0;
+  readonly signals: NodeJS.Signals[] = [];
   private listener: ((chunk: Buffer) => void) | undefined;
   private resolveExit!: (exit: PtyExit) => void;
   readonly exited = new Promise<PtyExit>((resolve) => {
@@ -134,6 +135,10 @@ export class FakePty implements PtyLike {
     this.redraws++;
   }
 
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    this.signals.push(signal);
+  }
+
   /** Claude prints something. */
   print(text: string): void {
     this.listener?.(Buffer.from(text));
@@ -158,7 +163,10 @@ export class FakeTerminal implements TerminalPort {
   readonly errors: string[] = [];
   entered = false;
   restored = false;
+  /** What was done to the terminal, in order. */
+  readonly calls: ("enter" | "restore" | "suspend")[] = [];
   private input: ((chunk: Buffer) => void) | undefined;
+  private continueJob: (() => void) | undefined;
 
   write(data: Uint8Array): void {
     this.output.push(Buffer.from(data).toString("utf8"));
@@ -189,10 +197,24 @@ export class FakeTerminal implements TerminalPort {
 
   enter(): void {
     this.entered = true;
+    this.calls.push("enter");
   }
 
   restore(): void {
     this.restored = true;
+    this.calls.push("restore");
+  }
+
+  suspend(): Promise<void> {
+    this.calls.push("suspend");
+    return new Promise((resolve) => {
+      this.continueJob = resolve;
+    });
+  }
+
+  /** The shell's `fg`: the suspended job goes on. */
+  fg(): void {
+    this.continueJob?.();
   }
 
   /** The user types. */
