@@ -439,7 +439,7 @@ describe("refusals never reach the upstream", () => {
     ["encoded ..", { path: "/v1/%2e%2e/%2E%2E/x" }, 400, "invalid_request_error"],
     ["encoded //host", { path: "/%2F%2Fevil.example/x" }, 400, "invalid_request_error"],
   ];
-  test.each(cases)("%s → %i", async (_name, options, status, type) => {
+  test.each(cases)("%s: refused, nothing sent upstream", async (_name, options, status, type) => {
     const raw = await rawUpstream((res) => res.end("{}"));
     const { gateway, ledger } = await gatewayFor(raw.url);
     const answer = await call(gateway, { body: messages(), ...options });
