@@ -302,6 +302,22 @@ describe("the pty shell", () => {
     expect(terminal.errors).toEqual(["claude-fallback: claude was killed (SIGKILL)"]);
   });
 
+  test("Claude killed by a signal on API billing: the run says so, then what API billing cost, with the command that continues", async () => {
+    const { core, terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    const sessionId = valueAfter(children[0]!.args, "--session-id")!;
+    core.onHook(limitHook(sessionId));
+    terminal.type("y");
+    await until(() => core.state.mode === "api", "the switch to finish");
+    writeClaudeTranscript(core.options.env, sessionId);
+    children[1]!.exit(0, "SIGKILL");
+    expect(await exited).toBe(137);
+    expect(terminal.errors).toEqual([
+      "claude-fallback: claude was killed (SIGKILL)",
+      `claude-fallback: this run's API billing: $0.00 (details: claude-fallback usage run ${core.options.runId}); continue the conversation with: claude-fallback resume ${sessionId}`,
+    ]);
+  });
+
   test("Claude killed by a signal: the run says so, with the command that continues the conversation", async () => {
     const { core, terminal, children, exited } = setup();
     await until(() => children.length === 1, "claude to start");

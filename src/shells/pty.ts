@@ -229,8 +229,9 @@ export class PtyShell implements ShellPort {
   // ── what the user sees ───────────────────────────────────────────────────────────────────
 
   ask(limit: LimitInfo, freeModel: string | null): void {
-    this.promptShownAt = performance.now();
     this.showOverlay({ kind: "prompt", prompt: promptContextOf(this.core, limit, freeModel), armed: false });
+    // Seen from when it is on the screen: working out its figures can take a while the first time.
+    this.promptShownAt = performance.now();
     this.armPromptWhenStill();
   }
 
@@ -320,14 +321,14 @@ export class PtyShell implements ShellPort {
     const resume = sessionId
       ? `${this.core.options.ourCommand ?? "claude-fallback"} resume ${sessionId}`
       : null;
+    // What API billing cost is said whatever ended the run; it names the way on, as the line of a kill does.
+    const summary = exitSummaryOf(this.core);
     if (this.killedBy) {
       this.terminal.error(
-        `claude-fallback: claude was killed (${this.killedBy})${resume ? `; continue the conversation with: ${resume}` : ""}`,
+        `claude-fallback: claude was killed (${this.killedBy})${resume && !summary ? `; continue the conversation with: ${resume}` : ""}`,
       );
-    } else {
-      const summary = exitSummaryOf(this.core);
-      if (summary) this.terminal.error(summary);
     }
+    if (summary) this.terminal.error(summary);
     await this.core.close();
   }
 }
