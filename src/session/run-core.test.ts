@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { type CoreFixture, coreFixture } from "../../test/support/run-core.js";
+import { type CoreFixture, coreFixture, limitHook } from "../../test/support/run-core.js";
 import type { RunEvent } from "../notify/run-events.js";
 import type { ClaudeLaunch, ShellPort } from "./run-core.js";
 
@@ -26,6 +26,7 @@ function stubShell(): ShellPort & { shown: [RunEvent | null, string][]; launches
     stop: async () => {},
     show: (event, text) => shown.push([event, text]),
     childPid: () => null,
+    kill: () => {},
   };
 }
 
@@ -133,5 +134,60 @@ describe("the run core", () => {
     expect(thereAtStart).toBe(true);
     await fixture.core.close();
     expect(existsSync(leftover)).toBe(false);
+  });
+});
+
+describe("a signal to the wrapper (SPEC §4.1)", () => {
+  test("while it switches to API billing: no claude is started after it, and the run ends with 128+n", async () => {
+    fixture = coreFixture("print", ["-p", "x"], { auto_switch: true });
+    const { core } = fixture;
+    const shell = stubShell();
+    const killed: NodeJS.Signals[] = [];
+    let running = true;
+    let stopped!: () => void;
+    const stopping = new Promise<void>((resolve) => {
+      stopped = resolve;
+    });
+    await core.start(
+      {
+        ...shell,
+        childPid: () => (running ? 4242 : null),
+        kill: (signal) => killed.push(signal),
+        // The signal comes while the claude that met the limit is being stopped.
+        stop: async () => {
+          process.emit("SIGTERM", "SIGTERM");
+          running = false;
+          stopped();
+        },
+      },
+      { terminal: false },
+    );
+    core.onHook(limitHook(core.sessionId!));
+    await stopping;
+    expect(await core.finished).toBe(143);
+    expect(killed).toEqual(["SIGTERM"]);
+    expect(shell.launches.map((launch) => launch.mode)).toEqual(["subscription"]);
+  });
+
+  test("with no claude running: the run ends at once with 128+n", async () => {
+    fixture = coreFixture("stream-json", []);
+    await fixture.core.start(stubShell(), { terminal: false });
+    process.emit("SIGINT", "SIGINT");
+    expect(await fixture.core.finished).toBe(130);
+  });
+
+  test("in a turn: claude gets it, and the run ends with 128+n once claude has ended (whatever its own status)", async () => {
+    fixture = coreFixture("pty", []);
+    const killed: NodeJS.Signals[] = [];
+    await fixture.core.start(
+      { ...stubShell(), childPid: () => 4242, kill: (signal) => killed.push(signal) },
+      {
+        terminal: true,
+      },
+    );
+    process.emit("SIGHUP", "SIGHUP");
+    expect(killed).toEqual(["SIGHUP"]);
+    fixture.core.claudeExited(0);
+    expect(await fixture.core.finished).toBe(129);
   });
 });

@@ -8,10 +8,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { BillingMode } from "../billing.js";
-import { type ClaudeArgs, launchArgs, resumeArgs } from "../claude/args.js";
+import { launchArgs, resumeArgs } from "../claude/args.js";
 import { childEnvironment, removedCredentialNotice } from "../claude/env.js";
-import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
-import type { KeyProvider } from "../config/secret.js";
+import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { forecastSummary } from "../forecast/words.js";
 import type { HookEvent } from "../hooks/hook-events.js";
@@ -19,18 +18,18 @@ import { type Injection, prepareInjection } from "../hooks/injection.js";
 import { type SpoolWatcher, watchSpool } from "../hooks/spool.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
 import { type RunEvent, refusedRequest } from "../notify/run-events.js";
-import type { Paths } from "../state/paths.js";
 import { type CapStatus, capLabel } from "../usage/caps.js";
-import type { Ledger } from "../usage/ledger.js";
 import type { EventKind } from "../usage/ledger-records.js";
 import { LazyApiBilling } from "./api-billing.js";
 import { BestEffortWrites } from "./best-effort.js";
 import { Detector } from "./detection.js";
 import { initialState, machineConfigFor, transition } from "./machine.js";
 import type { Effect, MachineConfig, SessionEvent, SessionState } from "./machine-types.js";
-import { decideOnLimit, type PolicyOutcome, resumePromptFor, type StartingMode } from "./policy.js";
+import { decideOnLimit, type PolicyOutcome, resumePromptFor } from "./policy.js";
 import { RunForecast } from "./run-forecast.js";
-import { RunRecord, type ShellKind, traceTo } from "./run-record.js";
+import type { ClaudeLaunch, RunOptions, ShellPort } from "./run-ports.js";
+import { RunRecord, traceTo } from "./run-record.js";
+import { RunSignals } from "./run-signals.js";
 import { RunSpending } from "./run-spend.js";
 import { RunTimers } from "./run-timers.js";
 import { forecastQueryOf, segmentOf } from "./run-views.js";
@@ -39,49 +38,10 @@ import { capRaisedText } from "./wording.js";
 
 /** How long a limit's notice waits for the forecast of what paying would cost. */
 const LIMIT_FORECAST_WAIT_MS = 1500;
+/** How long Claude has to end on a signal passed on to it before it is killed. */
+const SIGNAL_GRACE_MS = 3000;
 
-export interface RunOptions {
-  claudePath: string;
-  /** `claude-fallback` as the commands we offer call it: with the run's --config and --claude. */
-  ourCommand?: string;
-  args: ClaudeArgs;
-  config: Config;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  paths: Paths;
-  keys: KeyProvider;
-  ledger: Ledger;
-  runId: string;
-  start: StartingMode;
-  shell: ShellKind;
-  now?: () => number;
-}
-
-/** One start of `claude`: its arguments and environment, and for a restart, why. */
-export interface ClaudeLaunch {
-  mode: BillingMode;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  /** Null for the first start; for a switch, the resume prompt follows (`resume`). */
-  restart: { resume: boolean } | null;
-}
-
-/** What the core needs from a shell: the child and the user's eyes. */
-export interface ShellPort {
-  /** Starts `claude`; the shell reports its end with {@link RunCore.claudeExited} (unless stopped). */
-  start(launch: ClaudeLaunch): Promise<void>;
-  /** Stops the `claude` running now, for a switch; its end is not reported. */
-  stop(): Promise<void>;
-  /** A run event in the shell's own channel (banner, stderr line), in the words given. */
-  show(event: RunEvent | null, text: string): void;
-  /** The limit prompt (only a shell with a terminal is ever asked to); `freeModel`: the free way on offered. */
-  ask?(limit: LimitInfo, freeModel: string | null): void;
-  closePrompt?(): void;
-  /** The pid of the `claude` running now. */
-  childPid(): number | null;
-  /** Something shown may have changed (an open menu page). */
-  refresh?(): void;
-}
+export type { ClaudeLaunch, RunOptions, ShellPort } from "./run-ports.js";
 
 export class RunCore {
   private machine: SessionState;
@@ -106,10 +66,12 @@ export class RunCore {
   private readonly trace: ((entry: Record<string, unknown>) => void) | undefined;
   /** The machine's notices waiting to be said, in order. */
   private telling: Promise<void> = Promise.resolve();
+  private signals: RunSignals | undefined;
+  private signalKill: NodeJS.Timeout | undefined;
   private finish!: (code: number) => void;
-  /** Settles with the exit status to pass on once the run is over. */
+  /** Settles with the exit status to pass on once the run is over (a signal's, when one ended it). */
   readonly finished = new Promise<number>((resolve) => {
-    this.finish = resolve;
+    this.finish = (code) => resolve(this.signals?.status() ?? code);
   });
 
   constructor(readonly options: RunOptions) {
@@ -175,6 +137,7 @@ export class RunCore {
   /** Sets up the hooks, then starts `claude` in the starting mode; `terminal`: in the user's terminal. */
   async start(shell: ShellPort, { terminal }: { terminal: boolean }): Promise<void> {
     this.shell = shell;
+    this.signals = new RunSignals((signal) => this.signalled(signal));
     const { options } = this;
     this.injection = await prepareInjection(options, (event) => this.onHook(event), { terminal });
     this.spool = await watchSpool({
@@ -372,8 +335,28 @@ export class RunCore {
     );
   }
 
-  private async launch(mode: BillingMode, args: string[], restart: ClaudeLaunch["restart"]): Promise<void> {
+  /** A signal to the wrapper (SPEC §4.1): Claude gets it too, and the run ends, whatever it was doing. */
+  private signalled(signal: NodeJS.Signals): void {
+    this.shell.kill(signal);
+    if (this.shell.childPid() === null) {
+      this.finish(0);
+      return;
+    }
+    // Claude's own end ends the run; one that does not end of the signal must not hold it.
+    this.signalKill = setTimeout(() => this.shell.kill("SIGKILL"), SIGNAL_GRACE_MS);
+  }
+
+  /** Starts `claude`; false when a signal has ended the run: nothing is started (or billed) after it. */
+  private async launch(
+    mode: BillingMode,
+    args: string[],
+    restart: ClaudeLaunch["restart"],
+  ): Promise<boolean> {
     const gateway = mode === "api" ? await this.billing.ensure() : undefined;
+    if (this.signals?.received) {
+      this.finish(0);
+      return false;
+    }
     const { env, removed } = childEnvironment(this.options.env, mode, gateway);
     for (const name of removed) this.shell.show(null, removedCredentialNotice(name, mode));
     this.lastIdleAt = 0;
@@ -381,6 +364,7 @@ export class RunCore {
     // The gateway's pipeline loads while Claude starts; if it cannot, each request is refused with why.
     gateway?.ready().catch(() => {});
     this.publish();
+    return true;
   }
 
   private async switchTo(to: BillingMode, resume: boolean, model: string | null): Promise<void> {
@@ -399,8 +383,7 @@ export class RunCore {
         prompt: resumePromptFor(this.options, resume),
         model,
       });
-      await this.launch(to, args, { resume });
-      this.dispatch({ type: "switched", to });
+      if (await this.launch(to, args, { resume })) this.dispatch({ type: "switched", to });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (stopped && sessionId) {
@@ -438,6 +421,7 @@ export class RunCore {
 
   /** Stops what the run started; the shell has stopped `claude`. */
   async close(): Promise<void> {
+    clearTimeout(this.signalKill);
     this.timers.clear();
     await this.telling;
     await this.forecast.close();
@@ -446,5 +430,6 @@ export class RunCore {
     await this.billing.close();
     await this.injection?.close();
     await this.teller.flush();
+    this.signals?.close();
   }
 }

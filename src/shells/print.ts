@@ -73,7 +73,8 @@ export class PrintShell implements ShellPort {
       cwd: core.options.cwd,
       stdin: first ? "inherit" : "ignore",
       output: "pipe",
-      forward: ["SIGINT", "SIGTERM", "SIGHUP"],
+      // The run core passes the signals sent to us on (kill): it must also know of them.
+      forward: [],
     });
     this.child = child;
     child.stdout?.on("data", (chunk: Buffer) => (gate ? gate.push(chunk) : continuation?.push(chunk)));
@@ -128,6 +129,10 @@ export class PrintShell implements ShellPort {
 
   childPid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
   }
 
   show(event: RunEvent | null, text: string): void {

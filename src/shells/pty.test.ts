@@ -329,4 +329,14 @@ describe("the pty shell", () => {
       `claude-fallback: claude was killed (SIGKILL); continue the conversation with: claude-fallback resume ${sessionId}`,
     ]);
   });
+
+  test("a signal to the wrapper is passed on to Claude; its end by it is the run's end with 128+n, not a kill to report", async () => {
+    const { terminal, children, exited } = setup();
+    await until(() => children.length === 1, "claude to start");
+    process.emit("SIGTERM", "SIGTERM");
+    expect(children[0]!.signals).toEqual(["SIGTERM"]);
+    expect(await exited).toBe(143);
+    expect(terminal.restored).toBe(true);
+    expect(terminal.errors.filter((line) => line.includes("was killed"))).toEqual([]);
+  });
 });

@@ -64,6 +64,8 @@ export class PtyShell implements ShellPort {
   /** Keys typed while the prompt was not yet armed: Claude's, given to it when the prompt closes. */
   private heldKeys: Buffer[] = [];
   private suspended = false;
+  /** A signal sent to us was passed on to Claude: its end by it is the run's, not a kill to report. */
+  private passedOn = false;
 
   constructor(
     private readonly core: RunCore,
@@ -117,7 +119,7 @@ export class PtyShell implements ShellPort {
     });
     void child.exited.then((exit) => {
       if (this.child !== child) return;
-      this.killedBy = exit.signal;
+      this.killedBy = this.passedOn ? null : exit.signal;
       core.claudeExited(exitStatus(exit));
     });
   }
@@ -151,6 +153,11 @@ export class PtyShell implements ShellPort {
 
   childPid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.passedOn = true;
+    this.child?.kill(signal);
   }
 
   // ── keys ─────────────────────────────────────────────────────────────────────────────────

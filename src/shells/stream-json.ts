@@ -207,7 +207,8 @@ export class StreamJsonShell implements ShellPort {
       cwd: core.options.cwd,
       stdin: "pipe",
       output: "pipe",
-      forward: ["SIGINT", "SIGTERM", "SIGHUP"],
+      // The run core passes the signals sent to us on (kill): it must also know of them.
+      forward: [],
     });
     this.child = child;
     this.claudeRequests = new Set();
@@ -273,6 +274,10 @@ export class StreamJsonShell implements ShellPort {
 
   childPid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
   }
 
   show(event: RunEvent | null, text: string): void {

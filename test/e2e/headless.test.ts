@@ -2,14 +2,23 @@
  * Headless runs (`claude -p`, SPEC §4.8) under the wrapper: with auto_switch the caller sees one
  * coherent result in its output format; without it, the limit passes through with a hint.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import { constants } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "../support/eventually.js";
-import { killLiveProcesses, runClaude, runProcess, testedClaudeBinary } from "./harness/claude.js";
+import {
+  killLiveProcesses,
+  runClaude,
+  runProcess,
+  spawnTracked,
+  testedClaudeBinary,
+} from "./harness/claude.js";
 import { CLI, fallbackEnv, ourCommand, runFallback, writeFallbackConfig } from "./harness/cli.js";
-import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
+import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
 let sandbox: Sandbox;
@@ -356,4 +365,81 @@ describe("start-up", () => {
     expect(lines.filter((line) => line === "--version")).toHaveLength(1);
     expect(lines.filter((line) => line.includes("-p"))).toHaveLength(2);
   });
+});
+
+// ── a signal to the wrapper (an Agent SDK abort, a kill, a closed terminal) ────────────────────
+
+/** The wrapper with piped stdio, left running: the test signals it. */
+function startWrapper(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawnTracked(process.execPath, [CLI, "--claude", testedClaudeBinary(), ...args], {
+    cwd: sandbox.project,
+    env: fallbackEnv(sandbox, env),
+  });
+  let stderr = "";
+  child.stdout.resume();
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, exited };
+}
+
+function ledgerRows<T>(home: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(join(home, "data", "usage.db"), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The machine's effects so far, from the wrapper's trace. */
+function tracedEffects(trace: string): string[] {
+  if (!existsSync(trace)) return [];
+  return (completeJsonLines(readFileSync(trace, "utf8")) as { effects: string[] }[]).flatMap(
+    (entry) => entry.effects,
+  );
+}
+
+const STREAM_JSON = ["--input-format", "stream-json", "--output-format", "stream-json", "--verbose"];
+
+function streamJsonTurn(text: string): string {
+  return [
+    { type: "control_request", request_id: "init-1", request: { subtype: "initialize", hooks: {} } },
+    { type: "user", message: { role: "user", content: [{ type: "text", text }] }, parent_tool_use_id: null },
+  ]
+    .map((message) => `${JSON.stringify(message)}\n`)
+    .join("");
+}
+
+describe("a signal to the wrapper while it switches to API billing", () => {
+  test.each([
+    ["-p", "SIGTERM"],
+    ["-p", "SIGHUP"],
+    ["stream-json", "SIGTERM"],
+    ["stream-json", "SIGINT"],
+  ] as const)(
+    "%s, %s: the run ends with 128+n, no API request is made, the run is ended in the ledger",
+    async (form, signal) => {
+      const home = await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+      const trace = join(sandbox.root, "trace.jsonl");
+      const args = form === "-p" ? ["--", "-p", "summarise the repo"] : ["--", ...STREAM_JSON];
+      const { child, exited } = startWrapper(args, { CLAUDE_FALLBACK_TRACE: trace });
+      // The program keeps its end open, as the Agent SDK does.
+      if (form === "stream-json") child.stdin.write(streamJsonTurn("summarise the repo"));
+      else child.stdin.end();
+      await eventually(() => tracedEffects(trace).includes("switch"), "the switch to begin", 60_000);
+      process.kill(child.pid!, signal);
+      const exit = await exited;
+      const status = 128 + constants.signals[signal];
+      expect(exit.code).toBe(status);
+      expect(exit.stderr).not.toContain("Continuing on API billing");
+      expect(messageRequests().filter((request) => request.billing === "api")).toEqual([]);
+      expect(ledgerRows(home, "SELECT ended_at IS NOT NULL AS ended, exit_code FROM runs")).toEqual([
+        { ended: 1, exit_code: status },
+      ]);
+    },
+  );
 });

@@ -105,7 +105,6 @@ export class FakePty implements PtyLike {
   readonly size = { cols: 100, rows: 30 };
   exitInfo: PtyExit | undefined;
   redraws = 0;
-  readonly signals: NodeJS.Signals[] = [];
   private listener: ((chunk: Buffer) => void) | undefined;
   private resolveExit!: (exit: PtyExit) => void;
   readonly exited = new Promise<PtyExit>((resolve) => {
@@ -135,10 +134,6 @@ export class FakePty implements PtyLike {
     this.redraws++;
   }
 
-  kill(signal: NodeJS.Signals = "SIGTERM"): void {
-    this.signals.push(signal);
-  }
-
   /** Claude prints something. */
   print(text: string): void {
     this.listener?.(Buffer.from(text));
@@ -153,6 +148,13 @@ export class FakePty implements PtyLike {
   async terminate(): Promise<PtyExit> {
     this.exit(0, "SIGTERM");
     return this.exitInfo!;
+  }
+
+  /** The signals sent to it; it ends of each, as Claude does, but a stop or a continue. */
+  readonly signals: NodeJS.Signals[] = [];
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    this.signals.push(signal);
+    if (signal !== "SIGSTOP" && signal !== "SIGCONT") this.exit(0, signal);
   }
 }
 
