@@ -28,6 +28,9 @@ function answering(log: string[]): Pipeline {
       log.push("handled");
       res.end("served");
     },
+    settle: async () => {
+      log.push("settled");
+    },
     finishWrites: () => log.push("writes finished"),
     close: async () => {
       log.push("closed");
@@ -95,6 +98,6 @@ describe("the gateway's socket", () => {
     await gateway.ready();
     await gateway.close();
     await gateway.close();
-    expect(log).toEqual(["writes finished", "closed"]);
+    expect(log).toEqual(["settled", "writes finished", "closed"]);
   });
 });

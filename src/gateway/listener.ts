@@ -19,13 +19,20 @@ export interface Gateway {
   secret: string;
   /** Sets the pipeline up now, if it is not already (the first request does it too); rejects if it cannot be. */
   ready(): Promise<void>;
+  /**
+   * Cuts the connections of the requests in flight (Claude has ended: nobody reads their answers)
+   * and resolves once each has its row, as a request its client abandoned does, or after a bound.
+   */
+  endRequests(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** What serves the requests once the socket listens. */
 export interface Pipeline {
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** At the close, before the connections are cut: the rows still queued are written. */
+  /** Resolves once the requests being handled have their rows (queued for the ledger), or after `withinMs`. */
+  settle(withinMs: number): Promise<void>;
+  /** At the close, once the requests in flight are cut and settled: the rows still queued are written. */
   finishWrites(): void;
   /** At the close, after the connections are cut: the upstream connections. */
   close(): Promise<void>;
@@ -39,6 +46,9 @@ export interface ListenOptions {
   /** Port to listen on; 0 (default) takes a free one. */
   port?: number;
 }
+
+/** How long the rows of requests cut at the end may take: never the upstream's time, only ours. */
+const END_REQUESTS_MS = 1000;
 
 export async function listenGateway(options: ListenOptions): Promise<Gateway> {
   const secret = options.secret ?? newSecret("cf-gw");
@@ -63,6 +73,11 @@ export async function listenGateway(options: ListenOptions): Promise<Gateway> {
   await once(server, "listening");
   port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | null = null;
+  const endRequests = async () => {
+    const serving = await pipeline?.catch(() => undefined);
+    server.closeAllConnections();
+    await serving?.settle(END_REQUESTS_MS);
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -70,12 +85,14 @@ export async function listenGateway(options: ListenOptions): Promise<Gateway> {
     ready: async () => {
       await ready();
     },
+    endRequests,
     close() {
       // Idempotent: the wrapper may close on exit and again on a signal.
       closing ??= (async () => {
         const serving = await pipeline?.catch(() => undefined);
+        // The rows of the requests cut now are written with the others.
+        await endRequests();
         serving?.finishWrites();
-        server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await serving?.close();
       })();

@@ -641,6 +641,35 @@ describe("streaming", () => {
     });
   });
 
+  test("the gateway ended with a request in flight (the wrapper signalled): its row, with the usage so far, is counted at once and written by the close", async () => {
+    const startOnly = STREAM.subarray(0, STREAM.indexOf("event: content_block_start"));
+    const raw = await rawUpstream((res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(startOnly);
+      // … and then nothing more: the upstream is never waited for.
+    });
+    const { gateway, ledger, spend } = await gatewayFor(raw.url);
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: gateway.port,
+        method: "POST",
+        path: "/v1/messages",
+        headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
+        agent: false,
+      },
+      (res) => res.on("error", () => {}).resume(),
+    );
+    req.on("error", () => {});
+    req.end(JSON.stringify(messages({ stream: true })));
+    await waitFor(() => raw.requests[0], "the upstream request");
+    await gateway.endRequests();
+    expect(spend.runSpend().nanoUsd).toBe(2000 * 3 * PER_MTOK + 1 * 15 * PER_MTOK);
+    await gateway.close();
+    expect(rows(ledger)).toMatchObject([{ outcome: "aborted", input_tokens: 2000, output_tokens: 1 }]);
+    expect(await raw.requests[0]!.closed).toEqual({ aborted: true });
+  });
+
   test("a client that goes away before the answer starts aborts the upstream request too", async () => {
     const raw = await rawUpstream(() => {
       // Never answers.

@@ -210,9 +210,12 @@ export function gatewayPipeline(
     options.onMetered?.();
   }
 
+  /** The requests being handled: a row each is still to come. */
+  const inFlight = new Set<Promise<void>>();
+
   return {
     handle(req, res) {
-      handle(req, res).catch((error: unknown) => {
+      const handling = handle(req, res).catch((error: unknown) => {
         // Our own errors (a ledger that cannot be read for the day and month caps) are one
         // user-facing line, no secret.
         const reason = error instanceof FallbackError ? error.message : "internal error";
@@ -221,6 +224,17 @@ export function gatewayPipeline(
         // A response cut short must look cut short: ending it cleanly would pass it off as complete.
         else if (!res.writableEnded) res.destroy();
       });
+      inFlight.add(handling);
+      void handling.finally(() => inFlight.delete(handling));
+    },
+    async settle(withinMs) {
+      if (inFlight.size === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, withinMs);
+      });
+      await Promise.race([Promise.allSettled([...inFlight]), bound]);
+      clearTimeout(timer);
     },
     finishWrites: () => writer.close(),
     close: () => pool.close(),

@@ -132,6 +132,11 @@ export class LazyApiBilling {
     return this.starting;
   }
 
+  /** Cuts the gateway's requests in flight and waits (briefly) until each is in the run's spend. */
+  async endRequests(): Promise<void> {
+    await this.gateway?.endRequests();
+  }
+
   async close(): Promise<void> {
     await this.gateway?.close();
   }

@@ -414,9 +414,14 @@ export class RunCore {
     this.shell?.refresh?.();
   }
 
-  /** Resolves once the notices given so far are said (a limit's waits for its forecast). */
-  said(): Promise<void> {
-    return this.telling;
+  /**
+   * Resolves once the notices given so far are said (a limit's waits for its forecast) and the
+   * gateway's requests in flight are in the run's spend: Claude has ended, so they are cut, and a
+   * run's API billing said after this counts them.
+   */
+  async said(): Promise<void> {
+    await this.telling;
+    await this.billing.endRequests();
   }
 
   /** Stops what the run started; the shell has stopped `claude`. */

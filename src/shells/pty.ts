@@ -324,6 +324,8 @@ export class PtyShell implements ShellPort {
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.child && !this.child.exitInfo) await this.child.terminate(3000);
     this.terminal.restore();
+    // What API billing cost counts the request Claude was waiting for when it ended.
+    await this.core.said();
     const sessionId = resumableSessionIdOf(this.core);
     const resume = sessionId
       ? `${this.core.options.ourCommand ?? "claude-fallback"} resume ${sessionId}`

@@ -8,6 +8,7 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { formatUsd, nanoToUsd } from "../../src/money.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { eventually } from "../support/eventually.js";
 import {
@@ -440,6 +441,45 @@ describe("a signal to the wrapper while it switches to API billing", () => {
       expect(ledgerRows(home, "SELECT ended_at IS NOT NULL AS ended, exit_code FROM runs")).toEqual([
         { ended: 1, exit_code: status },
       ]);
+    },
+  );
+});
+
+describe("a signal to the wrapper in the middle of an API turn", () => {
+  test.each([
+    ["-p", "SIGTERM"],
+    ["stream-json", "SIGHUP"],
+  ] as const)(
+    "%s, %s: the request is in the ledger as aborted, the run ended with 128+n, its cost said",
+    async (form, signal) => {
+      const home = await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+      simulator.configure({ limitAfterRequests: null });
+      // The answer starts (its usage is known) and then stalls: the signal comes mid-stream.
+      simulator.enqueue({ billing: "api", eventDelayMs: 10 * 60_000 });
+      const args =
+        form === "-p" ? ["--force-api", "--", "-p", "a long answer"] : ["--force-api", "--", ...STREAM_JSON];
+      const { child, exited } = startWrapper(args);
+      if (form === "stream-json") child.stdin.write(streamJsonTurn("a long answer"));
+      else child.stdin.end();
+      await eventually(() => messageRequests().length > 0, "the API request at the simulator", 60_000);
+      process.kill(child.pid!, signal);
+      const exit = await exited;
+      const status = 128 + constants.signals[signal];
+      expect(exit.code).toBe(status);
+      const rows = ledgerRows<{ outcome: string; cost_nanousd: number }>(
+        home,
+        "SELECT outcome, cost_nanousd FROM requests",
+      );
+      expect(rows.map((row) => row.outcome)).toEqual(["aborted"]);
+      // What the answer's start said it used is billed, and said.
+      expect(rows[0]!.cost_nanousd).toBeGreaterThan(0);
+      expect(exit.stderr).toContain(
+        `this run's API billing: ${formatUsd(nanoToUsd(rows[0]!.cost_nanousd))} `,
+      );
+      expect(ledgerRows(home, "SELECT ended_at IS NOT NULL AS ended, exit_code FROM runs")).toEqual([
+        { ended: 1, exit_code: status },
+      ]);
+      expect(messageRequests()).toHaveLength(1);
     },
   );
 });

@@ -21,9 +21,11 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { constants } from "node:os";
 import { basename, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { formatUsd, nanoToUsd } from "../../src/money.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { openLedger } from "../../src/usage/ledger.js";
 import { recordRow } from "../support/ledger.js";
@@ -309,6 +311,44 @@ describe("the wrapper hung up or terminated (its terminal closed, a kill)", () =
       await expectNoProcessLeft(session);
       expect(runDirs()).toEqual([]);
       expect(liveRunFiles()).toEqual([]);
+    },
+  );
+});
+
+describe("the wrapper signalled in the middle of an API turn", () => {
+  test.each(["SIGTERM", "SIGHUP", "SIGINT"] as const)(
+    "%s: the request in flight is in the ledger as aborted, the run is ended with 128+n, and what API billing cost is said",
+    async (signal) => {
+      const { session, ended } = startInShell(["--force-api"]);
+      await session.waitFor("❯");
+      const run = await liveRunOf(session);
+      // The answer starts (its usage is known) and then stalls: the signal comes mid-stream.
+      simulator.enqueue({ billing: "api", eventDelayMs: 10 * 60_000 });
+      await session.submit("a long answer please");
+      await session.waitUntil(() => messageRequests().length > 0, "the API request at the simulator");
+      process.kill(run.pid, signal);
+      const outcome = await ended();
+      const status = 128 + constants.signals[signal];
+      expect(outcome.status).toBe(status);
+      expectTerminalRestored(session, outcome);
+      const rows = ledger(
+        (db) =>
+          db.prepare("SELECT outcome, cost_nanousd FROM requests WHERE run_id = ?").all(run.runId) as {
+            outcome: string;
+            cost_nanousd: number;
+          }[],
+      );
+      expect(rows.map((row) => row.outcome)).toEqual(["aborted"]);
+      // What the answer's start said it used is billed, and said.
+      expect(rows[0]!.cost_nanousd).toBeGreaterThan(0);
+      const billed = `this run's API billing: ${formatUsd(nanoToUsd(rows[0]!.cost_nanousd))} `;
+      expect(said(session).some((line) => line.includes(billed))).toBe(true);
+      const ended_ = ledger((db) =>
+        db.prepare("SELECT ended_at IS NOT NULL AS ended, exit_code FROM runs WHERE id = ?").get(run.runId),
+      );
+      expect(ended_).toEqual({ ended: 1, exit_code: status });
+      await expectNoProcessLeft(session);
+      expect(messageRequests()).toHaveLength(1);
     },
   );
 });
