@@ -383,18 +383,14 @@ export class RunCore {
         prompt: resumePromptFor(this.options, resume),
         model,
       });
-      if (await this.launch(to, args, { resume })) this.dispatch({ type: "switched", to });
+      if (await this.launch(to, args, { resume, model })) this.dispatch({ type: "switched", to });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (stopped && sessionId) {
         // The old Claude is gone: bring the conversation back in the mode it had.
-        const args = resumeArgs(this.options.args, {
-          settingsPath,
-          sessionId,
-          prompt: null,
-          model: this.machine.model,
-        });
-        await this.launch(this.machine.mode, args, { resume: false }).catch(() => this.finish(1));
+        const { mode, model: ours } = this.machine;
+        const args = resumeArgs(this.options.args, { settingsPath, sessionId, prompt: null, model: ours });
+        await this.launch(mode, args, { resume: false, model: ours }).catch(() => this.finish(1));
       }
       this.dispatch({ type: "switch_failed", to, message: `could not switch to ${to} billing: ${message}` });
     }

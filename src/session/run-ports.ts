@@ -32,8 +32,11 @@ export interface ClaudeLaunch {
   mode: BillingMode;
   args: string[];
   env: NodeJS.ProcessEnv;
-  /** Null for the first start; for a switch, the resume prompt follows (`resume`). */
-  restart: { resume: boolean } | null;
+  /**
+   * Null for the first start; for a switch, whether the resume prompt follows, and the model of ours
+   * in `args` (a per-model limit's free model), or null.
+   */
+  restart: { resume: boolean; model: string | null } | null;
 }
 
 /** What the core needs from a shell: the child and the user's eyes. */

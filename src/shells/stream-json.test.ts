@@ -66,6 +66,18 @@ const user = (text: string) => ({
   parent_tool_use_id: null,
 });
 const init = { type: "system", subtype: "init", session_id: "s" };
+const setModel = (id: string, model: string) => ({
+  type: "control_request",
+  request_id: id,
+  request: { subtype: "set_model", model },
+});
+const setPermissionMode = (id: string, mode: string) => ({
+  type: "control_request",
+  request_id: id,
+  request: { subtype: "set_permission_mode", mode },
+});
+const field = (message: Record<string, unknown>, ...path: string[]): unknown =>
+  path.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], message);
 const epilogue = [
   {
     type: "rate_limit_event",
@@ -195,6 +207,104 @@ describe("the stream-json relay", () => {
     ]);
     expect(out.some((message) => startsLimitEpilogue(message))).toBe(false);
     expect(second.received()).toHaveLength(2);
+    end();
+    second.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("what the program set since (model, permission mode) is told again after the initialize, and what claude says back is not the program's", async () => {
+    const { children, out, said, send, end, exited } = setup({ auto_switch: true });
+    send(initialize);
+    await until(() => children.length === 1, "claude to start");
+    const [first] = children as [FakeChild];
+    const success = (id: string) => ({
+      type: "control_response",
+      response: { subtype: "success", request_id: id },
+    });
+    const haiku = setModel("m-1", "claude-haiku-4-5");
+    send(haiku, setPermissionMode("p-1", "plan"), setPermissionMode("p-2", "acceptEdits"));
+    send(setModel("m-2", "no-such-model"));
+    first.say(success("init-1"), success("m-1"), success("p-1"), success("p-2"), {
+      type: "control_response",
+      response: { subtype: "error", request_id: "m-2", error: "no such model" },
+    });
+    send(user("hello"));
+    first.say(init, ...epilogue);
+    await until(() => children.length === 2 && children[1]!.received().length === 4, "the replay");
+    const second = children[1]!;
+    const ours = { request_id: expect.stringMatching(/^claude-fallback-replay-/) };
+    // The refused model is not the session's; of two permission modes, the last holds.
+    expect(second.received()).toEqual([
+      { ...initialize, ...ours },
+      { ...haiku, ...ours },
+      { ...setPermissionMode("p-2", "acceptEdits"), ...ours },
+      user("hello"),
+    ]);
+    const seen = out.length;
+    second.say(
+      ...second
+        .received()
+        .slice(0, 3)
+        .map((request) => success(String(request.request_id))),
+      { type: "system", subtype: "status", status: null, permissionMode: "acceptEdits" },
+      init,
+      { type: "result", is_error: false, result: "continued" },
+    );
+    await until(() => out.some((message) => message.result === "continued"), "the continued answer");
+    expect(out.slice(seen)).toEqual([{ type: "result", is_error: false, result: "continued" }]);
+    expect(said.filter((line) => line.includes("did not take"))).toEqual([]);
+    end();
+    second.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("a setting the restarted claude refuses is said on stderr, not given to the program", async () => {
+    const { children, out, said, send, end, exited } = setup({ auto_switch: true });
+    send(setModel("m-1", "claude-haiku-4-5"));
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.say({ type: "control_response", response: { subtype: "success", request_id: "m-1" } });
+    send(user("hello"));
+    children[0]!.say(init, ...epilogue);
+    await until(() => children.length === 2 && children[1]!.received().length === 2, "the replay");
+    const [replayed] = children[1]!.received();
+    const answers = out.length;
+    children[1]!.say({
+      type: "control_response",
+      response: { subtype: "error", request_id: replayed!.request_id, error: "not on this key" },
+    });
+    await until(() => said.some((line) => line.includes("did not take")), "the refusal said");
+    expect(said.find((line) => line.includes("did not take"))).toContain("set_model again: not on this key");
+    expect(out.length).toBe(answers);
+    end();
+    children[1]!.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("a per-model limit's free model wins over the program's earlier set_model (not sent again); its permission mode still is", async () => {
+    const { children, send, end, exited } = setup({ auto_switch: true });
+    send(setModel("m-1", "claude-opus-4-5"), setPermissionMode("p-1", "acceptEdits"));
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.say(
+      { type: "control_response", response: { subtype: "success", request_id: "m-1" } },
+      { type: "control_response", response: { subtype: "success", request_id: "p-1" } },
+    );
+    send(user("hello"));
+    const opusLimit = "You've hit your Opus limit · resets 11pm (UTC)";
+    children[0]!.say(
+      init,
+      {
+        type: "rate_limit_event",
+        rate_limit_info: { status: "rejected", resetsAt: RESETS_AT, rateLimitType: "seven_day_opus" },
+      },
+      { type: "result", subtype: "success", is_error: true, api_error_status: 429, result: opusLimit },
+    );
+    await until(() => children.length === 2 && children[1]!.received().length === 2, "the free model");
+    const second = children[1]!;
+    expect(second.args).toEqual(expect.arrayContaining(["--model", "sonnet"]));
+    expect(second.received().map((message) => field(message, "request", "subtype") ?? message.type)).toEqual([
+      "set_permission_mode",
+      "user",
+    ]);
     end();
     second.finish("", 0);
     expect(await exited).toBe(0);

@@ -2,10 +2,11 @@
  * The stream-json relay shell (SPEC §12): `claude` as a program's child — the Agent SDK, VS Code's
  * Claude Code extension — talking JSON lines over stdin and stdout. Lines pass both ways unchanged
  * and at once. At the limit (under auto_switch) the limit's epilogue is held back, claude is
- * restarted on API billing with `--resume`, the program's `initialize` is replayed (its answer
- * swallowed), the failed user message sent again (or, when the conversation already holds it, the
- * resume prompt), and the program sees the continued answer as if nothing had happened; at an
- * idle moment after the reset it goes back the same way. Everything else is the run core's.
+ * restarted on API billing with `--resume`, the program's `initialize` and what it has set since
+ * (model, permission mode…) are replayed (their answers swallowed), the failed user message sent
+ * again (or, when the conversation already holds it, the resume prompt), and the program sees the
+ * continued answer as if nothing had happened; at an idle moment after the reset it goes back the
+ * same way. Everything else is the run core's.
  */
 import { promptText } from "../claude/transcripts/last-prompt.js";
 import { parseStatusLineInput } from "../hooks/status-input.js";
@@ -14,6 +15,7 @@ import type { ChildLike, ChildSpawner } from "../platform/child.js";
 import type { ClaudeLaunch, RunCore, ShellPort } from "../session/run-core.js";
 import { exitSummaryOf } from "../session/run-views.js";
 import { LineSplitter, messageOf } from "./lines.js";
+import { SessionSettings } from "./session-settings.js";
 
 export interface RelayIo {
   /** The program's end of claude's stdout. */
@@ -51,6 +53,16 @@ export function startsLimitEpilogue(message: Message): boolean {
   );
 }
 
+/** What claude says on taking a permission mode: no news when it is the mode the program set before. */
+function isStatusEcho(message: Message): boolean {
+  return (
+    field(message, "type") === "system" &&
+    field(message, "subtype") === "status" &&
+    field(message, "status") === null &&
+    typeof field(message, "permissionMode") === "string"
+  );
+}
+
 function isResult(message: Message): boolean {
   return field(message, "type") === "result";
 }
@@ -63,6 +75,8 @@ export class StreamJsonShell implements ShellPort {
   private initialize: Record<string, unknown> | null = null;
   /** Program → claude control requests claude has not answered yet, by request id. */
   private readonly programRequests = new Map<string, Buffer>();
+  /** What the program set on claude (set_model, set_permission_mode…), told again to a restarted claude. */
+  private readonly settings = new SessionSettings();
   /** Claude → program control requests of the claude running now: answers to others are stale. */
   private claudeRequests = new Set<string>();
   /** The turn under way: its user message, and whether claude already answered in it. */
@@ -74,8 +88,10 @@ export class StreamJsonShell implements ShellPort {
   private inputEnded = false;
   /** A resumed claude announces a turn the program has already seen begin. */
   private dropInit = false;
-  /** Our replayed initialize's request id: its answer is ours, not the program's. */
-  private replayId: string | null = null;
+  /** Our replayed requests' ids (to their subtypes): their answers are ours, not the program's. */
+  private readonly replayed = new Map<string, string>();
+  /** A replayed permission mode is announced again (`system/status`): the program already knows it. */
+  private statusEcho = false;
 
   constructor(
     private readonly core: RunCore,
@@ -119,6 +135,7 @@ export class StreamJsonShell implements ShellPort {
       const id = String(field(message, "request_id"));
       if (field(message, "request", "subtype") === "initialize") this.initialize ??= message;
       this.programRequests.set(id, line);
+      this.settings.asked(id, message);
     } else if (type === "control_response") {
       const id = field(message, "response", "request_id");
       // An answer to a claude stopped for a switch: the one running now did not ask.
@@ -138,8 +155,14 @@ export class StreamJsonShell implements ShellPort {
     const type = field(message, "type");
     if (type === "control_response") {
       const id = field(message, "response", "request_id");
-      if (id === this.replayId) return;
-      if (typeof id === "string") this.programRequests.delete(id);
+      if (typeof id === "string") {
+        if (this.replayed.has(id)) {
+          this.replayAnswered(id, message);
+          return;
+        }
+        this.programRequests.delete(id);
+        this.settings.answered(id, field(message, "response", "subtype") === "success");
+      }
     } else if (type === "control_request") {
       this.claudeRequests.add(String(field(message, "request_id")));
     } else if (type === "rate_limit_event") {
@@ -159,8 +182,14 @@ export class StreamJsonShell implements ShellPort {
             })
           : null;
       if (input) this.core.statusLineSeen(input);
-    } else if (type === "system" && field(message, "subtype") === "init" && this.dropInit) {
-      this.dropInit = false;
+    } else if (type === "system" && field(message, "subtype") === "init") {
+      this.statusEcho = false;
+      if (this.dropInit) {
+        this.dropInit = false;
+        return;
+      }
+    } else if (this.statusEcho && isStatusEcho(message)) {
+      this.statusEcho = false;
       return;
     }
     if (this.held) {
@@ -221,7 +250,7 @@ export class StreamJsonShell implements ShellPort {
       (code) => generation === this.generation && core.claudeExited(code),
       () => generation === this.generation && core.claudeExited(1),
     );
-    if (launch.restart) this.replay(child, launch.restart.resume);
+    if (launch.restart) this.replay(child, launch.restart);
     const waiting = this.waiting ?? [];
     this.waiting = null;
     for (const line of waiting) this.fromProgram(line);
@@ -229,11 +258,17 @@ export class StreamJsonShell implements ShellPort {
   }
 
   /** What a restarted claude must be told to stand where the stopped one stood. */
-  private replay(child: ChildLike, resume: boolean): void {
-    if (this.initialize) {
-      this.replayId = `claude-fallback-replay-${this.generation}`;
-      child.stdin?.write(`${JSON.stringify({ ...this.initialize, request_id: this.replayId })}\n`);
-    }
+  private replay(child: ChildLike, { resume, model }: NonNullable<ClaudeLaunch["restart"]>): void {
+    this.replayed.clear();
+    const ours = (message: Record<string, unknown>) => {
+      const id = `claude-fallback-replay-${this.generation}-${this.replayed.size}`;
+      this.replayed.set(id, String(field(message, "request", "subtype")));
+      child.stdin?.write(`${JSON.stringify({ ...message, request_id: id })}\n`);
+    };
+    if (this.initialize) ours(this.initialize);
+    // After the initialize, in the order claude took them: the launch arguments do not carry them.
+    for (const request of this.settings.forLaunch(model)) ours({ type: "control_request", request });
+    this.statusEcho = [...this.replayed.values()].includes("set_permission_mode");
     const initializeId = field(this.initialize, "request_id");
     for (const [id, line] of this.programRequests) if (id !== initializeId) child.stdin?.write(line);
     if (!resume || !this.turn) return;
@@ -252,6 +287,17 @@ export class StreamJsonShell implements ShellPort {
       parent_tool_use_id: null,
     };
     child.stdin?.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** Our replayed request answered: not the program's to see, unless claude no longer takes it. */
+  private replayAnswered(id: string, message: Message): void {
+    const subtype = this.replayed.get(id);
+    this.replayed.delete(id);
+    if (field(message, "response", "subtype") !== "error" || subtype === "initialize") return;
+    const error = field(message, "response", "error");
+    this.io.stderr(
+      `claude-fallback: the restarted Claude did not take the program's ${subtype} again: ${error}`,
+    );
   }
 
   private conversationHolds(user: Buffer): boolean {

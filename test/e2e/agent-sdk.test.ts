@@ -205,6 +205,37 @@ describe("the Agent SDK through claude-fallback", () => {
     conversation.send(null);
   });
 
+  test("the model and permission mode the program set mid-session hold across the restart on the key", async () => {
+    simulator.configure({ limitAfterRequests: 1 });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const conversation = new Conversation(options());
+    expect((await conversation.turn("turn one")).is_error).toBe(false);
+    await conversation.query.setModel("claude-haiku-4-5");
+    await conversation.query.setPermissionMode("acceptEdits");
+    const limited = await conversation.turn("turn two meets the limit");
+    expect(limited.is_error).toBe(false);
+    expect(resultText(limited)).toMatch(/\(api\)/);
+    const model = (request: { body: unknown }) => (request.body as { model?: unknown }).model;
+    // Before: the restarted claude went back to its launch model (and default permissions), on paid billing.
+    const onTheKey = requests().filter((request) => request.billing === "api");
+    expect(onTheKey.length).toBeGreaterThan(0);
+    expect(new Set(onTheKey.map(model))).toEqual(new Set(["claude-haiku-4-5"]));
+    expect((await conversation.turn("turn three")).is_error).toBe(false);
+    const inits = conversation.messages.filter(
+      (message) => message.type === "system" && message.subtype === "init",
+    ) as { model?: string; permissionMode?: string }[];
+    expect(inits.at(-1)).toMatchObject({ model: "claude-haiku-4-5", permissionMode: "acceptEdits" });
+    // The replayed requests' answers were the wrapper's: the program saw no second one.
+    expect(
+      conversation.messages.filter((message) => message.type === "system" && message.subtype === "init"),
+    ).toHaveLength(3);
+    // Claude announces a permission mode it takes: the program heard it once, from its own request.
+    expect(
+      conversation.messages.filter((message) => message.type === "system" && message.subtype === "status"),
+    ).toHaveLength(1);
+    conversation.send(null);
+  });
+
   test("claude killed while the program's input is open: the wrapper ends too, so the program is not left waiting", async () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
     const conversation = new Conversation(options());
