@@ -46,3 +46,32 @@ function posixOffsetZone(value: string): string | null {
   if (west ? hours > 12 : hours > 14) return null;
   return `Etc/GMT${west ? "+" : "-"}${hours}`;
 }
+
+/** "15:00" in the given zone (the system's when omitted). */
+export function formatClock(epochMs: number, zone?: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+    ...(zone ? { timeZone: zone } : {}),
+  }).format(new Date(epochMs));
+}
+
+function dayText(epochMs: number, zone?: string): string {
+  return new Intl.DateTimeFormat("en-US", {
+    month: "short",
+    day: "numeric",
+    ...(zone ? { timeZone: zone } : {}),
+  }).format(new Date(epochMs));
+}
+
+/**
+ * "at 15:00" on the day of `now`, "on Nov 27 at 02:28" another day (in the given zone): every time
+ * we show that may not be today (a reset, when a cap would stop the spending). `about` reads
+ * "at about 15:00".
+ */
+export function describeAt(epochMs: number, now: number, zone?: string, about = false): string {
+  const at = `at ${about ? "about " : ""}${formatClock(epochMs, zone)}`;
+  const day = dayText(epochMs, zone);
+  return day === dayText(now, zone) ? at : `on ${day} ${at}`;
+}

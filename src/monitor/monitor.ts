@@ -17,9 +17,9 @@ import { projectsRoots } from "../claude/config-dir.js";
 import type { ProcessFacts, ProcessTable } from "../claude/process.js";
 import { currentTranscript, findSessionTranscript, projectDirsFor } from "../claude/transcripts/find.js";
 import { TranscriptTail } from "../claude/transcripts/tail.js";
+import { describeAt } from "../dates.js";
 import { fromTranscriptRecord, type LimitSignal } from "../detect/index.js";
 import { windowLabel } from "../detect/windows.js";
-import { describeReset } from "../notify/messages.js";
 
 export type MonitorTarget =
   | { kind: "pid"; pid: number }
@@ -90,8 +90,8 @@ export function describeEvent(
     signal.resetsAt === null
       ? ""
       : signal.resetAssumed
-        ? `resets ${describeReset(signal.resetsAt, now, zone)} (assumed: the notice gave no reset time)`
-        : `resets ${describeReset(signal.resetsAt, now, zone)}`;
+        ? `resets ${describeAt(signal.resetsAt, now, zone)} (assumed: the notice gave no reset time)`
+        : `resets ${describeAt(signal.resetsAt, now, zone)}`;
   if (kind === "limit") {
     return `${label ? `${label} limit` : "limit"} reached in ${session}: ${reset || "reset time unknown"} — continue on API billing: ${resumeCommand(where.sessionId)}`;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, test, vi } from "vitest";
+import { formatClock } from "../dates.js";
 import type { HookEvent } from "../hooks/hook-events.js";
 import type { StatusLineInput } from "../hooks/status-input.js";
-import { formatClock } from "../notify/messages.js";
 import { Detector } from "./detection.js";
 
 const NOW = Date.parse("2026-11-24T03:17:20Z");

@@ -5,14 +5,14 @@
  */
 import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
-import { zoneOfTZ } from "../dates.js";
+import { formatClock, zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { windowLabel } from "../detect/windows.js";
 import type { Forecast } from "../forecast/output.js";
-import { basisText, capStopText, nextRequestText, paceText, untilResetText } from "../forecast/words.js";
+import { basisNote, capStopText, nextRequestText, paceText, untilResetText } from "../forecast/words.js";
 import type { RateWindow } from "../hooks/status-input.js";
 import { formatUsd, nanoToUsd } from "../money.js";
-import { formatClock, resetText } from "../notify/messages.js";
+import { resetText } from "../notify/messages.js";
 import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
 import { type CapConfig, type CapName, capLabel, capReachedReason, capsText } from "../usage/caps.js";
 import type { PolicyOutcome, StartCode, StartingMode } from "./policy.js";
@@ -100,7 +100,7 @@ export function promptLines(context: PromptContext): string[] {
     "Paid: continue this conversation now on your own API key, pay per token ([y])?",
     paid ? sentence(paid) : "",
     until ? sentence(`that is ${until}${stop ? `; ${stop}` : ""}`) : stop ? sentence(stop) : "",
-    forecast ? `(Forecast ${basisText(forecast)}.)` : "",
+    forecast ? `(${basisNote(forecast)}.)` : "",
     capsText(context.caps),
     context.autoRevert ? "Claude goes back to your subscription when the limit resets." : "",
     `No answer in ${context.timeoutSeconds} s counts as no.`,
