@@ -1,10 +1,12 @@
 import { describe, expect, it, test } from "vitest";
 import {
   centsText,
+  costText,
   formatCents,
   formatUsd,
   formatUsdNoZeroCents,
   formatUsdShort,
+  formatUsdShortBelow,
   grouped,
   nanoToDecimalUsd,
   nanoToUsd,
@@ -46,12 +48,12 @@ describe("formatUsd / usdToNano", () => {
   it.each([
     [0, "$0.00"],
     [0.01, "$0.01"],
-    [0.005, "$0.005"],
-    [0.0042, "$0.0042"],
-    [0.00424, "$0.0042"],
-    [0.000125, "$0.00013"],
+    [0.005, "$0.01"],
+    [0.0042, "<$0.01"],
+    [0.00424, "<$0.01"],
+    [0.000125, "<$0.01"],
     [0.009999, "$0.01"],
-    [1e-9, "$0.000000001"],
+    [1e-9, "<$0.01"],
     [0.1, "$0.10"],
     [1.005, "$1.01"],
     [2.675, "$2.68"],
@@ -59,7 +61,7 @@ describe("formatUsd / usdToNano", () => {
     [1234.565, "$1,234.57"],
     [1_000_000, "$1,000,000.00"],
     [-0.42, "-$0.42"],
-    [-0.0042, "-$0.0042"],
+    [-0.0042, "-<$0.01"],
   ])("%d → %s", (usd, text) => {
     expect(formatUsd(usd)).toBe(text);
   });
@@ -89,5 +91,66 @@ describe("the reports' and the status line's forms", () => {
     expect(formatUsdShort(Number.NaN)).toBe("$?");
     expect(formatUsdNoZeroCents(10)).toBe("$10");
     expect(formatUsdNoZeroCents(2.5)).toBe("$2.50");
+  });
+});
+
+// One rule for amounts shown to people: the exit line and `status` (formatUsd), `usage`'s tables
+// (formatCents) and the status line (formatUsdShort) showed a half cent as $0.004, <$0.01 and $0.00.
+describe("one rule for people: to the cent, half up, <$0.01 under half a cent", () => {
+  test.each([
+    [0, "$0.00"],
+    [1, "<$0.01"],
+    [4_000_000, "<$0.01"],
+    [4_999_999, "<$0.01"],
+    [5_000_000, "$0.01"],
+    [9_996_000_000, "$10.00"],
+  ])("%i n$ is %s everywhere", (nano, text) => {
+    expect(formatCents(nano)).toBe(text);
+    expect(formatUsd(nanoToUsd(nano))).toBe(text);
+    expect(formatUsdShort(nanoToUsd(nano))).toBe(text);
+  });
+
+  test.each([
+    [1, "$1"],
+    [10, "$10"],
+    [2.5, "$2.50"],
+    [1.005, "$1.01"],
+    [0.004, "<$0.01"],
+    [1500, "$1500"],
+  ])("the status line's cap %d is %s, as formatUsd rounds it", (usd, text) => {
+    expect(formatUsdNoZeroCents(usd)).toBe(text);
+  });
+});
+
+describe("costText: an unknown cost is never $0", () => {
+  test.each([
+    [0, 0, 0, "$0.00"],
+    [null, 0, 0, "$0.00"],
+    [50_000_000, 2, 0, "$0.05"],
+    [50_000_000, 2, 1, "$0.05+?"],
+    [4_000_000, 2, 1, "<$0.01+?"],
+    [0, 1, 1, "?"],
+    [null, 3, 3, "?"],
+  ])("%s n$ known, %i requests, %i unknown: %s", (known, requests, unknown, text) => {
+    expect(costText(known, requests, unknown)).toBe(text);
+  });
+});
+
+describe("formatUsdShortBelow: a spend below a limit never reads as reaching it", () => {
+  test.each([
+    [0.004, 10, "<$0.01"],
+    [9.994, 10, "$9.99"],
+    [9.996, 10, "$9.99"],
+    [10, 10, "$10.00"],
+    [10.02, 10, "$10.02"],
+    [1.0049, 1.005, "$1.00"],
+    [0.0049, 0.005, "<$0.01"],
+    [0, 0.3, "$0.00"],
+    [999.999, 1000, "$999.99"],
+    [4999.7, 5000, "$4999"],
+    [1234.56, 5000, "$1235"],
+    [Number.NaN, 10, "$?"],
+  ])("%d below %d: %s", (usd, limit, text) => {
+    expect(formatUsdShortBelow(usd, limit)).toBe(text);
   });
 });

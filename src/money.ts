@@ -1,8 +1,9 @@
 /**
- * Money, in one way everywhere (reports, the exit line, the status line, caps): amounts are integer
- * nano-dollars and are rounded half up to whole cents for people. No floating point touches the
- * rounding, so $0.045 is $0.05 wherever it is shown (one exception, the status line's cap: see
- * formatUsdNoZeroCents). Imports nothing: the status line loads this on every refresh.
+ * Money, in one way everywhere (reports, the exit line, `status`, the status line, caps): amounts
+ * are integer nano-dollars and, for people, are shown to the cent, rounded half up, and a non-zero
+ * amount under half a cent is `<$0.01` (never `$0.00` for money spent). No floating point touches
+ * the rounding, so $0.045 is $0.05 wherever it is shown. `--json` and `--csv` carry the exact
+ * amounts instead. Imports nothing: the status line loads this on every refresh.
  */
 
 export const NANO_PER_USD = 1_000_000_000;
@@ -49,34 +50,59 @@ export function nanoToUsd(nanoUsd: number): number {
   return nanoUsd / NANO_PER_USD;
 }
 
-/**
- * "$1,234.57" for amounts of a cent or more (2 decimals, half up); below a cent, two significant
- * digits so small requests stay visible: "$0.0042", "$0.00013". Zero is "$0.00".
- */
+/** {@link formatCents} of a dollar amount: "$1,234.57", "<$0.01", "$0.00"; "$?" for no amount. */
 export function formatUsd(usd: number): string {
   if (!Number.isFinite(usd)) return "$?";
-  const sign = usd < 0 ? "-" : "";
-  const nano = Math.round(Math.abs(usd) * NANO_PER_USD);
-  if (nano === 0) return "$0.00";
-  if (nano < 10_000_000) {
-    const digits = Math.max(2, 1 - Math.floor(Math.log10(nano / NANO_PER_USD)));
-    const text = (nano / NANO_PER_USD).toFixed(digits).replace(/0+$/, "");
-    return `${sign}$${text.endsWith(".") ? `${text}00` : text}`;
-  }
-  return `${sign}${centsText(roundedCents(nano))}`;
+  return `${usd < 0 ? "-" : ""}${formatCents(usdToNano(Math.abs(usd)))}`;
 }
 
-/** `$1.24`; whole dollars from $1000 up, to stay short (the status line's spend). */
+/**
+ * A cost of some requests, some of which may have no known price (SPEC §7: never silently $0):
+ * "$1.23", "$1.23+?" when some are unknown, "?" when none is known (`usage`, the exit line).
+ */
+export function costText(knownNanoUsd: number | null, requests: number, unknownCostRequests: number): string {
+  if (requests > 0 && unknownCostRequests >= requests) return "?";
+  const known = formatCents(knownNanoUsd ?? 0);
+  return unknownCostRequests > 0 ? `${known}+?` : known;
+}
+
+/** What the `?` of {@link costText} stands for: "? = cost unknown for 2 requests (model not in the price table)". */
+export function unknownCostLegend(unknownCostRequests: number): string {
+  const s = unknownCostRequests === 1 ? "" : "s";
+  return `? = cost unknown for ${unknownCostRequests} request${s} (model not in the price table)`;
+}
+
+/** {@link formatUsd}, in whole dollars from $1000 up to stay short (the status line). */
 export function formatUsdShort(usd: number): string {
   if (!Number.isFinite(usd) || usd < 0) return "$?";
   if (usd >= 1000) return `$${Math.round(usd)}`;
-  return centsText(roundedCents(usdToNano(usd)));
+  return formatUsd(usd);
 }
 
-/** `$10`, `$12.50`: no cents on a whole amount (the status line's cap, as the user wrote it). */
+/**
+ * {@link formatUsdShort} of an amount below `limitUsd`, never shown as reaching the limit's own
+ * figure: rounded down instead when half up would ($9.996 of $10 is "$9.99", not "$10.00"), and
+ * kept a cent (a dollar, from $1000) under the limit as shown. `usd` at or over the limit, or no
+ * amount: {@link formatUsdShort}.
+ */
+export function formatUsdShortBelow(usd: number, limitUsd: number): string {
+  const text = formatUsdShort(usd);
+  if (!(Number.isFinite(usd) && Number.isFinite(limitUsd)) || usd < 0 || usd >= limitUsd) return text;
+  if (usd >= 1000) {
+    const limitDollars = Math.round(limitUsd);
+    return Math.round(usd) < limitDollars
+      ? text
+      : `$${Math.max(0, Math.min(Math.floor(usd), limitDollars - 1))}`;
+  }
+  const nano = usdToNano(usd);
+  const limitCents = limitUsd >= 1000 ? Math.round(limitUsd) * 100 : roundedCents(usdToNano(limitUsd));
+  if (roundedCents(nano) < limitCents) return text;
+  const cents = Math.max(0, Math.min(Math.floor(nano / NANO_PER_CENT), limitCents - 1));
+  return cents === 0 && nano > 0 ? "<$0.01" : centsText(cents);
+}
+
+/** {@link formatUsdShort} without cents on a whole amount: `$10`, `$12.50` (the status line's cap). */
 export function formatUsdNoZeroCents(usd: number): string {
   if (!Number.isFinite(usd) || usd < 0) return "$?";
-  // toFixed, as the status line has always shown caps: a cap with a fraction of a cent can read a
-  // cent apart from formatUsd ($1.005 is "$1.00" here, "$1.01" there).
-  return Number.isInteger(usd) ? `$${usd}` : `$${usd.toFixed(2)}`;
+  return Number.isInteger(usd) && usd < 1000 ? `$${usd}` : formatUsdShort(usd);
 }

@@ -79,7 +79,7 @@ export function forecastQueryOf(core: RunCore): ForecastQuery {
 export function exitSummaryOf(core: RunCore): string | null {
   return core.billing.gatewayStarted()
     ? apiBillingSummary(
-        core.spending.runNano(),
+        core.spending.tracker.runSpend(),
         core.options.runId,
         resumableSessionIdOf(core),
         core.options.ourCommand,

@@ -11,10 +11,11 @@ import { windowLabel } from "../detect/windows.js";
 import type { Forecast } from "../forecast/output.js";
 import { basisNote, capStopText, nextRequestText, paceText, untilResetText } from "../forecast/words.js";
 import type { RateWindow } from "../hooks/status-input.js";
-import { formatUsd, nanoToUsd } from "../money.js";
+import { costText, formatUsd, nanoToUsd, unknownCostLegend } from "../money.js";
 import { resetText } from "../notify/messages.js";
 import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
 import { type CapConfig, type CapName, capLabel, capReachedReason, capsText } from "../usage/caps.js";
+import type { Spend } from "../usage/spend.js";
 import type { PolicyOutcome, StartCode, StartingMode } from "./policy.js";
 
 /** Why the policy decided as it did, in words a notice or a hint can use. */
@@ -117,7 +118,7 @@ export function capRaisedText(label: string, toUsd: number, configKey: string): 
  * are listed, and how to go on when the conversation can (`resumableSessionId`; null: it cannot).
  */
 export function apiBillingSummary(
-  spentNanoUsd: number,
+  spent: Spend,
   runId: string,
   resumableSessionId: string | null,
   ourCommand = "claude-fallback",
@@ -125,7 +126,10 @@ export function apiBillingSummary(
   const resume = resumableSessionId
     ? `; continue the conversation with: ${ourCommand} resume ${resumableSessionId}`
     : "";
-  return `claude-fallback: this run's API billing: ${formatUsd(nanoToUsd(spentNanoUsd))} (details: claude-fallback usage run ${runId})${resume}`;
+  // As `usage` shows it: a cost not known is "?", never $0.00 (SPEC §7).
+  const cost = costText(spent.nanoUsd, spent.requests, spent.unknownCostRequests);
+  const unknown = spent.unknownCostRequests > 0 ? `${unknownCostLegend(spent.unknownCostRequests)}; ` : "";
+  return `claude-fallback: this run's API billing: ${cost} (${unknown}details: claude-fallback usage run ${runId})${resume}`;
 }
 
 export interface SegmentContext {

@@ -52,8 +52,8 @@ const options: fc.Arbitrary<SegmentOptions> = fc.record({
   unicode: fc.boolean(),
 });
 
-/** Dollars: `1.24`, `10`, `$?` for a spend that is no amount, `1e+21` for absurd ones. */
-const USD = String.raw`\$(?:\d+(?:\.\d+)?(?:e\+\d+)?|\?)`;
+/** Dollars: `1.24`, `10`, `<$0.01`, `$?` for a spend that is no amount, `1e+21` for absurd ones. */
+const USD = String.raw`<?\$(?:\d+(?:\.\d+)?(?:e\+\d+)?|\?)`;
 const SHAPE = new RegExp(
   `^(?:SUB|SUB limit|SUB \\d{1,3}%|API ${USD}(?:/${USD})?|API cap ${USD}/${USD})(?: [⟳@](?:\\w{3} )?\\d{2}:\\d{2})?$`,
 );

@@ -56,6 +56,33 @@ describe("formatSegment", () => {
     ],
     ["api at the cap", { mode: "api", spendUsd: 10.02, capUsd: 10 }, "API cap $10.02/$10"],
     ["api, large spend stays short", { mode: "api", spendUsd: 1234.56, capUsd: 5000 }, "API $1235/$5000"],
+    // Money spent is never $0.00 (as `usage` shows it), and a spend below the cap never reads as reaching it.
+    ["api, under half a cent spent", { mode: "api", spendUsd: 0.004, capUsd: 10 }, "API <$0.01/$10"],
+    ["api, under half a cent, no cap", { mode: "api", spendUsd: 0.004, capUsd: null }, "API <$0.01"],
+    [
+      "api, a fraction of a cent under the cap",
+      { mode: "api", spendUsd: 9.996, capUsd: 10 },
+      "API $9.99/$10",
+    ],
+    ["api, exactly the cap", { mode: "api", spendUsd: 10, capUsd: 10 }, "API cap $10.00/$10"],
+    ["api, a hair over the cap", { mode: "api", spendUsd: 10.0001, capUsd: 10 }, "API cap $10.00/$10"],
+    ["api, a sub-cent cap, below it", { mode: "api", spendUsd: 0.0049, capUsd: 0.005 }, "API <$0.01/$0.01"],
+    [
+      "api, a cap with half a cent, reached",
+      { mode: "api", spendUsd: 1.005, capUsd: 1.005 },
+      "API cap $1.01/$1.01",
+    ],
+    [
+      "api, a cap with half a cent, below it",
+      { mode: "api", spendUsd: 1.0049, capUsd: 1.005 },
+      "API $1.00/$1.01",
+    ],
+    ["api, a cap reached at 30 cents", { mode: "api", spendUsd: 0.3, capUsd: 0.3 }, "API cap $0.30/$0.30"],
+    [
+      "api, large spend just under the cap",
+      { mode: "api", spendUsd: 4999.7, capUsd: 5000 },
+      "API $4999/$5000",
+    ],
   ])("%s: %j → %s", (_what, state, expected) => {
     const segment = formatSegment(state, utf8);
     expect(segment).toBe(expected);

@@ -6,14 +6,17 @@
  *   API $1.24/$10         API billing: this run's spend / the session cap
  *   API $1.24             … without a cap
  *   API cap $10.02/$10    the cap is reached
+ *   API <$0.01/$10        under half a cent spent (never $0.00 for money spent)
  *
+ * Below the cap the spend never reads as reaching it ($9.996 of $10 is `API $9.99/$10`): "cap" is
+ * shown from the exact comparison in nano-dollars, as `status` and the gateway decide it.
  * Resets more than a day away carry the weekday (`⟳Mon 15:00`). Without a UTF-8 locale the
  * reset mark is `@` instead of `⟳`.
  */
 
 import { LATEST_DATE_MS } from "../dates.js";
 import type { RateWindow } from "../hooks/status-input.js";
-import { formatUsdNoZeroCents, formatUsdShort } from "../money.js";
+import { formatUsdNoZeroCents, formatUsdShort, formatUsdShortBelow, usdToNano } from "../money.js";
 
 export type SegmentState =
   | {
@@ -111,8 +114,9 @@ export function formatSegment(state: SegmentState, options: SegmentOptions): str
         : "";
     if (capUsd === null || !Number.isFinite(capUsd))
       return join("API", formatUsdShort(spendUsd), projected, reset);
-    const spend = `${formatUsdShort(spendUsd)}/${formatUsdNoZeroCents(capUsd)}`;
-    return spendUsd >= capUsd ? join("API cap", spend) : join("API", spend, projected, reset);
+    const reached = Number.isFinite(spendUsd) && usdToNano(spendUsd) >= usdToNano(capUsd);
+    const spend = `${reached ? formatUsdShort(spendUsd) : formatUsdShortBelow(spendUsd, capUsd)}/${formatUsdNoZeroCents(capUsd)}`;
+    return reached ? join("API cap", spend) : join("API", spend, projected, reset);
   }
   if (state.limit) return join("SUB limit", resetLabel(state.limit.resetsAt, options));
   const windows = (state.windows ?? []).filter((window) => Number.isFinite(window.usedPercentage));

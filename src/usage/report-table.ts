@@ -3,7 +3,7 @@
  * the cent.
  */
 
-import { formatCents, grouped } from "../money.js";
+import { costText, formatCents, grouped, unknownCostLegend } from "../money.js";
 import {
   type ReportKind,
   SUBSCRIPTION_DESCRIPTION,
@@ -17,9 +17,7 @@ import type { RunRequestLine } from "./report-runs.js";
 
 /** "?" when no cost is known, "$1.23+?" when some are not, else "$1.23". */
 function costCell(counters: UsageCounters): string {
-  if (counters.cost_nanousd === null) return counters.requests === 0 ? formatCents(0) : "?";
-  const known = formatCents(counters.cost_nanousd);
-  return counters.unknown_cost_requests > 0 ? `${known}+?` : known;
+  return costText(counters.cost_nanousd, counters.requests, counters.unknown_cost_requests);
 }
 
 const TITLES: Record<ReportKind, [title: string, keyHeader: string]> = {
@@ -143,12 +141,7 @@ function groupHeading(row: UsageRow): Heading {
 
 function unknownNote(totalsRow: UsageCounters): string[] {
   const unknown = totalsRow.unknown_cost_requests;
-  return unknown > 0
-    ? [
-        "",
-        `? = cost unknown for ${unknown} request${unknown === 1 ? "" : "s"} (model not in the price table); not included in the amounts.`,
-      ]
-    : [];
+  return unknown > 0 ? ["", `${unknownCostLegend(unknown)}; not included in the amounts.`] : [];
 }
 
 function tableLines(
