@@ -136,6 +136,7 @@ describe("collectStatus", () => {
         },
         until_reset: null,
         run_cap_usd: 10,
+        log_usage: true,
         problem: null,
       },
       sessions: [],
@@ -205,6 +206,7 @@ describe("collectStatus", () => {
           cap_usd: null,
         },
         run_cap_usd: 10,
+        log_usage: true,
         problem: null,
       },
       sessions: [
@@ -451,6 +453,42 @@ describe("text output", () => {
     expect(text).toContain("API month:     $4.24 of $50.00 cap (+1 of unknown cost)\n");
     expect(text).toMatch(
       /spend \$11\.24 of \$10\.00 cap \(\+1 of unknown cost\) — cap reached, switch pending/,
+    );
+  });
+
+  // Runs with log_usage false keep no request rows (SPEC §7): their spend is in no figure, so the
+  // figures say so rather than read as all that was spent ($0.00 when every run had it off).
+  test.each([
+    [true, false, "API today:     $0.00 (no cap)\n"],
+    [false, false, "API today:     $0.00 (no cap) (runs with log_usage false are not counted)\n"],
+    [true, true, "API month:     $4.24 (no cap) (+1 of unknown cost)\n"],
+    [
+      false,
+      true,
+      "API month:     $4.24 (no cap) (+1 of unknown cost) (runs with log_usage false are not counted)\n",
+    ],
+  ])("log_usage %s, ledger seeded %s: %j", async (logUsage, seeded, line) => {
+    writeConfig({ api_key: KEY, log_usage: logUsage });
+    if (seeded) seedRunAndLedger();
+    const report = await collectStatus({}, io().io);
+    expect(report.api_spend.log_usage).toBe(logUsage);
+    expect(renderStatusText(report, true)).toContain(line);
+  });
+
+  test("a half cent spent reads as usage shows it, not $0.00 or $0.004", async () => {
+    writeConfig({ api_key: KEY, cost_limit_per_day: 5 });
+    const ledger = openLedger(ledgerPath(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).dataDir));
+    const runId = ledger.startRun({ startedAt: now - 2 * HOUR, initialMode: "api" });
+    recordRow(ledger, {
+      runId,
+      outcome: "ok",
+      model: "claude-sonnet-4-5",
+      at: now - HOUR,
+      costNanoUsd: 4_000_000,
+    });
+    ledger.close();
+    expect(renderStatusText(await collectStatus({}, io().io), true)).toContain(
+      "API today:     <$0.01 of $5.00 cap\n",
     );
   });
 

@@ -53,6 +53,8 @@ export interface StatusReport {
     /** Every run's spend since the subscription's limit in force was hit; null without one. */
     until_reset: (SpendJson & { since: string }) | null;
     run_cap_usd: number | null;
+    /** The config's `log_usage`; false: runs with it off keep no request rows, so the figures leave their spend out. */
+    log_usage: boolean;
     /** Why the usage ledger could not be read (its spend fields are then null); null: read. */
     problem: string | null;
   };
@@ -223,6 +225,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
           ? null
           : { since: iso(limitSince), ...spendJson(untilResetSpend, ctx.config.cost_limit_until_reset) },
       run_cap_usd: sessionCap,
+      log_usage: ctx.config.log_usage,
       problem: ledgerProblem,
     },
     sessions: runs.map((run) => ({
@@ -332,11 +335,13 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
   const runCap = report.api_spend.run_cap_usd;
   const ledgerProblem =
     report.api_spend.problem === null ? "" : ` ${glyphs.dash} ${report.api_spend.problem}`;
-  lines.push(`API today:     ${money(report.api_spend.day, glyphs)}${ledgerProblem}`);
-  lines.push(`API month:     ${money(report.api_spend.month, glyphs)}`);
+  // Spend of runs with log_usage false is in no ledger: not shown as if nothing was spent (SPEC §7, §14).
+  const uncounted = report.api_spend.log_usage ? "" : " (runs with log_usage false are not counted)";
+  lines.push(`API today:     ${money(report.api_spend.day, glyphs)}${uncounted}${ledgerProblem}`);
+  lines.push(`API month:     ${money(report.api_spend.month, glyphs)}${uncounted}`);
   lines.push(`API per run:   ${runCap !== null ? `cap ${formatUsd(runCap)}` : "no cap"}`);
   const untilReset = report.api_spend.until_reset;
-  if (untilReset) lines.push(`API to reset:  ${money(untilReset, glyphs)}`);
+  if (untilReset) lines.push(`API to reset:  ${money(untilReset, glyphs)}${uncounted}`);
   lines.push(`Forecast:      ${forecastSummary(report.forecast) ?? basisText(report.forecast)}`);
   if (report.sessions.length === 0) {
     lines.push("Live sessions: none");

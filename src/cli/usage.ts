@@ -40,6 +40,8 @@ export interface UsageCommandIo {
   env?: Record<string, string | undefined> | undefined;
   /** Prices for `--subscription` (the config's `pricing` applied); default the shipped table. */
   pricing?: Pricing | undefined;
+  /** The config's `log_usage`; false: the table says request rows are not kept (default true). */
+  logUsage?: boolean | undefined;
   /** Columns the table must fit in (`terminalWidth`); null: no limit. */
   width?: number | null | undefined;
 }
@@ -95,7 +97,7 @@ export function runUsageCommand(
         ? renderReportJson(result)
         : flags.csv
           ? renderReportCsv(result)
-          : renderReportTable(result, io.width ?? null),
+          : renderReportTable(result, io.width ?? null, io.logUsage ?? true),
     );
     const unreadable = result.subscription?.unreadable ?? [];
     for (const path of unreadable) {
@@ -145,6 +147,7 @@ export function registerUsage(program: Command): void {
           dbPath,
           pricing,
           width,
+          logUsage: config.log_usage,
           zone: zoneOfTZ(process.env.TZ, realpathSync),
           write: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),

@@ -83,6 +83,7 @@ export function exitSummaryOf(core: RunCore): string | null {
         core.options.runId,
         resumableSessionIdOf(core),
         core.options.ourCommand,
+        core.options.config.log_usage,
       )
     : null;
 }

@@ -35,4 +35,20 @@ describe("apiBillingSummary: what the run cost, as `usage` shows it", () => {
       `claude-fallback: this run's API billing: $0.01 (details: claude-fallback usage run ${RUN}); continue the conversation with: cf resume abc`,
     );
   });
+
+  // log_usage false: `usage run` has no rows to show, so the line does not send the user there.
+  test.each([
+    [
+      spend(420_000_000, 3, 0),
+      "$0.42 (no details: API requests are not kept in the usage ledger while log_usage is false)",
+    ],
+    [
+      spend(0, 1, 1),
+      "? (? = cost unknown for 1 request (model not in the price table); no details: API requests are not kept in the usage ledger while log_usage is false)",
+    ],
+  ])("log_usage false: %j", (spent, text) => {
+    const line = apiBillingSummary(spent, RUN, null, "claude-fallback", false);
+    expect(line).toBe(`claude-fallback: this run's API billing: ${text}`);
+    expect(line).not.toContain("usage run");
+  });
 });

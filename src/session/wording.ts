@@ -15,6 +15,7 @@ import { costText, formatUsd, nanoToUsd, unknownCostLegend } from "../money.js";
 import { resetText } from "../notify/messages.js";
 import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
 import { type CapConfig, type CapName, capLabel, capReachedReason, capsText } from "../usage/caps.js";
+import { REQUEST_ROWS_NOT_KEPT } from "../usage/ledger-records.js";
 import type { Spend } from "../usage/spend.js";
 import type { PolicyOutcome, StartCode, StartingMode } from "./policy.js";
 
@@ -116,12 +117,14 @@ export function capRaisedText(label: string, toUsd: number, configKey: string): 
 /**
  * The line that ends every run that used API billing (SPEC §1: what it cost), where its requests
  * are listed, and how to go on when the conversation can (`resumableSessionId`; null: it cannot).
+ * With `log_usage` false its requests are not kept (SPEC §7): it says so instead of pointing at them.
  */
 export function apiBillingSummary(
   spent: Spend,
   runId: string,
   resumableSessionId: string | null,
   ourCommand = "claude-fallback",
+  logUsage = true,
 ): string {
   const resume = resumableSessionId
     ? `; continue the conversation with: ${ourCommand} resume ${resumableSessionId}`
@@ -129,7 +132,10 @@ export function apiBillingSummary(
   // As `usage` shows it: a cost not known is "?", never $0.00 (SPEC §7).
   const cost = costText(spent.nanoUsd, spent.requests, spent.unknownCostRequests);
   const unknown = spent.unknownCostRequests > 0 ? `${unknownCostLegend(spent.unknownCostRequests)}; ` : "";
-  return `claude-fallback: this run's API billing: ${cost} (${unknown}details: claude-fallback usage run ${runId})${resume}`;
+  const details = logUsage
+    ? `details: claude-fallback usage run ${runId}`
+    : `no details: ${REQUEST_ROWS_NOT_KEPT}`;
+  return `claude-fallback: this run's API billing: ${cost} (${unknown}${details})${resume}`;
 }
 
 export interface SegmentContext {

@@ -1,6 +1,9 @@
 /** The rows of the usage ledger (SPEC §7) as the rest of the program writes and reads them. */
 import type { BillingMode } from "../billing.js";
 
+/** Why a run's requests cannot be listed (SPEC §7): the exit line and `usage` say it the same way. */
+export const REQUEST_ROWS_NOT_KEPT = "API requests are not kept in the usage ledger while log_usage is false";
+
 export type RequestOutcome = "ok" | "error" | "aborted" | "refused_cap" | "upstream_error";
 
 export type EventKind =

@@ -145,3 +145,45 @@ describe("usage run RUN_ID", () => {
     expect(() => table("run", null, "no-such-run")).toThrow(/no wrapper run no-such-run/);
   });
 });
+
+// log_usage false keeps request rows out (SPEC §7): the report says so rather than "no requests".
+describe("with log_usage false in the config", () => {
+  const render = (kind: ReportKind, logUsage: boolean, runId?: string) =>
+    renderReportTable(buildUsageReport(ledger, { kind, zone: "UTC", runId }), null, logUsage);
+  const runOnly = () =>
+    ledger.startRun({ id: RUN, startedAt: Date.parse("2026-11-24T09:14:00Z"), initialMode: "api" });
+
+  test.each([
+    ["a run without rows", runOnly, "run", RUN, true, "No API requests in this run."],
+    [
+      "a run without rows",
+      runOnly,
+      "run",
+      RUN,
+      false,
+      "Nothing to list: API requests are not kept in the usage ledger while log_usage is false.",
+    ],
+    ["an empty ledger", () => {}, "daily", undefined, true, "No API usage recorded yet."],
+    [
+      "an empty ledger",
+      () => {},
+      "daily",
+      undefined,
+      false,
+      "No API usage recorded yet; API requests are not kept in the usage ledger while log_usage is false.",
+    ],
+    [
+      "rows of earlier runs",
+      seed,
+      "daily",
+      undefined,
+      false,
+      "Runs with log_usage false are not in these figures: API requests are not kept in the usage ledger while log_usage is false.",
+    ],
+  ] as const)("%s, %s report %s, log_usage %s", (_name, fill, kind, runId, logUsage, line) => {
+    fill();
+    const lines = render(kind, logUsage, runId).split("\n");
+    expect(lines).toContain(line);
+    if (logUsage) expect(lines.join("\n")).not.toContain("log_usage");
+  });
+});

@@ -4,6 +4,7 @@
  */
 
 import { costText, formatCents, grouped, unknownCostLegend } from "../money.js";
+import { REQUEST_ROWS_NOT_KEPT } from "./ledger-records.js";
 import {
   type ReportKind,
   SUBSCRIPTION_DESCRIPTION,
@@ -185,8 +186,13 @@ function tableLines(
 }
 
 /** `usage run RUN_ID`: the run's requests, one a line. */
-function requestLines(requests: readonly RunRequestLine[], width: number | null): string[] {
-  if (requests.length === 0) return ["No API requests in this run."];
+function requestLines(
+  requests: readonly RunRequestLine[],
+  width: number | null,
+  logUsage: boolean,
+): string[] {
+  if (requests.length === 0)
+    return [logUsage ? "No API requests in this run." : `Nothing to list: ${REQUEST_ROWS_NOT_KEPT}.`];
   const table: Table = {
     header: ["Time", "Model", "Outcome", "Input", "Output", "Cache write", "Cache read", "Cost"],
     body: requests.map((request) => [
@@ -261,15 +267,25 @@ function subscriptionLines(
  * totals; with `--subscription`, a second, separately labelled table of the subscription's value;
  * for one run, its requests. Fits `width` columns when it can (null: no limit).
  */
-export function renderReportTable(report: UsageReport, width: number | null = null): string {
+/**
+ * `logUsage`: the config's `log_usage`; false: the report says the requests of runs with it off
+ * are not in it (SPEC §7, §14), rather than "no requests".
+ */
+export function renderReportTable(report: UsageReport, width: number | null = null, logUsage = true): string {
   const [title] = TITLES[report.report];
   const heading = `${title}, ${rangeText(report)} (${report.timezone})`;
+  const notKept = logUsage ? "" : `; ${REQUEST_ROWS_NOT_KEPT}`;
   const lines =
     report.rows.length === 0
-      ? [heading, `No API usage recorded${report.since || report.until ? " in this range" : " yet"}.`]
+      ? [
+          heading,
+          `No API usage recorded${report.since || report.until ? " in this range" : " yet"}${notKept}.`,
+        ]
       : [heading, "", ...tableLines(report.report, report.rows, report.totals, width)];
+  if (report.rows.length > 0 && !logUsage)
+    lines.push("", `Runs with log_usage false are not in these figures: ${REQUEST_ROWS_NOT_KEPT}.`);
   if (report.run_requests)
-    lines.push("", "Requests of this run:", "", ...requestLines(report.run_requests, width));
+    lines.push("", "Requests of this run:", "", ...requestLines(report.run_requests, width, logUsage));
   if (report.subscription) lines.push("", ...subscriptionLines(report, report.subscription, width));
   return `${lines.join("\n")}\n`;
 }

@@ -123,7 +123,7 @@ const pureModules = [
   /^session\/(machine|machine-types|model-limit|policy|wording|menu)$/,
   /^notify\/(messages|run-events)$/,
   /^statusline\/segment$/,
-  /^usage\/caps$/,
+  /^usage\/(caps|ledger-records)$/,
   /^gateway\/accounting$/,
   /^config\/schema$/,
   /^platform\/(loopback|run-secret)$/,
