@@ -8,7 +8,7 @@ import { cachedClaudeVersion } from "../claude/version-cache.js";
 import { type Config, NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
-import { formatUsd, nanoToUsd } from "../money.js";
+import { costText } from "../money.js";
 import { spawnChild } from "../platform/child.js";
 import { runPlainClaude } from "../session/plain-run.js";
 import { startingMode } from "../session/policy.js";
@@ -184,7 +184,7 @@ function closeRunLedger(ledger: Ledger, runId: string, exitCode: number | null):
     const waiting = ledger.pendingSpend();
     const missing =
       waiting.requests > 0
-        ? `; ${waiting.requests} API request${waiting.requests === 1 ? "" : "s"} of this run (${formatUsd(nanoToUsd(waiting.nanoUsd))}) could not be written to it, so usage reports and the daily and monthly caps will not count ${waiting.requests === 1 ? "it" : "them"}`
+        ? `; ${waiting.requests} API request${waiting.requests === 1 ? "" : "s"} of this run (${costText(waiting.nanoUsd, waiting.requests, waiting.unknownCostRequests)}) could not be written to it, so usage reports and the daily and monthly caps will not count ${waiting.requests === 1 ? "it" : "them"}`
         : "";
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`claude-fallback: ${message}${missing}\n`);
