@@ -17,6 +17,7 @@ import type { ShellKind } from "../session/run-record.js";
 import { startingAfterLimitText } from "../session/wording.js";
 import { shellQuote } from "../shell.js";
 import { readState, setAsideDamagedState, stateFile } from "../state/store.js";
+import { RUN_SPANNING_CAPS } from "../usage/caps.js";
 import { type Ledger, ledgerPath, moveLedgerAside, openLedger } from "../usage/ledger.js";
 import { LedgerDamagedError } from "../usage/ledger-errors.js";
 import { type ContextOptions, loadContext } from "./context.js";
@@ -150,8 +151,6 @@ async function runShell(shell: ShellKind, core: RunCore, say: (line: string) => 
  * until the reset): those count the spend it holds, so the run is refused with the fix rather than
  * started with that spend forgotten.
  */
-const RUN_SPANNING_CAPS = ["cost_limit_per_day", "cost_limit_per_month", "cost_limit_until_reset"] as const;
-
 function openRunLedger(file: string, config: Config): Ledger {
   const options = { logUsage: config.log_usage };
   try {

@@ -211,8 +211,11 @@ describe("the prompt before it is armed", () => {
       { key: "", label: "(the keys to answer come in a moment; what you type until then goes to Claude)" },
     ]);
   });
-  test.each(["y", "a", "n", "m", "escape", "x"])("%s is held for Claude, never an answer", (key) => {
+  test.each(["y", "a", "n", "m", "x"])("%s is held for Claude, never an answer", (key) => {
     expect(actionFor(unarmed, pageFor(unarmed, view()), key)).toEqual({ type: "hold" });
+  });
+  test("Escape (and Ctrl-C, read as Escape) is no at once: declining costs nothing", () => {
+    expect(actionFor(unarmed, pageFor(unarmed, view()), "escape")).toEqual({ type: "answer", answer: "no" });
   });
 });
 

@@ -131,11 +131,14 @@ export function pageFor(overlay: Overlay, view: MenuView): Page {
 /** What `key` does on `page` of `overlay`. */
 export function actionFor(overlay: Overlay, page: Page, key: string): MenuAction {
   if (overlay.kind === "prompt") {
+    // Saying no costs nothing, so Escape (Ctrl-C) needs no arming: a double Ctrl-C held and given
+    // to Claude later would end it.
+    if (key === "escape") return { type: "answer", answer: "no" };
     if (!overlay.armed) return { type: "hold" };
     if (key === "m" && overlay.prompt.freeModel) return { type: "answer", answer: "model" };
     if (key === "y") return { type: "answer", answer: "yes" };
     if (key === "a") return { type: "answer", answer: "always" };
-    if (key === "n" || key === "escape") return { type: "answer", answer: "no" };
+    if (key === "n") return { type: "answer", answer: "no" };
     return { type: "none" };
   }
   if (key === "c" || key === "escape" || key === "q") return { type: "close" };

@@ -169,6 +169,38 @@ describe("a signal to the wrapper (SPEC §4.1)", () => {
     expect(shell.launches.map((launch) => launch.mode)).toEqual(["subscription"]);
   });
 
+  test("while the switch sets up API billing, which then fails: the run still ends, with 128+n", async () => {
+    // A key command that fails: the switch fails after the signal, with the old claude gone.
+    fixture = coreFixture(
+      "print",
+      ["-p", "x"],
+      { auto_switch: true, api_key_command: "exit 3" },
+      { CLAUDE_FALLBACK_API_KEY: "" },
+    );
+    const { core } = fixture;
+    const shell = stubShell();
+    let running = true;
+    await core.start(
+      {
+        ...shell,
+        childPid: () => (running ? 4242 : null),
+        kill: () => {
+          // Claude ends of the signal a moment later, once; its end is not the run's while the switch is under way.
+          if (!running) return;
+          setImmediate(() => {
+            running = false;
+            core.claudeExited(143);
+          });
+        },
+      },
+      { terminal: false },
+    );
+    core.onHook(limitHook(core.sessionId!));
+    process.emit("SIGTERM", "SIGTERM");
+    expect(await core.finished).toBe(143);
+    expect(shell.launches.map((launch) => launch.mode)).toEqual(["subscription"]);
+  });
+
   test("with no claude running: the run ends at once with 128+n", async () => {
     fixture = coreFixture("stream-json", []);
     await fixture.core.start(stubShell(), { terminal: false });

@@ -342,8 +342,12 @@ export class RunCore {
       this.finish(0);
       return;
     }
-    // Claude's own end ends the run; one that does not end of the signal must not hold it.
-    this.signalKill = setTimeout(() => this.shell.kill("SIGKILL"), SIGNAL_GRACE_MS);
+    // Claude's own end ends the run; one that does not end of the signal (or whose end a switch
+    // under way passed over) must not hold it.
+    this.signalKill = setTimeout(() => {
+      this.shell.kill("SIGKILL");
+      this.finish(0);
+    }, SIGNAL_GRACE_MS);
   }
 
   /** Starts `claude`; false when a signal has ended the run: nothing is started (or billed) after it. */
@@ -385,6 +389,8 @@ export class RunCore {
       });
       if (await this.launch(to, args, { resume, model })) this.dispatch({ type: "switched", to });
     } catch (error) {
+      // Signalled meanwhile: the run ends here, whatever became of the old Claude.
+      if (this.signals?.received) return this.finish(0);
       const message = error instanceof Error ? error.message : String(error);
       if (stopped && sessionId) {
         // The old Claude is gone: bring the conversation back in the mode it had.

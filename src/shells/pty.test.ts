@@ -160,7 +160,7 @@ describe("the pty shell", () => {
   });
 
   test("keys held while the prompt was not armed do not reach a Claude that a yes replaces", async () => {
-    const { core, terminal, children, exited } = setup({}, [], { visibleMs: 0, quietMs: 100 });
+    const { core, terminal, children, exited } = setup({}, [], { visibleMs: 100, quietMs: 100 });
     await until(() => children.length === 1, "claude to start");
     const [first] = children as [FakePty];
     const sessionId = valueAfter(first.args, "--session-id")!;
@@ -181,7 +181,9 @@ describe("the pty shell", () => {
     await until(() => children.length === 1, "claude to start");
     const [claude] = children as [FakePty];
     terminal.type("\x1a");
-    claude.print("\r\nClaude Code is suspended. Run `fg` to bring it back.\r\n");
+    // The notice across two reads of the pty.
+    claude.print("\r\nClaude Code is susp");
+    claude.print("ended. Run `fg` to bring it back.\r\n");
     await until(() => terminal.calls.includes("suspend"), "the wrapper to stop");
     expect(claude.signals).toEqual(["SIGSTOP"]);
     expect(terminal.calls.slice(-2)).toEqual(["restore", "suspend"]);
@@ -193,10 +195,11 @@ describe("the pty shell", () => {
     expect(await exited).toBe(0);
   });
 
-  test("the same words from Claude with no key typed just before are Claude's text, not a suspension", async () => {
+  test("the same words from Claude with no Ctrl-Z typed just before are Claude's text, not a suspension", async () => {
     const { terminal, children, exited } = setup();
     await until(() => children.length === 1, "claude to start");
     const [claude] = children as [FakePty];
+    terminal.type("tell me what Claude Code says at Ctrl-Z\r");
     claude.print("Claude Code is suspended. Run `fg` to bring it back.");
     claude.exit(0);
     expect(await exited).toBe(0);

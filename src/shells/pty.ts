@@ -34,8 +34,10 @@ const SCREEN_SIGNAL_WINDOW_MS = 5000;
  * our pty (its process group has no parent in its session): the wrapper stops it and itself instead.
  */
 const SUSPEND_NOTICE = "Claude Code is suspended";
-/** How soon after a key Claude's notice counts as its answer to Ctrl-Z (and not, say, quoted text). */
+/** How soon after a Ctrl-Z Claude's notice counts as its answer to it (and not, say, quoted text). */
 const SUSPEND_AFTER_KEY_MS = 2000;
+/** Ctrl-Z as terminals send it: the control byte, or the kitty keyboard protocol's form. */
+const CTRL_Z = [Buffer.from([0x1a]), Buffer.from("\x1b[122;5u")];
 
 /**
  * When the limit prompt takes answers: once it has been on the screen `visibleMs` and no key has
@@ -64,6 +66,9 @@ export class PtyShell implements ShellPort {
   /** Keys typed while the prompt was not yet armed: Claude's, given to it when the prompt closes. */
   private heldKeys: Buffer[] = [];
   private suspended = false;
+  /** When Ctrl-Z was last typed, and the end of Claude's output since (its notice may span two reads). */
+  private ctrlZAt = Number.NEGATIVE_INFINITY;
+  private outputTail = Buffer.alloc(0);
   /** A signal sent to us was passed on to Claude: its end by it is the run's, not a kill to report. */
   private passedOn = false;
 
@@ -109,8 +114,14 @@ export class PtyShell implements ShellPort {
       this.terminal.modes.feed(chunk);
       const limit = core.detector.scanScreen(chunk);
       this.gate.write(chunk);
-      if (performance.now() - this.lastKeyAt < SUSPEND_AFTER_KEY_MS && chunk.includes(SUSPEND_NOTICE))
-        void this.suspendWith(child);
+      if (performance.now() - this.ctrlZAt < SUSPEND_AFTER_KEY_MS) {
+        const seen = Buffer.concat([this.outputTail, chunk]);
+        this.outputTail = seen.subarray(-SUSPEND_NOTICE.length);
+        if (seen.includes(SUSPEND_NOTICE)) {
+          this.ctrlZAt = Number.NEGATIVE_INFINITY;
+          void this.suspendWith(child);
+        }
+      }
       // A resumed Claude redraws the conversation, old limit notices included: the screen only
       // counts while a turn runs or has just ended.
       if (limit && (core.state.busy || core.now() - core.lastIdleAt < SCREEN_SIGNAL_WINDOW_MS)) {
@@ -181,6 +192,10 @@ export class PtyShell implements ShellPort {
 
   private onInputEvent(event: InputEvent): void {
     if (event.type !== "menu") this.lastKeyAt = performance.now();
+    if (event.type === "data" && CTRL_Z.some((key) => event.bytes.includes(key))) {
+      this.ctrlZAt = this.lastKeyAt;
+      this.outputTail = Buffer.alloc(0);
+    }
     if (event.type === "data") {
       this.child?.write(event.bytes);
       if (event.typed) this.core.keystroke();

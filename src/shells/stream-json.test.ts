@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { type CoreFixture, coreFixture, FakeChild, until } from "../../test/support/run-core.js";
 import { parseHookEvent } from "../hooks/hook-events.js";
 import type { ChildOptions } from "../platform/child.js";
+import { readState, stateFile } from "../state/store.js";
 import { StreamJsonShell, startsLimitEpilogue } from "./stream-json.js";
 
 function omit(object: object, key: string): object {
@@ -121,6 +122,10 @@ describe("the stream-json relay", () => {
     send(initialize, user("hello"));
     await until(() => children.length === 1, "claude to start");
     const [claude] = children as [FakeChild];
+    const statusWindows = () =>
+      Object.entries(
+        readState(stateFile(fixture!.core.options.paths.stateDir)).utilisation?.windows ?? {},
+      ).map(([name, window]) => ({ name, usedPercentage: window.used_percentage }));
     claude.say({
       type: "rate_limit_event",
       rate_limit_info: {
@@ -132,6 +137,21 @@ describe("the stream-json relay", () => {
     });
     await until(() => said.some((line) => /92%/.test(line)), "the warning");
     expect(said.filter((line) => /92%/.test(line))).toHaveLength(1);
+    // Another window's event keeps the first: the status line would give both.
+    claude.say({
+      type: "rate_limit_event",
+      rate_limit_info: {
+        status: "allowed",
+        resetsAt: RESETS_AT + 86_400,
+        rateLimitType: "seven_day",
+        utilization: 0.4,
+      },
+    });
+    await until(() => statusWindows().length === 2, "both windows in the state");
+    expect(statusWindows().map((w) => [w.name, Math.round(w.usedPercentage)])).toEqual([
+      ["five_hour", 92],
+      ["seven_day", 40],
+    ]);
     end();
     claude.finish("", 0);
     expect(await exited).toBe(0);

@@ -77,6 +77,8 @@ export class StreamJsonShell implements ShellPort {
   private readonly programRequests = new Map<string, Buffer>();
   /** What the program set on claude (set_model, set_permission_mode…), told again to a restarted claude. */
   private readonly settings = new SessionSettings();
+  /** The subscription's windows as Claude's rate_limit_events gave them, by name. */
+  private readonly rateLimits: Record<string, { used_percentage: number; resets_at: unknown }> = {};
   /** Claude → program control requests of the claude running now: answers to others are stale. */
   private claudeRequests = new Set<string>();
   /** The turn under way: its user message, and whether claude already answered in it. */
@@ -174,14 +176,13 @@ export class StreamJsonShell implements ShellPort {
       // With no status line here, it is also where the subscription's utilisation is learned
       // (a fraction; the status line's rate_limits give percent): `status`, and the warning at
       // notify_at_percentage.
+      // Each event names one window; the status line gives them all, so the others are kept.
       const utilization = field(message, "rate_limit_info", "utilization");
-      const input =
-        typeof window === "string" && typeof utilization === "number"
-          ? parseStatusLineInput({
-              rate_limits: { [window]: { used_percentage: utilization * 100, resets_at: resetsAt } },
-            })
-          : null;
-      if (input) this.core.statusLineSeen(input);
+      if (typeof window === "string" && typeof utilization === "number") {
+        this.rateLimits[window] = { used_percentage: utilization * 100, resets_at: resetsAt };
+        const input = parseStatusLineInput({ rate_limits: { ...this.rateLimits } });
+        if (input) this.core.statusLineSeen(input);
+      }
     } else if (type === "system" && field(message, "subtype") === "init") {
       this.statusEcho = false;
       if (this.dropInit) {

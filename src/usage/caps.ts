@@ -172,13 +172,16 @@ export function capsText(caps: CapConfig): string {
   return parts.length > 0 ? `API spend is capped at ${parts.join(", ")}.` : "No API spending cap is set.";
 }
 
+/** The caps that count every run's spend (the ledger's), in the order a message names the first set. */
+export const RUN_SPANNING_CAPS = [
+  "cost_limit_per_day",
+  "cost_limit_per_month",
+  "cost_limit_until_reset",
+] as const;
+
 /** A cap that counts every run's spend is set: other runs read this run's rows. */
 export function capsSpanRuns(caps: CapConfig): boolean {
-  return (
-    caps.cost_limit_per_day !== null ||
-    caps.cost_limit_per_month !== null ||
-    caps.cost_limit_until_reset !== null
-  );
+  return RUN_SPANNING_CAPS.some((key) => caps[key] !== null);
 }
 
 /**

@@ -6,8 +6,7 @@
  * found under, or for that file as it was (its real path, inode, size and times: zone files share
  * one time, and a copy keeps it), and for the zone data they came from.
  */
-import { realpathSync } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
+import { realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { IANAZone } from "luxon";
 import { zoneOfTZ } from "../dates.js";
@@ -54,10 +53,10 @@ function isKnownZone(value: unknown): value is KnownZone {
 }
 
 /** What the zone file is now; null when there is none. */
-async function zoneFileStamp(path: string): Promise<FileStamp | null> {
+function zoneFileStamp(path: string): FileStamp | null {
   try {
-    const file = await realpath(path);
-    const { ino, size, mtimeMs, ctimeMs } = await stat(file);
+    const file = realpathSync.native(path);
+    const { ino, size, mtimeMs, ctimeMs } = statSync(file);
     return { key: `${file} ${ino} ${ctimeMs}`, size, mtimeMs };
   } catch {
     return null;
@@ -80,7 +79,7 @@ export async function processZone(
     return { named, inEffect: inEffect === "UTC" && named !== "UTC" ? zoneOfDate(named) : inEffect };
   };
   // `TZ` is no file: its value alone says what it names.
-  const stamp = TZ !== undefined ? { key: `TZ=${TZ}`, size: 0, mtimeMs: 0 } : await zoneFileStamp(localtime);
+  const stamp = TZ !== undefined ? { key: `TZ=${TZ}`, size: 0, mtimeMs: 0 } : zoneFileStamp(localtime);
   if (stamp === null || cacheDir === null) return find();
   const cache = new StampedCache(join(cacheDir, "zone-names.json"), isKnownZone);
   const tzdata = process.versions.tz ?? process.versions.icu ?? "";

@@ -424,7 +424,13 @@ describe("a signal to the wrapper while it switches to API billing", () => {
   ] as const)(
     "%s, %s: the run ends with 128+n, no API request is made, the run is ended in the ledger",
     async (form, signal) => {
-      const home = await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+      // The key comes only once the test lets it: the signal lands while the switch sets up API
+      // billing, before anything could be started, however slow the machine.
+      const gate = join(sandbox.root, `key-gate-${form}-${signal}`);
+      const home = await writeFallbackConfig(sandbox, {
+        api_key_command: `while [ ! -e '${gate}' ]; do sleep 0.02; done; printf %s '${TEST_API_KEY}'`,
+        auto_switch: true,
+      });
       const trace = join(sandbox.root, "trace.jsonl");
       const args = form === "-p" ? ["--", "-p", "summarise the repo"] : ["--", ...STREAM_JSON];
       const { child, exited } = startWrapper(args, { CLAUDE_FALLBACK_TRACE: trace });
@@ -433,6 +439,7 @@ describe("a signal to the wrapper while it switches to API billing", () => {
       else child.stdin.end();
       await eventually(() => tracedEffects(trace).includes("switch"), "the switch to begin", 60_000);
       process.kill(child.pid!, signal);
+      await writeFile(gate, "");
       const exit = await exited;
       const status = 128 + constants.signals[signal];
       expect(exit.code).toBe(status);
