@@ -42,7 +42,7 @@ export function quietBrokenPipes(holder: { stdout: Output; stderr: Output } = pr
  */
 export function onBrokenPipe(streams: readonly Output[], listener: () => void): () => void {
   const onError = (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") listener();
+    if (readerGone(error)) listener();
   };
   for (const stream of streams) stream.on("error", onError);
   return () => {
@@ -50,11 +50,19 @@ export function onBrokenPipe(streams: readonly Output[], listener: () => void): 
   };
 }
 
+/**
+ * The reader is gone: a pipe's (EPIPE), or the terminal's, hung up (EIO: a closed terminal window,
+ * whose SIGHUP the run is ending in order on).
+ */
+function readerGone(error: NodeJS.ErrnoException): boolean {
+  return error.code === "EPIPE" || error.code === "EIO";
+}
+
 function quietOnBrokenPipe(stream: Output): void {
   if (quiet.has(stream)) return;
   quiet.add(stream);
   stream.on("error", (error: NodeJS.ErrnoException) => {
     // As if no one listened: the process ends with it, as before.
-    if (error.code !== "EPIPE") throw error;
+    if (!readerGone(error)) throw error;
   });
 }

@@ -353,6 +353,31 @@ describe("the wrapper signalled in the middle of an API turn", () => {
   );
 });
 
+describe("the wrapper's terminal closed for real in the middle of an API turn", () => {
+  test("the hang-up ends the run in order: the request in flight is in the ledger, the run is ended with 129, nothing is left", async () => {
+    const session = start(["--force-api"]);
+    await session.waitFor("❯");
+    const run = await liveRunOf(session);
+    simulator.enqueue({ billing: "api", eventDelayMs: 10 * 60_000 });
+    await session.submit("a long answer please");
+    await session.waitUntil(() => messageRequests().length > 0, "the API request at the simulator");
+    // The terminal's end of the pty goes away (a closed window): SIGHUP, then every write fails (EIO).
+    (session.process as unknown as { destroy(): void }).destroy();
+    await session.waitUntil(() => !alive(run.pid), "the wrapper to end", 20_000);
+    const rows = ledger(
+      (db) =>
+        db.prepare("SELECT outcome FROM requests WHERE run_id = ?").all(run.runId) as { outcome: string }[],
+    );
+    expect(rows.map((row) => row.outcome)).toEqual(["aborted"]);
+    expect(
+      ledger((db) =>
+        db.prepare("SELECT ended_at IS NOT NULL AS ended, exit_code FROM runs WHERE id = ?").get(run.runId),
+      ),
+    ).toEqual({ ended: 1, exit_code: 129 });
+    await expectNoProcessLeft(session);
+  });
+});
+
 // ── c: a status-line or hook process killed ──────────────────────────────────────────────────
 
 describe("a status-line or hook process killed with SIGKILL mid-run", () => {
