@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { NO_CAPS } from "../../test/support/caps.js";
 import { createPricing } from "../pricing/pricing.js";
 import type { CapConfig } from "../usage/caps.js";
 import { type Ledger, openLedger } from "../usage/ledger.js";
@@ -11,12 +12,6 @@ import { CapGuard } from "./cap-guard.js";
 const NOW = Date.UTC(2026, 5, 15, 12);
 const LIMIT_AT = NOW - 3_600_000;
 const USD = 1_000_000_000;
-const NO_CAPS: CapConfig = {
-  cost_limit_per_session: null,
-  cost_limit_per_day: null,
-  cost_limit_per_month: null,
-  cost_limit_until_reset: null,
-};
 
 let dir: string;
 let ledger: Ledger;

@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { NO_CAPS } from "../../test/support/caps.js";
 import { FallbackError } from "../errors.js";
 import { type RunEvent, runEventText, SaidOnce } from "../notify/run-events.js";
 import { createPricing } from "../pricing/pricing.js";
@@ -27,12 +28,6 @@ const KEY = "sk-ant-api03-gateway-test-key-0123456789";
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
 /** Nano-dollars per token for a price of $1 per million tokens. */
 const PER_MTOK = 1000;
-const NO_CAPS: CapConfig = {
-  cost_limit_per_session: null,
-  cost_limit_per_day: null,
-  cost_limit_per_month: null,
-  cost_limit_until_reset: null,
-};
 
 // ── fixtures ──────────────────────────────────────────────────────────────────────────────────
 

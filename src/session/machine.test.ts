@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { NO_CAPS } from "../../test/support/caps.js";
 import type { BillingMode } from "../billing.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { runEventText } from "../notify/run-events.js";
@@ -7,12 +8,6 @@ import { initialState, transition } from "./machine.js";
 import type { Effect, MachineConfig, SessionEvent, SessionState } from "./machine-types.js";
 
 const RESET = Date.UTC(2026, 0, 1, 15, 0, 0);
-const NO_CAPS = {
-  cost_limit_per_session: null,
-  cost_limit_per_day: null,
-  cost_limit_per_month: null,
-  cost_limit_until_reset: null,
-};
 const limit: LimitInfo = {
   window: "five_hour",
   resetsAt: RESET,

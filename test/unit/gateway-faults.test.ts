@@ -61,6 +61,7 @@ import { mintThinkingSignature } from "../../src/simulator/thinking-signature.js
 import { type Ledger, openLedger } from "../../src/usage/ledger.js";
 import type { RequestOutcome } from "../../src/usage/ledger-records.js";
 import { SpendTracker } from "../../src/usage/spend.js";
+import { NO_CAPS } from "../support/caps.js";
 
 // ── the campaign's knobs ──────────────────────────────────────────────────────────────────────
 
@@ -642,12 +643,6 @@ interface Row {
 }
 
 const pricing = createPricing(DEFAULT_CONFIG.pricing);
-const NO_CAPS = {
-  cost_limit_per_session: null,
-  cost_limit_per_day: null,
-  cost_limit_per_month: null,
-  cost_limit_until_reset: null,
-};
 let dir: string;
 let ledger: Ledger;
 let sim: Simulator;
