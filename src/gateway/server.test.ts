@@ -5,6 +5,7 @@ import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type RequestOptions,
   request,
   type Server,
   type ServerResponse,
@@ -421,6 +422,18 @@ describe("forwarding", () => {
   });
 });
 
+/** A POST to the gateway's /v1/messages on a connection of its own, for a test that drives the socket itself. */
+function rawMessagesRequest(gateway: Gateway): RequestOptions {
+  return {
+    host: "127.0.0.1",
+    port: gateway.port,
+    method: "POST",
+    path: "/v1/messages",
+    headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
+    agent: false,
+  };
+}
+
 describe("refusals never reach the upstream", () => {
   const cases: Array<[string, CallOptions, number, string]> = [
     ["no token", { headers: { authorization: undefined } }, 401, "authentication_error"],
@@ -546,24 +559,14 @@ describe("streaming", () => {
     const { gateway } = await gatewayFor(raw.url);
     const received: Buffer[] = [];
     const done = new Promise<void>((resolve, reject) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port: gateway.port,
-          method: "POST",
-          path: "/v1/messages",
-          headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
-          agent: false,
-        },
-        (res) => {
-          res.on("data", (chunk: Buffer) => {
-            received.push(chunk);
-            if (Buffer.concat(received).length >= half) clientSawStart();
-          });
-          res.on("end", resolve);
-          res.on("error", reject);
-        },
-      );
+      const req = request(rawMessagesRequest(gateway), (res) => {
+        res.on("data", (chunk: Buffer) => {
+          received.push(chunk);
+          if (Buffer.concat(received).length >= half) clientSawStart();
+        });
+        res.on("end", resolve);
+        res.on("error", reject);
+      });
       req.on("error", reject);
       req.end(JSON.stringify(messages({ stream: true })));
     });
@@ -600,23 +603,13 @@ describe("streaming", () => {
     });
     const { gateway, ledger } = await gatewayFor(raw.url);
     await new Promise<void>((resolve, reject) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port: gateway.port,
-          method: "POST",
-          path: "/v1/messages",
-          headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
-          agent: false,
-        },
-        (res) => {
-          res.once("data", () => {
-            req.destroy();
-            resolve();
-          });
-          res.on("error", () => {});
-        },
-      );
+      const req = request(rawMessagesRequest(gateway), (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+        res.on("error", () => {});
+      });
       req.on("error", (error) => {
         if (!req.destroyed) reject(error);
       });
@@ -644,17 +637,7 @@ describe("streaming", () => {
       // … and then nothing more: the upstream is never waited for.
     });
     const { gateway, ledger, spend } = await gatewayFor(raw.url);
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: gateway.port,
-        method: "POST",
-        path: "/v1/messages",
-        headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
-        agent: false,
-      },
-      (res) => res.on("error", () => {}).resume(),
-    );
+    const req = request(rawMessagesRequest(gateway), (res) => res.on("error", () => {}).resume());
     req.on("error", () => {});
     req.end(JSON.stringify(messages({ stream: true })));
     await waitFor(() => raw.requests[0], "the upstream request");
@@ -670,14 +653,7 @@ describe("streaming", () => {
       // Never answers.
     });
     const { gateway, ledger } = await gatewayFor(raw.url);
-    const req = request({
-      host: "127.0.0.1",
-      port: gateway.port,
-      method: "POST",
-      path: "/v1/messages",
-      headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
-      agent: false,
-    });
+    const req = request(rawMessagesRequest(gateway));
     req.on("error", () => {});
     req.end(JSON.stringify(messages()));
     await waitFor(() => raw.requests[0], "the upstream request");
@@ -694,24 +670,14 @@ describe("streaming", () => {
     sim.enqueue({ fault: "drop", dropAfterEvents: 3 });
     const { gateway, ledger } = await gatewayFor(sim.url);
     const outcome = await new Promise<{ complete: boolean; bytes: number }>((resolve, reject) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port: gateway.port,
-          method: "POST",
-          path: "/v1/messages",
-          headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
-          agent: false,
-        },
-        (res) => {
-          let bytes = 0;
-          res.on("data", (chunk: Buffer) => {
-            bytes += chunk.length;
-          });
-          res.on("error", () => {});
-          res.on("close", () => resolve({ complete: res.complete, bytes }));
-        },
-      );
+      const req = request(rawMessagesRequest(gateway), (res) => {
+        let bytes = 0;
+        res.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        res.on("error", () => {});
+        res.on("close", () => resolve({ complete: res.complete, bytes }));
+      });
       req.on("error", reject);
       req.end(JSON.stringify(messages({ stream: true })));
     });
@@ -1293,21 +1259,11 @@ describe("lifecycle", () => {
     const { gateway } = await gatewayFor(raw.url);
     expect(gateway.url).toBe(`http://127.0.0.1:${gateway.port}`);
     const closed = new Promise<void>((resolve) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port: gateway.port,
-          method: "POST",
-          path: "/v1/messages",
-          headers: { host: `127.0.0.1:${gateway.port}`, authorization: `Bearer ${gateway.secret}` },
-          agent: false,
-        },
-        (res) => {
-          res.once("data", () => void gateway.close());
-          res.on("error", () => {});
-          res.on("close", resolve);
-        },
-      );
+      const req = request(rawMessagesRequest(gateway), (res) => {
+        res.once("data", () => void gateway.close());
+        res.on("error", () => {});
+        res.on("close", resolve);
+      });
       req.on("error", () => {});
       req.end(JSON.stringify(messages({ stream: true })));
     });
