@@ -72,6 +72,19 @@ function dayText(epochMs: number, zone?: string): string {
  */
 export function describeAt(epochMs: number, now: number, zone?: string, about = false): string {
   const at = `at ${about ? "about " : ""}${formatClock(epochMs, zone)}`;
+  const day = otherDay(epochMs, now, zone);
+  return day === null ? at : `on ${day} ${at}`;
+}
+
+/** "until 15:00" on the day of `now`, "until Nov 27 at 02:28" another day (a weekly limit's reset). */
+export function describeUntil(epochMs: number, now: number, zone?: string): string {
+  const clock = formatClock(epochMs, zone);
+  const day = otherDay(epochMs, now, zone);
+  return day === null ? `until ${clock}` : `until ${day} at ${clock}`;
+}
+
+/** The day of `epochMs` ("Nov 27") when it is not the day of `now` in the zone; null when it is. */
+function otherDay(epochMs: number, now: number, zone?: string): string | null {
   const day = dayText(epochMs, zone);
-  return day === dayText(now, zone) ? at : `on ${day} ${at}`;
+  return day === dayText(now, zone) ? null : day;
 }

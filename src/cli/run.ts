@@ -57,14 +57,15 @@ export async function runWrapped(claudeArgs: string[], opts: RunOptions): Promis
   }
   const damagedState = setAsideDamagedState(stateFile(ctx.paths.stateDir), Date.now());
   if (damagedState) say(`claude-fallback: ${damagedState}`);
+  const startedAt = Date.now();
   const start = startingMode({
     forceApi: opts.forceApi === true,
     hasKey: keys.source !== null,
     autoSwitch: ctx.config.auto_switch,
     state: readState(stateFile(ctx.paths.stateDir)),
-    now: Date.now(),
+    now: startedAt,
   });
-  if (start.code === "limit_in_force" && start.limit) say(startingAfterLimitText(start.limit));
+  if (start.code === "limit_in_force" && start.limit) say(startingAfterLimitText(start.limit, startedAt));
 
   const probe = await cachedClaudeVersion(claude, ctx.paths.stateDir, ctx.env as NodeJS.ProcessEnv);
   const { version } = probe;

@@ -194,8 +194,8 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
     mode: start.mode,
     mode_reason:
       stateReading.problem === null
-        ? startReasonText(start, zone)
-        : `${startReasonText(start, zone)} (the state file could not be read: a \`use\` preference it holds is not known)`,
+        ? startReasonText(start, io.now, zone)
+        : `${startReasonText(start, io.now, zone)} (the state file could not be read: a \`use\` preference it holds is not known)`,
     preferred_mode: preferred,
     preferred_mode_set_at: setAt !== null ? iso(setAt) : null,
     limit: shared.last_limit

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { StateSchema } from "../state/store.js";
 import { limitStillInForce, type StartCode, startingMode } from "./policy.js";
-import { startReasonText } from "./wording.js";
+import { startingAfterLimitText, startReasonText } from "./wording.js";
 
 const NOW = Date.parse("2026-11-24T05:00:00Z");
 const HOUR = 3_600_000;
@@ -111,7 +111,7 @@ describe("startingMode: one answer for `run` and `status`", () => {
     });
     expect([start.mode, start.code]).toEqual([mode, code]);
     expect(start.limit !== null).toBe(code === "limit_in_force");
-    expect(startReasonText(start, "UTC").length).toBeGreaterThan(8);
+    expect(startReasonText(start, NOW, "UTC").length).toBeGreaterThan(8);
   });
 
   test("the reason for a limit in force names the window and the reset", () => {
@@ -122,8 +122,32 @@ describe("startingMode: one answer for `run` and `status`", () => {
       state: state(IN_FORCE),
       now: NOW,
     });
-    expect(startReasonText(start, "UTC")).toBe(
+    expect(startReasonText(start, NOW, "UTC")).toBe(
       "the subscription's 5-hour limit is in force until 06:00 and auto_switch is on",
     );
   });
+
+  test.each([
+    ["later today", NOW + 2 * HOUR, "UTC", "until 07:00"],
+    ["another day (a weekly limit)", NOW + 3 * 24 * HOUR, "UTC", "until Nov 27 at 05:00"],
+    ["tomorrow in the zone shown, today in UTC", NOW + 16 * HOUR, "Asia/Tokyo", "until Nov 25 at 06:00"],
+  ])(
+    "a limit in force whose reset is %s names its day when it is not today's",
+    (_name, resetsAt, zone, until) => {
+      const limit = { at: NOW - HOUR, resets_at: resetsAt, window: "seven_day", assumed: false };
+      const start = startingMode({
+        forceApi: false,
+        hasKey: true,
+        autoSwitch: true,
+        state: state({ last_limit: limit }),
+        now: NOW,
+      });
+      expect(startReasonText(start, NOW, zone)).toBe(
+        `the subscription's weekly limit is in force ${until} and auto_switch is on`,
+      );
+      expect(startingAfterLimitText(start.limit!, NOW, zone)).toBe(
+        `claude-fallback: your subscription's limit is in force ${until}; starting on API billing (auto_switch).`,
+      );
+    },
+  );
 });

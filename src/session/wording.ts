@@ -5,7 +5,7 @@
  */
 import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
-import { formatClock, zoneOfTZ } from "../dates.js";
+import { describeUntil, zoneOfTZ } from "../dates.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { windowLabel } from "../detect/windows.js";
 import type { Forecast } from "../forecast/output.js";
@@ -51,16 +51,16 @@ const START_REASONS: Record<StartCode, string> = {
 };
 
 /** Why new runs start on the billing they do (`status`). */
-export function startReasonText(start: StartingMode, zone?: string): string {
+export function startReasonText(start: StartingMode, now: number, zone?: string): string {
   if (start.code === "limit_in_force" && start.limit) {
-    return `the subscription's ${windowLabel(start.limit.window)} limit is in force until ${formatClock(start.limit.resetsAt, zone)} and auto_switch is on`;
+    return `the subscription's ${windowLabel(start.limit.window)} limit is in force ${describeUntil(start.limit.resetsAt, now, zone)} and auto_switch is on`;
   }
   return START_REASONS[start.code];
 }
 
 /** The line a run that starts on API billing because of the limit begins with. */
-export function startingAfterLimitText(limit: LimitInfo, zone?: string): string {
-  return `claude-fallback: your subscription's limit is in force until ${formatClock(limit.resetsAt, zone)}; starting on API billing (auto_switch).`;
+export function startingAfterLimitText(limit: LimitInfo, now: number, zone?: string): string {
+  return `claude-fallback: your subscription's limit is in force ${describeUntil(limit.resetsAt, now, zone)}; starting on API billing (auto_switch).`;
 }
 
 export interface PromptContext {
