@@ -51,7 +51,7 @@ function io(env: Record<string, string> = {}) {
 }
 
 /** A live run of this process, with two requests in the ledger (one today, one earlier this month). */
-function seedRunAndLedger(): void {
+function seedRunAndLedger(): string {
   const paths = resolvePaths({ CLAUDE_FALLBACK_HOME: home });
   const ledger = openLedger(ledgerPath(paths.dataDir));
   const runId = ledger.startRun({ startedAt: now - 2 * HOUR, initialMode: "subscription" });
@@ -80,10 +80,18 @@ function seedRunAndLedger(): void {
     startedAt: 0,
     pending: null,
   });
+  return runId;
 }
 
-/** Every field of the report non-null: a `use api` preference, a limit, utilisation, a live run, spend. */
-function seedEverything(): void {
+/** The run raised `cap` from the menu, for itself alone, by one more of the configured amount. */
+function seedCapRaised(runId: string, cap: string, from_usd: number, to_usd: number): void {
+  const ledger = openLedger(ledgerPath(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).dataDir));
+  ledger.recordEvent({ runId, at: now - HOUR / 4, kind: "cap_raised", detail: { cap, from_usd, to_usd } });
+  ledger.close();
+}
+
+/** Every field of the report non-null: a `use api` preference, a limit, utilisation, a live run, spend, a cap it raised. */
+function seedEverything(): string {
   writeConfig({
     api_key: KEY,
     cost_limit_per_day: 5,
@@ -100,7 +108,9 @@ function seedEverything(): void {
       windows: { five_hour: { used_percentage: 100, resets_at: now + 2 * HOUR } },
     },
   }));
-  seedRunAndLedger();
+  const runId = seedRunAndLedger();
+  seedCapRaised(runId, "day", 5, 10);
+  return runId;
 }
 
 describe("collectStatus", () => {
@@ -227,6 +237,7 @@ describe("collectStatus", () => {
             unknown_cost_requests: 1,
             cap_usd: 10,
           },
+          caps_raised: [{ cap: "day", cap_usd: 10 }],
         },
       ],
       forecast: expect.objectContaining({
@@ -416,6 +427,23 @@ describe("text output", () => {
     );
     expect(text).toContain("API key:       api_key in the config file sk-ant-…WXYZ");
     expect(text).not.toContain(KEY);
+  });
+
+  test("a live run's caps raised from the menu are shown on its line, its spend against its own cap", async () => {
+    seedCapRaised(seedEverything(), "session", 10, 20);
+    const report = await collectStatus({}, io().io);
+    expect(report.sessions[0]?.spend.cap_usd).toBe(20);
+    expect(report.sessions[0]?.caps_raised).toEqual([
+      { cap: "day", cap_usd: 10 },
+      { cap: "session", cap_usd: 20 },
+    ]);
+    const text = renderStatusText(report, true);
+    expect(text).toContain(
+      "spend $11.24 of $20.00 cap (+1 of unknown cost), raised for this run: daily cap $10.00, per-session cap $20.00, switch pending",
+    );
+    // The config's caps are what every other run keeps to.
+    expect(text).toContain("API today:     $1.24 of $5.00 cap");
+    expect(text).toContain("API per run:   cap $10.00");
   });
 
   test("the time of a `use` preference is local, like the other times", async () => {

@@ -11,6 +11,7 @@ import { startReasonText } from "../session/wording.js";
 import { listLiveRuns } from "../state/runs.js";
 import { readStateChecked, stateFile } from "../state/store.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
+import { type CapName, capLabel } from "../usage/caps.js";
 import { processZone } from "../usage/local-zone.js";
 import { periodOf } from "../usage/periods.js";
 import { type Spend, SpendTracker } from "../usage/spend.js";
@@ -93,6 +94,8 @@ export interface StatusSession {
   /** How Claude was started: in a terminal (`pty`), headless (`print`), or by a program (`stream-json`). */
   shell: "pty" | "print" | "stream-json" | null;
   spend: SpendJson;
+  /** The caps this run raised for itself from the menu, at the dollars they stand at; null: not known (the ledger could not be read). */
+  caps_raised: { cap: CapName; cap_usd: number }[] | null;
 }
 
 export interface StatusIo {
@@ -163,6 +166,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
   const limitSince = shared.last_limit && shared.last_limit.resets_at > io.now ? shared.last_limit.at : null;
   let untilResetSpend: Spend | null = limitSince === null ? null : ZERO;
   const runSpend = new Map<string, Spend>();
+  const runCapsRaised = new Map<string, { cap: CapName; cap_usd: number }[]>();
   let ledgerProblem: string | null = null;
   const { ledgerPath, openExistingLedger } = await import("../usage/ledger.js");
   try {
@@ -174,7 +178,13 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
         daySpend = snapshot.day;
         monthSpend = snapshot.month;
         untilResetSpend = snapshot.untilReset;
-        for (const run of runs) runSpend.set(run.runId, ledger.runSpend(run.runId));
+        for (const run of runs) {
+          runSpend.set(run.runId, ledger.runSpend(run.runId));
+          runCapsRaised.set(
+            run.runId,
+            ledger.capsRaised(run.runId).map(({ cap, usd }) => ({ cap, cap_usd: usd })),
+          );
+        }
       } finally {
         ledger.close();
       }
@@ -228,18 +238,23 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
       log_usage: ctx.config.log_usage,
       problem: ledgerProblem,
     },
-    sessions: runs.map((run) => ({
-      run_id: run.runId,
-      pid: run.pid,
-      claude_pid: run.claudePid,
-      cwd: run.cwd,
-      mode: run.mode,
-      session_id: run.sessionId,
-      started_at: iso(run.startedAt),
-      pending: run.pending,
-      shell: run.shell ?? null,
-      spend: spendJson(ledgerProblem === null ? (runSpend.get(run.runId) ?? ZERO) : null, sessionCap),
-    })),
+    sessions: runs.map((run) => {
+      const capsRaised = ledgerProblem === null ? (runCapsRaised.get(run.runId) ?? []) : null;
+      const runCap = capsRaised?.find(({ cap }) => cap === "session")?.cap_usd ?? sessionCap;
+      return {
+        run_id: run.runId,
+        pid: run.pid,
+        claude_pid: run.claudePid,
+        cwd: run.cwd,
+        mode: run.mode,
+        session_id: run.sessionId,
+        started_at: iso(run.startedAt),
+        pending: run.pending,
+        shell: run.shell ?? null,
+        spend: spendJson(ledgerProblem === null ? (runSpend.get(run.runId) ?? ZERO) : null, runCap),
+        caps_raised: capsRaised,
+      };
+    }),
     forecast: await collectForecast(opts, { env: io.env, cwd: io.cwd, now: io.now, stderr: io.stderr }),
     config: { path: ctx.configPath, source: ctx.configSource, exists: ctx.configExists },
     state: { path: stateFile(ctx.paths.stateDir), problem: stateReading.problem },
@@ -349,8 +364,11 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
     lines.push(`Live sessions: ${report.sessions.length}`);
     for (const session of report.sessions) {
       const pending = session.pending ? `, switch pending: ${session.pending}` : "";
+      const raised = session.caps_raised?.length
+        ? `, raised for this run: ${session.caps_raised.map(({ cap, cap_usd }) => `${capLabel(cap)} cap ${formatUsd(cap_usd)}`).join(", ")}`
+        : "";
       lines.push(
-        `  pid ${session.pid}  ${session.mode}  session ${session.session_id ?? "(not known yet)"}  ${session.cwd}  spend ${money(session.spend, glyphs)}${pending}`,
+        `  pid ${session.pid}  ${session.mode}  session ${session.session_id ?? "(not known yet)"}  ${session.cwd}  spend ${money(session.spend, glyphs)}${raised}${pending}`,
       );
     }
   }

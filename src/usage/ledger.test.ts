@@ -326,6 +326,29 @@ describe("runs, requests and events", () => {
     expect(l.db.prepare("SELECT count(*) FROM events").pluck().get()).toBe(1);
     expect(l.db.prepare("SELECT exit_code FROM runs").pluck().get()).toBe(3);
   });
+
+  test("the caps a run raised: each at its last amount, that run's alone, details of another shape left out", () => {
+    const l = ledger();
+    const runId = l.startRun({ startedAt: T0, initialMode: "api" });
+    const other = l.startRun({ startedAt: T0, initialMode: "api" });
+    const raised = (run: string, detail: unknown) =>
+      l.recordEvent({ runId: run, at: T0, kind: "cap_raised", detail });
+    raised(runId, { cap: "day", from_usd: 5, to_usd: 10 });
+    raised(runId, { cap: "session", from_usd: 10, to_usd: 20 });
+    raised(runId, { cap: "day", from_usd: 10, to_usd: 15 });
+    raised(other, { cap: "month", from_usd: 50, to_usd: 100 });
+    l.recordEvent({ runId, at: T0, kind: "cap_warning", detail: { cap: "month", to_usd: 1 } });
+    for (const detail of ['"text"', "null", '{"cap":"month"}', '{"cap":"month","to_usd":"100"}']) {
+      l.db
+        .prepare("INSERT INTO events (run_id, at, kind, detail) VALUES (?, ?, 'cap_raised', ?)")
+        .run(runId, T0, detail);
+    }
+    expect(l.capsRaised(runId)).toEqual([
+      { cap: "day", usd: 15 },
+      { cap: "session", usd: 20 },
+    ]);
+    expect(l.capsRaised("no-such-run")).toEqual([]);
+  });
 });
 
 describe("spend", () => {

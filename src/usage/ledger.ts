@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { FallbackError } from "../errors.js";
 import { asidePath } from "../platform/atomic-file.js";
 import { cannotAccessText } from "../state/paths.js";
+import { type CapName, capNames } from "./caps.js";
 import { accessProblem, BUSY_TIMEOUT_MS, LedgerDamagedError, ledgerError } from "./ledger-errors.js";
 import type { EventRecord, LedgerRequestRow, RequestRecord, RunEnd, RunStart } from "./ledger-records.js";
 import { migrate } from "./ledger-schema.js";
@@ -135,6 +136,7 @@ function prepareStatements(db: Database.Database) {
     spendSince: db.prepare(`SELECT ${SPEND_COLUMNS} FROM requests WHERE at >= ?`),
     spendBetween: db.prepare(`SELECT ${SPEND_COLUMNS} FROM requests WHERE at >= ? AND at < ?`),
     runSpend: db.prepare(`SELECT ${SPEND_COLUMNS} FROM requests WHERE run_id = ?`),
+    capsRaised: db.prepare("SELECT detail FROM events WHERE run_id = ? AND kind = 'cap_raised' ORDER BY id"),
   };
 }
 
@@ -312,9 +314,33 @@ export class Ledger {
     return total;
   }
 
+  /**
+   * The caps a run raised for itself from the menu (SPEC §4.7), each at the dollars it was raised
+   * to last, in the order first raised: they hold for that run alone, so the config does not show them.
+   */
+  capsRaised(runId: string): { cap: CapName; usd: number }[] {
+    const rows = this.guard(
+      "read",
+      () => this.statements.capsRaised.all(runId) as { detail: string | null }[],
+    );
+    const raised = new Map<CapName, number>();
+    for (const { detail } of rows) {
+      const { cap, to_usd: usd } = parsedDetail(detail);
+      const name = capNames.find((known) => known === cap);
+      if (name && typeof usd === "number") raised.set(name, usd);
+    }
+    return [...raised].map(([cap, usd]) => ({ cap, usd }));
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** An event's detail object (JSON, as the table's CHECK holds); empty when there is none, or it is not an object. */
+function parsedDetail(detail: string | null): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(detail ?? "{}");
+  return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
 }
 
 /** Where npm's build of better-sqlite3 puts SQLite's native module; null when it is not there. */
