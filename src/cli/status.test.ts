@@ -382,6 +382,20 @@ describe("collectStatus", () => {
       "Subscription:  utilisation not known — the state file holding it could not be read\n",
     );
   });
+  test("a state file with an instant no date can hold: damaged, said so — not a bare 'Invalid time value'", async () => {
+    const file = stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir);
+    mkdirSync(join(file, ".."), { recursive: true });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        last_limit: { at: now - HOUR, resets_at: 1e300, window: "five_hour", assumed: false },
+      }),
+    );
+    const report = await collectStatus({}, io().io);
+    expect(report.state.problem).toContain(`state: ${file} is damaged (not valid JSON state)`);
+    expect(report.limit).toBeNull();
+    expect(renderStatusText(report, true)).toContain(`Limit:         unknown — ${report.state.problem}\n`);
+  });
 });
 
 test("README.md's JSON output section documents exactly the fields `status --json` prints", async () => {

@@ -23,6 +23,12 @@ describe("a damaged state file", () => {
     ["garbage", "\u0000\u0001 not json {"],
     ["truncated JSON", '{"preferred_mode": "api", "preferred_mo'],
     ["JSON of the wrong shape", '{"preferred_mode": 42}'],
+    // Valid JSON numbers, but no Date holds them: `status` threw "Invalid time value" showing them.
+    [
+      "a reset beyond any date",
+      '{"last_limit": {"at": 1796619289764, "resets_at": 1e300, "window": "five_hour", "assumed": false}}',
+    ],
+    ["a `use` time beyond any date", '{"preferred_mode": "api", "preferred_mode_set_at": -9e15}'],
   ] as const) {
     test(`${what} is moved aside with one line saying where, and the state starts empty`, () => {
       writeFileSync(file, content);

@@ -1,6 +1,7 @@
 import { lstatSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as z from "zod/mini";
+import { EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates.js";
 import { FallbackError } from "../errors.js";
 import { asidePath, writeFileAtomicSync } from "../platform/atomic-file.js";
 import { cannotAccessText } from "./paths.js";
@@ -12,20 +13,23 @@ import { cannotAccessText } from "./paths.js";
  * reads as empty too (a run goes on without it), but says so ({@link readStateChecked}) and is
  * never written over ({@link updateState}).
  */
+/** An instant (epoch ms) a Date can hold: one beyond it is damage, not a time to show (`status` would throw). */
+const Instant = z.number().check(z.gte(EARLIEST_DATE_MS), z.lte(LATEST_DATE_MS));
+
 const WindowSchema = z.object({
   used_percentage: z.number(),
-  resets_at: z.nullable(z.number()),
+  resets_at: z.nullable(Instant),
 });
 
 export const StateSchema = z.object({
   preferred_mode: z._default(z.nullable(z.enum(["subscription", "api"])), null),
-  preferred_mode_set_at: z._default(z.nullable(z.number()), null),
+  preferred_mode_set_at: z._default(z.nullable(Instant), null),
   /** The last subscription limit seen: when it resets (epoch ms) and which window. */
   last_limit: z._default(
     z.nullable(
       z.object({
-        at: z.number(),
-        resets_at: z.number(),
+        at: Instant,
+        resets_at: Instant,
         window: z.nullable(z.string()),
         assumed: z.boolean(),
       }),
@@ -34,7 +38,7 @@ export const StateSchema = z.object({
   ),
   /** Subscription utilisation from the last status line, per window (five_hour, seven_day, …). */
   utilisation: z._default(
-    z.nullable(z.object({ at: z.number(), windows: z.record(z.string(), WindowSchema) })),
+    z.nullable(z.object({ at: Instant, windows: z.record(z.string(), WindowSchema) })),
     null,
   ),
 });
