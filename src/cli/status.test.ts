@@ -150,6 +150,7 @@ describe("collectStatus", () => {
         problem: null,
       },
       sessions: [],
+      sessions_problem: null,
       // Nothing to forecast from: every figure null, never $0.
       forecast: expect.objectContaining({
         format: 1,
@@ -240,6 +241,7 @@ describe("collectStatus", () => {
           caps_raised: [{ cap: "day", cap_usd: 10 }],
         },
       ],
+      sessions_problem: null,
       forecast: expect.objectContaining({
         format: 1,
         until_reset: expect.objectContaining({ resets_at: "2030-01-15T12:00:00.000Z" }),
@@ -396,6 +398,19 @@ describe("collectStatus", () => {
     expect(report.limit).toBeNull();
     expect(renderStatusText(report, true)).toContain(`Limit:         unknown — ${report.state.problem}\n`);
   });
+  test("live runs that cannot be listed: sessions unknown, with the path and the fix — not 'none'", async () => {
+    const stateDir = resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir;
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(join(stateDir, "runs"), "not a directory");
+    const report = await collectStatus({}, io().io);
+    expect(report.sessions).toEqual([]);
+    expect(report.sessions_problem).toBe(
+      `live runs: cannot read ${join(stateDir, "runs")}: ${join(stateDir, "runs")} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place`,
+    );
+    const text = renderStatusText(report, true);
+    expect(text).toContain(`Live sessions: unknown — ${report.sessions_problem}\n`);
+    expect(text).not.toContain("Live sessions: none");
+  });
 });
 
 test("README.md's JSON output section documents exactly the fields `status --json` prints", async () => {
@@ -407,6 +422,8 @@ test("README.md's JSON output section documents exactly the fields `status --jso
   expect(forecast.format).toBe(1);
   const docs = readmeJsonDocs("### `status --json`");
   expect(docs.examples).toHaveLength(1);
+  // …in the order it is printed (a reader compares the two side by side).
+  expect(Object.keys(docs.examples[0] as object)).toEqual(Object.keys(JSON.parse(out())));
   delete (docs.examples[0] as { forecast?: unknown }).forecast;
   // The example has the real shape, every nested field included…
   expect([...fieldPaths(docs.examples[0])].sort()).toEqual([...fieldPaths(report)].sort());

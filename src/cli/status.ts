@@ -8,7 +8,7 @@ import { basisText, forecastSummary } from "../forecast/words.js";
 import { formatUsd, NANO_PER_USD, usdToNano } from "../money.js";
 import { startingMode } from "../session/policy.js";
 import { startReasonText } from "../session/wording.js";
-import { listLiveRuns } from "../state/runs.js";
+import { readLiveRuns } from "../state/runs.js";
 import { readStateChecked, stateFile } from "../state/store.js";
 import { localeIsUtf8 } from "../statusline/segment.js";
 import { type CapName, capLabel } from "../usage/caps.js";
@@ -60,6 +60,8 @@ export interface StatusReport {
     problem: string | null;
   };
   sessions: StatusSession[];
+  /** Why the live runs could not all be read (path and fix): `sessions` may then miss some; null: read. */
+  sessions_problem: string | null;
   /** What continuing on API billing would cost: the same object as `forecast --json`. */
   forecast: ForecastReport;
   config: { path: string; source: "flag" | "env" | "default"; exists: boolean };
@@ -158,7 +160,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
     now: io.now,
   });
 
-  const runs = listLiveRuns(ctx.paths.stateDir);
+  const { runs, problem: runsProblem } = readLiveRuns(ctx.paths.stateDir);
   const day = periodOf("day", io.now, zone);
   const month = periodOf("month", io.now, zone);
   let daySpend: Spend | null = ZERO;
@@ -255,6 +257,7 @@ export async function collectStatus(opts: ContextOptions, io: StatusIo): Promise
         caps_raised: capsRaised,
       };
     }),
+    sessions_problem: runsProblem,
     forecast: await collectForecast(opts, { env: io.env, cwd: io.cwd, now: io.now, stderr: io.stderr }),
     config: { path: ctx.configPath, source: ctx.configSource, exists: ctx.configExists },
     state: { path: stateFile(ctx.paths.stateDir), problem: stateReading.problem },
@@ -358,10 +361,13 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
   const untilReset = report.api_spend.until_reset;
   if (untilReset) lines.push(`API to reset:  ${money(untilReset, glyphs)}${uncounted}`);
   lines.push(`Forecast:      ${forecastSummary(report.forecast) ?? basisText(report.forecast)}`);
+  const runsProblem = report.sessions_problem === null ? "" : ` ${glyphs.dash} ${report.sessions_problem}`;
   if (report.sessions.length === 0) {
-    lines.push("Live sessions: none");
+    lines.push(
+      report.sessions_problem === null ? "Live sessions: none" : `Live sessions: unknown${runsProblem}`,
+    );
   } else {
-    lines.push(`Live sessions: ${report.sessions.length}`);
+    lines.push(`Live sessions: ${report.sessions.length}${runsProblem && ` (and unknown${runsProblem})`}`);
     for (const session of report.sessions) {
       const pending = session.pending ? `, switch pending: ${session.pending}` : "";
       const raised = session.caps_raised?.length

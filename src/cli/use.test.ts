@@ -95,3 +95,12 @@ test("a damaged state file is kept aside, said in one line, before the preferenc
   );
   expect(JSON.parse(readFileSync(file, "utf8")).preferred_mode).toBe("api");
 });
+
+test("live runs that cannot be listed: the preference is saved, and one line says the sessions are not known", () => {
+  mkdirSync(join(home, "state"), { recursive: true });
+  writeFileSync(join(home, "state", "runs"), "not a directory");
+  expect(use("subscription")).toBe("preferred mode: subscription (new runs start on the subscription)\n");
+  expect(warnings).toBe(
+    `claude-fallback: live wrapped sessions not known: live runs: cannot read ${join(home, "state", "runs")}: ${join(home, "state", "runs")} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_STATE_HOME to another place\n`,
+  );
+});

@@ -4,7 +4,7 @@ import { NO_KEY_MESSAGE } from "../config/schema.js";
 import { createKeyProvider } from "../config/secret.js";
 import { FallbackError, UsageError } from "../errors.js";
 import { cannotAccessText } from "../state/paths.js";
-import { listLiveRuns } from "../state/runs.js";
+import { readLiveRuns } from "../state/runs.js";
 import { setAsideDamagedState, stateFile, updateState } from "../state/store.js";
 import { type ContextOptions, loadContext } from "./context.js";
 
@@ -36,7 +36,9 @@ export function useMode(
         : cannotAccessText("write", file, dirname(file), error, "XDG_STATE_HOME");
     throw new FallbackError(`could not save the preferred mode: ${why}`);
   }
-  const live = listLiveRuns(ctx.paths.stateDir);
+  const { runs: live, problem } = readLiveRuns(ctx.paths.stateDir);
+  // The preference is saved and live runs read it themselves; only how many will follow is not known.
+  if (problem !== null) warn(`claude-fallback: live wrapped sessions not known: ${problem}\n`);
   const following = live.filter((run) => run.mode !== mode).length;
   const label = mode === "api" ? "API billing" : "the subscription";
   write(`preferred mode: ${mode} (new runs start on ${label})\n`);

@@ -146,6 +146,23 @@ describe("the state file", () => {
   });
 });
 
+describe("the live runs directory", () => {
+  test("one the user cannot read: status says the sessions are unknown, with the path and the fix — not 'none'", async () => {
+    updateState(stateFile(join(home, "state")), () => ({}));
+    const runs = join(home, "state", "runs");
+    await mkdir(runs, { mode: 0o700 });
+    await close(runs, 0o000);
+    const text = await runFallbackUnprivileged(sandbox, ["status"]);
+    expect(text.stdout).toMatch(
+      new RegExp(`^Live sessions: unknown — live runs: cannot read ${runs} \\(EACCES: [^)]*\\); fix: `, "m"),
+    );
+    expect(text.stdout).not.toContain("Live sessions: none");
+    const json = JSON.parse((await runFallbackUnprivileged(sandbox, ["status", "--json"])).stdout);
+    expect(json.sessions).toEqual([]);
+    expect(json.sessions_problem).toContain(`cannot read ${runs} (EACCES`);
+  });
+});
+
 describe("a run that cannot write its state", () => {
   test("the session goes on, with one line naming the state directory and the fix", async () => {
     const stateDir = join(home, "state");
