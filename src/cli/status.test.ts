@@ -477,6 +477,14 @@ describe("text output", () => {
     expect(text).toContain("API per run:   cap $10.00");
   });
 
+  test("a window 99.6 % used is 99 %, not 100 %: 100 % reads as the limit reached", async () => {
+    updateState(stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir), () => ({
+      utilisation: { at: now - HOUR, windows: { five_hour: { used_percentage: 99.6, resets_at: null } } },
+    }));
+    const text = renderStatusText(await collectStatus({}, io().io), true);
+    expect(text).toContain("Subscription:  5-hour 99%");
+  });
+
   test("the time of a `use` preference is local, like the other times", async () => {
     seedEverything();
     // 09:00 UTC is 18:00 in Tokyo.

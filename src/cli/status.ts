@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { apiKeyProblem } from "../config/schema.js";
 import { apiKeySource, maskKey } from "../config/secret.js";
-import { windowLabel } from "../detect/windows.js";
+import { percentText, windowLabel } from "../detect/windows.js";
 import { FallbackError } from "../errors.js";
 import type { ForecastReport } from "../forecast/report.js";
 import { basisText, forecastSummary } from "../forecast/words.js";
@@ -338,7 +338,7 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
   if (report.subscription && report.subscription.windows.length > 0) {
     const windows = report.subscription.windows.map((window) => {
       const resets = window.resets_at ? `, resets ${localTime(window.resets_at, zone)}` : "";
-      return `${windowLabel(window.name)} ${Math.round(window.used_percentage)}%${resets}`;
+      return `${windowLabel(window.name)} ${percentText(window.used_percentage)}%${resets}`;
     });
     lines.push(
       `Subscription:  ${windows.join("; ")} (as of ${localTime(report.subscription.updated_at, zone)})`,

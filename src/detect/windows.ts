@@ -28,3 +28,12 @@ export function windowModelFamily(window: string | null): "opus" | "sonnet" | nu
   if (window === "seven_day_sonnet") return "sonnet";
   return null;
 }
+
+/**
+ * A window's use as people read it, a whole percentage 0–100: rounded, but 100 only once it is all
+ * used — 99.6 % shown as 100 would read as the limit reached while the subscription still answers.
+ */
+export function percentText(usedPercentage: number): number {
+  if (usedPercentage >= 100) return 100;
+  return Math.min(99, Math.max(0, Math.round(usedPercentage)));
+}

@@ -19,7 +19,7 @@ import { currentTranscript, findSessionTranscript, projectDirsFor } from "../cla
 import { TranscriptTail } from "../claude/transcripts/tail.js";
 import { describeAt } from "../dates.js";
 import { fromTranscriptRecord, type LimitSignal } from "../detect/index.js";
-import { windowLabel } from "../detect/windows.js";
+import { percentText, windowLabel } from "../detect/windows.js";
 
 export type MonitorTarget =
   | { kind: "pid"; pid: number }
@@ -95,7 +95,7 @@ export function describeEvent(
   if (kind === "limit") {
     return `${label ? `${label} limit` : "limit"} reached in ${session}: ${reset || "reset time unknown"} — continue on API billing: ${resumeCommand(where.sessionId)}`;
   }
-  const percent = signal.percent === undefined ? "most" : `${Math.round(signal.percent)}%`;
+  const percent = signal.percent === undefined ? "most" : `${percentText(signal.percent)}%`;
   return `warning: ${session} has used ${percent} of the ${label ? `${label} ` : "usage "}limit${reset ? `, ${reset}` : ""}`;
 }
 

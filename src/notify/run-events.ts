@@ -6,7 +6,7 @@
 import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
-import { windowLabel } from "../detect/windows.js";
+import { percentText, windowLabel } from "../detect/windows.js";
 import {
   type CapConfig,
   type CapStatus,
@@ -123,7 +123,7 @@ export interface WordingContext {
 export function runEventText(event: RunEvent, context: WordingContext): string {
   switch (event.kind) {
     case "approaching_limit":
-      return `Subscription ${windowLabel(event.window)} usage is at ${Math.round(event.percent)}%.`;
+      return `Subscription ${windowLabel(event.window)} usage is at ${percentText(event.percent)}%.`;
     case "limit_reached": {
       const base = `Subscription ${windowLabel(event.limit.window)} limit reached; it ${resetText(event.limit, context.now, context.zone)}.`;
       if (event.noKey) return `${base} ${NO_KEY_MESSAGE}.`;

@@ -44,6 +44,16 @@ describe("formatSegment", () => {
       { mode: "subscription", windows: [{ name: "five_hour", usedPercentage: 104.6, resetsAt: null }] },
       "SUB 100%",
     ],
+    [
+      "99.6 % is not shown as 100 %: the limit is not reached",
+      { mode: "subscription", windows: [{ name: "five_hour", usedPercentage: 99.6, resetsAt: null }] },
+      "SUB 99%",
+    ],
+    [
+      "below 0 is 0",
+      { mode: "subscription", windows: [{ name: "five_hour", usedPercentage: -3, resetsAt: null }] },
+      "SUB 0%",
+    ],
     ["the limit", { mode: "subscription", limit: { resetsAt: at(5) } }, "SUB limit ⟳15:00"],
     ["the limit, reset unknown", { mode: "subscription", limit: { resetsAt: null } }, "SUB limit"],
     ["api with a cap", { mode: "api", spendUsd: 1.2449, capUsd: 10 }, "API $1.24/$10"],

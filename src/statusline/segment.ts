@@ -15,6 +15,7 @@
  */
 
 import { LATEST_DATE_MS } from "../dates.js";
+import { percentText } from "../detect/windows.js";
 import type { RateWindow } from "../hooks/status-input.js";
 import { formatUsdNoZeroCents, formatUsdShort, formatUsdShortBelow, usdToNano } from "../money.js";
 
@@ -125,6 +126,5 @@ export function formatSegment(state: SegmentState, options: SegmentOptions): str
     null,
   );
   if (!highest) return "SUB";
-  const percent = Math.min(100, Math.max(0, Math.round(highest.usedPercentage)));
-  return join("SUB", `${percent}%`, resetLabel(highest.resetsAt, options));
+  return join("SUB", `${percentText(highest.usedPercentage)}%`, resetLabel(highest.resetsAt, options));
 }
