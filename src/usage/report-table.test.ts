@@ -139,6 +139,21 @@ describe("usage run RUN_ID", () => {
     expect(widest(table("run", 80, RUN))).toBeLessThanOrEqual(80);
   });
 
+  test("a run over midnight: each request with its date, not a time that could be either day", () => {
+    seed();
+    recordRow(ledger, {
+      runId: RUN,
+      at: Date.parse("2026-11-25T00:02:09Z"),
+      outcome: "ok",
+      model: "claude-sonnet-4-5-20250929",
+      costNanoUsd: 10_000_000,
+    });
+    const text = table("run", 120, RUN);
+    expect(text).toMatch(/2026-11-24 09:15:02 {2}claude-sonnet-4-5-20250929/);
+    expect(text).toMatch(/2026-11-25 00:02:09 {2}claude-sonnet-4-5-20250929/);
+    expect(widest(table("run", 80, RUN))).toBeLessThanOrEqual(80);
+  });
+
   test("a run the ledger does not know is a usage error naming it", () => {
     seed();
     expect(() => table("run", null, "no-such-run")).toThrow(UsageError);

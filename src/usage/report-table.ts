@@ -193,10 +193,13 @@ function requestLines(
 ): string[] {
   if (requests.length === 0)
     return [logUsage ? "No API requests in this run." : `Nothing to list: ${REQUEST_ROWS_NOT_KEPT}.`];
+  // The time alone while the run stays within one day (its date is the run's); a run over midnight
+  // gives each request its date, or 00:02 could be either day's.
+  const oneDay = requests.every((request) => request.at.slice(0, 10) === requests[0]?.at.slice(0, 10));
   const table: Table = {
     header: ["Time", "Model", "Outcome", "Input", "Output", "Cache write", "Cache read", "Cost"],
     body: requests.map((request) => [
-      request.at.slice(11, 19),
+      oneDay ? request.at.slice(11, 19) : `${request.at.slice(0, 10)} ${request.at.slice(11, 19)}`,
       request.model ?? "(unknown model)",
       request.outcome,
       grouped(request.input_tokens),
