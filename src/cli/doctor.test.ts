@@ -388,6 +388,8 @@ describe("doctor --online", () => {
     expect(offline.out).toContain("✓ API key: from api_key_command (run only with --online)");
     const online = await doctor({ online: true });
     expect(online.code).toBe(1);
+    // Online it was run: its line says where the key comes from, not that it runs only online.
+    expect(online.lines).toContain("✓ API key: from api_key_command");
     expect(
       online.lines.some((line) => /^✗ API key check online failed: no network in tests/.test(line)),
     ).toBe(true);

@@ -264,7 +264,9 @@ export async function runDoctor(opts: ContextOptions & DoctorFlags, io: DoctorIo
         fix: "set api_key or api_key_command in the config (claude-fallback config init), or $CLAUDE_FALLBACK_API_KEY",
       });
     } else if (source === "command") {
-      add("api_key", { status: "ok", text: "API key: from api_key_command (run only with --online)" });
+      // Online it runs in the check that follows; offline it is not run at all.
+      const when = opts.online ? "" : " (run only with --online)";
+      add("api_key", { status: "ok", text: `API key: from api_key_command${when}` });
     } else {
       const key = source === "env" ? (envKey ?? "") : (config.api_key ?? "");
       const where = source === "env" ? "$CLAUDE_FALLBACK_API_KEY" : "api_key in the config";
