@@ -121,6 +121,16 @@ describe("config init", () => {
     expect(readdirSync(join(path, ".."))).toEqual(["config.json"]);
   });
 
+  it("a directory it cannot make is said with the fix, as for our other files", () => {
+    // A file where the config's directory should be: no permission lets the directory be made.
+    mkdirSync(join(home, ".config"), { recursive: true });
+    writeFileSync(join(home, ".config", "claude-fallback"), "not a directory");
+    const error = usageErrorOf(() => configInit({}, capture()));
+    expect(error.message).toBe(
+      `cannot create ${defaultPath()}: ${join(home, ".config", "claude-fallback")} is a file, not a directory; move it aside, or set CLAUDE_FALLBACK_HOME or XDG_CONFIG_HOME to another place`,
+    );
+  });
+
   it("does not change an existing directory's mode", () => {
     mkdirSync(join(home, ".config", "claude-fallback"), { recursive: true, mode: 0o755 });
     chmodSync(join(home, ".config", "claude-fallback"), 0o755);

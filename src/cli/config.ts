@@ -7,6 +7,7 @@ import { type ConfigSource, locateConfig } from "../config/locate.js";
 import { type Config, DEFAULT_CONFIG } from "../config/schema.js";
 import { API_KEY_ENV, apiKeySource, type KeySource, maskKey, redactSecrets } from "../config/secret.js";
 import { UsageError } from "../errors.js";
+import { cannotAccessText } from "../state/paths.js";
 import { asciiPunctuation, localeIsUtf8 } from "../statusline/segment.js";
 import { loadContext } from "./context.js";
 
@@ -60,9 +61,7 @@ export function configInit(opts: GlobalOpts & { force?: boolean }, io: ConfigIo)
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new UsageError(
-      `cannot create the directory for ${path} (${(error as NodeJS.ErrnoException).code})`,
-    );
+    throw new UsageError(cannotAccessText("create", path, dirname(path), error, "XDG_CONFIG_HOME"));
   }
   if (opts.force) {
     // Write beside it and rename, so an interrupted overwrite never leaves half a file.
@@ -73,7 +72,7 @@ export function configInit(opts: GlobalOpts & { force?: boolean }, io: ConfigIo)
       renameSync(temporary, path);
     } catch (error) {
       rmSync(temporary, { force: true });
-      throw new UsageError(`cannot write ${path} (${(error as NodeJS.ErrnoException).code})`);
+      throw new UsageError(cannotAccessText("write", path, dirname(path), error, "XDG_CONFIG_HOME"));
     }
   } else {
     try {
@@ -83,7 +82,7 @@ export function configInit(opts: GlobalOpts & { force?: boolean }, io: ConfigIo)
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EEXIST")
         throw new UsageError(`config file already exists: ${path} (use --force to overwrite)`);
-      throw new UsageError(`cannot write ${path} (${code})`);
+      throw new UsageError(cannotAccessText("write", path, dirname(path), error, "XDG_CONFIG_HOME"));
     }
     chmodSync(path, 0o600);
   }

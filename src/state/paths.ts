@@ -79,7 +79,7 @@ export function isAccessError(error: unknown): boolean {
 }
 
 /** The variable that moves each of our directories elsewhere (CLAUDE_FALLBACK_HOME moves them all). */
-export type PlaceVariable = "XDG_STATE_HOME" | "XDG_DATA_HOME" | "XDG_RUNTIME_DIR";
+export type PlaceVariable = "XDG_STATE_HOME" | "XDG_DATA_HOME" | "XDG_RUNTIME_DIR" | "XDG_CONFIG_HOME";
 
 /**
  * One line on why `path` in our directory `dir` could not be read or written, with the fix: a
