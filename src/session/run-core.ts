@@ -399,6 +399,7 @@ export class RunCore {
         await this.launch(mode, args, { resume: false, model: ours }).catch(() => this.finish(1));
       }
       this.dispatch({ type: "switch_failed", to, message: `could not switch to ${to} billing: ${message}` });
+      this.shell.switchFailed?.();
     }
   }
 

@@ -45,6 +45,12 @@ export interface ShellPort {
   start(launch: ClaudeLaunch): Promise<void>;
   /** Stops the `claude` running now, for a switch; its end is not reported. */
   stop(): Promise<void>;
+  /**
+   * A switch did not happen (the key could not be had, the gateway not set up…): what was held
+   * back for it is the program's or caller's after all, and an end passed over while switching is
+   * reported now.
+   */
+  switchFailed?(): void;
   /** A run event in the shell's own channel (banner, stderr line), in the words given. */
   show(event: RunEvent | null, text: string): void;
   /** The limit prompt (only a shell with a terminal is ever asked to); `freeModel`: the free way on offered. */

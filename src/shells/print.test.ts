@@ -90,6 +90,22 @@ describe("the print shell (claude -p)", () => {
     );
   });
 
+  test("a switch that fails after the limited run ended (a slow key command that fails) passes its output and exit code through: no hang", async () => {
+    const { children, exited, stdout, stderr } = setup(
+      { auto_switch: true, api_key_command: "sleep 0.3; exit 3" },
+      ["-p", "summarise the repo"],
+      undefined,
+      { CLAUDE_FALLBACK_API_KEY: undefined },
+    );
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.finish(LIMIT_TEXT, 1);
+    // Before: the first run's end came while switching and was passed over; nothing ended the run.
+    expect(await exited).toBe(1);
+    expect(children).toHaveLength(1);
+    expect(stdout()).toBe(LIMIT_TEXT);
+    expect(stderr.some((line) => line.includes("could not switch to api billing"))).toBe(true);
+  });
+
   describe("the end of a run on API billing offers resume only for a conversation that can go on", () => {
     async function continuedRun(beforeEnd: (sessionId: string) => void) {
       const run = setup({ auto_switch: true }, ["-p", "summarise the repo"]);

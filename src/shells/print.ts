@@ -36,6 +36,8 @@ export class PrintShell implements ShellPort {
   private maySwitch = false;
   /** The words of the limit, said with the switch ("… Continuing on API billing."). */
   private limitText: string | null = null;
+  /** The first run's exit status, while a switch it passed over is under way. */
+  private endedWhileSwitching: number | null = null;
 
   constructor(
     private readonly core: RunCore,
@@ -99,7 +101,11 @@ export class PrintShell implements ShellPort {
       const limit = core.detector.fromPrintOutput(gate.forDetection());
       if (limit) core.limitSeen(limit);
     }
-    if (core.state.phase === "switching") return;
+    if (core.state.phase === "switching") {
+      this.endedWhileSwitching = code;
+      return;
+    }
+    this.endedWhileSwitching = null;
     gate.release();
     const limit = core.state.limit;
     if (limit && core.state.mode === "subscription") {
@@ -124,7 +130,14 @@ export class PrintShell implements ShellPort {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
+    this.endedWhileSwitching = null;
     if (child) await child.exited.catch(() => 1);
+  }
+
+  /** No switch after all: a first run that ended meanwhile ends as if none had been tried. */
+  switchFailed(): void {
+    const code = this.endedWhileSwitching;
+    if (code !== null) this.firstEnded(code);
   }
 
   childPid(): number | null {

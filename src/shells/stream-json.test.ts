@@ -24,8 +24,9 @@ function setup(
   config: Record<string, unknown> = {},
   lastPrompt: Record<string, string> = {},
   args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ) {
-  fixture = coreFixture("stream-json", [...SDK_ARGS, ...args], config);
+  fixture = coreFixture("stream-json", [...SDK_ARGS, ...args], config, env);
   const children: FakeChild[] = [];
   const out: Record<string, unknown>[] = [];
   const said: string[] = [];
@@ -374,6 +375,32 @@ describe("the stream-json relay", () => {
     children[0]!.finish("", 1);
     expect(await exited).toBe(1);
     expect(children).toHaveLength(1);
+  });
+
+  test("a switch that fails (the key command fails) gives the program the limit's epilogue, and the turn ends: it is not left waiting", async () => {
+    const { core, children, out, said, send, end, exited } = setup(
+      { auto_switch: true, api_key_command: "sleep 0.2; exit 3" },
+      {},
+      [],
+      { CLAUDE_FALLBACK_API_KEY: undefined },
+    );
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.say(init, ...epilogue);
+    await until(() => said.some((line) => line.includes("could not switch")), "the failed switch");
+    // Before: the epilogue stayed held, so the program waited for its result until its next message.
+    await until(() => out.length === 4, "the epilogue");
+    expect(out.slice(1)).toEqual(epilogue);
+    expect(children).toHaveLength(1);
+    expect(core.state.mode).toBe("subscription");
+    // The next turn goes to the same claude and passes through.
+    send(user("again"));
+    await until(() => children[0]!.received().length === 3, "the next message");
+    children[0]!.say({ type: "result", is_error: false, result: "answered" });
+    await until(() => out.length === 5, "the next result");
+    end();
+    children[0]!.finish("", 0);
+    expect(await exited).toBe(0);
   });
 
   test("a limit after claude answered in the turn (a tool loop) goes on with the resume prompt, not the message again", async () => {

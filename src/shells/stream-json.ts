@@ -85,6 +85,8 @@ export class StreamJsonShell implements ShellPort {
   private turn: { user: Buffer; answered: boolean } | null = null;
   /** The limit's epilogue, while the core decides. */
   private held: Buffer[] | null = null;
+  /** The epilogue of a claude stopped for a switch, until the restarted one takes the turn over. */
+  private dropped: Buffer[] | null = null;
   /** The program's lines wait while claude is (re)started. */
   private waiting: Buffer[] | null = [];
   private inputEnded = false;
@@ -273,6 +275,7 @@ export class StreamJsonShell implements ShellPort {
     const initializeId = field(this.initialize, "request_id");
     for (const [id, line] of this.programRequests) if (id !== initializeId) child.stdin?.write(line);
     if (!resume || !this.turn) return;
+    this.dropped = null;
     this.dropInit = true;
     // A limit at the turn's first request: the same message again, unless the resumed conversation
     // already ends with it (Claude Code records a prompt before sending it): twice, it would be one
@@ -310,6 +313,7 @@ export class StreamJsonShell implements ShellPort {
   async stop(): Promise<void> {
     const child = this.child;
     this.generation++;
+    this.dropped = this.held;
     this.held = null;
     this.waiting ??= [];
     this.child = undefined;
@@ -317,6 +321,17 @@ export class StreamJsonShell implements ShellPort {
     child.stdin?.end();
     child.kill("SIGTERM");
     await child.exited.catch(() => 1);
+  }
+
+  /** No switch after all: the limit's whole epilogue goes to the program, and its turn is over. */
+  switchFailed(): void {
+    const held = this.held ?? this.dropped;
+    this.dropped = null;
+    // Not whole yet (a hook told of the limit first): its result releases it as it comes.
+    if (!held?.some((line) => isResult(messageOf(line)))) return;
+    this.held = null;
+    for (const line of held) this.io.stdout(line);
+    this.turnEnded();
   }
 
   childPid(): number | null {
