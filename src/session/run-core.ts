@@ -178,14 +178,17 @@ export class RunCore {
 
   onHook(event: HookEvent): void {
     if (event.sessionId) this.sessionIdNow = event.sessionId;
+    // A program's turn ends with the result the relay passes on, which Claude writes after its Stop
+    // hook: a switch at the hook (a `use`, a revert) would stop Claude before the program has it.
+    const idle = () => this.options.shell !== "stream-json" && this.dispatch({ type: "idle" });
     if (event.name === "UserPromptSubmit") this.dispatch({ type: "busy" });
     else if (event.name === "Stop") {
       this.lastIdleAt = this.now();
       this.detector.readTranscript(event.transcriptPath, (limit) => this.limitSeen(limit));
-      this.dispatch({ type: "idle" });
+      idle();
     } else if (event.name === "StopFailure") {
       this.lastIdleAt = this.now();
-      this.dispatch({ type: "idle" });
+      idle();
       const limit = this.detector.fromStopFailure(event);
       if (limit) this.limitSeen(limit);
       this.detector.readTranscript(event.transcriptPath, (found) => this.limitSeen(found));

@@ -377,6 +377,30 @@ describe("the stream-json relay", () => {
     expect(children).toHaveLength(1);
   });
 
+  test("a switch asked for during a turn (`use api`) waits for the turn's result, not Claude's Stop hook, which comes before it", async () => {
+    const { core, children, out, send, end, exited } = setup();
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    children[0]!.say(init);
+    await until(() => out.length === 1, "the init");
+    core.requestSwitch("api");
+    expect(core.state.pending?.to).toBe("api");
+    core.onHook(parseHookEvent({ hook_event_name: "Stop", session_id: core.sessionId }, "Stop")!);
+    // Before: the switch began at the hook and stopped claude before it wrote the turn's result.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(children).toHaveLength(1);
+    children[0]!.say(
+      { type: "assistant", message: { model: "claude-sonnet-4-5", content: [{ type: "text", text: "hi" }] } },
+      { type: "result", is_error: false, result: "answered" },
+    );
+    await until(() => children.length === 2, "the switch once the turn is over");
+    expect(out.map((message) => message.type)).toEqual(["system", "assistant", "result"]);
+    expect(children[1]!.options.env.ANTHROPIC_AUTH_TOKEN).toMatch(/^cf-gw/);
+    end();
+    children[1]!.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
   test("a switch that fails (the key command fails) gives the program the limit's epilogue, and the turn ends: it is not left waiting", async () => {
     const { core, children, out, said, send, end, exited } = setup(
       { auto_switch: true, api_key_command: "sleep 0.2; exit 3" },
