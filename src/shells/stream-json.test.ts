@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, test } from "vitest";
-import { type CoreFixture, coreFixture, FakeChild, until } from "../../test/support/run-core.js";
+import { type CoreFixture, coreFixture, FakeChild, TEST_KEY, until } from "../../test/support/run-core.js";
 import { parseHookEvent } from "../hooks/hook-events.js";
 import type { ChildOptions } from "../platform/child.js";
 import { readState, stateFile } from "../state/store.js";
@@ -398,6 +398,47 @@ describe("the stream-json relay", () => {
     expect(children[1]!.options.env.ANTHROPIC_AUTH_TOKEN).toMatch(/^cf-gw/);
     end();
     children[1]!.finish("", 0);
+    expect(await exited).toBe(0);
+  });
+
+  test("the program interrupts while the limit is held (a slow key command): it has its answer, and the restarted claude is interrupted too", async () => {
+    const { children, out, send, end, exited } = setup(
+      { auto_switch: true, api_key_command: `sleep 0.5; echo ${TEST_KEY}` },
+      {},
+      [],
+      { CLAUDE_FALLBACK_API_KEY: undefined },
+    );
+    send(initialize, user("hello"));
+    await until(() => children.length === 1, "claude to start");
+    const [first] = children as [FakeChild];
+    first.say(init, ...epilogue);
+    const interrupt = { type: "control_request", request_id: "int-1", request: { subtype: "interrupt" } };
+    send(interrupt);
+    await until(() => first.received().length === 3, "the interrupt to reach claude");
+    const answer = { type: "control_response", response: { subtype: "success", request_id: "int-1" } };
+    first.say(answer);
+    // Before: the answer was held with the epilogue and dropped with it; the program's interrupt() never returned.
+    await until(() => out.some((message) => message.type === "control_response"), "the interrupt's answer");
+    expect(out).toEqual([init, answer]);
+    await until(() => children.length === 2 && children[1]!.received().length === 3, "the replay");
+    const second = children[1]!;
+    const ours = { request_id: expect.stringMatching(/^claude-fallback-replay-/) };
+    // The turn is taken over and interrupted at once: the program gets the result an interrupt gives.
+    expect(second.received()).toEqual([{ ...initialize, ...ours }, user("hello"), { ...interrupt, ...ours }]);
+    const [replayedInit, , replayedInterrupt] = second.received();
+    const success = (id: unknown) => ({
+      type: "control_response",
+      response: { subtype: "success", request_id: id },
+    });
+    second.say(success(replayedInit?.request_id), init, success(replayedInterrupt?.request_id), {
+      type: "result",
+      subtype: "error_during_execution",
+      is_error: true,
+    });
+    await until(() => out.length === 3, "the interrupted turn's result");
+    expect(out[2]).toMatchObject({ type: "result", subtype: "error_during_execution" });
+    end();
+    second.finish("", 0);
     expect(await exited).toBe(0);
   });
 

@@ -87,6 +87,8 @@ export class StreamJsonShell implements ShellPort {
   private held: Buffer[] | null = null;
   /** The epilogue of a claude stopped for a switch, until the restarted one takes the turn over. */
   private dropped: Buffer[] | null = null;
+  /** The program's interrupt of the turn whose limit is held: the restarted claude is told it too. */
+  private interrupt: Record<string, unknown> | null = null;
   /** The program's lines wait while claude is (re)started. */
   private waiting: Buffer[] | null = [];
   private inputEnded = false;
@@ -138,6 +140,7 @@ export class StreamJsonShell implements ShellPort {
     if (type === "control_request") {
       const id = String(field(message, "request_id"));
       if (field(message, "request", "subtype") === "initialize") this.initialize ??= message;
+      if (this.held && field(message, "request", "subtype") === "interrupt") this.interrupt = message;
       this.programRequests.set(id, line);
       this.settings.asked(id, message);
     } else if (type === "control_response") {
@@ -195,7 +198,8 @@ export class StreamJsonShell implements ShellPort {
       this.statusEcho = false;
       return;
     }
-    if (this.held) {
+    // An answer to the program (its interrupt, say) is no part of the epilogue: it waits for it.
+    if (this.held && type !== "control_response") {
       this.held.push(line);
       if (isResult(message)) this.epilogueEnded();
       return;
@@ -222,6 +226,7 @@ export class StreamJsonShell implements ShellPort {
     // Switching: the restarted claude answers this turn, and the epilogue is not the program's.
     if (this.core.state.phase === "switching") return;
     this.held = null;
+    this.interrupt = null;
     for (const line of held) this.io.stdout(line);
     this.turnEnded();
   }
@@ -273,15 +278,30 @@ export class StreamJsonShell implements ShellPort {
     for (const request of this.settings.forLaunch(model)) ours({ type: "control_request", request });
     this.statusEcho = [...this.replayed.values()].includes("set_permission_mode");
     const initializeId = field(this.initialize, "request_id");
-    for (const [id, line] of this.programRequests) if (id !== initializeId) child.stdin?.write(line);
-    if (!resume || !this.turn) return;
-    this.dropped = null;
+    const interrupt = this.interrupt;
+    this.interrupt = null;
+    const interruptId = field(interrupt, "request_id");
+    for (const [id, line] of this.programRequests)
+      if (id !== initializeId && id !== interruptId) child.stdin?.write(line);
+    // The program interrupted the turn while it was held: the resumed turn stops at once, with the
+    // result an interrupt gives; the answer is the program's if the stopped claude gave none.
+    const unanswered = typeof interruptId === "string" ? this.programRequests.get(interruptId) : undefined;
+    if (resume && this.turn) {
+      this.dropped = null;
+      this.resumeTurn(child, this.turn);
+      if (interrupt && !unanswered) ours(interrupt);
+    }
+    if (unanswered) child.stdin?.write(unanswered);
+  }
+
+  /** The turn the limit cut short, taken over by the restarted claude. */
+  private resumeTurn(child: ChildLike, turn: { user: Buffer; answered: boolean }): void {
     this.dropInit = true;
     // A limit at the turn's first request: the same message again, unless the resumed conversation
     // already ends with it (Claude Code records a prompt before sending it): twice, it would be one
     // message holding it twice. Later in the turn (after tool calls), or recorded: on from where it stopped.
-    if (!this.turn.answered && !this.conversationHolds(this.turn.user)) {
-      child.stdin?.write(this.turn.user);
+    if (!turn.answered && !this.conversationHolds(turn.user)) {
+      child.stdin?.write(turn.user);
       return;
     }
     const text = this.core.options.config.resume_prompt || "Continue where you left off.";
@@ -327,6 +347,7 @@ export class StreamJsonShell implements ShellPort {
   switchFailed(): void {
     const held = this.held ?? this.dropped;
     this.dropped = null;
+    this.interrupt = null;
     // Not whole yet (a hook told of the limit first): its result releases it as it comes.
     if (!held?.some((line) => isResult(messageOf(line)))) return;
     this.held = null;
