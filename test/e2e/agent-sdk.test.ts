@@ -236,6 +236,25 @@ describe("the Agent SDK through claude-fallback", () => {
     conversation.send(null);
   });
 
+  test("`use subscription` during a turn on the key: the switch waits for the turn's result, and the program gets it", async () => {
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
+    expect((await runFallback(sandbox, ["use", "api"])).code).toBe(0);
+    const conversation = new Conversation(options());
+    expect(resultText(await conversation.turn("turn one"))).toMatch(/\(api\)/);
+    simulator.enqueue({ firstByteDelayMs: 3000, billing: "api" });
+    const second = conversation.turn("turn two");
+    await eventually(() => requests().length === 2, "turn two's request", 20_000);
+    expect((await runFallback(sandbox, ["use", "subscription"])).code).toBe(0);
+    // Before: Claude's Stop hook, which comes before the result, started the switch, and the
+    // stopped Claude never wrote the result the program was waiting for.
+    const answered = await second;
+    expect(answered.is_error).toBe(false);
+    expect(resultText(answered)).toMatch(/\(api\): turn two/);
+    const third = await conversation.turn("turn three");
+    expect(resultText(third)).toMatch(/\(subscription\): turn three/);
+    conversation.send(null);
+  });
+
   test("claude killed while the program's input is open: the wrapper ends too, so the program is not left waiting", async () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
     const conversation = new Conversation(options());
