@@ -35,9 +35,20 @@ describe("formatSegment", () => {
       "SUB 5%",
     ],
     [
-      "a reset in the past is left out",
+      "a window whose reset has passed is left out: it is a new window now",
       { mode: "subscription", windows: [{ name: "five_hour", usedPercentage: 40, resetsAt: at(-1) }] },
-      "SUB 40%",
+      "SUB",
+    ],
+    [
+      "after the reset of the window that was full (a revert), the others are what holds",
+      {
+        mode: "subscription",
+        windows: [
+          { name: "five_hour", usedPercentage: 100, resetsAt: at(0, -1) },
+          { name: "seven_day", usedPercentage: 25, resetsAt: at(24 * 6) },
+        ],
+      },
+      "SUB 25% ⟳Mon 10:00",
     ],
     [
       "percentages are clamped and rounded",

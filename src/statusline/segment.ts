@@ -2,6 +2,7 @@
  * Our status-line segment (SPEC §8), PURE: state in, one short line out. Examples:
  *
  *   SUB 63% ⟳15:00        subscription, highest window utilisation, that window's reset
+ *   SUB                   subscription, nothing known (a window that has reset is left out)
  *   SUB limit ⟳15:00      subscription limit reached, resets at 15:00
  *   API $1.24/$10         API billing: this run's spend / the session cap
  *   API $1.24             … without a cap
@@ -120,7 +121,12 @@ export function formatSegment(state: SegmentState, options: SegmentOptions): str
     return reached ? join("API cap", spend) : join("API", spend, projected, reset);
   }
   if (state.limit) return join("SUB limit", resetLabel(state.limit.resetsAt, options));
-  const windows = (state.windows ?? []).filter((window) => Number.isFinite(window.usedPercentage));
+  // A window whose reset has passed is a new window: its last utilisation no longer holds (after a
+  // revert at the reset, Claude Code still reports the 100 % that limited it).
+  const windows = (state.windows ?? []).filter(
+    (window) =>
+      Number.isFinite(window.usedPercentage) && (window.resetsAt === null || window.resetsAt > options.now),
+  );
   const highest = windows.reduce<RateWindow | null>(
     (best, window) => (best === null || window.usedPercentage > best.usedPercentage ? window : best),
     null,
