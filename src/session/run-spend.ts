@@ -33,10 +33,15 @@ export class RunSpending {
     return this.tracker.runSpend().nanoUsd;
   }
 
-  /** Run, day and month spend; null when the ledger cannot be read (never shown as $0.00). */
+  /**
+   * Run, day and month spend, and since the limit in force was hit (what `cost_limit_until_reset`
+   * counts, as the gateway does: else the menu had no raise for it and a switch did not see it
+   * reached); null when the ledger cannot be read (never shown as $0.00).
+   */
   snapshot(): SpendSnapshot | null {
     try {
-      return this.tracker.snapshot(this.now());
+      const since = this.caps().cost_limit_until_reset !== null ? this.limitSince() : null;
+      return this.tracker.snapshot(this.now(), since);
     } catch {
       return null;
     }
