@@ -52,6 +52,7 @@ export function segmentOf(core: RunCore): string {
     projectedUsd: state.mode === "api" ? projected : null,
     caps: core.spending.caps(),
     windows: state.mode === "subscription" ? core.record.windows() : [],
+    reachedCap: state.mode === "api" ? core.reachedCapNow() : null,
     env: core.options.env,
     now: core.now(),
   });

@@ -14,7 +14,14 @@ import type { RateWindow } from "../hooks/status-input.js";
 import { costText, formatUsd, nanoToUsd, unknownCostLegend } from "../money.js";
 import { resetText } from "../notify/messages.js";
 import { formatSegment, localeIsUtf8 } from "../statusline/segment.js";
-import { type CapConfig, type CapName, capLabel, capReachedReason, capsText } from "../usage/caps.js";
+import {
+  type CapConfig,
+  type CapName,
+  type CapStatus,
+  capLabel,
+  capReachedReason,
+  capsText,
+} from "../usage/caps.js";
 import { REQUEST_ROWS_NOT_KEPT } from "../usage/ledger-records.js";
 import type { Spend } from "../usage/spend.js";
 import type { PolicyOutcome, StartCode, StartingMode } from "./policy.js";
@@ -147,6 +154,8 @@ export interface SegmentContext {
   caps: CapConfig;
   /** The subscription's windows as last seen (state.json). */
   windows: readonly RateWindow[];
+  /** The cap that refuses API requests now, if any. */
+  reachedCap?: CapStatus | null;
   env: NodeJS.ProcessEnv;
   now: number;
 }
@@ -164,6 +173,15 @@ export function segmentFor(context: SegmentContext): string {
         projectedUsd: context.projectedUsd ?? null,
         capUsd: context.caps.cost_limit_per_session,
         subscriptionResetsAt: context.limit?.resetsAt ?? null,
+        // The session cap reads as "API cap" from the run's own spend; another cap names itself.
+        reachedCap:
+          context.reachedCap && context.reachedCap.cap !== "session"
+            ? {
+                label: capLabel(context.reachedCap.cap),
+                spentUsd: nanoToUsd(context.reachedCap.spentNanoUsd),
+                capUsd: nanoToUsd(context.reachedCap.limitNanoUsd),
+              }
+            : null,
       },
       options,
     );

@@ -76,6 +76,17 @@ describe("formatSegment", () => {
       "API $1.24/$10 ⟳15:30",
     ],
     ["api at the cap", { mode: "api", spendUsd: 10.02, capUsd: 10 }, "API cap $10.02/$10"],
+    [
+      "api with another cap reached: that cap, not the session's headroom",
+      {
+        mode: "api",
+        spendUsd: 0.06,
+        capUsd: 10,
+        subscriptionResetsAt: at(5),
+        reachedCap: { label: "daily", spentUsd: 5.01, capUsd: 5 },
+      },
+      "API daily cap $5.01/$5",
+    ],
     ["api, large spend stays short", { mode: "api", spendUsd: 1234.56, capUsd: 5000 }, "API $1235/$5000"],
     // Money spent is never $0.00 (as `usage` shows it), and a spend below the cap never reads as reaching it.
     ["api, under half a cent spent", { mode: "api", spendUsd: 0.004, capUsd: 10 }, "API <$0.01/$10"],

@@ -7,6 +7,7 @@
  *   API $1.24/$10         API billing: this run's spend / the session cap
  *   API $1.24             … without a cap
  *   API cap $10.02/$10    the cap is reached
+ *   API daily cap $5.01/$5   a cap over all runs (daily, monthly, until-reset) is reached
  *   API <$0.01/$10        under half a cent spent (never $0.00 for money spent)
  *
  * Below the cap the spend never reads as reaching it ($9.996 of $10 is `API $9.99/$10`): "cap" is
@@ -38,6 +39,11 @@ export type SegmentState =
       capUsd: number | null;
       /** When the subscription comes back, epoch ms (shown as `⟳HH:MM`). */
       subscriptionResetsAt?: number | null;
+      /**
+       * A cap over more than this run (`daily`, `monthly`, `until-reset`) that refuses API requests
+       * now: shown instead of the session's spend, which can be far below its own cap meanwhile.
+       */
+      reachedCap?: { label: string; spentUsd: number; capUsd: number } | null;
     };
 
 export interface SegmentOptions {
@@ -107,7 +113,9 @@ function join(...parts: string[]): string {
 
 export function formatSegment(state: SegmentState, options: SegmentOptions): string {
   if (state.mode === "api") {
-    const { spendUsd, capUsd } = state;
+    const { spendUsd, capUsd, reachedCap } = state;
+    if (reachedCap)
+      return `API ${reachedCap.label} cap ${formatUsdShort(reachedCap.spentUsd)}/${formatUsdNoZeroCents(reachedCap.capUsd)}`;
     const reset = resetLabel(state.subscriptionResetsAt, options);
     // `→$19`: what the spend comes to by the reset at the recent pace.
     const projected =
