@@ -50,6 +50,24 @@ describe("the words of run events", () => {
       "Switched to API billing to continue this conversation. API spend is capped at $10.00 per session.",
     ],
     [{ kind: "reverted", reason: "revert" }, "Back on your subscription."],
+  ])("%j", (event, text) => {
+    expect(runEventText(event, context)).toBe(text);
+  });
+
+  test.each<[{ nanoUsd: number; requests: number; unknownCostRequests: number }, string]>([
+    // What the API billing cost, when it is over: not only at the run's end, hours later.
+    [{ nanoUsd: 420_000_000, requests: 3, unknownCostRequests: 0 }, " This run's API billing so far: $0.42."],
+    [{ nanoUsd: 4_000_000, requests: 1, unknownCostRequests: 0 }, " This run's API billing so far: <$0.01."],
+    [{ nanoUsd: 0, requests: 1, unknownCostRequests: 1 }, " This run's API billing so far: ?."],
+    // A switch to API billing and back without a request cost nothing to say.
+    [{ nanoUsd: 0, requests: 0, unknownCostRequests: 0 }, ""],
+  ])("reverted after API billing of %j", (runSpend, said) => {
+    expect(runEventText({ kind: "reverted", reason: "revert" }, { ...context, runSpend })).toBe(
+      `Back on your subscription.${said}`,
+    );
+  });
+
+  test.each<[RunEvent, string]>([
     [{ kind: "switch_pending", to: "api" }, "Switching to API billing when Claude finishes this turn."],
     [
       { kind: "cap_warning", cap: cap(10e9, 8.5e9) },

@@ -7,6 +7,7 @@ import type { BillingMode } from "../billing.js";
 import { NO_KEY_MESSAGE } from "../config/schema.js";
 import type { LimitInfo } from "../detect/limit.js";
 import { percentText, windowLabel } from "../detect/windows.js";
+import { costText } from "../money.js";
 import {
   type CapConfig,
   type CapStatus,
@@ -116,6 +117,8 @@ export interface WordingContext {
   now: number;
   /** The caps API billing runs under now (raised ones included). */
   caps: CapConfig;
+  /** This run's API spend so far: what the API billing cost, said when it ends (the revert). */
+  runSpend?: { nanoUsd: number; requests: number; unknownCostRequests: number };
   zone?: string | undefined;
 }
 
@@ -137,8 +140,13 @@ export function runEventText(event: RunEvent, context: WordingContext): string {
       return `Your ${windowLabel(event.limit.window)} limit is reached; continuing this conversation on ${event.model} with your subscription (free) until it ${resetText(event.limit, context.now, context.zone)}.`;
     case "model_restored":
       return "The per-model limit has reset: back on your own model, with your subscription.";
-    case "reverted":
-      return "Back on your subscription.";
+    case "reverted": {
+      // The API billing is over (until the next limit): what it cost, as the run's last line says it.
+      const spent = context.runSpend;
+      return spent && spent.requests > 0
+        ? `Back on your subscription. This run's API billing so far: ${costText(spent.nanoUsd, spent.requests, spent.unknownCostRequests)}.`
+        : "Back on your subscription.";
+    }
     case "switch_pending":
       return `Switching to ${event.to === "api" ? "API billing" : "your subscription"} when Claude finishes this turn.`;
     case "cap_warning":

@@ -112,7 +112,11 @@ export class RunCore {
       env: options.env,
       show: (event, text) => this.shell.show(event, text),
       record: (kind, detail) => this.recordEvent(kind, detail),
-      wording: () => ({ now: this.now(), caps: this.spending.caps() }),
+      wording: () => ({
+        now: this.now(),
+        caps: this.spending.caps(),
+        runSpend: this.spending.tracker.runSpend(),
+      }),
       secrets: () => [this.billing.resolvedKey],
       context: () => ({ sessionId: this.sessionIdNow, runId: options.runId }),
     });
