@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { LimitInfo } from "../detect/limit.js";
-import { limitRecord } from "./run-record.js";
+import { stateFile, updateState } from "../state/store.js";
+import { BestEffortWrites } from "./best-effort.js";
+import { limitRecord, RunRecord } from "./run-record.js";
 
 const HOUR = 3_600_000;
 const now = Date.UTC(2030, 0, 1, 12);
@@ -52,5 +57,37 @@ describe("limitRecord", () => {
       window: limit.window,
       assumed: limit.resetAssumed,
     });
+  });
+});
+
+describe("RunRecord.windows", () => {
+  test("a window whose reset has passed is left out (the menu's usage page, the status line)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cf-run-record-"));
+    try {
+      updateState(stateFile(dir), () => ({
+        utilisation: {
+          at: now - HOUR,
+          windows: {
+            five_hour: { used_percentage: 100, resets_at: now - 60_000 },
+            seven_day: { used_percentage: 25, resets_at: now + 100 * HOUR },
+          },
+        },
+      }));
+      const paths = { defaultConfigFile: "", stateDir: dir, dataDir: dir, runtimeDir: dir, cacheDir: dir };
+      const record = new RunRecord({
+        paths,
+        runId: "r",
+        cwd: dir,
+        shell: "pty",
+        startedAt: now,
+        writes: new BestEffortWrites(() => {}),
+        now: () => now,
+      });
+      expect(record.windows()).toEqual([
+        { name: "seven_day", usedPercentage: 25, resetsAt: now + 100 * HOUR },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

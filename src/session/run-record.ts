@@ -107,14 +107,21 @@ export class RunRecord {
     return limit && limit.resets_at > this.options.now() ? limit.at : null;
   }
 
-  /** The subscription's windows as last seen by any run (state.json). */
+  /**
+   * The subscription's windows as last seen by any run (state.json), but for those whose reset has
+   * passed: a new window has begun, and the utilisation that ended the old one (100 % after a
+   * revert at the reset) would read as if the next request were refused.
+   */
   windows(): RateWindow[] {
     const shared = readState(this.file);
-    return Object.entries(shared.utilisation?.windows ?? {}).map(([name, window]) => ({
-      name,
-      usedPercentage: window.used_percentage,
-      resetsAt: window.resets_at,
-    }));
+    const now = this.options.now();
+    return Object.entries(shared.utilisation?.windows ?? {})
+      .map(([name, window]) => ({
+        name,
+        usedPercentage: window.used_percentage,
+        resetsAt: window.resets_at,
+      }))
+      .filter((window) => window.resetsAt === null || window.resetsAt > now);
   }
 
   /** Our status-line segment, for the injected status-line script to show (written when it changes). */
