@@ -40,6 +40,8 @@ export class Detector {
   private readonly transcripts = new TranscriptTail();
   /** Records older than this are history (a resumed conversation's old limits). */
   private readonly since: number;
+  /** The model Claude runs with, as its status line last said (`model.id`); null: not said yet. */
+  model: string | null = null;
 
   /** `zone`: the zone limit times are read in; else the one `tz` (a `TZ` value) names; else the system's. */
   constructor(options: { zone?: string | undefined; tz?: string | undefined; now: () => number }) {
@@ -103,6 +105,7 @@ export class Detector {
 
   /** Utilisation and warnings; a window at 100 % alone does not switch (the hook is the authority). */
   fromStatusLine(input: StatusLineInput, warnAtPercent: number): StatusLineFindings | null {
+    if (input.modelId) this.model = input.modelId;
     const reading = fromStatusLine(input.raw, this.ctx(), { warnAtPercent });
     if (!reading) return null;
     for (const window of reading.snapshot.windows) {

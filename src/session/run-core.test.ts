@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { type CoreFixture, coreFixture, limitHook } from "../../test/support/run-core.js";
+import { parseStatusLineInput } from "../hooks/status-input.js";
 import type { RunEvent } from "../notify/run-events.js";
 import type { ClaudeLaunch, ShellPort } from "./run-core.js";
 
@@ -221,5 +222,39 @@ describe("a signal to the wrapper (SPEC §4.1)", () => {
     expect(killed).toEqual(["SIGHUP"]);
     fixture.core.claudeExited(0);
     expect(await fixture.core.finished).toBe(129);
+  });
+});
+
+describe("the model a switch to API billing goes on with", () => {
+  /** A limit met with the status line saying Claude runs `model`; the arguments Claude is restarted with. */
+  async function switchedArgs(shell: "pty" | "print", claudeArgs: string[], model = "claude-sonnet-5-5") {
+    fixture = coreFixture(shell, claudeArgs, { auto_switch: true });
+    const { core } = fixture;
+    const stub = stubShell();
+    await core.start(stub, { terminal: shell === "pty" });
+    const input = parseStatusLineInput({
+      session_id: core.sessionId,
+      model: { id: model, display_name: "x" },
+    });
+    if (input) core.statusLineSeen(input);
+    core.onHook(limitHook(core.sessionId!));
+    await vi.waitFor(() => expect(stub.launches).toHaveLength(2), { timeout: 10_000 });
+    expect(stub.launches[1]?.mode).toBe("api");
+    return stub.launches[1]!.args;
+  }
+
+  test("the one on screen: a conversation whose only request met the limit has no reply to take it from", async () => {
+    const args = await switchedArgs("pty", []);
+    expect(args.slice(0, 2)).toEqual(["--model", "claude-sonnet-5-5"]);
+  });
+
+  test("the user's own --model stays as they gave it (an alias like opusplan is more than the model on screen)", async () => {
+    const args = await switchedArgs("pty", ["--model", "opusplan"], "claude-opus-5-5");
+    expect(args.filter((arg) => arg.includes("opus"))).toEqual(["opusplan"]);
+  });
+
+  test("a headless run has no status line: Claude's own choice, as before", async () => {
+    const args = await switchedArgs("print", ["-p", "x"]);
+    expect(args).not.toContain("--model");
   });
 });

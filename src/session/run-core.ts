@@ -32,7 +32,7 @@ import { RunRecord, traceTo } from "./run-record.js";
 import { RunSignals } from "./run-signals.js";
 import { RunSpending } from "./run-spend.js";
 import { RunTimers } from "./run-timers.js";
-import { forecastQueryOf, segmentOf } from "./run-views.js";
+import { forecastQueryOf, segmentOf, switchModelOf } from "./run-views.js";
 import { Teller } from "./telling.js";
 import { capRaisedText } from "./wording.js";
 
@@ -290,11 +290,7 @@ export class RunCore {
         this.shell.closePrompt?.();
         break;
       case "switch":
-        void this.switchTo(
-          effect.to,
-          effect.resume,
-          effect.model === undefined ? this.machine.model : effect.model,
-        );
+        void this.switchTo(effect.to, effect.resume, switchModelOf(this, effect));
         break;
       case "schedule_reset":
         this.timers.resetAt("reset_due", effect.at, this.now(), this.options.env);

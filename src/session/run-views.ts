@@ -8,6 +8,7 @@ import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
 import { capInputsFor } from "../forecast/report.js";
 import { zoneOfEnv } from "../usage/periods.js";
+import type { Effect } from "./machine-types.js";
 import type { MenuView } from "./menu.js";
 import type { RunCore } from "./run-core.js";
 import { apiBillingSummary, type PromptContext, segmentFor } from "./wording.js";
@@ -98,4 +99,19 @@ export function resumableSessionIdOf(core: RunCore): string | null {
   const id = core.sessionId;
   if (id === null || core.lastRefusal !== null) return null;
   return findSessionTranscript(id, core.options.env) ? id : null;
+}
+
+/**
+ * The model a switch starts Claude with (as `resumeArgs` takes it: null keeps the user's arguments).
+ * Onto API billing, with no model of ours in place, it is the one Claude runs with now (its status
+ * line's): Claude Code resumes a conversation with the model of its last reply, and one whose only
+ * request met the limit has none, so it would go on with Claude Code's default for an API key —
+ * another model than the one on screen, at another price.
+ */
+export function switchModelOf(core: RunCore, effect: Extract<Effect, { type: "switch" }>): string | null {
+  if (effect.model !== undefined) return effect.model;
+  if (core.state.model !== null) return core.state.model;
+  // The user's own `--model` (an alias like `opusplan` too) stays as they gave it.
+  const ownModel = core.options.args.items.some((item) => item.name === "--model");
+  return effect.to === "api" && core.options.shell === "pty" && !ownModel ? core.detector.model : null;
 }

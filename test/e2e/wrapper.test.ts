@@ -79,6 +79,23 @@ describe("at the subscription limit", () => {
     await session.waitUntil(() => /Simulated reply 3/.test(session.text()), "the continued reply on screen");
   });
 
+  test("a limit on the conversation's very first request: API billing goes on with the model on screen", async () => {
+    // Claude Code resumes with the model of the conversation's last reply; with none, an API key
+    // gets Claude Code's own default (Opus here, where the subscription's is Sonnet): the user would
+    // pay for a model they did not choose.
+    const session = await start({ auto_switch: true });
+    simulator.triggerLimit();
+    await session.submit("my very first question about mangoes");
+    await session.waitUntil(
+      () => messageRequests().some((r) => r.billing === "api"),
+      "an API-billed request",
+    );
+    const [refused, continued] = [messageRequests()[0]!, messageRequests().find((r) => r.billing === "api")!];
+    expect(refused.status).toBe(429);
+    expect(conversationOf(continued)).toContain("my very first question about mangoes");
+    expect(continued.model).toBe(refused.model);
+  });
+
   test("the prompt is drawn again for a new window size, whole", async () => {
     const session = await start({});
     await reachLimit(session);
