@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { type CoreFixture, coreFixture, limitHook } from "../../test/support/run-core.js";
 import { parseStatusLineInput } from "../hooks/status-input.js";
 import type { RunEvent } from "../notify/run-events.js";
+import { readState, stateFile, updateState } from "../state/store.js";
 import type { ClaudeLaunch, ShellPort } from "./run-core.js";
 
 let fixture: CoreFixture | undefined;
@@ -256,5 +258,56 @@ describe("the model a switch to API billing goes on with", () => {
   test("a headless run has no status line: Claude's own choice, as before", async () => {
     const args = await switchedArgs("print", ["-p", "x"]);
     expect(args).not.toContain("--model");
+  });
+});
+
+describe("a run that starts on API billing because the limit is in force", () => {
+  const HOUR = 3_600_000;
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  /** The first start's arguments, with a limit in force and the subscription's last model recorded. */
+  async function firstStart(claudeArgs: string[]) {
+    dir = mkdtempSync(join(tmpdir(), "cf-start-model-"));
+    const now = Date.now();
+    updateState(stateFile(join(dir, "state")), () => ({
+      last_limit: { at: now - HOUR, resets_at: now + HOUR, window: "five_hour", assumed: false },
+      subscription_model: "claude-sonnet-5-5",
+    }));
+    fixture = coreFixture("pty", claudeArgs, { auto_switch: true }, { CLAUDE_FALLBACK_HOME: dir });
+    const shell = stubShell();
+    await fixture.core.start(shell, { terminal: true });
+    expect(shell.launches[0]?.mode).toBe("api");
+    return shell.launches[0]!.args;
+  }
+
+  test("goes on with the model the subscription ran, not Claude Code's default for an API key", async () => {
+    expect((await firstStart([])).slice(0, 2)).toEqual(["--model", "claude-sonnet-5-5"]);
+  });
+
+  test("a resumed conversation keeps its own model (Claude Code takes it from its last reply)", async () => {
+    const args = await firstStart(["--resume", "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40"]);
+    expect(args).not.toContain("--model");
+  });
+
+  test("the user's own --model stays theirs", async () => {
+    const args = await firstStart(["--model", "opus"]);
+    expect(args).not.toContain("claude-sonnet-5-5");
+    expect(args.slice(0, 2)).toEqual(["--model", "opus"]);
+  });
+
+  test("the model is learned from the status line on the subscription, for the next run", async () => {
+    fixture = coreFixture("pty", []);
+    await fixture.core.start(stubShell(), { terminal: true });
+    const input = parseStatusLineInput({
+      session_id: fixture.core.sessionId,
+      model: { id: "claude-haiku-5" },
+    });
+    fixture.core.statusLineSeen(input!);
+    const file = stateFile(fixture.core.options.paths.stateDir);
+    await vi.waitFor(() => expect(readState(file).subscription_model).toBe("claude-haiku-5"));
   });
 });

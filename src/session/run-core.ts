@@ -32,7 +32,7 @@ import { RunRecord, traceTo } from "./run-record.js";
 import { RunSignals } from "./run-signals.js";
 import { RunSpending } from "./run-spend.js";
 import { RunTimers } from "./run-timers.js";
-import { forecastQueryOf, segmentOf, switchModelOf } from "./run-views.js";
+import { forecastQueryOf, modelSeen, segmentOf, startModelOf, switchModelOf } from "./run-views.js";
 import { Teller } from "./telling.js";
 import { capRaisedText } from "./wording.js";
 
@@ -156,7 +156,8 @@ export class RunCore {
     const newSessionId = randomUUID();
     if (options.args.session.kind === "new") this.sessionIdNow = newSessionId;
     const args = launchArgs(options.args, { settingsPath: this.injection.settingsPath, newSessionId });
-    await this.launch(this.machine.mode, args, null);
+    const model = startModelOf(this);
+    await this.launch(this.machine.mode, model ? ["--model", model, ...args] : args, null);
     this.injection.clearLeftovers();
     // Started on API billing because the limit is in force: come back at its reset.
     if (this.machine.limit && this.machine.mode === "api" && this.machineConfig.autoRevert) {
@@ -211,6 +212,7 @@ export class RunCore {
   }
 
   statusLineSeen(input: StatusLineInput): void {
+    modelSeen(this, input.modelId);
     const reading = this.detector.fromStatusLine(input, this.options.config.notify_at_percentage);
     if (!reading) return;
     this.record.utilisation(reading.windows);

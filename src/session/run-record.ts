@@ -45,6 +45,7 @@ export class RunRecord {
   /** The segment file being written: the run directory is removed only after it. */
   private segmentWrite: Promise<void> = Promise.resolve();
   private preferredSeenAt: number;
+  private modelWritten: string | null = null;
 
   constructor(
     private readonly options: {
@@ -84,6 +85,18 @@ export class RunRecord {
         last_limit: limitRecord(state.last_limit, limit, this.options.now()),
       })),
     );
+  }
+
+  /** The model Claude runs with on the subscription (the user's own), written when it changes. */
+  subscriptionModel(model: string): void {
+    if (model === this.modelWritten) return;
+    this.modelWritten = model;
+    this.saveState(() => updateState(this.file, () => ({ subscription_model: model })));
+  }
+
+  /** The model Claude last ran with on the subscription, by this run or another; null: not known. */
+  lastSubscriptionModel(): string | null {
+    return readState(this.file).subscription_model;
   }
 
   /** The subscription's utilisation from the status line's `rate_limits`. */

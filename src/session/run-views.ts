@@ -115,3 +115,23 @@ export function switchModelOf(core: RunCore, effect: Extract<Effect, { type: "sw
   const ownModel = core.options.args.items.some((item) => item.name === "--model");
   return effect.to === "api" && core.options.shell === "pty" && !ownModel ? core.detector.model : null;
 }
+
+/** The status line said which model Claude runs with: the user's own on the subscription is kept for later runs. */
+export function modelSeen(core: RunCore, model: string | undefined): void {
+  if (model && core.state.mode === "subscription" && core.state.model === null)
+    core.record.subscriptionModel(model);
+}
+
+/**
+ * The model of a run that starts on API billing because the limit is in force (`auto_switch`): the
+ * one the subscription ran last, unless the user gives `--model` (or a program sets it). Claude
+ * Code's default for an API key can be another model, at another price.
+ */
+export function startModelOf(core: RunCore): string | null {
+  const { options } = core;
+  if (options.start.code !== "limit_in_force" || options.shell === "stream-json") return null;
+  // A resumed conversation goes on with its own model, as Claude Code takes it from its last reply.
+  if (options.args.session.kind !== "new" && options.args.session.kind !== "id") return null;
+  if (options.args.items.some((item) => item.name === "--model")) return null;
+  return core.record.lastSubscriptionModel();
+}

@@ -36,6 +36,12 @@ export const StateSchema = z.object({
     ),
     null,
   ),
+  /**
+   * The model Claude last ran with on the subscription (its status line's `model.id`): a run that
+   * starts on API billing because the limit is in force goes on with it, not with Claude Code's
+   * default for an API key.
+   */
+  subscription_model: z._default(z.nullable(z.string()), null),
   /** Subscription utilisation from the last status line, per window (five_hour, seven_day, …). */
   utilisation: z._default(
     z.nullable(z.object({ at: Instant, windows: z.record(z.string(), WindowSchema) })),
