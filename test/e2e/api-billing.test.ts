@@ -17,6 +17,7 @@ import {
   writeFallbackConfig,
 } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
+import { messageRequests } from "./harness/requests.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -34,10 +35,6 @@ afterEach(async () => {
   await simulator.close();
   await sandbox.cleanup();
 });
-
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
 
 interface RequestRow {
   model: string;
@@ -88,7 +85,7 @@ describe("--force-api", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("hello through the gateway");
 
-    const requests = messageRequests();
+    const requests = messageRequests(simulator);
     expect(requests.length).toBe(1);
     for (const request of requests) {
       expect(request.billing).toBe("api");
@@ -152,7 +149,7 @@ describe("--force-api", () => {
     const result = await runFallback(sandbox, ["--force-api", "--", "-p", "hi"], env);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("ignoring ANTHROPIC_API_KEY");
-    expect(messageRequests().map((request) => request.headers["x-api-key"])).toEqual([TEST_API_KEY]);
+    expect(messageRequests(simulator).map((request) => request.headers["x-api-key"])).toEqual([TEST_API_KEY]);
   });
 
   test("a key the API refuses is reported as that, shown by claude verbatim, never as a login problem", async () => {
@@ -173,7 +170,7 @@ describe("--force-api", () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("no API key is configured");
-    expect(messageRequests()).toEqual([]);
+    expect(messageRequests(simulator)).toEqual([]);
   });
 
   test("a daily cap holds across separate runs: the refused request is shown by claude and never reaches the API", async () => {
@@ -191,7 +188,7 @@ describe("--force-api", () => {
       /API Error: 402 claude-fallback: the daily API spending cap of \$0\.01 is reached \(\$0\.15 spent today\)/,
     );
     expect(second.stdout + second.stderr).toContain("cost_limit_per_day");
-    expect(messageRequests()).toHaveLength(1);
+    expect(messageRequests(simulator)).toHaveLength(1);
     expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "refused_cap"]);
   });
 
@@ -212,7 +209,7 @@ describe("--force-api", () => {
       /API Error: 402 claude-fallback: the per-session API spending cap of \$0\.05 is reached/,
     );
     await session.waitFor("press ctrl-] then r to raise it for this run");
-    expect(messageRequests()).toHaveLength(1);
+    expect(messageRequests(simulator)).toHaveLength(1);
     const exit = await session.quit();
     expect(exit.exitCode).toBe(0);
     expect(existsSync(join(sandbox.root, "fallback-home", "data", "usage.db"))).toBe(true);
@@ -243,7 +240,7 @@ describe("--force-api", () => {
     await session.waitFor("API spending cap is $0.10 for the rest of this run");
     await session.submit("third prompt again");
     await session.waitFor("Simulated reply 3");
-    expect(messageRequests()).toHaveLength(3);
+    expect(messageRequests(simulator)).toHaveLength(3);
     await session.quit();
     expect(ledgerRows().map((row) => row.outcome)).toEqual(["ok", "ok", "refused_cap", "ok"]);
     const raised = ledgerEvents().filter((event) => event.kind === "cap_raised");

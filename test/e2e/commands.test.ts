@@ -10,6 +10,7 @@ import { VERIFIED_MAX, VERIFIED_MIN } from "../../src/claude/compat.js";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses, runProcess, testedClaudeVersion } from "./harness/claude.js";
 import { CLI, fallbackEnv, runFallback, writeFallbackConfig } from "./harness/cli.js";
+import { messageRequests } from "./harness/requests.js";
 import { createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -25,10 +26,6 @@ afterEach(async () => {
   await simulator.close();
   await sandbox.cleanup();
 });
-
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
 
 test("status --json (and the seed spelling --status): stable shape, key masked", async () => {
   await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, cost_limit_per_day: 5 });
@@ -199,7 +196,7 @@ describe("resume", () => {
     const result = await runFallback(sandbox, ["resume", sessionId, "--", "-p", "what was the word?"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Simulated reply/);
-    const last = messageRequests().at(-1);
+    const last = messageRequests(simulator).at(-1);
     expect(last?.billing).toBe("subscription");
     expect(last?.sessionId).toBe(sessionId);
     const body = JSON.stringify(last?.body);
@@ -211,7 +208,7 @@ describe("resume", () => {
     const sessionId = await firstSession();
     const result = await runFallback(sandbox, ["resume", sessionId, "--api", "--", "-p", "and now?"]);
     expect(result.code).toBe(0);
-    const last = messageRequests().at(-1);
+    const last = messageRequests(simulator).at(-1);
     expect(last?.billing).toBe("api");
     expect(last?.sessionId).toBe(sessionId);
     expect(JSON.stringify(last?.body)).toContain("remember the word pineapple");
@@ -221,6 +218,6 @@ describe("resume", () => {
     const result = await runFallback(sandbox, ["resume", "yesterday", "--", "-p", "hi"]);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(messageRequests()).toEqual([]);
+    expect(messageRequests(simulator)).toEqual([]);
   });
 });

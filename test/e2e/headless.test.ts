@@ -19,6 +19,7 @@ import {
   testedClaudeBinary,
 } from "./harness/claude.js";
 import { CLI, fallbackEnv, ourCommand, runFallback, writeFallbackConfig } from "./harness/cli.js";
+import { messageRequests } from "./harness/requests.js";
 import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -35,10 +36,6 @@ afterEach(async () => {
   await sandbox.cleanup();
 });
 
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
-
 describe("claude -p at the limit with auto_switch", () => {
   test("text: only the continued run's answer is printed", async () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
@@ -47,7 +44,7 @@ describe("claude -p at the limit with auto_switch", () => {
     expect(result.stdout).not.toMatch(/hit your|limit/i);
     expect(result.stdout).toMatch(/^Simulated reply 2/);
     expect(result.stderr).toContain("Continuing on API billing");
-    const [limited, continued, ...others] = messageRequests();
+    const [limited, continued, ...others] = messageRequests(simulator);
     expect(others).toEqual([]);
     expect(limited?.status).toBe(429);
     expect(continued?.billing).toBe("api");
@@ -62,7 +59,7 @@ describe("claude -p at the limit with auto_switch", () => {
     const parsed = JSON.parse(result.stdout) as { is_error: boolean; result: string; session_id: string };
     expect(parsed.is_error).toBe(false);
     expect(parsed.result).toContain("Simulated reply 2");
-    expect(parsed.session_id).toBe(messageRequests()[0]?.sessionId);
+    expect(parsed.session_id).toBe(messageRequests(simulator)[0]?.sessionId);
   });
 
   test("stream-json: one init, one result, and no rejected rate-limit event", async () => {
@@ -133,11 +130,11 @@ describe("a run started while the limit is known to be in force", () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
     const first = await runFallback(sandbox, ["--", "-p", "first run hits the limit"]);
     expect(first.code).toBe(0);
-    const before = messageRequests().length;
+    const before = messageRequests(simulator).length;
     const second = await runFallback(sandbox, ["--", "-p", "second run"]);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain("starting on API billing");
-    const during = messageRequests().slice(before);
+    const during = messageRequests(simulator).slice(before);
     expect(during.map((request) => request.billing)).toEqual(["api"]);
     expect(second.stdout).toContain("second run");
   });
@@ -146,11 +143,11 @@ describe("a run started while the limit is known to be in force", () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
     await runFallback(sandbox, ["--", "-p", "first run hits the limit"]);
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
-    const before = messageRequests().length;
+    const before = messageRequests(simulator).length;
     const second = await runFallback(sandbox, ["--", "-p", "second run"]);
     expect(second.code).toBe(1);
     expect(
-      messageRequests()
+      messageRequests(simulator)
         .slice(before)
         .map((request) => request.billing),
     ).toEqual(["subscription"]);
@@ -167,7 +164,7 @@ describe("claude -p at the limit without auto_switch", () => {
     expect(hint).toHaveLength(1);
     expect(hint[0]).toContain("auto_switch");
     expect(hint[0]).toContain("--resume");
-    expect(messageRequests().every((request) => request.billing === "subscription")).toBe(true);
+    expect(messageRequests(simulator).every((request) => request.billing === "subscription")).toBe(true);
   });
 
   test("without a key it says how to add one, and offers no command that would fail", async () => {
@@ -182,7 +179,7 @@ describe("claude -p at the limit without auto_switch", () => {
     await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY });
     const result = await runFallback(sandbox, ["--", "-p", "summarise", "--output-format", "json"]);
     expect(result.code).toBe(1);
-    const sessionId = messageRequests()[0]?.sessionId;
+    const sessionId = messageRequests(simulator)[0]?.sessionId;
     expect(result.stderr).toContain(
       `${ourCommand()} --force-api -- -p --output-format json --resume ${sessionId} -- 'Continue where you left off.'`,
     );
@@ -204,7 +201,7 @@ describe("a limit while an API cap is already reached", () => {
     expect(hint).toHaveLength(1);
     expect(hint[0]).toContain("per-session API spending cap of $0.00 is reached ($0.00 spent this run)");
     expect(hint[0]).toContain("cost_limit_per_session");
-    expect(messageRequests().map((request) => request.billing)).toEqual(["subscription"]);
+    expect(messageRequests(simulator).map((request) => request.billing)).toEqual(["subscription"]);
   });
 });
 
@@ -254,14 +251,14 @@ describe("a headless run is a live session", () => {
       async () => {
         const status = await runFallback(sandbox, ["status", "--json"]);
         sessions = JSON.parse(status.stdout).sessions;
-        return sessions.length > 0 && messageRequests().length > 0;
+        return sessions.length > 0 && messageRequests(simulator).length > 0;
       },
       "the headless run in status",
       60_000,
     );
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).toMatchObject({ shell: "print", mode: "subscription", cwd: sandbox.project });
-    expect(sessions[0]?.session_id).toBe(messageRequests()[0]?.sessionId);
+    expect(sessions[0]?.session_id).toBe(messageRequests(simulator)[0]?.sessionId);
     const text = await runFallback(sandbox, ["status"]);
     expect(text.stdout).not.toContain("Live sessions: none");
     expect(text.stdout).toContain(String(sessions[0]?.session_id));
@@ -312,7 +309,7 @@ describe("the end of a run on API billing", () => {
     simulator.configure({ limitAfterRequests: null });
     const result = await runFallback(sandbox, ["--force-api", "--", "-p", "summarise"]);
     expect(result.code).toBe(0);
-    const sessionId = messageRequests()[0]?.sessionId;
+    const sessionId = messageRequests(simulator)[0]?.sessionId;
     const summary =
       /details: claude-fallback usage run ([0-9a-f-]{36})\); continue the conversation with: claude-fallback --claude \S+ resume (\S+)$/m.exec(
         result.stderr,
@@ -444,7 +441,7 @@ describe("a signal to the wrapper while it switches to API billing", () => {
       const status = 128 + constants.signals[signal];
       expect(exit.code).toBe(status);
       expect(exit.stderr).not.toContain("Continuing on API billing");
-      expect(messageRequests().filter((request) => request.billing === "api")).toEqual([]);
+      expect(messageRequests(simulator).filter((request) => request.billing === "api")).toEqual([]);
       expect(ledgerRows(home, "SELECT ended_at IS NOT NULL AS ended, exit_code FROM runs")).toEqual([
         { ended: 1, exit_code: status },
       ]);
@@ -468,7 +465,11 @@ describe("a signal to the wrapper in the middle of an API turn", () => {
       const { child, exited } = startWrapper(args);
       if (form === "stream-json") child.stdin.write(streamJsonTurn("a long answer"));
       else child.stdin.end();
-      await eventually(() => messageRequests().length > 0, "the API request at the simulator", 60_000);
+      await eventually(
+        () => messageRequests(simulator).length > 0,
+        "the API request at the simulator",
+        60_000,
+      );
       process.kill(child.pid!, signal);
       const exit = await exited;
       const status = 128 + constants.signals[signal];
@@ -486,7 +487,7 @@ describe("a signal to the wrapper in the middle of an API turn", () => {
       expect(ledgerRows(home, "SELECT ended_at IS NOT NULL AS ended, exit_code FROM runs")).toEqual([
         { ended: 1, exit_code: status },
       ]);
-      expect(messageRequests()).toHaveLength(1);
+      expect(messageRequests(simulator)).toHaveLength(1);
     },
   );
 });

@@ -11,6 +11,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses } from "./harness/claude.js";
 import { fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
+import { conversationOf, messageRequests } from "./harness/requests.js";
 import { createSandbox, type Sandbox, TEST_API_KEY, TEST_OAUTH_TOKEN } from "./harness/sandbox.js";
 
 const MENU_KEY = "\x1d";
@@ -35,17 +36,9 @@ afterEach(async () => {
   await sandbox.cleanup();
 });
 
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
-
-function conversationOf(request: { body: unknown }): string {
-  return JSON.stringify((request.body as { messages?: unknown[] }).messages ?? []);
-}
-
 /** The last request that carried a prompt of ours (Claude also sends side requests, e.g. titles). */
 function requestWith(text: string) {
-  return messageRequests()
+  return messageRequests(simulator)
     .filter((request) => conversationOf(request).includes(text))
     .at(-1);
 }

@@ -13,6 +13,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses } from "./harness/claude.js";
 import { fallbackEnv, runFallback, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
+import { messageRequests } from "./harness/requests.js";
 import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -111,10 +112,6 @@ function expectLimitAndSwitch(log: string, sessionId: string | null | undefined)
   expectNoKey(readFileSync(log, "utf8"), ...posts);
 }
 
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
-
 describe("a limit with auto_switch notifies on desktop and webhook", () => {
   test("headless -p: limit reached and switched to API, once each, without the key", async () => {
     const { env, log } = await fakeNotifySend();
@@ -126,8 +123,8 @@ describe("a limit with auto_switch notifies on desktop and webhook", () => {
     const result = await runFallback(sandbox, ["--", "-p", "summarise the repo"], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Simulated reply 2/);
-    expect(messageRequests().at(-1)?.billing).toBe("api");
-    expectLimitAndSwitch(log, messageRequests()[0]?.sessionId);
+    expect(messageRequests(simulator).at(-1)?.billing).toBe("api");
+    expectLimitAndSwitch(log, messageRequests(simulator)[0]?.sessionId);
     expectNoKey(result.stdout, result.stderr);
   });
 
@@ -147,10 +144,10 @@ describe("a limit with auto_switch notifies on desktop and webhook", () => {
       "two desktop and two webhook notifications",
     );
     await session.waitUntil(
-      () => messageRequests().some((r) => r.billing === "api"),
+      () => messageRequests(simulator).some((r) => r.billing === "api"),
       "an API-billed request",
     );
-    expectLimitAndSwitch(log, messageRequests()[0]?.sessionId);
+    expectLimitAndSwitch(log, messageRequests(simulator)[0]?.sessionId);
     expect(session.raw).toContain("\x1b]9;claude-fallback: Subscription");
     expectNoKey(session.raw);
   });

@@ -22,6 +22,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses, type ProcessResult, runProcess, testedClaudeBinary } from "./harness/claude.js";
 import { CLI } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
+import { messageRequests } from "./harness/requests.js";
 import { completeJsonLines, createSandbox, type Sandbox } from "./harness/sandbox.js";
 
 /** A key with no repeated runs, so every 12-character window of it is distinctive. */
@@ -282,12 +283,9 @@ function interactive(setup: Setup, args: string[] = []): PtySession {
   return session;
 }
 
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
-
 function apiOk(): number {
-  return messageRequests().filter((request) => request.billing === "api" && request.status === 200).length;
+  return messageRequests(simulator).filter((request) => request.billing === "api" && request.status === 200)
+    .length;
 }
 
 /** The screen as one line of words: Claude wraps long messages onto indented lines. */
@@ -435,13 +433,13 @@ describe("the key never leaves claude-fallback except as x-api-key to the upstre
     await session.submit("fifth question");
     await session.waitUntil(() => apiOk() >= 3, "the fifth turn");
     await session.waitUntil(() => webhookEvents().includes("cap_reached"), "the cap notification");
-    const forwarded = messageRequests().length;
+    const forwarded = messageRequests(simulator).length;
     await session.submit("sixth question");
     await waitForWords(
       session,
       "API Error: 402 claude-fallback: the per-session API spending cap of $1.00 is reached",
     );
-    expect(messageRequests()).toHaveLength(forwarded);
+    expect(messageRequests(simulator)).toHaveLength(forwarded);
 
     await session.quit();
     expect(readdirSync(setup.runtimeDir)).toEqual([]);
@@ -494,7 +492,7 @@ describe("the key never leaves claude-fallback except as x-api-key to the upstre
       ]),
     );
     expect(webhookRequests.some((request) => request.body.includes(MASKED))).toBe(true);
-    const billed = messageRequests().filter((request) => request.billing === "api");
+    const billed = messageRequests(simulator).filter((request) => request.billing === "api");
     expect(billed.length).toBeGreaterThanOrEqual(4); // three turns and the refused key
     expect(billed.every((request) => request.headers["x-api-key"] === KEY)).toBe(true);
     expect(simulator.requests.some((r) => r.path === "/v1/models" && r.headers["x-api-key"] === KEY)).toBe(
@@ -552,7 +550,7 @@ describe("the key never leaves claude-fallback except as x-api-key to the upstre
       `"api_key": "${MASKED}"`,
     );
     expect(
-      messageRequests()
+      messageRequests(simulator)
         .filter((r) => r.billing === "api")
         .map((r) => r.headers["x-api-key"]),
     ).toEqual([KEY]);
@@ -602,7 +600,7 @@ describe("the key never leaves claude-fallback except as x-api-key to the upstre
       expect(failed.stderr).toContain(problem);
     }
     expect(captured.some((c) => c.text.includes(MASKED))).toBe(true);
-    expect(messageRequests().map((r) => r.headers["x-api-key"])).toEqual([KEY]);
+    expect(messageRequests(simulator).map((r) => r.headers["x-api-key"])).toEqual([KEY]);
 
     expect(leakPlaces(scanFiles(sandbox.root).leaks)).toEqual([keyFile]);
     expect(leakPlaces(scanMemory())).toEqual([]);

@@ -40,6 +40,7 @@ import {
   writeFallbackConfig,
 } from "./harness/cli.js";
 import { PtySession } from "./harness/pty.js";
+import { messageRequests } from "./harness/requests.js";
 import { completeJsonLines, createSandbox, type Sandbox, TEST_API_KEY } from "./harness/sandbox.js";
 
 let simulator: Simulator;
@@ -69,10 +70,6 @@ afterEach(async () => {
 });
 
 // ── helpers ───────────────────────────────────────────────────────────────────────────────────
-
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
 
 interface LiveRunFile {
   runId: string;
@@ -252,7 +249,7 @@ describe("the wrapper killed with SIGKILL", () => {
     expect(runDirs()).toEqual([nextRun.runId]);
     await next.submit("second question");
     await next.waitFor("Simulated reply 2");
-    const last = messageRequests().at(-1)!;
+    const last = messageRequests(simulator).at(-1)!;
     expect(JSON.stringify(last.body)).toContain("first question about pineapples");
     expect(last.sessionId).toBe(run.sessionId);
     expect((await next.quit()).exitCode).toBe(0);
@@ -294,7 +291,9 @@ describe("claude killed with SIGKILL", () => {
     const resumed = await runFallback(sandbox, ["resume", run.sessionId!, "--", "-p", "and the second?"]);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain("Simulated reply 2");
-    expect(JSON.stringify(messageRequests().at(-1)!.body)).toContain("first question about pineapples");
+    expect(JSON.stringify(messageRequests(simulator).at(-1)!.body)).toContain(
+      "first question about pineapples",
+    );
   });
 });
 
@@ -325,7 +324,10 @@ describe("the wrapper signalled in the middle of an API turn", () => {
       // The answer starts (its usage is known) and then stalls: the signal comes mid-stream.
       simulator.enqueue({ billing: "api", eventDelayMs: 10 * 60_000 });
       await session.submit("a long answer please");
-      await session.waitUntil(() => messageRequests().length > 0, "the API request at the simulator");
+      await session.waitUntil(
+        () => messageRequests(simulator).length > 0,
+        "the API request at the simulator",
+      );
       process.kill(run.pid, signal);
       const outcome = await ended();
       const status = 128 + constants.signals[signal];
@@ -348,7 +350,7 @@ describe("the wrapper signalled in the middle of an API turn", () => {
       );
       expect(ended_).toEqual({ ended: 1, exit_code: status });
       await expectNoProcessLeft(session);
-      expect(messageRequests()).toHaveLength(1);
+      expect(messageRequests(simulator)).toHaveLength(1);
     },
   );
 });
@@ -360,7 +362,7 @@ describe("the wrapper's terminal closed for real in the middle of an API turn", 
     const run = await liveRunOf(session);
     simulator.enqueue({ billing: "api", eventDelayMs: 10 * 60_000 });
     await session.submit("a long answer please");
-    await session.waitUntil(() => messageRequests().length > 0, "the API request at the simulator");
+    await session.waitUntil(() => messageRequests(simulator).length > 0, "the API request at the simulator");
     // The terminal's end of the pty goes away (a closed window): SIGHUP, then every write fails (EIO).
     (session.process as unknown as { destroy(): void }).destroy();
     await session.waitUntil(() => !alive(run.pid), "the wrapper to end", 20_000);
@@ -564,13 +566,13 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
     );
     expectNotices([capLine]);
     await refusedTurn(4);
-    expect(messageRequests()).toHaveLength(3);
+    expect(messageRequests(simulator)).toHaveLength(3);
     expectNotices([capLine]);
     rmSync(filler);
     await refusedTurn(5);
     filler = fill(join(home, "data"));
     await refusedTurn(6);
-    expect(messageRequests()).toHaveLength(3);
+    expect(messageRequests(simulator)).toHaveLength(3);
     expectNotices([capLine]);
 
     await session.pressCtrlCTwice();
@@ -593,11 +595,11 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
       join(out("data"), "usage.db"),
     );
     // Every request the simulator billed, once, and the first refusal; the second is the one said above.
-    expect(messageRequests().every((request) => request.billing === "api" && request.status === 200)).toBe(
-      true,
-    );
+    expect(
+      messageRequests(simulator).every((request) => request.billing === "api" && request.status === 200),
+    ).toBe(true);
     expect(rows).toEqual([
-      ...messageRequests().map(() => ({ outcome: "ok", cost: PER_REQUEST })),
+      ...messageRequests(simulator).map(() => ({ outcome: "ok", cost: PER_REQUEST })),
       { outcome: "refused_cap", cost: 0 },
       { outcome: "refused_cap", cost: 0 },
     ]);
@@ -634,7 +636,7 @@ describe.skipIf(!canMountTmpfs)("the disk of claude-fallback's files fills up", 
       `claude-fallback: could not open the usage ledger ${tiny}/data/usage.db: the disk is full; fix: free some space on its disk, or set CLAUDE_FALLBACK_HOME or XDG_DATA_HOME to another place\n`,
     );
     expect(result.code).toBe(1);
-    expect(messageRequests()).toEqual([]);
+    expect(messageRequests(simulator)).toEqual([]);
   });
 
   test("doctor says a full disk is full and a read-only one read-only, with fixes that can work (no chmod)", async () => {
@@ -723,7 +725,7 @@ describe("damaged files of claude-fallback", () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain("Simulated reply 1");
       // The damaged file's half-written `use api` is not taken for a choice: no API billing.
-      expect(messageRequests().map((request) => request.billing)).toEqual(["subscription"]);
+      expect(messageRequests(simulator).map((request) => request.billing)).toEqual(["subscription"]);
       const [stateAside] = readdirSync(stateDir).filter((name) => name.startsWith("state.json.corrupt-"));
       const [ledgerAside] = readdirSync(dataDir).filter((name) => /^usage\.db\.corrupt-[0-9TZ]+$/.test(name));
       expect(result.stderr.split("\n")).toEqual([
@@ -758,7 +760,7 @@ describe("damaged files of claude-fallback", () => {
       /^claude-fallback: usage ledger .* is damaged or not a SQLite database \(.+\); move it aside and a new one will be created \(not done automatically: cost_limit_per_day counts the spend it holds\)\n$/,
     );
     expect(readFileSync(file).equals(damaged)).toBe(true);
-    expect(messageRequests()).toEqual([]);
+    expect(messageRequests(simulator)).toEqual([]);
   });
 });
 
@@ -827,7 +829,10 @@ describe("two wrappers in the same directory at once", () => {
     await b.waitUntil(() => hookEvents(traces[1]!).length === 2, "B's Stop hook at B's wrapper");
     expect(hookEvents(traces[1]!)).toEqual(["busy", "idle"]);
     expect(hookEvents(traces[0]!)).toEqual(["busy", "idle"]);
-    expect(messageRequests().map((request) => request.sessionId)).toEqual([runA.sessionId, runB.sessionId]);
+    expect(messageRequests(simulator).map((request) => request.sessionId)).toEqual([
+      runA.sessionId,
+      runB.sessionId,
+    ]);
 
     const status = await runFallback(sandbox, ["status", "--json"]);
     expect(status.code).toBe(0);
@@ -875,7 +880,7 @@ describe("eight wrapped sessions at once sharing one ledger", () => {
       );
       expect(result.stdout).toContain(`parallel question ${i}`);
     }
-    const billed = messageRequests();
+    const billed = messageRequests(simulator);
     expect(billed.length).toBeGreaterThanOrEqual(8);
     for (const request of billed) expect([request.billing, request.status]).toEqual(["api", 200]);
     const sessionIds = new Set(billed.map((request) => request.sessionId));
@@ -933,7 +938,7 @@ describe("a reader that goes away (`claude-fallback … | head -1`)", () => {
     const bare = await withReaderGone([testedClaudeBinary(), "-p", "question for no one"]);
     const result = await withReaderGone(wrapped("--", "-p", "question for no one"));
     expect(result).toEqual({ code: bare.code, stderr: "" });
-    const [first, second] = messageRequests();
+    const [first, second] = messageRequests(simulator);
     expect(second?.status).toBe(200);
     expect(transcriptTexts(second!.sessionId!)).toContain("Simulated reply 2");
     expect(first!.sessionId).not.toBe(second!.sessionId);
@@ -949,7 +954,7 @@ describe("a reader that goes away (`claude-fallback … | head -1`)", () => {
       closeStderr: true,
     });
     expect(result.code).toBe(0);
-    const billed = messageRequests();
+    const billed = messageRequests(simulator);
     expect(billed.length).toBeGreaterThan(0);
     const { runs, requests } = ledger((db) => ({
       runs: db.prepare("SELECT exit_code FROM runs").all(),

@@ -10,6 +10,7 @@ import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { killLiveProcesses } from "./harness/claude.js";
 import { fallbackEnv, ourCommand, spawnFallback, writeFallbackConfig } from "./harness/cli.js";
 import type { PtySession } from "./harness/pty.js";
+import { conversationOf, messageRequests } from "./harness/requests.js";
 import { createSandbox, type Sandbox, TEST_API_KEY, TEST_OAUTH_TOKEN } from "./harness/sandbox.js";
 import { PROMPT_READY, PROMPT_TITLE } from "./harness/story.js";
 
@@ -28,14 +29,6 @@ afterEach(async () => {
   await simulator.close();
   await sandbox.cleanup();
 });
-
-function messageRequests() {
-  return simulator.requests.filter((request) => request.method === "POST" && request.path === "/v1/messages");
-}
-
-function conversationOf(request: { body: unknown }): string {
-  return JSON.stringify((request.body as { messages?: unknown[] }).messages ?? []);
-}
 
 async function start(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<PtySession> {
   await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, ...config });
@@ -64,13 +57,13 @@ describe("at the subscription limit", () => {
     session.write("y");
 
     await session.waitUntil(
-      () => messageRequests().some((r) => r.billing === "api"),
+      () => messageRequests(simulator).some((r) => r.billing === "api"),
       "an API-billed request",
     );
-    const continued = messageRequests().find((r) => r.billing === "api")!;
+    const continued = messageRequests(simulator).find((r) => r.billing === "api")!;
     expect(continued.headers["x-api-key"]).toBe(TEST_API_KEY);
     expect(continued.headers.authorization).toBeUndefined();
-    expect(continued.sessionId).toBe(messageRequests()[0]?.sessionId);
+    expect(continued.sessionId).toBe(messageRequests(simulator)[0]?.sessionId);
     const conversation = conversationOf(continued);
     expect(conversation).toContain("first question about pineapples");
     expect(conversation).toContain("Simulated reply 1");
@@ -87,10 +80,13 @@ describe("at the subscription limit", () => {
     simulator.triggerLimit();
     await session.submit("my very first question about mangoes");
     await session.waitUntil(
-      () => messageRequests().some((r) => r.billing === "api"),
+      () => messageRequests(simulator).some((r) => r.billing === "api"),
       "an API-billed request",
     );
-    const [refused, continued] = [messageRequests()[0]!, messageRequests().find((r) => r.billing === "api")!];
+    const [refused, continued] = [
+      messageRequests(simulator)[0]!,
+      messageRequests(simulator).find((r) => r.billing === "api")!,
+    ];
     expect(refused.status).toBe(429);
     expect(conversationOf(continued)).toContain("my very first question about mangoes");
     expect(continued.model).toBe(refused.model);
@@ -125,14 +121,14 @@ describe("at the subscription limit", () => {
     session.write("n");
     await session.waitFor(/continue automatically|Continuing automatically/);
     expect(session.text()).not.toContain(PROMPT_TITLE);
-    expect(messageRequests().filter((r) => r.billing !== "subscription")).toEqual([]);
+    expect(messageRequests(simulator).filter((r) => r.billing !== "subscription")).toEqual([]);
   });
 
   test("auto_switch switches without asking", async () => {
     const session = await start({ auto_switch: true });
     await reachLimit(session);
     await session.waitUntil(
-      () => messageRequests().some((r) => r.billing === "api"),
+      () => messageRequests(simulator).some((r) => r.billing === "api"),
       "an API-billed request",
     );
     await session.waitFor("Simulated reply 3");
@@ -142,7 +138,7 @@ describe("at the subscription limit", () => {
     // for the switch said nothing of its own (its "Resume this session with: claude --resume …"
     // names plain claude); only the last one's goodbye can be on screen.
     await session.quit();
-    const sessionId = messageRequests()[0]?.sessionId;
+    const sessionId = messageRequests(simulator)[0]?.sessionId;
     expect(session.raw).toMatch(
       /this run's API billing: \$\d+\.\d{2} \(details: claude-fallback usage run [0-9a-f-]{36}\)/,
     );
@@ -155,7 +151,7 @@ describe("at the subscription limit", () => {
     await reachLimit(session);
     await session.waitFor(PROMPT_TITLE);
     await session.waitUntil(() => !session.text().includes(PROMPT_TITLE), "the prompt to close", 10_000);
-    expect(messageRequests().filter((r) => r.billing !== "subscription")).toEqual([]);
+    expect(messageRequests(simulator).filter((r) => r.billing !== "subscription")).toEqual([]);
   });
 
   test("at the reset it reverts to the subscription when idle; a limit right after switches again without asking", async () => {
@@ -179,16 +175,18 @@ describe("at the subscription limit", () => {
     await session.waitFor("❯");
     await session.submit("after the reset");
     await session.waitUntil(
-      () => messageRequests().at(-1)?.billing === "subscription" && messageRequests().at(-1)?.status === 200,
+      () =>
+        messageRequests(simulator).at(-1)?.billing === "subscription" &&
+        messageRequests(simulator).at(-1)?.status === 200,
       "a subscription request after the revert",
     );
-    expect(conversationOf(messageRequests().at(-1)!)).toContain("first question about pineapples");
+    expect(conversationOf(messageRequests(simulator).at(-1)!)).toContain("first question about pineapples");
 
     const asked = (session.raw.match(new RegExp(PROMPT_TITLE, "g")) ?? []).length;
     simulator.triggerLimit();
     await session.submit("hits the limit again");
     await session.waitUntil(
-      () => messageRequests().filter((r) => r.billing === "api").length >= 2,
+      () => messageRequests(simulator).filter((r) => r.billing === "api").length >= 2,
       "a second API-billed request",
     );
     expect((session.raw.match(new RegExp(PROMPT_TITLE, "g")) ?? []).length).toBe(asked);
@@ -209,7 +207,7 @@ describe("what the user had stays theirs", () => {
     await session.waitFor("USER-STATUS");
     await session.waitFor(/SUB( \d+%)?/);
     expect(readFileSync(hookOutput, "utf8")).toContain("ran");
-    for (const request of messageRequests()) {
+    for (const request of messageRequests(simulator)) {
       expect(request.headers["x-api-key"]).toBeUndefined();
       expect(request.headers.authorization).toBe(`Bearer ${TEST_OAUTH_TOKEN}`);
     }
