@@ -25,6 +25,29 @@ describe("what the program set on claude, for a restarted claude", () => {
     ]);
   });
 
+  test("MCP servers the program set and toggled, every request in order; the accent colour's last", () => {
+    const settings = new SessionSettings();
+    const servers = (names: string[]) => ({
+      subtype: "mcp_set_servers",
+      servers: Object.fromEntries(
+        names.map((name) => [name, { type: "http", url: `http://127.0.0.1/${name}` }]),
+      ),
+    });
+    ask(settings, "1", servers(["docs"]));
+    ask(settings, "2", { subtype: "set_color", color: "blue" });
+    ask(settings, "3", { subtype: "mcp_toggle", serverName: "docs", enabled: false });
+    ask(settings, "4", servers(["docs", "search"]));
+    ask(settings, "5", { subtype: "set_color", color: "green" });
+    ask(settings, "6", { subtype: "mcp_toggle", serverName: "search", enabled: false }, false);
+    ask(settings, "7", { subtype: "mcp_status" });
+    expect(settings.forLaunch(null)).toEqual([
+      servers(["docs"]),
+      { subtype: "mcp_toggle", serverName: "docs", enabled: false },
+      servers(["docs", "search"]),
+      { subtype: "set_color", color: "green" },
+    ]);
+  });
+
   test("a request never answered is not taken; one answered later is", () => {
     const settings = new SessionSettings();
     settings.asked("1", {

@@ -1,18 +1,20 @@
 /**
  * What the program has set on claude since it started (the model, the permission mode, thinking,
- * flag settings): a restarted claude starts from its launch arguments, so unless these are told
- * again the conversation goes on, unseen, on the launch model and its permissions (SPEC §12).
+ * flag settings, MCP servers, the accent colour): a restarted claude starts from its launch
+ * arguments, so unless these are told again the conversation goes on, unseen, on the launch model
+ * and its permissions, without the servers the program added (SPEC §12).
  */
 
 type Message = Record<string, unknown>;
 
-/** Control requests whose effect lasts for the rest of the session. */
-const SETTINGS = new Set([
-  "set_model",
-  "set_permission_mode",
-  "set_max_thinking_tokens",
-  "apply_flag_settings",
-]);
+/** Control requests whose effect lasts for the rest of the session: of each kind, the last holds. */
+const SETTINGS = new Set(["set_model", "set_permission_mode", "set_max_thinking_tokens", "set_color"]);
+
+/**
+ * Control requests each of which builds on the ones before (flag settings merge; MCP servers are
+ * replaced, then toggled by name): every one, in the order claude took them.
+ */
+const SEQUENCES = new Set(["apply_flag_settings", "mcp_set_servers", "mcp_toggle"]);
 
 function requestOf(message: Message | null): Message | null {
   const request = message?.request;
@@ -20,7 +22,7 @@ function requestOf(message: Message | null): Message | null {
 }
 
 export class SessionSettings {
-  /** In the order claude took them: each kind's last, but every flag settings (claude merges them in order). */
+  /** In the order claude took them: each setting's last, and every request of a sequence. */
   private taken: Message[] = [];
   /** The model of ours the running claude was started with (a per-model limit's free model), or null. */
   private ourModel: string | null = null;
@@ -33,7 +35,10 @@ export class SessionSettings {
   /** The program sent claude a control request. */
   asked(id: string, message: Message | null): void {
     const request = requestOf(message);
-    if (typeof request?.subtype === "string" && SETTINGS.has(request.subtype)) this.asking.set(id, request);
+    const subtype = request?.subtype;
+    if (request && typeof subtype === "string" && (SETTINGS.has(subtype) || SEQUENCES.has(subtype))) {
+      this.asking.set(id, request);
+    }
   }
 
   /** Claude answered request `id`; with success, what it set holds from now on. */
@@ -41,8 +46,8 @@ export class SessionSettings {
     const request = this.asking.get(id);
     this.asking.delete(id);
     if (!request || !success) return;
-    const subtype = request.subtype;
-    if (subtype === "apply_flag_settings") {
+    const subtype = String(request.subtype);
+    if (SEQUENCES.has(subtype)) {
       this.taken.push(request);
       return;
     }
