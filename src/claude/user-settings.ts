@@ -161,6 +161,23 @@ export function findUserStatusLine(options: UserSettingsLookupOptions): UserStat
   return { statusLine: null, problems };
 }
 
+/**
+ * Whether the user chose Claude's model outside its arguments: `ANTHROPIC_MODEL`, or a `model` in
+ * a settings layer (`--settings`, the project's, the user's: `/model` keeps its choice there).
+ * Claude Code runs that model on any billing, so a `--model` of ours would override their choice.
+ */
+export function userSetsModel(options: UserSettingsLookupOptions): boolean {
+  if (options.env.ANTHROPIC_MODEL?.trim()) return true;
+  const layers = settingsFiles(options.cwd, options.env).map(({ path }) => readLayer(path));
+  if (options.userSettingsArg !== undefined) {
+    const flag = readSettingsArgument(options.userSettingsArg, options.cwd).settings;
+    if (flag) layers.push({ ok: true, settings: flag });
+  }
+  return layers.some(
+    (layer) => layer.ok && typeof layer.settings.model === "string" && layer.settings.model !== "",
+  );
+}
+
 /** Where a user's own `--settings` value is among `claude` arguments: the last one counts, as in Claude Code. */
 export function userSettingsArgument(args: readonly string[]): string | undefined {
   let found: string | undefined;

@@ -229,9 +229,18 @@ describe("a signal to the wrapper (SPEC §4.1)", () => {
 
 describe("the model a switch to API billing goes on with", () => {
   /** A limit met with the status line saying Claude runs `model`; the arguments Claude is restarted with. */
-  async function switchedArgs(shell: "pty" | "print", claudeArgs: string[], model = "claude-sonnet-5-5") {
+  async function switchedArgs(
+    shell: "pty" | "print",
+    claudeArgs: string[],
+    model = "claude-sonnet-5-5",
+    userSettings: Record<string, unknown> | null = null,
+  ) {
     fixture = coreFixture(shell, claudeArgs, { auto_switch: true });
     const { core } = fixture;
+    if (userSettings) {
+      mkdirSync(join(fixture.home, ".claude"), { recursive: true });
+      writeFileSync(join(fixture.home, ".claude", "settings.json"), JSON.stringify(userSettings));
+    }
     const stub = stubShell();
     await core.start(stub, { terminal: shell === "pty" });
     const input = parseStatusLineInput({
@@ -255,6 +264,11 @@ describe("the model a switch to API billing goes on with", () => {
     expect(args.filter((arg) => arg.includes("opus"))).toEqual(["opusplan"]);
   });
 
+  test("a model the user set in their settings (opusplan there, as /model keeps it) stays theirs", async () => {
+    const args = await switchedArgs("pty", [], "claude-sonnet-5-5", { model: "opusplan" });
+    expect(args).not.toContain("--model");
+  });
+
   test("a headless run has no status line: Claude's own choice, as before", async () => {
     const args = await switchedArgs("print", ["-p", "x"]);
     expect(args).not.toContain("--model");
@@ -264,20 +278,25 @@ describe("the model a switch to API billing goes on with", () => {
 describe("a run that starts on API billing because the limit is in force", () => {
   const HOUR = 3_600_000;
   let dir: string | undefined;
-  afterEach(() => {
+  // The run lives in `dir` (CLAUDE_FALLBACK_HOME): it is closed before its directory goes (this
+  // hook runs before the file's own, and a run still writing there made rmSync fail, ENOTEMPTY).
+  afterEach(async () => {
+    await fixture?.core.close();
+    fixture?.cleanup();
+    fixture = undefined;
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = undefined;
   });
 
   /** The first start's arguments, with a limit in force and the subscription's last model recorded. */
-  async function firstStart(claudeArgs: string[]) {
+  async function firstStart(claudeArgs: string[], env: NodeJS.ProcessEnv = {}) {
     dir = mkdtempSync(join(tmpdir(), "cf-start-model-"));
     const now = Date.now();
     updateState(stateFile(join(dir, "state")), () => ({
       last_limit: { at: now - HOUR, resets_at: now + HOUR, window: "five_hour", assumed: false },
       subscription_model: "claude-sonnet-5-5",
     }));
-    fixture = coreFixture("pty", claudeArgs, { auto_switch: true }, { CLAUDE_FALLBACK_HOME: dir });
+    fixture = coreFixture("pty", claudeArgs, { auto_switch: true }, { CLAUDE_FALLBACK_HOME: dir, ...env });
     const shell = stubShell();
     await fixture.core.start(shell, { terminal: true });
     expect(shell.launches[0]?.mode).toBe("api");
@@ -297,6 +316,11 @@ describe("a run that starts on API billing because the limit is in force", () =>
     const args = await firstStart(["--model", "opus"]);
     expect(args).not.toContain("claude-sonnet-5-5");
     expect(args.slice(0, 2)).toEqual(["--model", "opus"]);
+  });
+
+  test("a model the user chose outside the arguments (ANTHROPIC_MODEL) stays theirs", async () => {
+    const args = await firstStart([], { ANTHROPIC_MODEL: "claude-haiku-5" });
+    expect(args).not.toContain("--model");
   });
 
   test("the model is learned from the status line on the subscription, for the next run", async () => {

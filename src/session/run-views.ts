@@ -4,6 +4,7 @@
  */
 import { realpathSync } from "node:fs";
 import { findSessionTranscript } from "../claude/transcripts/find.js";
+import { userSetsModel } from "../claude/user-settings.js";
 import type { LimitInfo } from "../detect/limit.js";
 import type { ForecastQuery } from "../forecast/gather.js";
 import { capInputsFor } from "../forecast/report.js";
@@ -111,9 +112,21 @@ export function resumableSessionIdOf(core: RunCore): string | null {
 export function switchModelOf(core: RunCore, effect: Extract<Effect, { type: "switch" }>): string | null {
   if (effect.model !== undefined) return effect.model;
   if (core.state.model !== null) return core.state.model;
-  // The user's own `--model` (an alias like `opusplan` too) stays as they gave it.
-  const ownModel = core.options.args.items.some((item) => item.name === "--model");
-  return effect.to === "api" && core.options.shell === "pty" && !ownModel ? core.detector.model : null;
+  if (effect.to !== "api" || core.options.shell !== "pty") return null;
+  // The user's own model (`--model`, their settings, `ANTHROPIC_MODEL`; an alias like `opusplan`
+  // too) stays as they gave it: Claude Code takes it again on API billing.
+  return userChoseModel(core) ? null : core.detector.model;
+}
+
+/** The user chose the model themselves: `--model`, or outside the arguments ({@link userSetsModel}). */
+function userChoseModel(core: RunCore): boolean {
+  const { options } = core;
+  if (options.args.items.some((item) => item.name === "--model")) return true;
+  return userSetsModel({
+    cwd: options.cwd,
+    env: options.env,
+    userSettingsArg: options.args.userSettings ?? undefined,
+  });
 }
 
 /** The status line said which model Claude runs with: the user's own on the subscription is kept for later runs. */
@@ -124,14 +137,15 @@ export function modelSeen(core: RunCore, model: string | undefined): void {
 
 /**
  * The model of a run that starts on API billing because the limit is in force (`auto_switch`): the
- * one the subscription ran last, unless the user gives `--model` (or a program sets it). Claude
- * Code's default for an API key can be another model, at another price.
+ * one the subscription ran last, unless the user chose one (`--model`, their settings,
+ * `ANTHROPIC_MODEL`) or a program sets it. Claude Code's default for an API key can be another
+ * model, at another price.
  */
 export function startModelOf(core: RunCore): string | null {
   const { options } = core;
   if (options.start.code !== "limit_in_force" || options.shell === "stream-json") return null;
   // A resumed conversation goes on with its own model, as Claude Code takes it from its last reply.
   if (options.args.session.kind !== "new" && options.args.session.kind !== "id") return null;
-  if (options.args.items.some((item) => item.name === "--model")) return null;
+  if (userChoseModel(core)) return null;
   return core.record.lastSubscriptionModel();
 }
