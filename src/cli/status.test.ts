@@ -485,6 +485,22 @@ describe("text output", () => {
     expect(text).toContain("Subscription:  5-hour 99%");
   });
 
+  test("a window that has reset since the utilisation was seen is not shown at its old use", async () => {
+    updateState(stateFile(resolvePaths({ CLAUDE_FALLBACK_HOME: home }).stateDir), () => ({
+      utilisation: {
+        at: now - 3 * HOUR,
+        windows: {
+          five_hour: { used_percentage: 100, resets_at: now - HOUR },
+          seven_day: { used_percentage: 41, resets_at: now + 48 * HOUR },
+        },
+      },
+    }));
+    const text = renderStatusText(await collectStatus({}, io().io), true);
+    expect(text).toContain(
+      "Subscription:  5-hour reset at 2030-01-15 09:00, use since not known; weekly 41%, resets 2030-01-17 10:00",
+    );
+  });
+
   test("the time of a `use` preference is local, like the other times", async () => {
     seedEverything();
     // 09:00 UTC is 18:00 in Tokyo.

@@ -336,7 +336,12 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
     );
   }
   if (report.subscription && report.subscription.windows.length > 0) {
+    const now = Date.parse(report.generated_at);
     const windows = report.subscription.windows.map((window) => {
+      // A window that has reset since: what it was at is no longer its use (100 % would read as limited).
+      if (window.resets_at && Date.parse(window.resets_at) <= now) {
+        return `${windowLabel(window.name)} reset at ${localTime(window.resets_at, zone)}, use since not known`;
+      }
       const resets = window.resets_at ? `, resets ${localTime(window.resets_at, zone)}` : "";
       return `${windowLabel(window.name)} ${percentText(window.used_percentage)}%${resets}`;
     });

@@ -306,7 +306,8 @@ export function transition(state: SessionState, event: SessionEvent, config: Mac
         mode: event.to,
         phase: "running",
         switching: null,
-        // The resume prompt starts a turn at once; its Stop hook will say when it ends.
+        // The resume prompt starts a turn at once; its end is told as any turn's (the Stop hook, or
+        // for a program the result line the relay passes on).
         busy: plan.resume,
         draft: false,
         quiet: true,

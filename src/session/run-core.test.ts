@@ -312,6 +312,17 @@ describe("a run that starts on API billing because the limit is in force", () =>
     expect(args).not.toContain("--model");
   });
 
+  test("a fork of a conversation (a new id of its own) keeps that conversation's model", async () => {
+    const args = await firstStart([
+      "--resume",
+      "0b6c4b7e-5f1a-4c8e-9d3b-2a7f1e6c9d40",
+      "--fork-session",
+      "--session-id",
+      "5a6f9907-3a74-4d57-9073-6644c137973c",
+    ]);
+    expect(args).not.toContain("--model");
+  });
+
   test("the user's own --model stays theirs", async () => {
     const args = await firstStart(["--model", "opus"]);
     expect(args).not.toContain("claude-sonnet-5-5");

@@ -118,6 +118,9 @@ export function switchModelOf(core: RunCore, effect: Extract<Effect, { type: "sw
   return userChoseModel(core) ? null : core.detector.model;
 }
 
+/** The options that continue an existing conversation. */
+const RESUMING = new Set(["-r", "--resume", "-c", "--continue"]);
+
 /** The user chose the model themselves: `--model`, or outside the arguments ({@link userSetsModel}). */
 function userChoseModel(core: RunCore): boolean {
   const { options } = core;
@@ -144,8 +147,10 @@ export function modelSeen(core: RunCore, model: string | undefined): void {
 export function startModelOf(core: RunCore): string | null {
   const { options } = core;
   if (options.start.code !== "limit_in_force" || options.shell === "stream-json") return null;
-  // A resumed conversation goes on with its own model, as Claude Code takes it from its last reply.
+  // A resumed conversation (a fork of one too, which has an id of its own) goes on with its own
+  // model, as Claude Code takes it from its last reply.
   if (options.args.session.kind !== "new" && options.args.session.kind !== "id") return null;
+  if (options.args.items.some((item) => RESUMING.has(item.name ?? ""))) return null;
   if (userChoseModel(core)) return null;
   return core.record.lastSubscriptionModel();
 }

@@ -98,9 +98,18 @@ export function readLiveRuns(stateDir: string): LiveRunsReading {
       // Not JSON: dropped below, as an entry of no run.
     }
     if (run !== null && pidExists(run.pid)) runs.push(run);
-    else rmSync(file, { force: true });
+    else removeStale(file);
   }
   return { runs: runs.sort((a, b) => a.startedAt - b.startedAt), problem };
+}
+
+/** Removes the entry of a run that is gone; one that cannot be removed is left for a later reader. */
+function removeStale(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // A runs directory we may read but not write: the entry is not shown, and nothing is lost.
+  }
 }
 
 /** The live runs that could be read (see {@link readLiveRuns} for what could not). */

@@ -161,6 +161,23 @@ describe("the live runs directory", () => {
     expect(json.sessions).toEqual([]);
     expect(json.sessions_problem).toContain(`cannot read ${runs} (EACCES`);
   });
+
+  test("one the user can read but not write: the entry of a run that is gone is left, status still answers", async () => {
+    updateState(stateFile(join(home, "state")), () => ({}));
+    const runs = join(home, "state", "runs");
+    await mkdir(runs, { mode: 0o700 });
+    // A run whose process is gone (a pid no process has): its entry is pruned where it can be.
+    const gone = { runId: "gone", pid: 2 ** 22 + 12345, claudePid: null, cwd: "/", mode: "api" };
+    await writeFile(
+      join(runs, "gone.json"),
+      JSON.stringify({ ...gone, sessionId: null, startedAt: 0, pending: null }),
+    );
+    await close(runs, 0o500);
+    const text = await runFallbackUnprivileged(sandbox, ["status"]);
+    expect(text.stderr).toBe("");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Live sessions: none$/m);
+  });
 });
 
 describe("a run that cannot write its state", () => {
