@@ -6,7 +6,14 @@
  */
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Query, query, type SDKMessage, type SDKUserMessage } from "@anthropic-ai/claude-agent-sdk";
+import {
+  createSdkMcpServer,
+  type Query,
+  query,
+  type SDKMessage,
+  type SDKUserMessage,
+  tool,
+} from "@anthropic-ai/claude-agent-sdk";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/index.js";
 import { listLiveRuns } from "../../src/state/runs.js";
@@ -103,6 +110,19 @@ function options(extra: Record<string, unknown> = {}) {
     env: fallbackEnv(sandbox, { CLAUDE_FALLBACK_RESET_GRACE_SECONDS: "0" }),
     ...extra,
   };
+}
+
+/** An in-process MCP server (no process of its own) with one tool, `mcp__probe__ping`. */
+function probeServer() {
+  return createSdkMcpServer({
+    name: "probe",
+    version: "1.0.0",
+    tools: [
+      tool("ping", "Answers pong", {}, async () => ({
+        content: [{ type: "text", text: "pong-from-probe" }],
+      })),
+    ],
+  });
 }
 
 function resultText(result: { type: string } & Record<string, unknown>): string {
@@ -233,6 +253,83 @@ describe("the Agent SDK through claude-fallback", () => {
     expect(
       conversation.messages.filter((message) => message.type === "system" && message.subtype === "status"),
     ).toHaveLength(1);
+    conversation.send(null);
+  });
+
+  test("an MCP server the program added mid-session (setMcpServers) is still there, and answers, after the restart on the key", async () => {
+    simulator.configure({ limitAfterRequests: 1 });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const stderr: string[] = [];
+    const conversation = new Conversation(
+      options({ allowedTools: ["mcp__probe__ping"], stderr: (data: string) => stderr.push(data) }),
+    );
+    expect((await conversation.turn("turn one")).is_error).toBe(false);
+    // In process: the restarted claude reaches it only through the program, over the relay.
+    const probe = probeServer();
+    expect((await conversation.query.setMcpServers({ probe })).added).toEqual(["probe"]);
+    // On the key, Claude calls the server's tool; the request after it must carry the tool's answer.
+    simulator.enqueue({ toolUse: { name: "mcp__probe__ping", input: {} }, billing: "api" });
+    const limited = await conversation.turn("turn two meets the limit");
+    expect(limited.is_error).toBe(false);
+    expect(resultText(limited)).toMatch(/\(api\)/);
+    // Claude 2.1.332 defers MCP tools (ToolSearch): a request names them in a system note, not in `tools`.
+    const notes = (request: { body: unknown }, heading: string) =>
+      (request.body as { messages: { content: unknown }[] }).messages
+        .flatMap((message) => (Array.isArray(message.content) ? message.content : [message.content]))
+        .map((block) => (typeof block === "string" ? block : (block as { text?: unknown }).text))
+        .filter((text): text is string => typeof text === "string")
+        .flatMap((text) => text.split("\n\n"))
+        .filter((section) => section.includes(heading))
+        .flatMap((section) => section.split("\n"));
+    const announced = (request: { body: unknown }) =>
+      notes(request, "deferred tools are now available").includes("mcp__probe__ping");
+    const withdrawn = (request: { body: unknown }) =>
+      notes(request, "deferred tools are no longer available").includes("mcp__probe__ping");
+    // The refused request had the server: the subscription's claude took setMcpServers.
+    const refused = requests()
+      .filter((request) => request.billing === "subscription")
+      .at(-1)!;
+    expect(announced(refused)).toBe(true);
+    // Before: the restarted claude started from its launch arguments, with no such server.
+    const onTheKey = requests().filter((request) => request.billing === "api");
+    expect(onTheKey.length).toBeGreaterThanOrEqual(2);
+    for (const request of onTheKey) {
+      expect(announced(request)).toBe(true);
+      expect(withdrawn(request)).toBe(false);
+    }
+    // The restarted claude called the tool, and the program's in-process server answered it.
+    const toolResults = (onTheKey.at(-1)!.body as { messages: { content: unknown }[] }).messages
+      .flatMap((message) => (Array.isArray(message.content) ? message.content : []))
+      .filter((block: { type?: string }) => block.type === "tool_result");
+    expect(toolResults.at(-1)).toMatchObject({ content: [{ type: "text", text: "pong-from-probe" }] });
+    expect(toolResults.at(-1)).not.toHaveProperty("is_error", true);
+    const status = await conversation.query.mcpServerStatus();
+    expect(status.find((server) => server.name === "probe")?.status).toBe("connected");
+    expect((await conversation.turn("turn three")).is_error).toBe(false);
+    expect(withdrawn(requests().at(-1)!)).toBe(false);
+    // The replayed request was taken (nothing said of it on stderr), and its answer was not the program's.
+    expect(stderr.join("")).not.toMatch(/did not take/);
+    expect(
+      conversation.messages.filter((message) => message.type === "system" && message.subtype === "init"),
+    ).toHaveLength(3);
+    conversation.send(null);
+  });
+
+  test("an MCP server the program turned off (toggleMcpServer) stays off after the restart on the key", async () => {
+    simulator.configure({ limitAfterRequests: 1 });
+    await writeFallbackConfig(sandbox, { api_key: TEST_API_KEY, auto_switch: true });
+    const conversation = new Conversation(options({ allowedTools: ["mcp__probe__ping"] }));
+    expect((await conversation.turn("turn one")).is_error).toBe(false);
+    const probe = probeServer();
+    await conversation.query.setMcpServers({ probe });
+    await conversation.query.toggleMcpServer("probe", false);
+    const statusOf = async () =>
+      (await conversation.query.mcpServerStatus()).find((server) => server.name === "probe")?.status;
+    expect(await statusOf()).toBe("disabled");
+    const limited = await conversation.turn("turn two meets the limit");
+    expect(resultText(limited)).toMatch(/\(api\)/);
+    // Replayed in order: added, then turned off (only the add: it would be on again).
+    expect(await statusOf()).toBe("disabled");
     conversation.send(null);
   });
 
