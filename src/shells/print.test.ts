@@ -104,6 +104,10 @@ describe("the print shell (claude -p)", () => {
     expect(children).toHaveLength(1);
     expect(stdout()).toBe(LIMIT_TEXT);
     expect(stderr.some((line) => line.includes("could not switch to api billing"))).toBe(true);
+    // The command would meet the same failing key command now: it is for once that is fixed.
+    const hint = stderr.find((line) => line.includes("subscription limit reached"));
+    expect(hint).toContain("once that is fixed, continue on API billing:");
+    expect(hint).not.toContain("continue now");
   });
 
   describe("the end of a run on API billing offers resume only for a conversation that can go on", () => {

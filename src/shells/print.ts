@@ -38,6 +38,8 @@ export class PrintShell implements ShellPort {
   private limitText: string | null = null;
   /** The first run's exit status, while a switch it passed over is under way. */
   private endedWhileSwitching: number | null = null;
+  /** A switch to API billing was tried and failed (its reason said): the hint's command waits for a fix. */
+  private switchTried = false;
 
   constructor(
     private readonly core: RunCore,
@@ -136,6 +138,7 @@ export class PrintShell implements ShellPort {
 
   /** No switch after all: a first run that ended meanwhile ends as if none had been tried. */
   switchFailed(): void {
+    this.switchTried = true;
     const code = this.endedWhileSwitching;
     if (code !== null) this.firstEnded(code);
   }
@@ -192,6 +195,8 @@ export class PrintShell implements ShellPort {
     const auto =
       outcome?.code === "auto_switch_off" ? "set auto_switch: true to continue automatically, or " : "";
     const ours = core.options.ourCommand ?? "claude-fallback";
-    return `${reached}; ${auto}continue now on API billing: ${ours} --force-api -- ${resume.map(shellQuote).join(" ")}`;
+    // After a switch that failed (a key command that failed, say), the same command would meet the same problem now.
+    const when = this.switchTried ? "once that is fixed, continue" : "continue now";
+    return `${reached}; ${auto}${when} on API billing: ${ours} --force-api -- ${resume.map(shellQuote).join(" ")}`;
   }
 }
