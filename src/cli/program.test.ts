@@ -89,6 +89,15 @@ describe("usage errors: one line, claude-fallback: prefix, exit 2", () => {
       "command-argument value 'weekly' is invalid for argument 'report'. Allowed choices are daily, monthly, session, run; see `claude-fallback usage --help`",
     ],
     [["config", "init", "--bad"], "unknown option '--bad'; see `claude-fallback config init --help`"],
+    // A run's option with a command that starts no run: not "unknown option '--force-api'".
+    [
+      ["--force-api", "--use-subscription"],
+      "--force-api starts a run on API billing, and use starts none; give one of them (see `claude-fallback --help`)",
+    ],
+    [
+      ["status", "--force-api"],
+      "--force-api starts a run on API billing, and status starts none; give one of them (see `claude-fallback --help`)",
+    ],
     [["--config"], "option '--config <path>' argument missing; see `claude-fallback --help`"],
     [
       ["status", "--", "--json"],

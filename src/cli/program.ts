@@ -87,6 +87,9 @@ export async function buildProgram(claudeArgs: string[] = [], only: string | nul
 /** The commands whose extra words and unknown options are most likely meant for claude (SPEC §3). */
 const TAKE_CLAUDE_ARGS = new Set(["run", "resume"]);
 
+/** The option of a run that other commands do not take. */
+const RUN_ONLY = "--force-api";
+
 /**
  * The command the user most likely meant by `word`, when it is a likely typo of one: at most one
  * edit per three letters of the command's name (`stauts`, `usge`, `doctro`; not `yes` for `use`),
@@ -129,6 +132,11 @@ export function describeCommandLineError(
   const { command, code } = error;
   const refused = command.args.slice(command.registeredArguments.length);
   const aboutClaude = code === "commander.unknownOption" || code === "commander.excessArguments";
+  // A run's own option given to a command that starts no run (`--force-api --use-subscription`).
+  const word = commandOf(ours) ?? "run";
+  const startsNoRun = Object.hasOwn(COMMANDS, word) && !TAKE_CLAUDE_ARGS.has(word);
+  if (code === "commander.unknownOption" && startsNoRun && ours.includes(RUN_ONLY))
+    return `${RUN_ONLY} starts a run on API billing, and ${word} starts none; give one of them (see \`claude-fallback --help\`)`;
   if (!TAKE_CLAUDE_ARGS.has(command.name()) || !aboutClaude || refused.length === 0) return error.message;
   const words = code === "commander.unknownOption" ? "options" : "arguments";
   const corrected = [...withoutLast(ours, refused), "--", ...refused, ...claudeArgs]
