@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { NO_CAPS } from "../../test/support/caps.js";
+import { recordRow } from "../../test/support/ledger.js";
 import { type Config, DEFAULT_CONFIG } from "../config/schema.js";
 import { type Ledger, openLedger } from "../usage/ledger.js";
-import { SpendTracker } from "../usage/spend.js";
 import { RunSpending } from "./run-spend.js";
 
 const NOW = Date.UTC(2026, 5, 15, 12);
@@ -34,14 +34,19 @@ function spendingAfter(usd: number, caps: Partial<Config>): RunSpending {
     () => NOW,
     () => LIMIT_AT,
   );
-  spending.tracker.queue({
-    at: LIMIT_AT + 60_000,
+  spendSinceLimit(runId, 60_000, usd);
+  return spending;
+}
+
+/** A request of `runId`'s, `afterMs` after the limit was hit, that cost `usd`. */
+function spendSinceLimit(runId: string, afterMs: number, usd: number): void {
+  recordRow(ledger, {
+    runId,
+    at: LIMIT_AT + afterMs,
     outcome: "ok",
     model: "claude-sonnet-4-5",
     costNanoUsd: usd * USD,
   });
-  spending.tracker.flush();
-  return spending;
 }
 
 test("the until-reset cap reached is seen by the run (the menu's raise, a switch at the limit), as the gateway sees it", () => {
@@ -59,14 +64,6 @@ test("under the until-reset cap, or without one, nothing is reached", () => {
 });
 
 test("another run's spend since the limit counts too", () => {
-  const other = ledger.startRun({ startedAt: LIMIT_AT, initialMode: "api" });
-  const tracker = new SpendTracker(ledger, other, { zone: "UTC" });
-  tracker.queue({
-    at: LIMIT_AT + 120_000,
-    outcome: "ok",
-    model: "claude-sonnet-4-5",
-    costNanoUsd: 0.03 * USD,
-  });
-  tracker.flush();
+  spendSinceLimit(ledger.startRun({ startedAt: LIMIT_AT, initialMode: "api" }), 120_000, 0.03);
   expect(spendingAfter(0.03, { cost_limit_until_reset: 0.05 }).reachedCap()?.cap).toBe("until_reset");
 });
