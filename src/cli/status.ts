@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { apiKeyProblem } from "../config/schema.js";
 import { apiKeySource, maskKey } from "../config/secret.js";
-import { percentText, windowLabel } from "../detect/windows.js";
+import { percentText, windowHasReset, windowLabel } from "../detect/windows.js";
 import { FallbackError } from "../errors.js";
 import type { ForecastReport } from "../forecast/report.js";
 import { basisText, forecastSummary } from "../forecast/words.js";
@@ -339,7 +339,7 @@ export function renderStatusText(report: StatusReport, unicode: boolean): string
     const now = Date.parse(report.generated_at);
     const windows = report.subscription.windows.map((window) => {
       // A window that has reset since: what it was at is no longer its use (100 % would read as limited).
-      if (window.resets_at && Date.parse(window.resets_at) <= now) {
+      if (window.resets_at && windowHasReset(Date.parse(window.resets_at), now)) {
         return `${windowLabel(window.name)} reset at ${localTime(window.resets_at, zone)}, use since not known`;
       }
       const resets = window.resets_at ? `, resets ${localTime(window.resets_at, zone)}` : "";

@@ -37,3 +37,11 @@ export function percentText(usedPercentage: number): number {
   if (usedPercentage >= 100) return 100;
   return Math.min(99, Math.max(0, Math.round(usedPercentage)));
 }
+
+/**
+ * A window whose reset has passed is a new window: the use last seen of it no longer holds (after
+ * a revert at the reset, Claude Code still reports the 100 % that limited it). Unknown resets never pass.
+ */
+export function windowHasReset(resetsAt: number | null, now: number): boolean {
+  return resetsAt !== null && resetsAt <= now;
+}

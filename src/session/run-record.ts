@@ -7,6 +7,7 @@ import { appendFileSync, type FSWatcher, mkdirSync, watch } from "node:fs";
 import type { BillingMode } from "../billing.js";
 import type { LimitInfo } from "../detect/limit.js";
 import type { WindowUtilisation } from "../detect/signals.js";
+import { windowHasReset } from "../detect/windows.js";
 import { writeSegmentFile } from "../hooks/settings.js";
 import type { RateWindow } from "../hooks/status-input.js";
 import { onProcessExit } from "../platform/exit-hooks.js";
@@ -134,7 +135,7 @@ export class RunRecord {
         usedPercentage: window.used_percentage,
         resetsAt: window.resets_at,
       }))
-      .filter((window) => window.resetsAt === null || window.resetsAt > now);
+      .filter((window) => !windowHasReset(window.resetsAt, now));
   }
 
   /** Our status-line segment, for the injected status-line script to show (written when it changes). */

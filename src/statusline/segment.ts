@@ -17,7 +17,7 @@
  */
 
 import { LATEST_DATE_MS } from "../dates.js";
-import { percentText } from "../detect/windows.js";
+import { percentText, windowHasReset } from "../detect/windows.js";
 import type { RateWindow } from "../hooks/status-input.js";
 import { formatUsdNoZeroCents, formatUsdShort, formatUsdShortBelow, usdToNano } from "../money.js";
 
@@ -129,11 +129,8 @@ export function formatSegment(state: SegmentState, options: SegmentOptions): str
     return reached ? join("API cap", spend) : join("API", spend, projected, reset);
   }
   if (state.limit) return join("SUB limit", resetLabel(state.limit.resetsAt, options));
-  // A window whose reset has passed is a new window: its last utilisation no longer holds (after a
-  // revert at the reset, Claude Code still reports the 100 % that limited it).
   const windows = (state.windows ?? []).filter(
-    (window) =>
-      Number.isFinite(window.usedPercentage) && (window.resetsAt === null || window.resetsAt > options.now),
+    (window) => Number.isFinite(window.usedPercentage) && !windowHasReset(window.resetsAt, options.now),
   );
   const highest = windows.reduce<RateWindow | null>(
     (best, window) => (best === null || window.usedPercentage > best.usedPercentage ? window : best),
